@@ -17,15 +17,15 @@ def _escape_for(code: int) -> str:
 
 
 _UNSAFE_CODES: Final = (
-    list(range(0x00, 0x20))
-    + [0x7F]
-    + list(range(0x80, 0xA0))  # C1 controls, including CSI (0x9b) and OSC (0x9d)
-    + [0x00AD]  # soft hyphen: invisible
-    + list(range(0x200B, 0x2010))  # zero-width space/joiners, LRM, RLM
-    + list(range(0x2028, 0x202F))  # line/paragraph separators, bidi embeddings and overrides
-    + list(range(0x2060, 0x2070))  # word joiner, invisible operators, bidi isolates
-    + [0xFEFF]  # zero-width no-break space
-    + list(range(0xFFF9, 0xFFFC))  # interlinear annotation
+    *range(0x00, 0x20),
+    0x7F,
+    *range(0x80, 0xA0),  # C1 controls, including CSI (0x9b) and OSC (0x9d)
+    0x00AD,  # soft hyphen: invisible
+    *range(0x200B, 0x2010),  # zero-width space/joiners, LRM, RLM
+    *range(0x2028, 0x202F),  # line/paragraph separators, bidi embeddings and overrides
+    *range(0x2060, 0x2070),  # word joiner, invisible operators, bidi isolates
+    0xFEFF,  # zero-width no-break space
+    *range(0xFFF9, 0xFFFC),  # interlinear annotation
 )
 
 _ESCAPE_ALL: Final = {code: _escape_for(code) for code in _UNSAFE_CODES}
@@ -33,6 +33,21 @@ _ESCAPE_ALL: Final = {code: _escape_for(code) for code in _UNSAFE_CODES}
 _ESCAPE_KEEP_LINES: Final = {
     code: text for code, text in _ESCAPE_ALL.items() if code not in (0x0A, 0x09)
 }
+
+
+# JSON whitespace stays: inside strings the encoder has escaped it already, and between
+# tokens it is the indentation of pretty output.
+_ESCAPE_JSON: Final = {
+    code: f"\\u{code:04x}" for code in _UNSAFE_CODES if code not in (0x09, 0x0A, 0x0D)
+}
+
+
+def json_safe(text: str) -> str:
+    """Escape unsafe characters in serialised JSON text as `\\uXXXX`, which stays valid JSON.
+
+    JSON encoders leave C1 controls and bidi overrides raw; a terminal would act on them.
+    """
+    return text.translate(_ESCAPE_JSON)
 
 
 def escape_control(text: str, *, keep_newlines: bool = False) -> str:

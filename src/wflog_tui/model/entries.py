@@ -123,7 +123,8 @@ def _positive_int(value: object) -> int | None:
     return None
 
 
-def _describe(value: object) -> str:
+def describe_json_type(value: object) -> str:
+    """`an object`, `a string`, `null`…: a JSON value's type in words for messages."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -168,7 +169,7 @@ _STEP_FIELDS: Final = ("stepId", "operation", "stepName", "name", "status", "sta
 def parse_entry(index: int, value: object) -> StepEntry | MalformedEntry:
     """Read one element of `steps_log`. Never raises."""
     if not isinstance(value, dict):
-        return MalformedEntry(index, value, f"entry is {_describe(value)}, not an object")
+        return MalformedEntry(index, value, f"entry is {describe_json_type(value)}, not an object")
     if not any(key in value for key in _STEP_FIELDS):
         return MalformedEntry(index, value, "object has none of the fields of a step")
 
@@ -178,7 +179,7 @@ def parse_entry(index: int, value: object) -> StepEntry | MalformedEntry:
     if "status" not in value:
         problems.append("no status")
     elif status == st.UNKNOWN:
-        problems.append(f"status is {_describe(raw_status)}")
+        problems.append(f"status is {describe_json_type(raw_status)}")
     elif status not in st.KNOWN:
         problems.append(f"status {status!r} is not one the spec knows")
 
@@ -204,7 +205,7 @@ def parse_entry(index: int, value: object) -> StepEntry | MalformedEntry:
         else:
             problems.append(f"durationMs {_short(raw_duration)} is not a duration")
     elif raw_duration is not None:
-        problems.append(f"durationMs is {_describe(raw_duration)}")
+        problems.append(f"durationMs is {describe_json_type(raw_duration)}")
     if duration is None:
         between = millis_between(started, ended)
         if between is not None:

@@ -38,7 +38,12 @@ class RunSummary:
             return float(self.duration_ms)
         if self.started_at is None:
             return None
-        end = self.ended_at if self.ended_at is not None and not self.is_running else now
+        if self.is_running:
+            end = now
+        elif self.ended_at is not None:
+            end = self.ended_at
+        else:
+            return None  # finished, but the platform recorded neither an end nor a duration
         return max(0.0, (end - self.started_at).total_seconds() * 1000)
 
 

@@ -66,7 +66,7 @@ def glyph(status: str) -> str:
 
 
 def word(status: str) -> str:
-    """The status as a word for people: `TIMED_OUT` reads `TIMED OUT`, `NOT_REACHED` `not reached`."""
+    """The status as a word for people: `TIMED_OUT` reads `TIMED OUT`."""
     if status == NOT_REACHED:
         return "not reached"
     return status.replace("_", " ")

@@ -1,0 +1,259 @@
+"""A run's header and step tree as plain text or JSON: what `wflog-tui show` prints.
+
+Every string from the data goes through `display_text`, so the report can be written to
+any terminal, pasted into an incident channel, or piped, with no escape sequence acting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from wflog_tui.model import status as st
+from wflog_tui.model.display_text import escape_control, one_line
+from wflog_tui.model.durations import format_duration, format_instant
+from wflog_tui.model.entries import StepEntry
+from wflog_tui.model.run import RunDetail
+from wflog_tui.model.step_tree import LoopNode, NodeKind, StepNode, StepTree
+
+_INDENT = "  "
+# Completed iterations are what nobody reads during an incident: a run of them is one line.
+_COLLAPSED = frozenset({st.COMPLETED, st.NOT_REACHED})
+
+
+def _field(value: object, limit: int = 200) -> str:
+    if value is None:
+        return "—"
+    return one_line(str(value), limit)
+
+
+def header_lines(detail: RunDetail, now: datetime) -> list[str]:
+    """The run's header: workflow, ids, status, times, event, organisation and error."""
+    run = detail.summary
+    duration = run.elapsed_ms(now)
+    running = " (running)" if run.is_running else ""
+    lines = [
+        f"Workflow      {_field(run.workflow_name)}",
+        f"Run           {_field(run.run_id)}  (id {_field(run.id)})",
+        f"Status        {st.glyph(run.status)} {one_line(st.word(run.status), 40)}",
+        f"Started       {format_instant(run.started_at, now)}",
+        f"Ended         {format_instant(run.ended_at, now)}",
+        f"Duration      {format_duration(duration)}{running}",
+        f"Event         {_field(run.event_name)}  (id {_field(run.event_id)})",
+        f"Organisation  {_field(run.organisation_id)}",
+    ]
+    if detail.error:
+        lines.append(f"Error         {one_line(detail.error, 500)}")
+    return lines
+
+
+def node_line(node: StepNode) -> str:
+    """One node as text: glyph, status word, label, summary, duration and flags."""
+    parts = [st.glyph(node.status), one_line(st.word(node.status), 24), one_line(node.label, 120)]
+    summary = node.summary()
+    if summary:
+        parts.append(f"· {summary}")
+    if isinstance(node, LoopNode) and node.rollup_status != node.status:
+        parts.append(f"(rolls up to {st.word(node.rollup_status)})")
+    if node.kind is NodeKind.ITERATION and isinstance(node.parent, LoopNode):
+        item = node.parent.item(node.iteration or 0)
+        if item is not None and not isinstance(item, dict | list):
+            parts.append(f"· item {one_line(str(item), 60)}")
+    if node.duration_ms is not None:
+        parts.append(f"[{format_duration(node.duration_ms)}]")
+    if node.unexpected_termination:
+        parts.append("!! ended without endedAt (unexpected termination)")
+    entry = node.entry
+    if entry is not None and entry.error is not None and node.kind is not NodeKind.LOOP:
+        message = entry.error.message or entry.error.name or ""
+        if message:
+            parts.append(f"— {one_line(message, 160)}")
+    if node.malformed is not None:
+        parts.append(f"— {one_line(node.malformed.reason, 80)}: {_preview(node.malformed.raw)}")
+    if entry is not None and entry.problems:
+        parts.append(f"(data: {one_line('; '.join(entry.problems), 160)})")
+    return " ".join(parts)
+
+
+def _preview(value: Any, limit: int = 80) -> str:
+    if isinstance(value, str):
+        return one_line(value, limit)
+    try:
+        text = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        text = repr(value)
+    return one_line(text, limit)
+
+
+def _iteration_runs(loop: LoopNode) -> Iterator[tuple[int, int, str]]:
+    """Consecutive iterations with the same status, as (first, last, status)."""
+    first = last = 0
+    current: str | None = None
+    for number in loop.iteration_numbers():
+        status = loop.iteration_status.get(number, st.NOT_REACHED)
+        if status == current and status in _COLLAPSED:
+            last = number
+            continue
+        if current is not None:
+            yield first, last, current
+        first = last = number
+        current = status
+    if current is not None:
+        yield first, last, current
+
+
+def tree_lines(tree: StepTree, depth: int = 0) -> list[str]:
+    """The step tree as indented lines; completed and unreached iterations are folded."""
+    lines: list[str] = []
+    # Items are nodes to print, or ready-made lines for folded runs of iterations.
+    stack: list[tuple[StepNode | str, int]] = [(node, depth) for node in reversed(tree.nodes)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, str):
+            lines.append(_INDENT * level + item)
+            continue
+        lines.append(_INDENT * level + node_line(item))
+        below: list[tuple[StepNode | str, int]] = []
+        if isinstance(item, LoopNode):
+            for first, last, status in _iteration_runs(item):
+                if status in _COLLAPSED:
+                    count = last - first + 1
+                    span = (
+                        f"iteration {first:,}" if count == 1 else f"iterations {first:,}–{last:,}"
+                    )
+                    line = f"{st.glyph(status)} {st.word(status).upper()} {span}"
+                    below.append((line + (f" ({count:,})" if count > 1 else ""), level + 1))
+                else:
+                    below.append((item.iteration_node(first), level + 1))
+        else:
+            below.extend((child, level + 1) for child in item.children)
+        stack.extend(reversed(below))
+    return lines
+
+
+def failure_lines(tree: StepTree) -> list[str]:
+    """Each failure with the path to it, labels joined by `›`."""
+    lines = []
+    for failure in tree.failures:
+        node = tree.find(failure.keys)
+        path = " › ".join(one_line(n.label, 60) for n in node.path) if node else failure.label
+        message = f": {failure.message}" if failure.message else ""
+        lines.append(f"{st.glyph(failure.status)} #{failure.entry_index} {path}{message}")
+    return lines
+
+
+def report_lines(detail: RunDetail, tree: StepTree, now: datetime) -> list[str]:
+    """Everything `show` prints in text mode, line by line."""
+    lines = header_lines(detail, now)
+    lines.append("")
+    lines.append(f"Steps ({len(tree.entries):,} entries)")
+    for note in tree.notes:
+        lines.append(f"  note: {one_line(note, 200)}")
+    lines.extend(tree_lines(tree, 1))
+    if tree.failures:
+        lines.append("")
+        lines.append(f"Failures ({len(tree.failures)})")
+        lines.extend(_INDENT + line for line in failure_lines(tree))
+    if detail.error_stack:
+        lines.append("")
+        lines.append("Error stack")
+        lines.extend(
+            _INDENT + line
+            for line in escape_control(detail.error_stack, keep_newlines=True).splitlines()[:60]
+        )
+    return lines
+
+
+def _entry_json(entry: StepEntry) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "index": entry.index,
+        "stepId": entry.step_id,
+        "operation": entry.operation,
+        "status": entry.status,
+        "startedAt": entry.started_at.isoformat() if entry.started_at else None,
+        "endedAt": entry.ended_at.isoformat() if entry.ended_at else None,
+        "durationMs": entry.duration_ms,
+        "durationDerived": entry.duration_derived,
+    }
+    if entry.iteration is not None:
+        data["iteration"] = entry.iteration
+    if entry.error is not None:
+        data["error"] = {
+            "message": entry.error.message,
+            "name": entry.error.name,
+            "stack": entry.error.stack,
+        }
+    if entry.unexpected_termination:
+        data["unexpectedTermination"] = True
+    if entry.problems:
+        data["problems"] = list(entry.problems)
+    return data
+
+
+def _node_json(node: StepNode) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "key": node.key,
+        "kind": node.kind.value,
+        "label": node.label,
+        "status": node.status,
+        "durationMs": node.duration_ms,
+    }
+    if node.kind is NodeKind.MALFORMED and node.malformed is not None:
+        data["reason"] = node.malformed.reason
+        data["raw"] = node.malformed.raw
+    if node.entries:
+        data["entries"] = [_entry_json(e) for e in node.entries]
+    if isinstance(node, LoopNode):
+        data["totalItems"] = node.total
+        data["summary"] = node.summary()
+        data["rollupStatus"] = node.rollup_status
+        data["counts"] = dict(node.counts())
+        data["iterations"] = [
+            {
+                "iteration": number,
+                "status": node.iteration_status[number],
+                "steps": [_node_json(c) for c in node.iteration_node(number).children],
+            }
+            for number in sorted(node.iteration_status)
+        ]
+    elif node.children:
+        data["children"] = [_node_json(c) for c in node.children]
+    return data
+
+
+def report_json(detail: RunDetail, tree: StepTree) -> dict[str, Any]:
+    """Everything `show --json` prints: the header, the tree, the failures, the notes."""
+    run = detail.summary
+    return {
+        "run": {
+            "id": run.id,
+            "runId": run.run_id,
+            "workflowName": run.workflow_name,
+            "workflowFunctionId": run.workflow_function_id,
+            "status": run.status,
+            "startedAt": run.started_at.isoformat() if run.started_at else None,
+            "endedAt": run.ended_at.isoformat() if run.ended_at else None,
+            "durationMs": run.duration_ms,
+            "eventId": run.event_id,
+            "eventName": run.event_name,
+            "organisationId": run.organisation_id,
+            "error": detail.error,
+        },
+        "entries": len(tree.entries),
+        "notes": list(tree.notes),
+        "steps": [_node_json(n) for n in tree.nodes],
+        "failures": [
+            {
+                "entryIndex": f.entry_index,
+                "path": list(f.keys),
+                "label": f.label,
+                "status": f.status,
+                "iteration": f.iteration,
+                "message": f.message,
+            }
+            for f in tree.failures
+        ],
+    }
