@@ -1,0 +1,1 @@
+"""The Textual app: screens, widgets, styles, themes and key bindings. Never builds SQL."""
