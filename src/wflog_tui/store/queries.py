@@ -1,0 +1,390 @@
+"""The statements the store runs, built from a `TableInfo`, and rows turned into model objects.
+
+Every statement here starts from the organisation scope: a `Queries` is made with it and
+no method can leave it out. Statements are pure text plus parameters, so they can be read
+and tested without a server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from wflog_tui.model import status as st
+from wflog_tui.model.run import RunDetail, RunSummary
+from wflog_tui.model.timestamps import as_utc
+from wflog_tui.store.filters import (
+    Params,
+    RunFilter,
+    filter_conditions,
+    server_now,
+    status_condition,
+    where,
+)
+from wflog_tui.store.schema import JSON_COLUMNS, TableInfo, quote_ident
+
+# How much of `error` a list row carries: enough for a column and grouping, not megabytes.
+ERROR_PREVIEW_CHARS: Final = 500
+MAX_PAGE: Final = 1000
+MAX_DELTA_NEW: Final = 500
+# Rows can commit after rows that started later (a long insert transaction), so a refresh
+# asks again for a few seconds before the newest row it has seen; the UI keys rows by id.
+DELTA_OVERLAP: Final = timedelta(seconds=5)
+# The sparkline counts a failure by when it ended, but bounds the scan on `started_at`
+# (the indexed column): runs that ran longer than this before failing are not counted.
+SPARKLINE_RUN_SLACK: Final = timedelta(hours=1)
+# Pickers read distinct values from this many newest rows at most, so they stay cheap
+# on a table of millions with no time window.
+PICKER_SCAN_ROWS: Final = 10_000
+PICKER_LIMIT: Final = 500
+
+_INTEGER_TYPES: Final = frozenset({"int2", "int4", "int8"})
+_SUMMARY_TEXT: Final = (
+    "id",
+    "run_id",
+    "status",
+    "workflow_name",
+    "workflow_function_id",
+    "workflow_id",
+    "event_id",
+    "event_name",
+    "organisation_id",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PageCursor:
+    """Where a page ended: the (started_at, id) of its last row, newest-first order."""
+
+    started_at: datetime
+    id: str
+
+    @classmethod
+    def after(cls, run: RunSummary) -> PageCursor:
+        """The cursor just past `run` (the last row of a page, or the newest row seen)."""
+        if run.started_at is None:
+            raise ValueError(f"run {run.id} has no started_at to page from")
+        return cls(run.started_at, run.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """What a refresh learnt: rows at or after the newest seen, and rows asked about again.
+
+    `new` overlaps the rows already seen by a few seconds (`DELTA_OVERLAP`) and may hold
+    some of them again; the UI merges by id.
+    """
+
+    new: list[RunSummary]
+    changed: list[RunSummary]
+
+
+@dataclass(frozen=True, slots=True)
+class StepsTail:
+    """A running run's state and the `steps_log` elements from `start` on, raw.
+
+    `total` is the length of `steps_log` (0 when it is null or not an array); `entries`
+    are its elements `start`, `start + 1`, ... as decoded JSON, unchecked.
+    """
+
+    status: str
+    ended_at: datetime | None
+    duration_ms: int | None
+    error: str | None
+    total: int
+    start: int
+    entries: list[Any]
+
+
+def _column(info: TableInfo, name: str, *, as_text: bool = False) -> str:
+    """A select-list item for a spec column: NULL when the table lacks it."""
+    if not info.has(name):
+        return f"NULL AS {quote_ident(name)}"
+    column = quote_ident(name)
+    return f"{column}::text AS {column}" if as_text else column
+
+
+def _timestamp(info: TableInfo, name: str) -> str:
+    if not info.has(name):
+        return f"NULL::timestamptz AS {quote_ident(name)}"
+    return quote_ident(name)
+
+
+def _duration(info: TableInfo) -> str:
+    if not info.has("duration_ms"):
+        return 'NULL::bigint AS "duration_ms"'
+    if info.columns["duration_ms"].base_type in _INTEGER_TYPES:
+        return '"duration_ms"'
+    # A numeric or float column: read as a whole number of milliseconds.
+    return 'round("duration_ms"::numeric)::bigint AS "duration_ms"'
+
+
+def summary_columns(info: TableInfo, *, error_chars: int | None = ERROR_PREVIEW_CHARS) -> str:
+    """The select list of a `RunSummary`: no JSON columns, `error` cut on the server."""
+    items = [_column(info, name, as_text=True) for name in _SUMMARY_TEXT]
+    items += [_timestamp(info, "started_at"), _timestamp(info, "ended_at"), _duration(info)]
+    if not info.has("error"):
+        items.append('NULL::text AS "error"')
+    elif error_chars is None:
+        items.append('"error"::text AS "error"')
+    else:
+        items.append(f'left("error"::text, {int(error_chars)}) AS "error"')
+    return ", ".join(items)
+
+
+def _int_or_none(value: Any) -> int | None:
+    return int(value) if value is not None else None
+
+
+def summary_from_row(row: Any) -> RunSummary:
+    """A `RunSummary` from a row selected with `summary_columns`; times made UTC-aware."""
+    return RunSummary(
+        id=row["id"],
+        run_id=row["run_id"],
+        status=row["status"],
+        workflow_name=row["workflow_name"],
+        workflow_function_id=row["workflow_function_id"],
+        workflow_id=row["workflow_id"],
+        event_id=row["event_id"],
+        event_name=row["event_name"],
+        organisation_id=row["organisation_id"],
+        started_at=as_utc(row["started_at"]),
+        ended_at=as_utc(row["ended_at"]),
+        duration_ms=_int_or_none(row["duration_ms"]),
+        error=row["error"],
+    )
+
+
+class Queries:
+    """Builds each statement of the store for one table and one organisation scope."""
+
+    def __init__(self, info: TableInfo, scope: str | None) -> None:
+        self.info = info
+        self.scope = scope
+        self._table = info.qualified
+
+    def _conditions(self, run_filter: RunFilter, params: Params, **parts: bool) -> list[str]:
+        return filter_conditions(run_filter, self.info, params, scope=self.scope, **parts)
+
+    def _scope_only(self, params: Params) -> list[str]:
+        return self._conditions(RunFilter(), params)
+
+    def _timestamp_param(self, params: Params, value: datetime) -> str:
+        """A timestamp parameter of the same kind as `started_at` (naive UTC for `timestamp`)."""
+        if self.info.has_time_zone("started_at"):
+            return f"{params.add(as_utc(value))}::timestamptz"
+        naive = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+        return f"{params.add(naive)}::timestamp"
+
+    def _id_param(self, params: Params, value: str) -> str:
+        return f"{params.add(value)}::text::{self.info.sql_type('id')}"
+
+    def page(
+        self, run_filter: RunFilter, before: PageCursor | None, limit: int
+    ) -> tuple[str, list[Any]]:
+        """Newest first, keyset on (started_at, id): served by an index on both, descending."""
+        params = Params()
+        conditions = self._conditions(run_filter, params)
+        if before is not None:
+            conditions.append(
+                f'("started_at", "id") < ({self._timestamp_param(params, before.started_at)}, '
+                f"{self._id_param(params, before.id)})"
+            )
+        limit_param = params.add(max(1, min(int(limit), MAX_PAGE)))
+        sql = (
+            f"SELECT {summary_columns(self.info)} FROM {self._table} {where(conditions)} "
+            f'ORDER BY "started_at" DESC, "id" DESC LIMIT {limit_param}'
+        )
+        return sql, params.values
+
+    def counts(self, run_filter: RunFilter) -> tuple[str, list[Any]]:
+        """Runs per status in the filter's window, whatever statuses the filter picks."""
+        params = Params()
+        conditions = self._conditions(run_filter, params, statuses=False)
+        sql = (
+            f'SELECT "status"::text AS status, count(*) AS n FROM {self._table} '
+            f"{where(conditions)} GROUP BY 1"
+        )
+        return sql, params.values
+
+    def failures_per_minute(self, run_filter: RunFilter, minutes: int) -> tuple[str, list[Any]]:
+        """Failed and timed-out runs per minute over the last `minutes`, by end time.
+
+        `ago` is 0 for the current minute. A failure stamped in the future (a writer's
+        clock ahead of the server's) counts in the current minute.
+        """
+        params = Params()
+        conditions = self._conditions(run_filter, params, statuses=False, since=False)
+        conditions.append(status_condition(self.info, st.FAILURES, params))
+        at = 'COALESCE("ended_at", "started_at")' if self.info.has("ended_at") else '"started_at"'
+        now = server_now(self.info)
+        minutes_param = params.add(int(minutes))
+        this_minute = f"date_trunc('minute', {now})"
+        window_start = f"({this_minute} - ({minutes_param}::int - 1) * interval '1 minute')"
+        slack = params.add(SPARKLINE_RUN_SLACK)
+        conditions.append(f'"started_at" >= {window_start} - {slack}::interval')
+        conditions.append(f"{at} >= {window_start}")
+        sql = (
+            "SELECT GREATEST(0, floor(extract(epoch FROM "
+            f"({this_minute} - date_trunc('minute', {at}))) / 60))::int AS ago, "
+            f"count(*) AS n FROM {self._table} {where(conditions)} GROUP BY 1"
+        )
+        return sql, params.values
+
+    def newer(self, run_filter: RunFilter, newest: PageCursor | None) -> tuple[str, list[Any]]:
+        """Rows from `DELTA_OVERLAP` before `newest` on, newest first, at most `MAX_DELTA_NEW`."""
+        params = Params()
+        conditions = self._conditions(run_filter, params)
+        if newest is not None:
+            since = self._timestamp_param(params, newest.started_at - DELTA_OVERLAP)
+            conditions.append(f'"started_at" >= {since}')
+        sql = (
+            f"SELECT {summary_columns(self.info)} FROM {self._table} {where(conditions)} "
+            f'ORDER BY "started_at" DESC, "id" DESC LIMIT {params.add(MAX_DELTA_NEW)}'
+        )
+        return sql, params.values
+
+    def by_ids(self, ids: Sequence[str]) -> tuple[str, list[Any]]:
+        """The current state of rows by primary key, within the scope but no other filter.
+
+        A run that stopped matching the filter (RUNNING → FAILED under a RUNNING filter)
+        must still reach the UI, or it would stay RUNNING on screen for ever.
+        """
+        params = Params()
+        conditions = self._scope_only(params)
+        ids_param = params.add(list(dict.fromkeys(ids)))
+        conditions.append(f'"id" = ANY({ids_param}::text[]::{self.info.sql_type("id")}[])')
+        sql = (
+            f"SELECT {summary_columns(self.info)} FROM {self._table} {where(conditions)} "
+            'ORDER BY "started_at" DESC, "id" DESC'
+        )
+        return sql, params.values
+
+    def _run_key(self, params: Params, key: str) -> tuple[str, str]:
+        """A run by `run_id`, or else by `id`: both are unique, so at most two rows match.
+
+        Returns the condition and an ORDER BY item that puts a `run_id` match first.
+        """
+        key_param = params.add(key)
+        run_id_type, id_type = self.info.sql_type("run_id"), self.info.sql_type("id")
+        condition = (
+            f'("run_id" = {key_param}::text::{run_id_type} OR "id" = {key_param}::text::{id_type})'
+        )
+        return condition, f'("run_id"::text = {key_param}::text) DESC'
+
+    def run(self, key: str) -> tuple[str, list[Any]]:
+        """One run in full; a `run_id` match wins over an `id` match."""
+        params = Params()
+        conditions = self._scope_only(params)
+        condition, run_id_first = self._run_key(params, key)
+        conditions.append(condition)
+        info = self.info
+        items = [summary_columns(info, error_chars=None)]
+        for name in ("workflow_version_id", "error_stack"):
+            items.append(_column(info, name, as_text=True))
+        for name in JSON_COLUMNS:
+            items.append(_column(info, name))
+        # Columns the spec does not name, as text: whatever their type, they can be shown.
+        for extra_index, name in enumerate(info.extra_columns):
+            items.append(f"{quote_ident(name)}::text AS {quote_ident(f'extra:{extra_index}')}")
+        sql = (
+            f"SELECT {', '.join(items)} FROM {self._table} {where(conditions)} "
+            f"ORDER BY {run_id_first} LIMIT 1"
+        )
+        return sql, params.values
+
+    def steps_from(self, key: str, start: int) -> tuple[str, list[Any]]:
+        """A run's state and its `steps_log` elements from `start` on, sliced on the server.
+
+        Anything but an array counts as empty, so a null or an object is no SQL error.
+        For `jsonb`, `->` reaches an element without reading the ones before it; a `json`
+        value is text and is walked once with its ordinals.
+        """
+        params = Params()
+        conditions = self._scope_only(params)
+        condition, run_id_first = self._run_key(params, key)
+        conditions.append(condition)
+        start_param = params.add(max(0, int(start)))
+        kind = self.info.json_type("steps_log")
+        if kind == "jsonb":
+            array = """CASE WHEN jsonb_typeof("steps_log") = 'array' THEN "steps_log" END"""
+            total = f"COALESCE(jsonb_array_length({array}), 0)"
+            entries = (
+                f"(SELECT COALESCE(jsonb_agg(({array}) -> i ORDER BY i), '[]'::jsonb) "
+                f"FROM generate_series({start_param}::int, {total} - 1) AS i)"
+            )
+        elif kind == "json":
+            array = """CASE WHEN json_typeof("steps_log") = 'array' THEN "steps_log" END"""
+            total = f"COALESCE(json_array_length({array}), 0)"
+            entries = (
+                "(SELECT COALESCE(json_agg(e ORDER BY n), '[]'::json) "
+                f"FROM json_array_elements({array}) WITH ORDINALITY AS x(e, n) "
+                f"WHERE n > {start_param}::int)"
+            )
+        else:
+            # Not a JSON type at all (text holding JSON): the store slices it itself.
+            total = "NULL::int"
+            entries = '"steps_log"::text'
+        info = self.info
+        sql = (
+            f'SELECT "status"::text AS status, {_timestamp(info, "ended_at")}, '
+            f"{_duration(info)}, {_column(info, 'error', as_text=True)}, "
+            f"{total} AS total, {entries} AS entries "
+            f"FROM {self._table} {where(conditions)} ORDER BY {run_id_first} LIMIT 1"
+        )
+        return sql, params.values
+
+    def workflow_names(self, run_filter: RunFilter) -> tuple[str, list[Any]]:
+        """Distinct workflow names among the newest matching rows (the filter's own aside)."""
+        if not self.info.has("workflow_name"):
+            return "SELECT NULL::text AS v WHERE FALSE", []
+        params = Params()
+        conditions = self._conditions(run_filter, params, workflow=False)
+        return self._distinct("workflow_name", conditions, params), params.values
+
+    def organisations(self) -> tuple[str, list[Any]]:
+        """Distinct organisation ids among the newest rows (only the scope's, when scoped)."""
+        if not self.info.has("organisation_id"):
+            return "SELECT NULL::text AS v WHERE FALSE", []
+        params = Params()
+        return self._distinct("organisation_id", self._scope_only(params), params), params.values
+
+    def _distinct(self, column: str, conditions: list[str], params: Params) -> str:
+        scan = params.add(PICKER_SCAN_ROWS)
+        limit = params.add(PICKER_LIMIT)
+        quoted = quote_ident(column)
+        return (
+            f"SELECT DISTINCT v FROM (SELECT {quoted}::text AS v FROM {self._table} "
+            f'{where(conditions)} ORDER BY "started_at" DESC LIMIT {scan}) AS newest '
+            f"WHERE v IS NOT NULL ORDER BY v LIMIT {limit}"
+        )
+
+
+def detail_from_row(row: Any, info: TableInfo, decode: Any) -> RunDetail:
+    """A `RunDetail` from a row of `Queries.run`.
+
+    `decode` reads a JSON column that is stored as text; `json`/`jsonb` arrive decoded.
+    """
+    summary = summary_from_row(row)
+    error = summary.error
+    if error is not None and len(error) > ERROR_PREVIEW_CHARS:
+        summary = replace(summary, error=error[:ERROR_PREVIEW_CHARS])
+    payloads = {}
+    for name in JSON_COLUMNS:
+        value = row[name]
+        if isinstance(value, str) and info.has(name) and info.json_type(name) is None:
+            value = decode(value)
+        payloads[name] = value
+    extra = {name: row[f"extra:{i}"] for i, name in enumerate(info.extra_columns)}
+    return RunDetail(
+        summary=summary,
+        workflow_version_id=row["workflow_version_id"],
+        input_payload=payloads["input_payload"],
+        output_payload=payloads["output_payload"],
+        steps_log=payloads["steps_log"],
+        error=error,
+        error_stack=row["error_stack"],
+        extra=extra,
+    )
