@@ -10,12 +10,11 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-import orjson
-
 from wflog_tui.model import status as st
 from wflog_tui.model.display_text import escape_control, one_line
 from wflog_tui.model.durations import format_duration, format_instant
 from wflog_tui.model.entries import StepEntry
+from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.run import RunDetail
 from wflog_tui.model.step_tree import LoopNode, NodeKind, StepNode, StepTree
 
@@ -79,30 +78,34 @@ def node_line(node: StepNode) -> str:
 
 
 def _preview(value: Any, limit: int = 80) -> str:
-    if isinstance(value, str):
-        return one_line(value, limit)
-    try:
-        text = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-    except (TypeError, orjson.JSONEncodeError):
-        text = repr(value)
+    text = value if isinstance(value, str) else to_json_text(value)
     return one_line(text, limit)
 
 
 def _iteration_runs(loop: LoopNode) -> Iterator[tuple[int, int, str]]:
-    """Consecutive iterations with the same status, as (first, last, status)."""
-    first = last = 0
-    current: str | None = None
-    for number in loop.iteration_numbers():
-        status = loop.iteration_status.get(number, st.NOT_REACHED)
-        if status == current and status in _COLLAPSED:
-            last = number
-            continue
-        if current is not None:
-            yield first, last, current
-        first = last = number
-        current = status
-    if current is not None:
-        yield first, last, current
+    """Consecutive iterations as (first, last, status); runs of folded statuses are merged.
+
+    Walks only the iterations that were reached: a gap between them is one "not reached"
+    run, so a loop that claims billions of items costs no more than the ones it logged.
+    """
+    runs: list[list[Any]] = []
+
+    def add(first: int, last: int, status: str) -> None:
+        if runs and runs[-1][2] == status and status in _COLLAPSED and runs[-1][1] == first - 1:
+            runs[-1][1] = last
+        else:
+            runs.append([first, last, status])
+
+    expected = 1
+    for number in sorted(loop.iteration_status):
+        if number > expected:
+            add(expected, number - 1, st.NOT_REACHED)
+        add(number, number, loop.iteration_status[number])
+        expected = number + 1
+    if expected <= loop.iteration_count:
+        add(expected, loop.iteration_count, st.NOT_REACHED)
+    for first, last, status in runs:
+        yield int(first), int(last), str(status)
 
 
 def tree_lines(tree: StepTree, depth: int = 0) -> list[str]:
