@@ -515,7 +515,7 @@ def _loop_item(loop: StepEntry | None, iteration: int | None) -> tuple[int, Any]
 def _choose(found: list[_Found], made: dict[tuple[int, int, Match], Source]) -> tuple[Source, ...]:
     """The best few sources of one leaf: one per source field first, then the runners-up."""
     kinds = {origin.kind for _, origin, _, _ in found} if len(found) > 1 else ()
-    if False:
+    if SourceKind.TRIGGER_OUTPUT in kinds and SourceKind.RUN_INPUT in kinds:
         # The trigger's output is the nearer copy of the run input: keep the run input only
         # where it explains the leaf strictly better.
         trigger_best = min(r[0] for r, o, _, _ in found if o.kind is SourceKind.TRIGGER_OUTPUT)
