@@ -1,0 +1,23 @@
+"""What the app was asked to show and how: filled by the CLI, read by every screen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from wflog_tui.store import RunFilter
+
+DEFAULT_REFRESH_S = 2.0
+
+
+@dataclass
+class AppConfig:
+    """Start-up choices: the filter, the refresh period, the theme, a run to open."""
+
+    run_filter: RunFilter = field(default_factory=RunFilter)
+    refresh_s: float = DEFAULT_REFRESH_S
+    theme: str | None = None
+    open_run: str | None = None
+    # Where the data comes from, for the header: a masked DSN or "embedded demo".
+    source_label: str = ""
+    # Tests and screenshots set this so nothing blinks or ticks between frames.
+    animations: bool = True
