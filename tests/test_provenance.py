@@ -458,6 +458,22 @@ def test_output_uses_in_later_steps():
     assert uses[1].input_json_path == ("contact", "name")
 
 
+def test_output_uses_under_one_selected_leaf_of_a_long_collection():
+    items = [f"user{i}@example.com" for i in range(20_000)]
+    loop = loop_entry(items)
+    later = [entry(2 + i, "send", iteration=i + 1, input={"to": items[i]}) for i in range(20_000)]
+
+    uses = trace_output_uses(loop, later, under=("collection", 15_000))
+
+    assert [(u.output_path, u.user_entry_index, u.input_path) for u in uses] == [
+        ("output.collection[15000]", 15_002, "input.to")
+    ]
+    assert uses[0].json_path == ("collection", 15_000)
+    assert trace_output_uses(loop, later, under=("collection", 99_999)) == []
+    assert trace_output_uses(loop, later, under=("nothing",)) == []
+    assert len(trace_output_uses(loop, later, under=("collection",), max_uses=7)) == 7
+
+
 def test_output_uses_are_capped_and_skip_the_entry_itself():
     fetch = entry(1, "fetch", input={"email": "jane@acme.io"}, output={"email": "jane@acme.io"})
     later = [entry(i, f"s{i}", input={"to": "jane@acme.io"}) for i in range(2, 30)]
@@ -527,25 +543,31 @@ def test_many_leaves_against_many_source_strings_complete():
 
 # --- anything the database may hold ----------------------------------------------------------
 
+# Values shared between inputs and sources, so that the fuzz exercises matching too.
 SHARED_STRINGS = [
     "John Doe",
     "New post from John Doe",
+    "Hello John Doe!",
     "user2@example.com",
+    "mail user2@example.com now",
     "user2",
     "#sales-alerts",
+    "see #sales-alerts",
     "!ref(steps.a.output.b)",
     "US",
     "",
     " ",
 ]
+shared = st.sampled_from([*SHARED_STRINGS, 0, 1, 3, 12345, 12345.0, 10**400, 123.25, -0.0])
 json_scalars = (
-    st.none()
+    shared
+    | shared
+    | shared
+    | st.none()
     | st.booleans()
     | st.integers()
-    | st.sampled_from([0, 1, -1, 3, 12345, 10**400, 1.5, 123.25, -0.0])
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text()
-    | st.sampled_from(SHARED_STRINGS)
 )
 json_keys = st.text(max_size=6) | st.sampled_from(["email", "to", "name", "a b", "", "collection"])
 json_values = st.recursive(
@@ -616,7 +638,9 @@ def test_any_json_never_raises_and_paths_are_well_formed(
                 assert source.json_path[:2] == ("collection", (iteration or 0) - 1)
 
     later = [make(10 + i, f"l{i}", input=out) for i, out in enumerate(earlier_outputs)]
-    for use in trace_output_uses(step, later):
+    under = traces[0].json_path[:2] if traces else ()
+    uses = trace_output_uses(step, later) + trace_output_uses(step, later, under=under)
+    for use in uses:
         user = next(e for e in later if e.index == use.user_entry_index)
         assert use.output_path == format_path("output", use.json_path)
         assert use.input_path == format_path("input", use.input_json_path)

@@ -68,7 +68,7 @@ _PLACES_PER_VALUE: Final = 64
 # its uses even when the same value occurs elsewhere in that output too.
 _PLACES_PER_OUTPUT_VALUE: Final = 256
 # Later steps' input leaves read, in all, when looking for uses of an output.
-USE_LEAVES_TOTAL: Final = 200_000
+USE_LEAVES_TOTAL: Final = 50_000
 # Containers entered per walk, relative to the leaf cap: deep chains hold few leaves.
 _NODES_PER_LEAF: Final = 10
 _NODES_MIN: Final = 1_000
@@ -216,16 +216,28 @@ def trace_input(
 
 
 def trace_output_uses(
-    entry: StepEntry, later: Iterable[StepEntry], *, max_uses: int = 500
+    entry: StepEntry,
+    later: Iterable[StepEntry],
+    *,
+    max_uses: int = 500,
+    under: Sequence[str | int] = (),
 ) -> list[OutputUse]:
     """Find the input leaves of `later` entries that hold a leaf of `entry.output`.
 
-    Uses come in the order of `later`, then of each input; at most `max_uses`. The same
-    matching rules as `trace_input` apply, so the two directions agree.
+    `under` limits the search to the output leaves at or below that JSON path (the leaf the
+    person selected): a loop's 50,000-item collection then costs one lookup per later leaf,
+    and `max_uses` is not spent on other leaves. Uses come in the order of `later`, then of
+    each input; at most `max_uses`. The matching rules are those of `trace_input`.
     """
     output = getattr(entry, "output", MISSING)
     if output is MISSING or max_uses <= 0:
         return []
+    base: _Node = None
+    for key in under:
+        if not _holds(output, key):
+            return []
+        output = output[key]
+        base = (base, key, key if isinstance(key, str) else _name(base))
     index = _Index(_PLACES_PER_OUTPUT_VALUE, _PLACES_PER_OUTPUT_VALUE)
     origin = _Origin(
         kind=SourceKind.STEP_OUTPUT,
@@ -235,7 +247,7 @@ def trace_output_uses(
         root="output",
         field="output",
     )
-    index.file(origin, _walk(output, SOURCE_LEAVES_PER_FIELD))
+    index.file(origin, _walk(output, SOURCE_LEAVES_PER_FIELD, base))
     budget = _Budget(CONTAINS_BUDGET)
     leaves_left = USE_LEAVES_TOTAL
     uses: list[OutputUse] = []
@@ -589,6 +601,15 @@ def _walk(value: Any, max_leaves: int, base: _Node = None) -> Iterator[tuple[_No
             leaves += 1
             if leaves >= max_leaves:
                 return
+
+
+def _holds(value: Any, key: Any) -> bool:
+    """True when `value[key]` is a step along a JSON path."""
+    if isinstance(value, dict):
+        return isinstance(key, str) and key in value
+    if isinstance(value, list):
+        return isinstance(key, int) and not isinstance(key, bool) and 0 <= key < len(value)
+    return False
 
 
 def _is_branch(value: Any) -> bool:
