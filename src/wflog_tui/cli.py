@@ -1,0 +1,350 @@
+"""Command line: parse arguments, resolve configuration, dispatch to the TUI, `show` or `demo`.
+
+Exit codes: 0 on success, 1 when a run was interrupted, 2 on a usage or configuration
+error, always with one line on stderr and the password masked. Nothing a user can cause
+ends in a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import NoReturn
+
+from wflog_tui import __version__
+from wflog_tui.model.display_text import one_line
+from wflog_tui.model.json_text import to_json_text
+from wflog_tui.model.run_report import report_json, report_lines
+from wflog_tui.model.step_tree import build_tree
+from wflog_tui.store import (
+    DsnError,
+    RunFilter,
+    Store,
+    StoreError,
+    StoreSettings,
+    mask_secrets,
+    open_store,
+    parse_since,
+    parse_statuses,
+    resolve_dsn,
+    unknown_statuses,
+)
+
+PROG = "wflog-tui"
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A mistake in the command line or configuration: one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a mistake in one line instead of a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {PROG} --help)\n")
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0.1 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"expected 0.1 to 3600 seconds, got {text!r}")
+    return value
+
+
+def _since(text: str) -> object:
+    try:
+        return parse_since(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--since ")) from None
+
+
+def _default(value: object, defaults: bool) -> object:
+    return value if defaults else argparse.SUPPRESS
+
+
+def _common_options(*, defaults: bool) -> argparse.ArgumentParser:
+    # Options may come before or after the subcommand. A subcommand's parser must not
+    # overwrite what was given before it with its own defaults, so there they are SUPPRESS.
+    common = argparse.ArgumentParser(
+        add_help=False, argument_default=None if defaults else argparse.SUPPRESS
+    )
+    group = common.add_argument_group("connection and scope")
+    group.add_argument(
+        "--dsn",
+        help="PostgreSQL DSN (default: $WFLOG_DSN, $DATABASE_URL, then libpq PG* variables)",
+    )
+    group.add_argument(
+        "--table",
+        default=_default("workflow_execution_log", defaults),
+        metavar="[SCHEMA.]TABLE",
+        help="the execution log table (default: workflow_execution_log)",
+    )
+    group.add_argument("--org", metavar="ORG_ID", help="show only this organisation's runs")
+    group.add_argument(
+        "--statement-timeout",
+        type=_positive_seconds,
+        default=_default(5.0, defaults),
+        metavar="SECONDS",
+        help="cancel any query running longer than this (default: 5)",
+    )
+    return common
+
+
+def _filter_options(*, defaults: bool) -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(
+        add_help=False, argument_default=None if defaults else argparse.SUPPRESS
+    )
+    group = options.add_argument_group("run list")
+    group.add_argument("--status", metavar="S[,S]", help="e.g. FAILED,RUNNING")
+    group.add_argument("--workflow", metavar="NAME", help="only runs of this workflow name")
+    group.add_argument(
+        "--since",
+        type=_since,
+        default=_default(parse_since("24h"), defaults),
+        metavar="15m|1h|24h|7d|all",
+        help="time window of the list and counts (default: 24h)",
+    )
+    group.add_argument(
+        "--refresh",
+        type=_positive_seconds,
+        default=_default(2.0, defaults),
+        metavar="SECONDS",
+        help="refresh period of live views (default: 2)",
+    )
+    group.add_argument("--theme", metavar="NAME", help="colour theme (see the command palette)")
+    return options
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line, subcommands included."""
+    parser = _Parser(
+        prog=PROG,
+        description="A keyboard-first terminal UI for workflow_execution_log.",
+        parents=[_common_options(defaults=True), _filter_options(defaults=True)],
+    )
+    common, filters = _common_options(defaults=False), _filter_options(defaults=False)
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--run", metavar="RUN_ID", help="open this run directly")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    show = commands.add_parser(
+        "show",
+        parents=[common],
+        help="print a run's header and step tree, then exit",
+        description="Print a run's header and step tree to stdout, then exit.",
+    )
+    show.add_argument("run_id", metavar="RUN_ID", help="run_id (or id) of the run")
+    show.add_argument("--json", action="store_true", help="print the tree as JSON")
+
+    demo = commands.add_parser(
+        "demo",
+        parents=[common, filters],
+        help="embedded PostgreSQL with live simulated runs, then the TUI",
+        description=(
+            "Start an embedded PostgreSQL (unless --dsn is given), seed a realistic history, "
+            "keep writing live runs, and open the TUI on it."
+        ),
+    )
+    demo.add_argument("--no-ui", action="store_true", help="print the DSN and keep running")
+    demo.add_argument(
+        "--tick",
+        type=_positive_seconds,
+        default=0.7,
+        metavar="SECONDS",
+        help="how often the simulator advances live runs (default: %(default)s)",
+    )
+    demo.add_argument("--data-dir", metavar="DIR", help="embedded server data directory")
+    return parser
+
+
+@dataclass
+class Context:
+    """Resolved settings shared by every command."""
+
+    settings: StoreSettings
+    dsn_for_masking: str | None
+
+
+def _context(args: argparse.Namespace, environ: os._Environ[str] | dict[str, str]) -> Context:
+    try:
+        resolved = resolve_dsn(args.dsn, environ)
+    except DsnError as exc:
+        raise UsageError(exc.message) from None
+    settings = StoreSettings(
+        dsn=resolved.dsn,
+        table=args.table,
+        default_schema=resolved.default_schema,
+        statement_timeout_s=args.statement_timeout,
+        organisation_scope=args.org,
+        **({"connect_timeout_s": resolved.connect_timeout_s} if resolved.connect_timeout_s else {}),
+        pgbouncer=resolved.pgbouncer,
+    )
+    return Context(settings, resolved.dsn)
+
+
+def _run_filter(args: argparse.Namespace) -> RunFilter:
+    statuses = parse_statuses(args.status or "")
+    odd = unknown_statuses(statuses)
+    if odd:
+        names = ", ".join(sorted(odd))
+        print(
+            f"{PROG}: note: status {one_line(names, 80)} is not one of the spec's five; "
+            "filtering for it anyway",
+            file=sys.stderr,
+        )
+    return RunFilter(
+        statuses=statuses,
+        workflow=args.workflow,
+        organisation=args.org,
+        since=args.since,
+    )
+
+
+async def _show(ctx: Context, run_id: str, as_json: bool) -> int:
+    store = await open_store(ctx.settings)
+    try:
+        detail = await store.fetch_run(run_id)
+    finally:
+        await store.close()
+    if detail is None:
+        org = ctx.settings.organisation_scope
+        where = f" in organisation {one_line(org, 80)}" if org else ""
+        raise UsageError(f"no run with run_id or id {one_line(run_id, 120)!s}{where}")
+    summary = detail.summary
+    tree = build_tree(detail.steps_log, run_status=summary.status, run_ended_at=summary.ended_at)
+    if as_json:
+        sys.stdout.write(to_json_text(report_json(detail, tree), indent=True) + "\n")
+    else:
+        now = datetime.now(UTC)
+        sys.stdout.write("\n".join(report_lines(detail, tree, now)) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+async def _tui(store: Store, args: argparse.Namespace, source_label: str) -> int:
+    from wflog_tui.ui.app import WflogApp
+    from wflog_tui.ui.config import AppConfig
+
+    config = AppConfig(
+        run_filter=_run_filter(args),
+        refresh_s=args.refresh,
+        theme=args.theme,
+        open_run=getattr(args, "run", None),
+        source_label=source_label,
+    )
+    app = WflogApp(store, config)
+    await app.run_async()
+    return app.return_code or 0
+
+
+async def _live(ctx: Context, args: argparse.Namespace) -> int:
+    from wflog_tui.store import mask_dsn
+
+    store = await open_store(ctx.settings)
+    try:
+        return await _tui(store, args, mask_dsn(ctx.dsn_for_masking) or "PG* environment")
+    finally:
+        await store.close()
+
+
+async def _demo(args: argparse.Namespace, environ: os._Environ[str] | dict[str, str]) -> int:
+    from pathlib import Path
+
+    from wflog_tui.demo.embedded import EmbeddedPostgres, EmbeddedUnavailable, default_data_dir
+    from wflog_tui.demo.runner import prepare_demo, run_simulator
+    from wflog_tui.demo.table_ddl import TableShape
+
+    server = None
+    if args.dsn:
+        dsn = args.dsn
+    else:
+        server = EmbeddedPostgres(Path(args.data_dir) if args.data_dir else default_data_dir())
+        try:
+            dsn = server.start()
+        except EmbeddedUnavailable as exc:
+            raise UsageError(str(exc)) from None
+    stop = asyncio.Event()
+    simulator: asyncio.Task[None] | None = None
+    try:
+        schema, _, table = args.table.rpartition(".")
+        shape = TableShape(schema=schema or "public", table=table)
+        seeded = await prepare_demo(dsn, shape)
+        simulator = asyncio.create_task(run_simulator(dsn, shape, stop, tick=args.tick))
+        if args.no_ui:
+            print(f"demo database: {dsn}", flush=True)
+            print(f"table: {shape.schema}.{shape.table} ({seeded:,} runs seeded)", flush=True)
+            print(f"try: {PROG} --dsn '{dsn}' show <RUN_ID>   (Ctrl-C stops)", flush=True)
+            await _wait_for_interrupt()
+            return 0
+        args.table = f"{shape.schema}.{shape.table}"
+        settings = StoreSettings(
+            dsn=dsn,
+            table=args.table,
+            statement_timeout_s=args.statement_timeout,
+            organisation_scope=args.org,
+        )
+        store = await open_store(settings)
+        try:
+            return await _tui(store, args, "embedded demo" if server else "demo")
+        finally:
+            await store.close()
+    finally:
+        stop.set()
+        if simulator is not None:
+            simulator.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await simulator
+        if server is not None:
+            server.stop()
+
+
+async def _wait_for_interrupt() -> None:
+    loop = asyncio.get_running_loop()
+    stopped = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stopped.set)
+    await stopped.wait()
+
+
+def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None) -> int:
+    """Run the command line and return the exit code."""
+    env = environ if environ is not None else os.environ
+    args = build_parser().parse_args(argv)
+    dsn_hint: str | None = None
+    try:
+        if args.command == "demo":
+            return asyncio.run(_demo(args, env))
+        ctx = _context(args, env)
+        dsn_hint = ctx.dsn_for_masking
+        if args.command == "show":
+            return asyncio.run(_show(ctx, args.run_id, args.json))
+        return asyncio.run(_live(ctx, args))
+    except UsageError as exc:
+        _fail(str(exc), dsn_hint)
+    except StoreError as exc:
+        _fail(exc.message, dsn_hint)
+    except KeyboardInterrupt:
+        return 1
+    return EXIT_USAGE
+
+
+def _fail(message: str, dsn: str | None) -> None:
+    text = one_line(mask_secrets(message, dsn), 400)
+    print(f"{PROG}: {text}", file=sys.stderr)
+
+
+def main() -> NoReturn:
+    """Console-script entry point."""
+    sys.exit(run())

@@ -1,0 +1,123 @@
+"""The command line as a user meets it: exit codes, one-line errors, `show` output."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+
+import orjson
+import pytest
+
+from tests.database import run_row
+from wflog_tui.cli import run
+
+LOOP_LOG = [
+    {"status": "COMPLETED", "stepId": "trigger", "operation": "trigger", "output": {"n": 1}},
+    {
+        "status": "COMPLETED",
+        "stepId": "loop_users",
+        "operation": "builtin:loop",
+        "stepName": "Process Each User",
+        "output": {"collection": ["user1", "user2", "user3"], "totalItems": 3},
+    },
+    {"status": "COMPLETED", "stepId": "send_email", "operation": "email", "iteration": 1},
+    {
+        "status": "FAILED",
+        "stepId": "send_email",
+        "operation": "email",
+        "iteration": 2,
+        "error": {"message": "Invalid email address format\x1b]52;c;aGk=\x07"},
+    },
+]
+
+
+async def _in_thread(*argv: str, env: dict[str, str] | None = None) -> int:
+    # `run` starts its own event loop, so it runs in a thread beside the test's loop.
+    return await asyncio.to_thread(run, list(argv), env or {})
+
+
+async def test_show_prints_header_tree_and_failing_path(table, capsys):
+    await table.insert(
+        run_row(run_id="01LOOP", status="FAILED", steps_log=LOOP_LOG, error="[bold]boom[/]")
+    )
+    code = await _in_thread("--dsn", table.dsn, "--table", table.name, "show", "01LOOP")
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Run           01LOOP" in out
+    assert "Error         [bold]boom[/]" in out
+    assert "Process Each User · 3 items · 1 failed · 1 not reached" in out
+    assert "✗ FAILED iteration 2 · item user2" in out
+    assert "Process Each User › iteration 2 › send_email" in out
+    # The OSC 52 clipboard write in the data is shown escaped, never emitted.
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b]52;c;aGk=\\x07" in out
+
+
+async def test_show_json_prints_the_same_tree(table, capsys):
+    await table.insert(run_row(run_id="01JSON", status="FAILED", steps_log=LOOP_LOG))
+    code = await _in_thread("--dsn", table.dsn, "--table", table.name, "show", "01JSON", "--json")
+    data = orjson.loads(capsys.readouterr().out)
+    assert code == 0
+    assert data["run"]["runId"] == "01JSON"
+    loop = data["steps"][1]
+    assert loop["summary"] == "3 items · 1 failed · 1 not reached"
+    assert [f["path"] for f in data["failures"]] == [["s1", "s1/i2", "s1/i2/s3"]]
+
+
+async def test_show_unknown_run_exits_2_with_one_line(table, capsys):
+    code = await _in_thread("--dsn", table.dsn, "--table", table.name, "show", "nope")
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "no run with run_id or id nope" in err
+
+
+async def test_show_respects_org_scope(table, capsys):
+    await table.insert(run_row(run_id="01OTHER", organisation_id="org_b"))
+    argv = ["--dsn", table.dsn, "--table", table.name, "--org", "org_a", "show", "01OTHER"]
+    assert await _in_thread(*argv) == 2
+    assert "in organisation org_a" in capsys.readouterr().err
+
+
+async def test_unreachable_server_exits_2_without_password(capsys):
+    dsn = "postgresql://alice:s3cret-pw@127.0.0.1:1/db?connect_timeout=2"
+    code = await _in_thread("--dsn", dsn, "show", "x")
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "s3cret-pw" not in err
+    assert err.startswith("wflog-tui: ") and err.count("\n") == 1
+
+
+async def test_missing_table_exits_2_naming_it(pg_dsn, capsys):
+    code = await _in_thread("--dsn", pg_dsn, "--table", "nowhere.nothing", "show", "x")
+    err = capsys.readouterr().err
+    assert code == 2 and "nowhere.nothing" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--since", "soon"], "--since"),
+        (["--refresh", "-1"], "--refresh"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
+def test_bad_flags_exit_2_with_one_line(argv, message):
+    result = subprocess.run(
+        [sys.executable, "-m", "wflog_tui", *argv, "show", "x"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_version():
+    result = subprocess.run(
+        [sys.executable, "-m", "wflog_tui", "--version"], capture_output=True, text=True
+    )
+    assert result.returncode == 0 and result.stdout.startswith("wflog-tui ")
