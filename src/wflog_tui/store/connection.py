@@ -21,7 +21,7 @@ from wflog_tui.model import status as st
 from wflog_tui.model.run import RunDetail, RunSummary
 from wflog_tui.model.timestamps import as_utc
 from wflog_tui.store.codecs import decode_json, install_json_codecs
-from wflog_tui.store.dsn import mask_dsn
+from wflog_tui.store.dsn import describe_target, mask_dsn
 from wflog_tui.store.errors import ConfigurationError, ConnectionLost, RunNotFound, translate
 from wflog_tui.store.filters import RunFilter
 from wflog_tui.store.queries import (
@@ -183,7 +183,15 @@ class Store:
                     return await work(conn)
             return await work(conn)
         except Exception as exc:
-            raise translate(exc, dsn) from None
+            error = translate(exc, dsn)
+            if _is_gone(conn) and not isinstance(error, ConnectionLost):
+                # A backend killed while idle can surface as any protocol error on the
+                # next query (asyncpg reads the FATAL message mid-operation); what counts
+                # is that the connection is gone.
+                error = ConnectionLost(
+                    f"connection to PostgreSQL at {describe_target(dsn)} lost: {error.message}"
+                )
+            raise error from None
         finally:
             # Releasing a connection the server killed only discards it; never mask the
             # error that brought us here with one from the clean-up.
@@ -310,6 +318,14 @@ class Store:
     @property
     def _timeout(self) -> float:
         return self.settings.statement_timeout_s + _CLIENT_SLACK_S
+
+
+def _is_gone(conn: asyncpg.Connection) -> bool:
+    try:
+        return conn.is_closed()
+    except asyncpg.InterfaceError:
+        # The pool already took the dead connection back.
+        return True
 
 
 def _summaries(

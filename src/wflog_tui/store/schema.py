@@ -171,7 +171,7 @@ def parse_table_name(text: str) -> tuple[str | None, str, bool]:
         elif char == '"':
             if quoted or "".join(current).strip():
                 raise usage
-            in_quotes = quoted = True
+            current, in_quotes, quoted = [], True, True
         elif char == ".":
             parts.append(("".join(current) if quoted else "".join(current).strip(), quoted))
             current, quoted = [], False
