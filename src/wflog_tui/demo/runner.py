@@ -1,0 +1,139 @@
+"""What `wflog-tui demo` calls: prepare the table, then keep live runs coming.
+
+The CLI's `demo` command, in order::
+
+    server = EmbeddedPostgres(default_data_dir())   # only when no DSN was given
+    dsn = server.start()
+    try:
+        asyncio.run(prepare_demo(dsn))               # create the table, seed it if empty
+        with DemoSession(dsn):                       # the simulator, in a background thread
+            app.run()                                # the TUI; or wait for Ctrl-C with --no-ui
+    finally:
+        server.stop()
+
+`DemoSession` runs the simulator in a thread with its own event loop, so the TUI (or a
+plain `time.sleep` loop) keeps the main thread; leaving the `with` block stops it and
+marks its runs in flight CANCELED. An asyncio caller can instead await
+`run_simulator(dsn, shape, stop)` in a task and set `stop` to end it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from datetime import UTC, datetime
+from types import TracebackType
+
+import asyncpg
+
+from wflog_tui.demo.seed import DEFAULT_RUNS, seed_history
+from wflog_tui.demo.simulator import DEFAULT_SHAPE, DEFAULT_TICK, Simulator
+from wflog_tui.demo.table_ddl import TableShape, create_table_sql
+
+
+async def prepare_demo(
+    dsn: str,
+    shape: TableShape = DEFAULT_SHAPE,
+    *,
+    now: datetime | None = None,
+    reset: bool = False,
+    runs: int = DEFAULT_RUNS,
+) -> int:
+    """Create the table if it is missing and seed it if it is empty; return rows written.
+
+    With `reset`, the table's rows are deleted first, so the history is recent again.
+    """
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(create_table_sql(shape))
+        if reset:
+            await conn.execute(f"TRUNCATE {shape.qualified}")
+        return await seed_history(conn, shape, now=now or datetime.now(UTC), runs=runs)
+    finally:
+        await conn.close()
+
+
+async def run_simulator(
+    dsn: str,
+    shape: TableShape = DEFAULT_SHAPE,
+    stop: asyncio.Event | None = None,
+    tick: float = DEFAULT_TICK,
+    *,
+    rng_seed: int | None = None,
+) -> None:
+    """Simulate live runs until `stop` is set or the task is cancelled."""
+    await Simulator(dsn, shape, tick=tick, rng_seed=rng_seed).run(stop)
+
+
+class DemoSession:
+    """The simulator in a background thread, for a caller whose main thread runs the TUI.
+
+    `start()` returns once the thread's event loop is up; `stop()` ends the simulator and
+    waits for the thread. It is also a context manager that does both.
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        shape: TableShape = DEFAULT_SHAPE,
+        *,
+        tick: float = DEFAULT_TICK,
+        rng_seed: int | None = None,
+    ) -> None:
+        self.simulator = Simulator(dsn, shape, tick=tick, rng_seed=rng_seed)
+        self.error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+
+    def start(self) -> None:
+        """Start the simulator's thread."""
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._main, name="wflog-demo-simulator", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the simulator and wait up to `timeout` seconds for its thread to end."""
+        if self._thread is None:
+            return
+        if self._loop is not None and self._stop is not None:
+            # The loop may already have closed if the simulator died; nothing to signal then.
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout)
+        self._thread = None
+
+    @property
+    def running(self) -> bool:
+        """True while the simulator's thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def __enter__(self) -> DemoSession:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _main(self) -> None:
+        try:
+            asyncio.run(self._serve())
+        except Exception as exc:  # kept for the caller: a thread has nowhere to raise to
+            self.error = exc
+        finally:
+            self._ready.set()
+
+    async def _serve(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        self._ready.set()
+        await self.simulator.run(self._stop)
