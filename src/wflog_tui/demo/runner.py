@@ -1,20 +1,26 @@
 """What `wflog-tui demo` calls: prepare the table, then keep live runs coming.
 
-The CLI's `demo` command, in order::
+From an asyncio caller (the TUI's own event loop, or `--no-ui` waiting for Ctrl-C)::
 
-    server = EmbeddedPostgres(default_data_dir())   # only when no DSN was given
+    server = EmbeddedPostgres(default_data_dir())    # only when no DSN was given
     dsn = server.start()
+    stop = asyncio.Event()
     try:
-        asyncio.run(prepare_demo(dsn))               # create the table, seed it if empty
-        with DemoSession(dsn):                       # the simulator, in a background thread
-            app.run()                                # the TUI; or wait for Ctrl-C with --no-ui
+        seeded = await prepare_demo(dsn, shape)       # create the table, seed it if empty
+        task = asyncio.create_task(run_simulator(dsn, shape, stop, tick=0.7))
+        ...                                           # run the TUI, or wait for Ctrl-C
     finally:
+        stop.set()                                    # or task.cancel(): both stop cleanly
+        await task
         server.stop()
 
-`DemoSession` runs the simulator in a thread with its own event loop, so the TUI (or a
-plain `time.sleep` loop) keeps the main thread; leaving the `with` block stops it and
-marks its runs in flight CANCELED. An asyncio caller can instead await
-`run_simulator(dsn, shape, stop)` in a task and set `stop` to end it.
+Stopping marks the simulator's runs in flight CANCELED, so none stays RUNNING forever.
+A caller whose main thread is busy with something synchronous can use `DemoSession`
+instead, which runs the same simulator in a thread with its own event loop::
+
+    asyncio.run(prepare_demo(dsn))
+    with DemoSession(dsn, tick=0.7):
+        app.run()
 """
 
 from __future__ import annotations
