@@ -66,13 +66,13 @@ class Column:
 
 
 COLUMNS = (
-    Column("status", "Status", 12),
-    Column("workflow", "Workflow", 26),
-    Column("run_id", "Run id", 28),
-    Column("event", "Event", 20),
-    Column("started", "Started", 19),
+    Column("status", "Status", 11),
+    Column("workflow", "Workflow", 24),
+    Column("run_id", "Run id", 26),
+    Column("event", "Event", 18),
+    Column("started", "Started", 15),
     Column("duration", "Duration", 9),
-    Column("organisation", "Organisation", 14),
+    Column("organisation", "Organisation", 13),
     Column("error", "Error", None),
 )
 # Shift+letter sorts by a column (k9s); the same key again reverses.
@@ -92,8 +92,9 @@ def window_label(window: timedelta | None) -> str:
     if window is None:
         return "all"
     seconds = int(window.total_seconds())
-    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % size == 0:
+    # A day is spelled 24h, as people say it; from two days on, days.
+    for unit, size, least in (("d", 86400, 172800), ("h", 3600, 3600), ("m", 60, 60)):
+        if seconds >= least and seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
 
@@ -116,6 +117,25 @@ def _sort_value(run: RunSummary, column: str, now: datetime) -> Any:
         case "error":
             return run.error or ""
     return (run.started_at or epoch, run.id)
+
+
+class RunTable(DataTable):
+    """The run table, with the vi and pager keys people use in k9s and less."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g,home", "first_row", "First run", show=False),
+        Binding("G,end", "last_row", "Last run", show=False),
+    ]
+
+    def action_first_row(self) -> None:
+        """Move to the newest run (the top)."""
+        self.move_cursor(row=0)
+
+    def action_last_row(self) -> None:
+        """Move to the last loaded run; older ones then load."""
+        self.move_cursor(row=max(0, self.row_count - 1))
 
 
 class Picker(ModalScreen[str | None]):
@@ -205,6 +225,7 @@ class RunListScreen(Screen[None]):
         self._next_refresh: Timer | None = None
         self._loading_older = False
         self._generation = 0
+        self._full_pending = True
 
     # ---- layout ---------------------------------------------------------------------------
 
@@ -216,7 +237,7 @@ class RunListScreen(Screen[None]):
                 yield Sparkline([0] * 60, id="failures")
         yield Static(id="filter-bar")
         yield Input(placeholder="search run id, event id prefix or workflow name", id="search")
-        yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+        yield RunTable(id="runs", cursor_type="row", zebra_stripes=True)
         yield Static(id="list-status")
         yield Footer()
 
@@ -228,11 +249,11 @@ class RunListScreen(Screen[None]):
         for column in COLUMNS:
             table.add_column(Text(column.label), key=column.key, width=column.width)
         self.query_one("#search", Input).display = False
-        self._fit_error_column()
+        self.call_after_refresh(self._fit_error_column)
         self._show_filter()
         self._show_status()
         table.focus()
-        self.fetch_all()
+        self.refresh_list()
         if self.app.config.animations:  # type: ignore[attr-defined]
             self.set_interval(1.0, self._tick)
 
@@ -262,37 +283,27 @@ class RunListScreen(Screen[None]):
 
     # ---- fetching -------------------------------------------------------------------------
 
-    @work(exclusive=True, group="list-refresh")
-    async def fetch_all(self) -> None:
-        """Fetch the first page, the counts and the sparkline; replace the list."""
+    def refresh_list(self) -> None:
+        """Start a refresh now: the whole first page after a filter change, else a delta."""
         self._cancel_timer()
-        generation = self._generation
-        started = time.perf_counter()
-        try:
-            page = await self.store.fetch_page(self.run_filter, limit=PAGE_SIZE)
-            counts = await self.store.count_by_status(self.run_filter)
-            spark = await self.store.failures_per_minute(self.run_filter, 60)
-        except StoreError as exc:
-            self._failed(exc)
-            return
-        if generation != self._generation:
-            return
-        self._connected(time.perf_counter() - started)
-        self._replace(page)
-        self._show_counts(counts, spark)
-        self._schedule()
+        self._refresh_worker()
 
     @work(exclusive=True, group="list-refresh")
-    async def fetch_delta(self) -> None:
-        """Fetch what changed since the last refresh and apply it in place."""
+    async def _refresh_worker(self) -> None:
+        # One worker for both kinds, so a timer firing during a reload can't replace the
+        # reload with a delta against the old filter: a pending reload always wins.
         self._cancel_timer()
         generation = self._generation
+        full = self._full_pending or not self.runs
         running = [rid for rid in self.order if self.runs[rid].is_running]
         started = time.perf_counter()
         try:
-            delta = await self.store.fetch_delta(
-                self.run_filter, newest=self.newest, running_ids=running
-            )
+            if full:
+                page = await self.store.fetch_page(self.run_filter, limit=PAGE_SIZE)
+            else:
+                delta = await self.store.fetch_delta(
+                    self.run_filter, newest=self.newest, running_ids=running
+                )
             counts = await self.store.count_by_status(self.run_filter)
             spark = await self.store.failures_per_minute(self.run_filter, 60)
         except StoreError as exc:
@@ -301,7 +312,11 @@ class RunListScreen(Screen[None]):
         if generation != self._generation:
             return
         self._connected(time.perf_counter() - started)
-        self._apply(delta.new, delta.changed)
+        if full:
+            self._full_pending = False
+            self._replace(page)
+        else:
+            self._apply(delta.new, delta.changed)
         self._show_counts(counts, spark)
         self._schedule()
 
@@ -328,7 +343,7 @@ class RunListScreen(Screen[None]):
     def _schedule(self) -> None:
         self._cancel_timer()
         if not self.paused:
-            self._next_refresh = self.set_timer(self.refresh_s, self.fetch_delta)
+            self._next_refresh = self.set_timer(self.refresh_s, self.refresh_list)
         self._show_status()
 
     def _cancel_timer(self) -> None:
@@ -351,8 +366,7 @@ class RunListScreen(Screen[None]):
         if schedule and not self.paused:
             retry = self.retry_s
             self.retry_s = min(self.retry_s * 2, RETRY_MAX_S)
-            action = self.fetch_all if not self.runs else self.fetch_delta
-            self._next_refresh = self.set_timer(retry, action)
+            self._next_refresh = self.set_timer(retry, self.refresh_list)
         self._show_status()
 
     # ---- applying data --------------------------------------------------------------------
@@ -383,6 +397,7 @@ class RunListScreen(Screen[None]):
         now = datetime.now(UTC)
         selected = self._selected_id()
         top_key = self._top_visible_id()
+        reading = self._reading()
         added: list[str] = []
         with self.app.batch_update():
             for run in changed:
@@ -400,8 +415,8 @@ class RunListScreen(Screen[None]):
             for run in [*new, *changed]:
                 self._track_cursors(run)
             if added or changed:
-                self._resort(selected, top_key, added, initial=initial or older)
-        if added and not initial and not older and self._reading():
+                self._resort(selected, top_key, reading=reading, initial=initial or older)
+        if added and not initial and not older and reading:
             self.new_above += sum(1 for rid in added if self._index(rid) < self._index(top_key))
         if self.following:
             self._follow()
@@ -441,7 +456,7 @@ class RunListScreen(Screen[None]):
                 table.update_cell(run.id, column.key, after)
 
     def _resort(
-        self, selected: str | None, top_key: str | None, added: list[str], *, initial: bool
+        self, selected: str | None, top_key: str | None, *, reading: bool, initial: bool
     ) -> None:
         now = datetime.now(UTC)
         ordered = sorted(
@@ -458,7 +473,7 @@ class RunListScreen(Screen[None]):
             if selected in self.runs:
                 self.table.move_cursor(row=self._index(selected), scroll=False)
             return
-        self._keep_place(selected, top_key)
+        self._keep_place(selected, top_key, reading)
 
     def _place_rows(self, order: list[str]) -> None:
         """Put the table's rows in `order` without rebuilding them.
@@ -473,13 +488,18 @@ class RunListScreen(Screen[None]):
         table._update_count += 1
         table.refresh()
 
-    def _keep_place(self, selected: str | None, top_key: str | None) -> None:
-        """Rows inserted above must not move what the reader is looking at."""
+    def _keep_place(self, selected: str | None, top_key: str | None, reading: bool) -> None:
+        """Rows inserted above must not move what the reader is looking at.
+
+        At the top of the list nobody is reading yet: the newest row stays under the
+        cursor, as a tail does.
+        """
         table = self.table
         if selected is None:
             return
-        if not self._reading():
-            table.move_cursor(row=self._index(selected), scroll=False)
+        if not reading:
+            table.move_cursor(row=0, scroll=False)
+            table.scroll_to(y=0, animate=False, immediate=True)
             return
         if top_key is not None:
             table.scroll_to(y=self._index(top_key), animate=False, immediate=True)
@@ -537,9 +557,9 @@ class RunListScreen(Screen[None]):
         if value is None:
             return "—"
         if self.time_mode == "utc":
-            return value.astimezone(UTC).strftime("%m-%d %H:%M:%S UTC")
+            return value.astimezone(UTC).strftime("%m-%d %H:%M:%SZ")
         if self.time_mode == "local":
-            return value.astimezone().strftime("%m-%d %H:%M:%S %Z")
+            return value.astimezone().strftime("%m-%d %H:%M:%S")
         return humanize.naturaltime(now - value)
 
     def _tick(self) -> None:
@@ -572,9 +592,7 @@ class RunListScreen(Screen[None]):
         self.query_one("#counts", Static).update(text)
         self.query_one("#failures", Sparkline).data = [float(n) for n in spark]
         total = sum(spark)
-        self.query_one("#spark-label", Static).update(
-            Text(f"failures/min, last hour: {total:,}")
-        )
+        self.query_one("#spark-label", Static).update(Text(f"failures/min, last hour: {total:,}"))
 
     def _show_filter(self) -> None:
         f = self.run_filter
@@ -685,12 +703,12 @@ class RunListScreen(Screen[None]):
             self.notify("Refresh paused", markup=False)
         else:
             self.notify("Refresh resumed", markup=False)
-            self.fetch_delta()
+            self.refresh_list()
         self._show_status()
 
     def action_refresh_now(self) -> None:
         """Refresh now, paused or not."""
-        self.fetch_delta() if self.runs else self.fetch_all()
+        self.refresh_list()
 
     def action_toggle_follow(self) -> None:
         """Keep the newest running run selected as runs come and go."""
@@ -703,7 +721,7 @@ class RunListScreen(Screen[None]):
         running = [self.runs[rid] for rid in self.order if self.runs[rid].is_running]
         if not running:
             return
-        newest = max(running, key=lambda r: (r.started_at or datetime.min.replace(tzinfo=UTC)))
+        newest = max(running, key=lambda r: r.started_at or datetime.min.replace(tzinfo=UTC))
         self.table.move_cursor(row=self._index(newest.id), scroll=True)
 
     def action_failures_only(self) -> None:
@@ -764,7 +782,7 @@ class RunListScreen(Screen[None]):
             self.sort_reverse = column in ("started", "duration")
         selected = self._selected_id()
         self.order = []
-        self._resort(selected, None, [], initial=True)
+        self._resort(selected, None, reading=True, initial=True)
         if selected is not None:
             self.table.move_cursor(row=self._index(selected), scroll=True)
         self._show_filter()
@@ -814,5 +832,6 @@ class RunListScreen(Screen[None]):
             return
         self.run_filter = run_filter
         self._generation += 1
+        self._full_pending = True
         self._show_filter()
-        self.fetch_all()
+        self.refresh_list()

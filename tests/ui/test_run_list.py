@@ -1,0 +1,187 @@
+"""The run list as an on-call engineer uses it, against a real PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from textual.widgets import DataTable
+
+from tests.database import run_row
+from tests.ui.screen_text import screen_text
+from wflog_tui.store import RunFilter
+from wflog_tui.ui.app import WflogApp
+from wflog_tui.ui.config import AppConfig
+from wflog_tui.ui.run_list import RunListScreen
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def recent(minutes_ago: float, **fields) -> dict:
+    started = NOW - timedelta(minutes=minutes_ago)
+    fields.setdefault("ended_at", started + timedelta(seconds=2))
+    return run_row(started_at=started, **fields)
+
+
+def app_for(store, **config) -> WflogApp:
+    config.setdefault("refresh_s", 0.2)
+    config.setdefault("animations", False)
+    config.setdefault("run_filter", RunFilter(since=timedelta(hours=24)))
+    return WflogApp(store, AppConfig(**config))
+
+
+async def settle(pilot, until, attempts: int = 100) -> None:
+    """Let refresh cycles run until `until()` holds (bounded; fails loudly if never)."""
+    for _ in range(attempts):
+        await pilot.pause(0.05)
+        if until():
+            return
+    raise AssertionError("the screen never reached the expected state")
+
+
+def table_of(app) -> DataTable:
+    return app.screen.query_one("#runs", DataTable)
+
+
+def run_ids(app) -> list[str]:
+    screen = app.screen
+    assert isinstance(screen, RunListScreen)
+    return [screen.runs[key].run_id for key in screen.order]
+
+
+async def test_lists_runs_newest_first_with_counts_and_filter(table, open_store_for):
+    await table.insert(
+        recent(5, run_id="01OLD", status="COMPLETED"),
+        recent(1, run_id="01NEW", status="FAILED", error="channel_not_found"),
+        recent(3, run_id="01MID", status="RUNNING", ended_at=None, duration_ms=None),
+    )
+    store = await open_store_for(table)
+    app = app_for(store)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, lambda: table_of(app).row_count == 3)
+        assert run_ids(app) == ["01NEW", "01MID", "01OLD"]
+        text = screen_text(app)
+        assert "✗ FAILED" in text and "● RUNNING" in text and "✓ COMPLETED" in text
+        assert "channel_not_found" in text
+        assert "✗ FAILED 1" in text and "● RUNNING 1" in text
+        assert "Filter: window=24h" in text
+        assert "● LIVE" in text
+
+
+async def test_new_runs_appear_without_moving_a_reader(table, open_store_for):
+    await table.insert(*[recent(10 + i, run_id=f"01R{i:02d}") for i in range(20)])
+    store = await open_store_for(table)
+    app = app_for(store)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot, lambda: table_of(app).row_count == 20)
+        for _ in range(5):
+            await pilot.press("down")
+        screen = app.screen
+        assert screen.runs[screen._selected_id()].run_id == "01R05"
+        await table.insert(recent(0.5, run_id="01BRAND"), recent(0.2, run_id="01NEWER"))
+        await settle(pilot, lambda: table_of(app).row_count == 22)
+        assert run_ids(app)[:2] == ["01NEWER", "01BRAND"]
+        # The cursor is still on the run the reader was looking at.
+        assert screen.runs[screen._selected_id()].run_id == "01R05"
+        assert "+2 new above" in screen_text(app)
+
+
+async def test_running_row_is_updated_in_place(table, open_store_for):
+    await table.insert(
+        recent(1, id="crun", run_id="01LIVE", status="RUNNING", ended_at=None, duration_ms=None)
+    )
+    store = await open_store_for(table)
+    app = app_for(store)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot, lambda: table_of(app).row_count == 1)
+        await table.execute(
+            f"UPDATE {table.shape.qualified} SET status = 'FAILED', error = 'boom', "
+            "ended_at = started_at + interval '3 seconds', duration_ms = 3000 WHERE id = 'crun'"
+        )
+        await settle(pilot, lambda: "boom" in screen_text(app))
+        assert table_of(app).row_count == 1
+        assert "✗ FAILED" in screen_text(app)
+        assert "3.0 s" in screen_text(app)
+
+
+async def test_status_toggle_and_failing_only(table, open_store_for):
+    await table.insert(
+        recent(1, run_id="01OK", status="COMPLETED"),
+        recent(2, run_id="01BAD", status="FAILED"),
+        recent(3, run_id="01SLOW", status="TIMED_OUT"),
+    )
+    store = await open_store_for(table)
+    app = app_for(store)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot, lambda: table_of(app).row_count == 3)
+        await pilot.press("3")
+        await settle(pilot, lambda: run_ids(app) == ["01BAD"])
+        assert "status=FAILED" in screen_text(app)
+        await pilot.press("3", "ctrl+z")
+        await settle(pilot, lambda: run_ids(app) == ["01BAD", "01SLOW"])
+        await pilot.press("ctrl+z")
+        await settle(pilot, lambda: len(run_ids(app)) == 3)
+
+
+async def test_search_by_run_id_prefix_and_markup_is_literal(table, open_store_for):
+    await table.insert(
+        recent(1, run_id="01ABC", workflow_name="[bold red]Evil[/] \x1b[2J"),
+        recent(2, run_id="01XYZ"),
+    )
+    store = await open_store_for(table)
+    app = app_for(store)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot, lambda: table_of(app).row_count == 2)
+        cell = table_of(app).get_cell(app.screen.order[0], "workflow")
+        assert cell.plain == "[bold red]Evil[/] \\x1b[2J"
+        assert "[bold red]Evil[/]" in screen_text(app)
+        await pilot.press("slash", *"01XY", "enter")
+        await settle(pilot, lambda: run_ids(app) == ["01XYZ"])
+        assert "search=01XY" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot, lambda: len(run_ids(app)) == 2)
+
+
+async def test_pause_stops_refresh_and_space_refreshes_once(table, open_store_for):
+    await table.insert(recent(5, run_id="01A"))
+    store = await open_store_for(table)
+    app = app_for(store)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot, lambda: table_of(app).row_count == 1)
+        await pilot.press("p")
+        await settle(pilot, lambda: "PAUSED" in screen_text(app))
+        await table.insert(recent(1, run_id="01B"))
+        calls = store.stats.calls
+        await pilot.pause(0.6)
+        assert store.stats.calls == calls  # nothing was fetched while paused
+        assert table_of(app).row_count == 1
+        await pilot.press("space")
+        await settle(pilot, lambda: table_of(app).row_count == 2)
+        assert "PAUSED" in screen_text(app)
+
+
+async def test_older_runs_load_at_the_end(table, open_store_for):
+    await table.insert(*[recent(1 + i, run_id=f"01P{i:03d}") for i in range(130)])
+    store = await open_store_for(table)
+    app = app_for(store, refresh_s=30)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot, lambda: table_of(app).row_count == 100)
+        await pilot.press("end")
+        await settle(pilot, lambda: table_of(app).row_count == 130)
+        assert run_ids(app)[-1] == "01P129"
+
+
+async def test_sort_by_workflow_and_reverse(table, open_store_for):
+    await table.insert(
+        recent(1, run_id="01B", workflow_name="Beta"),
+        recent(2, run_id="01A", workflow_name="Alpha"),
+        recent(3, run_id="01C", workflow_name="Gamma"),
+    )
+    store = await open_store_for(table)
+    app = app_for(store, refresh_s=30)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot, lambda: table_of(app).row_count == 3)
+        await pilot.press("W")
+        assert run_ids(app) == ["01A", "01B", "01C"]
+        await pilot.press("W")
+        assert run_ids(app) == ["01C", "01B", "01A"]
+        assert "sort: workflow ↓" in screen_text(app)
