@@ -364,3 +364,47 @@ async def test_missing_optional_columns_read_as_empty(make_table):
     assert names == []
     assert by_workflow == []
     assert tail.ended_at is None and tail.error is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("json_type", ["jsonb", "json"])
+async def test_steps_tail_of_a_huge_log_stays_fast(make_table, json_type):
+    # 30,000 iterations: reading element by element would re-read the whole value each
+    # time and run into the statement timeout.
+    steps = [
+        {"stepId": "send", "iteration": i, "input": {"to": f"u{i}@x.io"}} for i in range(30_000)
+    ]
+    handle = await make_table(json_type=json_type)
+    await handle.insert(run_row(id="big", status="RUNNING", ended_at=None, steps_log=steps))
+    settings = StoreSettings(dsn=handle.dsn, table=handle.name, statement_timeout_s=3)
+    async with await open_store(settings) as store:
+        head = await store.fetch_steps_from("big", 0)
+        tail = await store.fetch_steps_from("big", 29_998)
+    assert head.total == 30_000 and len(head.entries) == 30_000
+    assert head.entries[12_345] == steps[12_345]
+    assert tail.entries == steps[29_998:]
+
+
+async def test_columns_outside_the_spec_come_as_text_in_the_detail(table):
+    await table.execute(f'ALTER TABLE {table.shape.qualified} ADD COLUMN "tier" int')
+    await table.insert(run_row(id="x"))
+    await table.execute(f"UPDATE {table.shape.qualified} SET tier = 3")
+    async with await open_for(table) as store:
+        detail = await store.fetch_run("x")
+    assert detail is not None and detail.extra == {"tier": "3"}
+
+
+async def test_json_kept_in_a_text_column_is_decoded_and_tailed(pg_dsn, make_table):
+    handle = await make_table(status_enum=False, json_type="text", recommended_indexes=False)
+    await handle.execute(
+        f"INSERT INTO {handle.shape.qualified} (id, run_id, status, steps_log, input_payload) "
+        """VALUES ('x', 'r', 'RUNNING', '[{"stepId": "a"}, {"stepId": "b"}]', 'not json')"""
+    )
+    async with await open_for(handle) as store:
+        detail = await store.fetch_run("r")
+        tail = await store.fetch_steps_from("r", 1)
+        warnings = store.warnings
+    assert detail is not None and detail.steps_log == [{"stepId": "a"}, {"stepId": "b"}]
+    assert detail.input_payload.text == "not json"
+    assert (tail.total, tail.entries) == (2, [{"stepId": "b"}])
+    assert "column steps_log is text, not json or jsonb" in warnings
