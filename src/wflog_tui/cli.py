@@ -1,8 +1,9 @@
 """Command line: parse arguments, resolve configuration, dispatch to the TUI, `show` or `demo`.
 
-Exit codes: 0 on success, 1 when a run was interrupted, 2 on a usage or configuration
-error, always with one line on stderr and the password masked. Nothing a user can cause
-ends in a traceback.
+Exit codes: 0 on success, 1 when interrupted, 2 on a usage or configuration error, always
+with one line on stderr and the password masked; 70 for a bug of ours, with the traceback
+(masked) written to a file rather than the terminal. Nothing a user can cause ends in a
+traceback.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ from wflog_tui.store import (
 
 PROG = "wflog-tui"
 EXIT_USAGE = 2
+# A bug of ours, not the user's: EX_SOFTWARE from sysexits.h.
+EXIT_INTERNAL = 70
 
 
 class UsageError(Exception):
@@ -165,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="how often the simulator advances live runs (default: %(default)s)",
     )
     demo.add_argument("--data-dir", metavar="DIR", help="embedded server data directory")
+    demo.add_argument(
+        "--reset", action="store_true", help="delete the demo's rows and seed a fresh history"
+    )
     return parser
 
 
@@ -279,7 +285,7 @@ async def _demo(args: argparse.Namespace, environ: os._Environ[str] | dict[str, 
     try:
         schema, _, table = args.table.rpartition(".")
         shape = TableShape(schema=schema or "public", table=table)
-        seeded = await prepare_demo(dsn, shape)
+        seeded = await prepare_demo(dsn, shape, reset=args.reset)
         simulator = asyncio.create_task(run_simulator(dsn, shape, stop, tick=args.tick))
         if args.no_ui:
             print(f"demo database: {dsn}", flush=True)
@@ -337,7 +343,26 @@ def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None
         _fail(exc.message, dsn_hint)
     except KeyboardInterrupt:
         return 1
+    except Exception as exc:  # a bug of ours: one line on stderr, the details in a file
+        _report_crash(exc, dsn_hint)
+        return EXIT_INTERNAL
     return EXIT_USAGE
+
+
+def _report_crash(exc: BaseException, dsn: str | None) -> None:
+    import tempfile
+    import traceback
+
+    details = mask_secrets("".join(traceback.format_exception(exc)), dsn)
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", prefix="wflog-tui-crash-", suffix=".txt", delete=False
+        ) as handle:
+            handle.write(details)
+            where = f" (details in {handle.name})"
+    except OSError:
+        where = ""
+    _fail(f"internal error: {type(exc).__name__}: {exc}{where}", dsn)
 
 
 def _fail(message: str, dsn: str | None) -> None:
