@@ -90,8 +90,7 @@ class TableHandle:
                     value = value.astimezone(UTC).replace(tzinfo=None)
             values.append(value)
         sql = (
-            f"INSERT INTO {self.shape.qualified} ({', '.join(names)}) "
-            f"VALUES ({', '.join(params)})"
+            f"INSERT INTO {self.shape.qualified} ({', '.join(names)}) VALUES ({', '.join(params)})"
         )
         return (sql, *values)
 
