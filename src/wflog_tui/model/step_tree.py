@@ -1,15 +1,18 @@
 """`steps_log` as a tree: the trigger, the steps in order, loops owning their iterations,
 retries grouped as attempts, and a visible node for everything that is not a step.
 
-Building never raises, whatever `steps_log` holds. Iterations are materialised on demand:
-a loop of 50,000 items costs one dictionary of entry lists until someone opens it.
+Building never raises, whatever `steps_log` holds. Only what the top of the tree shows is
+parsed: entries inside loops are read for four fields (`entry_facts`) and parsed in full
+when their iteration is opened, so a run of 100,000 entries opens in a fraction of the time
+its JSON takes to decode. Iteration nodes are built on demand too.
 """
 
 from __future__ import annotations
 
 import bisect
+from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -17,9 +20,90 @@ from typing import Any
 
 from wflog_tui.model import status as st
 from wflog_tui.model.display_text import one_line
-from wflog_tui.model.entries import MalformedEntry, StepEntry, describe_json_type, parse_entry
+from wflog_tui.model.entries import (
+    LOOP_OPERATION,
+    EntryFacts,
+    MalformedEntry,
+    StepEntry,
+    describe_json_type,
+    entry_facts,
+    parse_entry,
+)
 
 Entry = StepEntry | MalformedEntry
+
+
+class EntryList(Sequence[Entry]):
+    """The entries of `steps_log`, each parsed the first time it is asked for."""
+
+    __slots__ = ("_overrides", "_parsed", "_raw", "_run_ended")
+
+    def __init__(
+        self,
+        raw: Sequence[Any],
+        *,
+        run_ended: bool,
+        reuse: Sequence[Entry | None] = (),
+        overrides: Mapping[int, Entry] | None = None,
+    ) -> None:
+        self._raw = raw
+        self._run_ended = run_ended
+        self._overrides = dict(overrides or {})
+        self._parsed: list[Entry | None] = [None] * len(raw)
+        for index, entry in enumerate(reuse[: len(raw)]):
+            if entry is not None:
+                self._mark(entry)
+                self._parsed[index] = entry
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __getitem__(self, index):  # type: ignore[override]  # int or slice, as a list
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._raw)))]
+        if index < 0:
+            index += len(self._raw)
+        entry = self._parsed[index]
+        if entry is None:
+            entry = self._overrides.get(index) or parse_entry(index, self._raw[index])
+            self._mark(entry)
+            self._parsed[index] = entry
+        return entry
+
+    def __iter__(self) -> Iterator[Entry]:
+        for index in range(len(self._raw)):
+            yield self[index]
+
+    def parsed(self) -> list[Entry | None]:
+        """What has been parsed so far, by index (None where not yet)."""
+        return list(self._parsed)
+
+    def _mark(self, entry: Entry) -> None:
+        # Whether a step ended unexpectedly depends on the run, which may have ended since
+        # the entry was parsed (a tail of a running run), so it is set on every hand-over.
+        if isinstance(entry, StepEntry):
+            entry.unexpected_termination = (
+                self._run_ended
+                and entry.ended_at is None
+                and entry.status in (st.FAILED, st.RUNNING)
+            )
+
+
+class _MemberView(Mapping[int, list[Entry]]):
+    """A loop's iterations → their entries, parsed when looked at."""
+
+    def __init__(self, indexes: dict[int, list[int]], entries: EntryList) -> None:
+        self._indexes = indexes
+        self._entries = entries
+
+    def __getitem__(self, number: int) -> list[Entry]:
+        return [self._entries[i] for i in self._indexes[number]]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._indexes)
+
+    def __len__(self) -> int:
+        return len(self._indexes)
 
 
 class NodeKind(StrEnum):
@@ -110,10 +194,17 @@ class LoopNode(StepNode):
 
     total: int = 0
     collection: list[Any] | None = None
-    members: dict[int, list[Entry]] = field(default_factory=dict)
+    member_indexes: dict[int, list[int]] = field(default_factory=dict)
     iteration_status: dict[int, str] = field(default_factory=dict)
+    _entries: EntryList | None = None
     _built: dict[int, StepNode] = field(default_factory=dict)
     _rollup: str = st.UNKNOWN
+
+    @property
+    def members(self) -> Mapping[int, list[Entry]]:
+        """Iteration number → the entries that ran in it, in order."""
+        assert self._entries is not None
+        return _MemberView(self.member_indexes, self._entries)
 
     @property
     def rollup_status(self) -> str:
@@ -151,7 +242,7 @@ class LoopNode(StepNode):
     @property
     def iteration_count(self) -> int:
         """How many iteration rows the loop shows: every item, and any reported beyond."""
-        return max(self.total, max(self.members, default=0))
+        return max(self.total, max(self.member_indexes, default=0))
 
     def iteration_numbers(self) -> range:
         """1 … iteration_count, the rows a view pages through."""
@@ -172,7 +263,7 @@ class LoopNode(StepNode):
         return None
 
     def _build_iteration(self, number: int) -> StepNode:
-        members = self.members.get(number, [])
+        members = self.members.get(number, []) if number in self.member_indexes else []
         status = self.iteration_status.get(number, st.NOT_REACHED)
         label = f"iteration {number:,}"
         node = StepNode(
@@ -205,10 +296,15 @@ class StepTree:
     """The whole tree of one run, with its failure index."""
 
     nodes: list[StepNode]
-    entries: list[Entry]
+    entries: EntryList
     failures: list[Failure]
     notes: list[str]
     _node_of_entry: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    _facts: list[EntryFacts | None] = field(default_factory=list, repr=False)
+    _loops: list[LoopNode] = field(default_factory=list, repr=False)
+    # For each entry, which of `_loops` ran it (-1: none). An array, not a dict: it is one
+    # slot per entry of a log that can hold hundreds of thousands.
+    _loop_of_index: array = field(default_factory=lambda: array("i"), repr=False)
 
     def walk(self) -> Iterator[StepNode]:
         """Every node that exists without opening a loop, depth first, in order."""
@@ -222,14 +318,13 @@ class StepTree:
         """The node at the end of a key path, building loop iterations on the way."""
         level: Sequence[StepNode] = self.nodes
         node: StepNode | None = None
-        for depth, key in enumerate(keys):
+        for key in keys:
+            parent = node
             node = next((n for n in level if n.key == key), None)
-            if node is None and depth > 0:
-                parent = self.find(keys[:depth])
-                if isinstance(parent, LoopNode):
-                    number = _iteration_from_key(key)
-                    if number is not None and 1 <= number <= parent.iteration_count:
-                        node = parent.iteration_node(number)
+            if node is None and isinstance(parent, LoopNode):
+                number = _iteration_from_key(key)
+                if number is not None and 1 <= number <= parent.iteration_count:
+                    node = parent.iteration_node(number)
             if node is None:
                 return None
             level = node.children
@@ -237,7 +332,18 @@ class StepTree:
 
     def keys_of_entry(self, index: int) -> tuple[str, ...] | None:
         """The key path of the node that shows entry `index`, if any."""
-        return self._node_of_entry.get(index)
+        keys = self._node_of_entry.get(index)
+        if keys is not None or not 0 <= index < len(self._loop_of_index):
+            return keys
+        ordinal = self._loop_of_index[index]
+        if ordinal < 0:
+            return None
+        loop = self._loops[ordinal]
+        facts = self._facts[index]
+        number = facts[2] if facts is not None else None
+        if number is None:
+            return None
+        return _member_keys(loop, number, loop.member_indexes[number], index, self._facts)
 
     def node_of_entry(self, index: int) -> StepNode | None:
         """The node that shows entry `index` (building its iteration if needed)."""
@@ -246,10 +352,18 @@ class StepTree:
 
     def first_unfinished_index(self) -> int:
         """Where a tail of a running run must start: the first entry not yet terminal."""
-        for entry in self.entries:
-            if isinstance(entry, StepEntry) and not entry.is_finished:
-                return entry.index
-        return len(self.entries)
+        for index, facts in enumerate(self._facts):
+            if facts is not None and facts[1] not in st.TERMINAL:
+                return index
+        return len(self._facts)
+
+    def last_running_index(self) -> int | None:
+        """The newest entry still RUNNING, where a view of a running run starts."""
+        for index in range(len(self._facts) - 1, -1, -1):
+            facts = self._facts[index]
+            if facts is not None and facts[1] == st.RUNNING:
+                return index
+        return None
 
     @property
     def trigger(self) -> StepEntry | None:
@@ -261,11 +375,11 @@ class StepTree:
 
     def loop_of(self, entry: StepEntry) -> LoopNode | None:
         """The loop whose iteration ran `entry`, if any."""
-        keys = self.keys_of_entry(entry.index)
-        if not keys:
-            return None
-        top = self.find(keys[:1])
-        return top if isinstance(top, LoopNode) and len(keys) > 1 else None
+        if 0 <= entry.index < len(self._loop_of_index):
+            ordinal = self._loop_of_index[entry.index]
+            if ordinal >= 0:
+                return self._loops[ordinal]
+        return None
 
     def earlier_in_scope(self, entry: StepEntry) -> list[StepEntry]:
         """Entries that ran before `entry` and could have fed it: earlier top-level steps,
@@ -273,12 +387,14 @@ class StepTree:
         loop = self.loop_of(entry)
         earlier: list[StepEntry] = []
         if loop is not None and entry.iteration is not None:
-            earlier.extend(
-                e
-                for e in loop.members.get(entry.iteration, [])
-                if isinstance(e, StepEntry) and e.index < entry.index
-            )
-        top_level_before = entry.index if loop is None else loop.entries[0].index + 1
+            for index in loop.member_indexes.get(entry.iteration, []):
+                member = self.entries[index]
+                if index < entry.index and isinstance(member, StepEntry):
+                    earlier.append(member)
+        if loop is not None and loop.entries:
+            top_level_before = loop.entries[0].index + 1
+        else:
+            top_level_before = entry.index
         for node in self.nodes:
             for own in node.entries:
                 if own.index < top_level_before and not own.is_trigger:
@@ -288,7 +404,8 @@ class StepTree:
 
     def later_than(self, entry: StepEntry) -> Iterator[StepEntry]:
         """Entries after `entry`, in order: the candidates that may have used its output."""
-        for other in self.entries[entry.index + 1 :]:
+        for index in range(entry.index + 1, len(self.entries)):
+            other = self.entries[index]
             if isinstance(other, StepEntry):
                 yield other
 
@@ -303,14 +420,12 @@ class StepTree:
         if iteration_node is None or not isinstance(iteration_node.parent, LoopNode):
             return None
         loop = iteration_node.parent
-        numbers = sorted(loop.members)
+        numbers = sorted(loop.member_indexes)
         current = iteration_node.iteration or 0
-        position = bisect.bisect_right(numbers, current) if delta > 0 else None
-        candidates = (
-            numbers[position:]
-            if position is not None
-            else list(reversed(numbers[: bisect.bisect_left(numbers, current)]))
-        )
+        if delta > 0:
+            candidates = numbers[bisect.bisect_right(numbers, current) :]
+        else:
+            candidates = list(reversed(numbers[: bisect.bisect_left(numbers, current)]))
         step_id = node.entry.step_id if node is not iteration_node and node.entry else None
         for number in candidates:
             target = loop.iteration_node(number)
@@ -425,48 +540,47 @@ def _group_steps(entries: Sequence[Entry], parent: StepNode | None, prefix: str)
     return nodes
 
 
-def _loop_total(loop_entries: list[StepEntry], members: dict[int, list[Entry]]) -> int:
+def _positive(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _loop_total(loop_entries: list[StepEntry], first_member: StepEntry | None, members: int) -> int:
+    """Items the loop was given: declared by the loop, its collection, or its iterations."""
     total = 0
-    collection_length = None
     for entry in loop_entries:
         output = entry.output
         if isinstance(output, dict):
-            declared = output.get("totalItems")
-            if isinstance(declared, int) and not isinstance(declared, bool) and declared > 0:
-                total = max(total, declared)
+            total = max(total, _positive(output.get("totalItems")))
             if isinstance(output.get("collection"), list):
-                collection_length = len(output["collection"])
-        if entry.total_items:
-            total = max(total, entry.total_items)
-    if collection_length is not None:
-        total = max(total, collection_length)
-    for entries in members.values():
-        for entry in entries:
-            if isinstance(entry, StepEntry) and entry.total_items:
-                total = max(total, entry.total_items)
-                break
-    return total
+                total = max(total, len(output["collection"]))
+        total = max(total, entry.total_items or 0)
+    if first_member is not None:
+        total = max(total, first_member.total_items or 0)
+    return max(total, members)
 
 
-def _iteration_status(entries: list[Entry]) -> str:
+def _iteration_status(indexes: list[int], facts: list[EntryFacts | None]) -> str:
     """An iteration's status: the worst of its steps' latest attempts."""
+    if len(indexes) == 1:
+        only = facts[indexes[0]]
+        return only[1] if only is not None else st.UNKNOWN
     latest: dict[str, str] = {}
-    for entry in entries:
-        if isinstance(entry, StepEntry):
-            latest[entry.step_id if entry.step_id is not None else f"#{entry.index}"] = entry.status
+    for index in indexes:
+        item = facts[index]
+        if item is None:
+            latest[f"m{index}"] = st.UNKNOWN
         else:
-            latest[f"m{entry.index}"] = st.UNKNOWN
+            latest[item[0] if item[0] is not None else f"#{index}"] = item[1]
     return st.worst(latest.values()) or st.UNKNOWN
 
 
 class _LoopScope:
-    """A loop being assembled: its own entries and its iterations' entries."""
+    """A loop being assembled: its own entries and its iterations' entries, by index."""
 
-    def __init__(self, first: StepEntry, synthetic: bool = False) -> None:
+    def __init__(self, first: int, synthetic: bool = False) -> None:
         self.first = first
-        self.own: list[StepEntry] = [] if synthetic else [first]
-        self.members: dict[int, list[Entry]] = {}
-        self.synthetic = synthetic
+        self.own: list[int] = [] if synthetic else [first]
+        self.members: dict[int, list[int]] = {}
 
 
 def build_tree(
@@ -480,9 +594,10 @@ def build_tree(
     """Build the step tree of a run from its raw `steps_log`. Never raises.
 
     With `previous` and `start`, entries before `start` are reused from `previous` instead
-    of being parsed again: that is how a tail of a running run is merged.
+    of being read again: that is how a tail of a running run is merged.
     """
     notes: list[str] = []
+    overrides: dict[int, Entry] = {}
     if steps_log is None:
         notes.append("steps_log is null: the run recorded no steps")
         items: Sequence[Any] = []
@@ -491,38 +606,36 @@ def build_tree(
     else:
         notes.append(f"steps_log is {describe_json_type(steps_log)}, not an array")
         items = [steps_log]
-
-    reuse = previous.entries[:start] if previous is not None else []
-    entries: list[Entry] = list(reuse)
-    for index in range(len(reuse), len(items)):
-        entries.append(parse_entry(index, items[index]))
-    if not isinstance(steps_log, list) and entries and steps_log is not None:
-        entries = [MalformedEntry(0, steps_log, notes[-1])]
+        overrides[0] = MalformedEntry(0, steps_log, notes[-1])
 
     run_ended = run_ended_at is not None or (
         run_status is not None and st.normalise(run_status) in st.TERMINAL
     )
-    for entry in entries:
-        if isinstance(entry, StepEntry):
-            entry.unexpected_termination = (
-                run_ended and entry.ended_at is None and entry.status in (st.FAILED, st.RUNNING)
-            )
-    return _assemble(entries, notes)
+    start = max(0, min(start, len(items)))
+    reuse: Sequence[Entry | None] = ()
+    facts: list[EntryFacts | None] = []
+    if previous is not None and start and isinstance(steps_log, list):
+        reuse = previous.entries.parsed()[:start]
+        facts = previous._facts[:start]
+    facts.extend(
+        None if index in overrides else entry_facts(items[index])
+        for index in range(len(facts), len(items))
+    )
+    entries = EntryList(items, run_ended=run_ended, reuse=reuse, overrides=overrides)
+    return _assemble(entries, facts, notes)
 
 
-def _assemble(entries: list[Entry], notes: list[str]) -> StepTree:
+def _assemble(entries: EntryList, facts: list[EntryFacts | None], notes: list[str]) -> StepTree:
     loop_positions = [
-        i
-        for i, e in enumerate(entries)
-        if isinstance(e, StepEntry) and e.is_loop and e.iteration is None
+        i for i, f in enumerate(facts) if f is not None and f[3] == LOOP_OPERATION and f[2] is None
     ]
-    # Top level, in order: plain entries, loops (by first entry) and malformed elements.
-    top: list[Entry | _LoopScope] = []
+    # Top level, in order: plain entries (by index) and loops (by their first appearance).
+    top: list[int | _LoopScope] = []
     loops_by_step: dict[str, _LoopScope] = {}
     scope_of_position: dict[int, _LoopScope] = {}
     current: _LoopScope | None = None
 
-    def loop_for(position: int, entry: StepEntry) -> _LoopScope:
+    def loop_for(position: int) -> _LoopScope:
         nonlocal current
         if current is not None:
             return current
@@ -532,145 +645,159 @@ def _assemble(entries: list[Entry], notes: list[str]) -> StepTree:
             target = loop_positions[following]
             scope = scope_of_position.get(target)
             if scope is None:
-                loop_entry = entries[target]
-                assert isinstance(loop_entry, StepEntry)
-                scope = _LoopScope(loop_entry)
-                scope_of_position[target] = scope
-                if loop_entry.step_id is not None:
-                    loops_by_step[loop_entry.step_id] = scope
+                scope = scope_of_position[target] = _LoopScope(target)
+                step_id = facts[target][0]  # type: ignore[index]
+                if step_id is not None:
+                    loops_by_step[step_id] = scope
                 top.append(scope)
             return scope
-        scope = _LoopScope(entry, synthetic=True)
+        scope = current = _LoopScope(position, synthetic=True)
         top.append(scope)
-        current = scope
         return scope
 
-    for position, entry in enumerate(entries):
-        if isinstance(entry, StepEntry) and entry.is_loop and entry.iteration is None:
+    for position, item in enumerate(facts):
+        if item is None:
+            top.append(position)
+            continue
+        step_id, _status, iteration, operation = item
+        if operation == LOOP_OPERATION and iteration is None:
             scope = scope_of_position.get(position)
             if scope is None:
-                same = loops_by_step.get(entry.step_id) if entry.step_id is not None else None
+                same = loops_by_step.get(step_id) if step_id is not None else None
                 if same is not None:
-                    same.own.append(entry)  # a retried loop keeps one node
+                    same.own.append(position)  # a retried loop keeps one node
                     scope = same
                 else:
-                    scope = _LoopScope(entry)
-                    if entry.step_id is not None:
-                        loops_by_step[entry.step_id] = scope
+                    scope = _LoopScope(position)
+                    if step_id is not None:
+                        loops_by_step[step_id] = scope
                     top.append(scope)
                 scope_of_position[position] = scope
             current = scope
-        elif isinstance(entry, StepEntry) and entry.iteration is not None:
-            scope = loop_for(position, entry)
-            scope.members.setdefault(entry.iteration, []).append(entry)
+        elif iteration is not None:
+            loop_for(position).members.setdefault(iteration, []).append(position)
         else:
-            top.append(entry)
+            top.append(position)
 
-    nodes: list[StepNode] = []
-    node_of_entry: dict[int, tuple[str, ...]] = {}
     # Plain steps are grouped across the whole top level (a retry can come after a loop),
-    # so collect them first and keep loops in their place by first appearance.
-    plain_groups = _group_steps([e for e in top if not isinstance(e, _LoopScope)], None, "")
+    # and placed where their first attempt was.
+    plain = [entries[i] for i in top if not isinstance(i, _LoopScope)]
     plain_by_first: dict[int, StepNode] = {}
-    for node in plain_groups:
+    for node in _group_steps(plain, None, ""):
         first = node.entries[0].index if node.entries else node.malformed.index  # type: ignore[union-attr]
         plain_by_first[first] = node
 
+    nodes: list[StepNode] = []
+    loops: list[LoopNode] = []
+    node_of_entry: dict[int, tuple[str, ...]] = {}
+    loop_of_index = array("i", [-1]) * len(facts)
     for item in top:
         if isinstance(item, _LoopScope):
-            loop = _loop_node(item)
+            loop = _loop_node(item, entries, facts)
+            ordinal = len(loops)
+            loops.append(loop)
             nodes.append(loop)
             for entry in loop.entries:
                 node_of_entry[entry.index] = (loop.key,)
-            for number, members in item.members.items():
-                for member in members:
-                    node_of_entry[member.index] = _member_keys(loop, number, members, member)
+            for indexes in item.members.values():
+                for index in indexes:
+                    loop_of_index[index] = ordinal
         else:
-            node = plain_by_first.get(item.index)
-            if node is not None:
-                nodes.append(node)
-                if node.malformed is not None:
-                    node_of_entry[item.index] = (node.key,)
-                for number, entry in enumerate(node.entries, start=1):
-                    node_of_entry[entry.index] = (
-                        (node.key, f"{node.key}/a{number}") if node.attempts > 1 else (node.key,)
-                    )
+            node = plain_by_first.get(item)
+            if node is None:
+                continue
+            nodes.append(node)
+            if node.malformed is not None:
+                node_of_entry[item] = (node.key,)
+            for number, entry in enumerate(node.entries, start=1):
+                node_of_entry[entry.index] = (
+                    (node.key, f"{node.key}/a{number}") if node.attempts > 1 else (node.key,)
+                )
 
-    failures = _failures(entries, node_of_entry)
-    return StepTree(nodes, entries, failures, notes, node_of_entry)
+    tree = StepTree(nodes, entries, [], notes, node_of_entry, facts, loops, loop_of_index)
+    tree.failures = _failures(tree)
+    return tree
 
 
 def _member_keys(
-    loop: LoopNode, number: int, members: list[Entry], member: Entry
+    loop: LoopNode,
+    number: int,
+    members: list[int],
+    index: int,
+    facts: list[EntryFacts | None],
 ) -> tuple[str, ...]:
     """The key path of an entry inside an iteration, without building the iteration."""
     iteration_key = f"{loop.key}/i{number}"
-    if isinstance(member, MalformedEntry):
-        return (loop.key, iteration_key, f"{iteration_key}/m{member.index}")
-    group_id = member.step_id if member.step_id is not None else f"#{member.index}"
-    same = [
-        e
-        for e in members
-        if isinstance(e, StepEntry)
-        and (e.step_id if e.step_id is not None else f"#{e.index}") == group_id
-    ]
-    step_key = f"{iteration_key}/s{same[0].index}"
+    own = facts[index]
+    if own is None:
+        return (loop.key, iteration_key, f"{iteration_key}/m{index}")
+
+    def group_of(i: int) -> str | None:
+        item = facts[i]
+        if item is None:
+            return None
+        return item[0] if item[0] is not None else f"#{i}"
+
+    group = group_of(index)
+    same = [i for i in members if group_of(i) == group]
+    step_key = f"{iteration_key}/s{same[0]}"
     if len(same) == 1:
         return (loop.key, iteration_key, step_key)
-    attempt = next(i for i, e in enumerate(same, start=1) if e is member)
-    return (loop.key, iteration_key, step_key, f"{step_key}/a{attempt}")
+    return (loop.key, iteration_key, step_key, f"{step_key}/a{same.index(index) + 1}")
 
 
-def _loop_node(scope: _LoopScope) -> LoopNode:
-    own = scope.own
-    first = own[0] if own else scope.first
-    key = f"s{first.index}"
+def _loop_node(scope: _LoopScope, entries: EntryList, facts: list[EntryFacts | None]) -> LoopNode:
+    own = [e for e in (entries[i] for i in scope.own) if isinstance(e, StepEntry)]
+    key = f"s{scope.own[0] if scope.own else scope.first}"
+    statuses = {n: _iteration_status(ix, facts) for n, ix in scope.members.items()}
+    member_positions = [i for indexes in scope.members.values() for i in indexes]
+    first_member = entries[min(member_positions)] if member_positions else None
+    last_member = entries[max(member_positions)] if member_positions else None
     loop = LoopNode(
         kind=NodeKind.LOOP,
         key=key,
         label=own[-1].label if own else "iterations with no loop step",
-        status=own[-1].status if own else st.worst(_statuses(scope)) or st.UNKNOWN,
-        entries=list(own),
-        members=scope.members,
+        status=own[-1].status if own else st.worst(statuses.values()) or st.UNKNOWN,
+        entries=own,
+        member_indexes=scope.members,
+        iteration_status=statuses,
+        _entries=entries,
     )
-    loop.total = _loop_total(own, scope.members)
+    loop.total = _loop_total(
+        own,
+        first_member if isinstance(first_member, StepEntry) else None,
+        max(scope.members, default=0) if not own else 0,
+    )
     last_output = own[-1].output if own else None
     if isinstance(last_output, dict) and isinstance(last_output.get("collection"), list):
         loop.collection = last_output["collection"]
-    loop.iteration_status = {
-        number: _iteration_status(members) for number, members in scope.members.items()
-    }
-    loop._rollup = st.worst([loop.status, *loop.iteration_status.values()]) or loop.status
-    _set_span(
-        loop,
-        [
-            *own,
-            *(e for ms in scope.members.values() for e in ms if isinstance(e, StepEntry)),
-        ],
-    )
+    loop._rollup = st.worst([loop.status, *statuses.values()]) or loop.status
+    # The loop spans from its first to its last entry; reading every iteration's timestamps
+    # to be exact would cost what lazy parsing saves.
+    bounds = [e for e in (*own, first_member, last_member) if isinstance(e, StepEntry)]
+    _set_span(loop, bounds)
     if own and own[-1].duration_ms is not None and loop.started_at is None:
         loop.duration_ms = own[-1].duration_ms
     return loop
 
 
-def _statuses(scope: _LoopScope) -> list[str]:
-    return [_iteration_status(members) for members in scope.members.values()]
-
-
-def _failures(entries: list[Entry], node_of_entry: dict[int, tuple[str, ...]]) -> list[Failure]:
+def _failures(tree: StepTree) -> list[Failure]:
     failures = []
-    for entry in entries:
-        if isinstance(entry, StepEntry) and st.is_failure(entry.status):
-            keys = node_of_entry.get(entry.index, ())
-            message = entry.error.message if entry.error is not None else ""
-            failures.append(
-                Failure(
-                    entry_index=entry.index,
-                    keys=keys,
-                    label=entry.label,
-                    status=entry.status,
-                    iteration=entry.iteration,
-                    message=one_line(message, 500),
-                )
+    for index, item in enumerate(tree._facts):
+        if item is None or not st.is_failure(item[1]):
+            continue
+        entry = tree.entries[index]
+        if not isinstance(entry, StepEntry):
+            continue
+        message = entry.error.message if entry.error is not None else ""
+        failures.append(
+            Failure(
+                entry_index=index,
+                keys=tree.keys_of_entry(index) or (),
+                label=entry.label,
+                status=entry.status,
+                iteration=entry.iteration,
+                message=one_line(message, 500),
             )
+        )
     return failures
