@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
@@ -195,6 +195,25 @@ class Store:
         finally:
             # Releasing a connection the server killed only discards it; never mask the
             # error that brought us here with one from the clean-up.
+            with contextlib.suppress(Exception):
+                await self._pool.release(conn)
+
+    @contextlib.asynccontextmanager
+    async def dedicated_connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """One of the pool's connections, held for the whole block (for LISTEN).
+
+        It counts against the pool's limit, so the tool never opens more than
+        `MAX_CONNECTIONS` backends; the other connections keep serving queries. Leave the
+        block before `close()`, which otherwise waits for it. Raises `StoreError`s.
+        """
+        try:
+            conn = await self._pool.acquire(timeout=self.settings.connect_timeout_s + 1)
+        except Exception as exc:
+            raise translate(exc, self.settings.dsn, connecting=True) from None
+        try:
+            yield conn
+        finally:
+            # The pool resets the connection (UNLISTEN *) or discards it if it died.
             with contextlib.suppress(Exception):
                 await self._pool.release(conn)
 
