@@ -121,3 +121,22 @@ def test_version():
         [sys.executable, "-m", "wflog_tui", "--version"], capture_output=True, text=True
     )
     assert result.returncode == 0 and result.stdout.startswith("wflog-tui ")
+
+
+def test_unknown_theme_exits_2_before_connecting():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "wflog_tui",
+            "--theme",
+            "nope",
+            "--dsn",
+            "postgresql://x@127.0.0.1:1/x",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "no theme named 'nope'" in result.stderr and "wflog-incident" in result.stderr

@@ -254,6 +254,22 @@ async def _tui(store: Store, args: argparse.Namespace, source_label: str) -> int
     return app.return_code or 0
 
 
+def _check_theme(name: str) -> None:
+    from textual.theme import BUILTIN_THEMES
+
+    from wflog_tui.ui.themes import bundled_themes, user_themes
+
+    names = {
+        *BUILTIN_THEMES,
+        *(t.name for t in bundled_themes()),
+        *(t.name for t in user_themes()[0]),
+    }
+    if name not in names:
+        raise UsageError(
+            f"no theme named {one_line(name, 60)!r}; themes: {', '.join(sorted(names))}"
+        )
+
+
 async def _live(ctx: Context, args: argparse.Namespace) -> int:
     from wflog_tui.store import mask_dsn
 
@@ -330,6 +346,8 @@ def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None
     args = build_parser().parse_args(argv)
     dsn_hint: str | None = None
     try:
+        if getattr(args, "theme", None):
+            _check_theme(args.theme)
         if args.command == "demo":
             return asyncio.run(_demo(args, env))
         ctx = _context(args, env)

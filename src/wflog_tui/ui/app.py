@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 
 from wflog_tui.store import Store
 from wflog_tui.ui.config import AppConfig
+from wflog_tui.ui.help_screen import HelpScreen
+from wflog_tui.ui.palette import ScreenActionsProvider
+from wflog_tui.ui.themes import DEFAULT_THEME, register_themes, status_variable_defaults
 
 
 class WflogApp(App[None]):
@@ -20,6 +25,7 @@ class WflogApp(App[None]):
 
     TITLE = "wflog-tui"
     CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {ScreenActionsProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Keys", key_display="?"),
@@ -29,13 +35,37 @@ class WflogApp(App[None]):
         super().__init__()
         self.store = store
         self.config = config or AppConfig()
+        # Registered before the first screen: CSS naming $status-… needs the theme set.
+        self.theme_warnings = register_themes(self)
+        theme = self.config.theme or DEFAULT_THEME
+        if theme not in self.available_themes:
+            self.theme_warnings.append(f"No theme named {theme!r}; using {DEFAULT_THEME}")
+            theme = DEFAULT_THEME
+        self.theme = theme
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """Status colours ($status-failed, …) for themes that do not set their own."""
+        return status_variable_defaults(self.current_theme)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's system commands without its key panel: `?` opens ours."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Keys":
+                yield command
 
     def on_mount(self) -> None:
         """Open the run list, and the run asked for with `--run` on top of it."""
         from wflog_tui.ui.run_list import RunListScreen
 
+        for warning in self.theme_warnings:
+            self.notify(warning, title="Theme", severity="warning", markup=False, timeout=10)
         self.push_screen(RunListScreen())
         if self.config.open_run:
             from wflog_tui.ui.run_view import RunScreen
 
             self.push_screen(RunScreen(self.config.open_run))
+
+    def action_help(self) -> None:
+        """Show every key of the current screen."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())

@@ -1,7 +1,7 @@
 """Statuses as styled text: a glyph and a word, coloured from the active theme.
 
-Colour follows the theme (`$error`, `$success`, `$warning`, `$primary`), so the incident
-and light themes restyle every view at once; the glyph and word carry the meaning alone.
+Colour follows the theme's `$status-…` variables (see `themes.py`), so the incident and
+light themes restyle every view at once; the glyph and word carry the meaning alone.
 """
 
 from __future__ import annotations
@@ -13,27 +13,18 @@ from rich.text import Text
 
 from wflog_tui.model import status as st
 from wflog_tui.model.display_text import one_line
-
-_THEME_VARIABLE = {
-    st.FAILED: "error",
-    st.TIMED_OUT: "error",
-    st.COMPLETED: "success",
-    st.RUNNING: "primary",
-    st.CANCELED: "warning",
-}
+from wflog_tui.ui.themes import status_variable
 
 
 def status_style(status: str, variables: Mapping[str, str]) -> Style:
     """The style of a status word under the theme whose variables are given."""
-    name = _THEME_VARIABLE.get(status)
-    if name is None:
-        return Style(dim=True, italic=status not in st.KNOWN and status != st.NOT_REACHED)
-    colour = variables.get(name)
+    colour = variables.get(status_variable(status))
     bold = status in st.FAILURES
+    italic = status not in st.KNOWN and status != st.NOT_REACHED
     try:
-        return Style(color=colour, bold=bold) if colour else Style(bold=bold)
-    except Exception:  # a user theme with a colour Rich can't read: fall back to plain
-        return Style(bold=bold)
+        return Style(color=colour, bold=bold, italic=italic)
+    except Exception:  # a colour Rich can't read (an ANSI name, a user theme): go plain
+        return Style(bold=bold, italic=italic)
 
 
 def status_text(status: str, variables: Mapping[str, str], *, width: int | None = None) -> Text:
