@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.widgets import Footer
+from textual.worker import WorkerCancelled
 
 from wflog_tui.model.run import RunDetail, RunSummary
 from wflog_tui.model.step_tree import NodeKind, StepNode, StepTree, build_tree
 from wflog_tui.ui.detail_pane import DetailPane
 from wflog_tui.ui.json_view import JsonView
+from wflog_tui.ui.themes import DEFAULT_THEME, register_themes, status_variable_defaults
 
 POST = {"post": {"id": "post_123", "platform": "linkedin", "author": "John Doe", "content": "…"}}
 
@@ -143,18 +146,26 @@ def find(tree: StepTree, label: str, kind: NodeKind | None = None) -> StepNode:
 
 
 class PaneApp(App[None]):
-    """The pane alone, with a footer, playing the run view: it records jump requests."""
+    """The pane alone, with a footer, playing the run view: it records jump requests.
+
+    Themed like `WflogApp`, so status colours come from the same `$status-…` variables.
+    """
 
     def __init__(
         self, steps_log: Any, *, status: str = "COMPLETED", input_payload: Any = None
     ) -> None:
         super().__init__()
+        register_themes(self)
+        self.theme = DEFAULT_THEME
         self.detail = run_detail(steps_log, status=status, input_payload=input_payload)
         self.step_tree = build_tree(
             steps_log, run_status=status, run_ended_at=self.detail.summary.ended_at
         )
         self.jumps: list[tuple[int | None, str, tuple]] = []
         self.notices: list[str] = []
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return status_variable_defaults(self.current_theme)
 
     def compose(self) -> ComposeResult:
         yield DetailPane(id="pane")
@@ -177,8 +188,10 @@ class PaneApp(App[None]):
 
 
 async def settle(pilot: Any) -> None:
-    """Let workers finish and the screen catch up."""
-    await pilot.app.workers.wait_for_complete()
+    """Let workers finish (a superseded trace is cancelled) and the screen catch up."""
+    for worker in list(pilot.app.workers):
+        with contextlib.suppress(WorkerCancelled):
+            await worker.wait()
     await pilot.pause()
 
 
