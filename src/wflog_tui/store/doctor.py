@@ -1,0 +1,825 @@
+"""`wflog-tui doctor`: what the tool finds on this database, and what would make it cheaper.
+
+It reports the connection, the server, the session's read-only setting, the role's
+privileges, the table, its types, its size, the recommended indexes (with the exact
+`CREATE INDEX CONCURRENTLY` statements for the missing ones), the measured cost of the
+queries the TUI runs, and whether push refresh is installed (with the trigger SQL).
+
+It never changes the database: one connection, opened with the store's read-only,
+time-limited session settings; plain `EXPLAIN` (no ANALYZE) for plans; the store's own
+SELECTs, timed, a few times at most; the row count from `pg_class`, never `count(*)`.
+
+`diagnose` never raises for anything a user can cause: an unreachable server or a missing
+table is a failed check in the report, whose `exit_code` is then 2 (as the TUI would exit).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import statistics
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import asyncpg
+import orjson
+
+from wflog_tui.model import status as st
+from wflog_tui.model.refresh_pacing import RefreshPacer
+from wflog_tui.store.connection import APPLICATION_NAME, StoreSettings
+from wflog_tui.store.dsn import describe_target, mask_secrets
+from wflog_tui.store.errors import QueryTimeout, StoreError, translate
+from wflog_tui.store.filters import RunFilter
+from wflog_tui.store.notify import NOTIFY_CHANNEL_DEFAULT, notify_triggers, trigger_sql
+from wflog_tui.store.queries import PageCursor, Queries, summary_from_row
+from wflog_tui.store.schema import (
+    JSON_COLUMNS,
+    SPEC_COLUMNS,
+    IndexInfo,
+    TableInfo,
+    introspect,
+    quote_ident,
+)
+
+MIN_SERVER_VERSION: Final = 120000
+DEFAULT_SAMPLES: Final = 3
+# The list's first page, as the run list asks for it.
+LIST_PAGE: Final = 100
+# A query slower than this is timed once, not `samples` times: doctor is run on
+# databases in trouble, and one slow sample already says what there is to say.
+REPEAT_BELOW_MS: Final = 500.0
+# Below this many rows a sequential scan costs nothing worth reporting.
+SMALL_TABLE_ROWS: Final = 10_000
+SMALL_TABLE_BYTES: Final = 8 * 1024 * 1024
+_MAX_IDENTIFIER_BYTES: Final = 63
+_CLIENT_SLACK_S: Final = 5.0
+_DOCTOR: Final = "see `wflog-tui doctor`"
+
+# Words for `Check.ok`; plain words, so the report reads the same without colour.
+OK, WARN, FAIL, INFO = "ok", "warn", "FAIL", "info"
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One line of the report.
+
+    `ok` is True (fine), False (something to fix) or None (information, or not
+    applicable). `fix` is what to do, possibly several lines of SQL. `blocking` marks a
+    failure that keeps the TUI from starting at all.
+    """
+
+    name: str
+    ok: bool | None
+    detail: str
+    fix: str | None = None
+    blocking: bool = False
+
+    @property
+    def status(self) -> str:
+        """`ok`, `warn`, `FAIL` (blocking) or `info`."""
+        if self.ok is None:
+            return INFO
+        if self.ok:
+            return OK
+        return FAIL if self.blocking else WARN
+
+    def to_json(self) -> dict[str, Any]:
+        """The check as plain JSON values."""
+        return {
+            "name": self.name,
+            "status": self.status,
+            "ok": self.ok,
+            "detail": self.detail,
+            "fix": self.fix,
+        }
+
+
+@dataclass
+class DoctorReport:
+    """Everything `diagnose` found. No field holds a password."""
+
+    target: str
+    table: str
+    checks: list[Check] = field(default_factory=list)
+    index_statements: list[str] = field(default_factory=list)
+    trigger_sql: str | None = None
+
+    @property
+    def fatal(self) -> str | None:
+        """The first blocking failure's message (one line, for stderr); None if none."""
+        return next((c.detail for c in self.checks if c.blocking and c.ok is False), None)
+
+    @property
+    def exit_code(self) -> int:
+        """2 when the TUI could not start here (unreachable, no table...), else 0."""
+        return 2 if self.fatal is not None else 0
+
+    @property
+    def problems(self) -> list[Check]:
+        """The checks that found something to fix."""
+        return [c for c in self.checks if c.ok is False]
+
+    def check(self, name: str) -> Check | None:
+        """The check called `name`, if it ran."""
+        return next((c for c in self.checks if c.name == name), None)
+
+    def render_text(self) -> str:
+        """The report as plain text: one line per check, fixes indented below."""
+        width = max((len(c.name) for c in self.checks), default=0)
+        lines = [f"wflog-tui doctor: {self.table} at {self.target}", ""]
+        for check in self.checks:
+            lines.append(f"{check.status:<4}  {check.name:<{width}}  {check.detail}")
+            if check.fix and check not in self._fixes_below():
+                pad = " " * (6 + width + 2)
+                for i, fix_line in enumerate(check.fix.splitlines()):
+                    lines.append(f"{pad}{'fix: ' if i == 0 else '     '}{fix_line}")
+        lines.append("")
+        problems = len(self.problems)
+        lines.append(
+            "no problems found." if not problems else f"{problems} to fix (marked warn or FAIL)."
+        )
+        if self.index_statements:
+            lines += [
+                "",
+                "Missing indexes. Run these as the table's owner, one at a time, outside a",
+                "transaction: CONCURRENTLY does not block the platform's writes, but takes a",
+                "while on a big table.",
+                "",
+            ]
+            lines += [f"{statement};" for statement in self.index_statements]
+        push = self.check(_PUSH)
+        if push is not None and push.fix:
+            lines += ["", "Push refresh: the trigger a DBA can install.", ""]
+            lines.append(push.fix.rstrip("\n"))
+        lines += ["", "doctor only reads: it changed nothing in the database."]
+        return "\n".join(lines) + "\n"
+
+    def _fixes_below(self) -> list[Check]:
+        """Checks whose fix is printed in a block of its own at the end."""
+        return [c for c in self.checks if c.name.startswith("index:") or c.name == _PUSH]
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as plain JSON values, for `doctor --json` and scripts."""
+        return {
+            "target": self.target,
+            "table": self.table,
+            "exit_code": self.exit_code,
+            "fatal": self.fatal,
+            "checks": [c.to_json() for c in self.checks],
+            "index_statements": list(self.index_statements),
+            "trigger_sql": self.trigger_sql,
+        }
+
+
+# ---- recommended indexes ----------------------------------------------------------------
+
+_LIST, _RUNNING, _ORG = "index: list", "index: running", "index: organisation"
+_PUSH = "push refresh"
+
+
+@dataclass(frozen=True)
+class _Recommended:
+    check: str
+    suffix: str
+    body: str
+    purpose: str
+    missing: str
+
+
+def _recommended(info: TableInfo) -> list[_Recommended]:
+    started, ident, status = quote_ident("started_at"), quote_ident("id"), quote_ident("status")
+    wanted = [
+        _Recommended(
+            _LIST,
+            "_started_at_id_idx",
+            f"({started} DESC, {ident} DESC)",
+            "the run list and every refresh, newest first",
+            "no index leads with started_at: the list and each refresh sort the whole table",
+        ),
+        _Recommended(
+            _RUNNING,
+            "_running_idx",
+            f"({started} DESC) WHERE {status} = 'RUNNING'",
+            "RUNNING runs (--status RUNNING) without reading finished ones",
+            "no index on RUNNING runs: showing them reads every finished run too",
+        ),
+    ]
+    if info.has("organisation_id"):
+        wanted.append(
+            _Recommended(
+                _ORG,
+                "_org_started_at_idx",
+                f"({quote_ident('organisation_id')}, {started} DESC)",
+                "one organisation's runs (--org)",
+                "no index on (organisation_id, started_at): --org reads other tenants' runs",
+            )
+        )
+    return wanted
+
+
+def _finder(check: str) -> Callable[[TableInfo], IndexInfo | None]:
+    return {_LIST: list_index, _RUNNING: running_index, _ORG: organisation_index}[check]
+
+
+def _usable(info: TableInfo) -> list[IndexInfo]:
+    return [i for i in info.indexes if i.valid]
+
+
+def list_index(info: TableInfo) -> IndexInfo | None:
+    """A valid, whole-table index leading with `started_at` (either direction), if any.
+
+    One on (started_at, id) is preferred: it serves the keyset order without a sort.
+    """
+    found = [i for i in _usable(info) if not i.partial and i.columns[:1] == ("started_at",)]
+    found.sort(key=lambda i: i.columns[:2] != ("started_at", "id"))
+    return found[0] if found else None
+
+
+def running_index(info: TableInfo) -> IndexInfo | None:
+    """A valid partial index whose predicate names RUNNING, or one leading with `status`."""
+    for index in _usable(info):
+        _, where, predicate = index.definition.partition(" WHERE ")
+        if (index.partial and where and "RUNNING" in predicate) or (
+            not index.partial and index.columns[:1] == ("status",)
+        ):
+            return index
+    return None
+
+
+def organisation_index(info: TableInfo) -> IndexInfo | None:
+    """A valid, whole-table index on (organisation_id, started_at ...), if any."""
+    for index in _usable(info):
+        if not index.partial and index.columns[:2] == ("organisation_id", "started_at"):
+            return index
+    return None
+
+
+def index_name(info: TableInfo, suffix: str) -> str:
+    """The recommended index's name: the table's, cut so the whole fits 63 bytes."""
+    room = _MAX_IDENTIFIER_BYTES - len(suffix.encode())
+    table = info.name.encode()[:room].decode(errors="ignore")
+    return table + suffix
+
+
+def create_index_sql(info: TableInfo, wanted: _Recommended) -> str:
+    """`CREATE INDEX CONCURRENTLY IF NOT EXISTS ...` for one recommended index (no `;`)."""
+    name = quote_ident(index_name(info, wanted.suffix))
+    return f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {info.qualified} {wanted.body}"
+
+
+def missing_index_statements(info: TableInfo) -> list[str]:
+    """The statements that create the recommended indexes the table lacks.
+
+    An invalid index left under a recommended name by a failed concurrent build would
+    make `IF NOT EXISTS` skip the build, so it is dropped first.
+    """
+    statements: list[str] = []
+    invalid = {i.name for i in info.indexes if not i.valid}
+    for wanted in _recommended(info):
+        if _finder(wanted.check)(info) is not None:
+            continue
+        name = index_name(info, wanted.suffix)
+        if name in invalid:
+            qualified = f"{quote_ident(info.schema)}.{quote_ident(name)}"
+            statements.append(f"DROP INDEX CONCURRENTLY IF EXISTS {qualified}")
+        statements.append(create_index_sql(info, wanted))
+    return statements
+
+
+def indexes_missing_hint(info: TableInfo, *, organisation_scope: bool = False) -> str | None:
+    """Why refresh may be slow, from the indexes found at start (no query), or None.
+
+    For `RefreshPacer.reason`: "no index on started_at, see `wflog-tui doctor`".
+    """
+    if list_index(info) is None:
+        return f"no index on started_at, {_DOCTOR}"
+    if organisation_scope and info.has("organisation_id") and organisation_index(info) is None:
+        return f"no index on (organisation_id, started_at), {_DOCTOR}"
+    if running_index(info) is None:
+        return f"no index on RUNNING runs, {_DOCTOR}"
+    return None
+
+
+# The table's privileges and size, from the catalogue: `reltuples` is what ANALYZE last
+# saw (never a count(*), which would read the whole table). A partitioned table's rows are
+# in its leaf partitions (`pg_partition_tree` lists none for a plain table). A relation
+# never analysed has reltuples -1 (PostgreSQL 14+) or 0 with no pages: unknown.
+_TABLE_FACTS: Final = """
+WITH target AS (SELECT oid, relkind FROM pg_catalog.pg_class WHERE oid = to_regclass($1)),
+parts AS (
+    SELECT relid AS oid FROM target, pg_partition_tree(target.oid) WHERE isleaf
+    UNION SELECT oid FROM target WHERE relkind <> 'p'
+)
+SELECT t.relkind::text AS relkind,
+       has_table_privilege(t.oid, 'INSERT') AS can_insert,
+       has_table_privilege(t.oid, 'UPDATE') AS can_update,
+       has_table_privilege(t.oid, 'DELETE') AS can_delete,
+       has_table_privilege(t.oid, 'TRUNCATE') AS can_truncate,
+       (SELECT sum(p.reltuples) FROM pg_catalog.pg_class p JOIN parts USING (oid)
+        WHERE p.reltuples > 0 OR (p.reltuples = 0 AND p.relpages > 0)) AS estimate,
+       (SELECT sum(pg_total_relation_size(parts.oid)) FROM parts) AS bytes
+FROM target t
+"""
+
+
+# ---- the session ------------------------------------------------------------------------
+
+
+class _Session:
+    """One read-only connection; behind PgBouncer, each statement in its own transaction."""
+
+    def __init__(self, conn: asyncpg.Connection, settings: StoreSettings) -> None:
+        self.conn = conn
+        self.settings = settings
+        self.timeout = settings.statement_timeout_s + _CLIENT_SLACK_S
+
+    @contextlib.asynccontextmanager
+    async def scope(self) -> AsyncIterator[asyncpg.Connection]:
+        """The connection, read-only and time-limited for the block."""
+        if not self.settings.pgbouncer:
+            yield self.conn
+            return
+        async with self.conn.transaction(readonly=True):
+            await self.conn.execute(
+                "SELECT set_config('statement_timeout', $1, true), set_config('jit', 'off', true)",
+                str(self.settings.statement_timeout_ms),
+            )
+            yield self.conn
+
+    async def fetch(self, sql: str, *args: Any) -> list[Any]:
+        """Rows of one statement."""
+        async with self.scope() as conn:
+            return await conn.fetch(sql, *args, timeout=self.timeout)
+
+    async def fetchrow(self, sql: str, *args: Any) -> Any:
+        """The first row of one statement."""
+        async with self.scope() as conn:
+            return await conn.fetchrow(sql, *args, timeout=self.timeout)
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        """The first value of one statement."""
+        async with self.scope() as conn:
+            return await conn.fetchval(sql, *args, timeout=self.timeout)
+
+
+async def _connect(settings: StoreSettings) -> asyncpg.Connection:
+    server_settings = settings.session_settings()
+    if settings.pgbouncer:
+        server_settings = {"application_name": APPLICATION_NAME}
+    return await asyncpg.connect(
+        dsn=settings.dsn,
+        server_settings=server_settings,
+        timeout=settings.connect_timeout_s,
+        command_timeout=settings.statement_timeout_s + _CLIENT_SLACK_S,
+        statement_cache_size=0 if settings.pgbouncer else 100,
+    )
+
+
+# ---- diagnose ---------------------------------------------------------------------------
+
+
+async def diagnose(
+    settings: StoreSettings,
+    *,
+    run_filter: RunFilter | None = None,
+    refresh_s: float = 2.0,
+    channel: str = NOTIFY_CHANNEL_DEFAULT,
+    samples: int = DEFAULT_SAMPLES,
+) -> DoctorReport:
+    """Examine the database and table `settings` name; never changes anything.
+
+    `run_filter` and `refresh_s` are what the TUI would run with (its flags), so the
+    measured cost is that of the user's own view; `channel` is the push channel looked
+    for. Never raises a `StoreError`: failures are checks in the report.
+    """
+    doctor = _Doctor(settings, samples=max(1, int(samples)))
+    try:
+        conn = await _connect(settings)
+    except Exception as exc:
+        error = translate(exc, settings.dsn, connecting=True, at_start=True)
+        doctor.add(
+            "connection",
+            False,
+            error.message,
+            "check --dsn, WFLOG_DSN, DATABASE_URL or the PG* variables",
+            blocking=True,
+        )
+        return doctor.report
+    try:
+        await doctor.run(_Session(conn, settings), run_filter or RunFilter(), refresh_s, channel)
+    finally:
+        with contextlib.suppress(Exception):
+            await conn.close(timeout=settings.connect_timeout_s)
+    return doctor.report
+
+
+class _Doctor:
+    """Builds the report check by check; every text passes through `mask_secrets`."""
+
+    def __init__(self, settings: StoreSettings, *, samples: int) -> None:
+        self.settings = settings
+        self.samples = samples
+        # Whether the table is big enough for a sequential scan of it to be a finding;
+        # set from the row estimate (or, before the first ANALYZE, the size on disk).
+        self._big = True
+        self.report = DoctorReport(target=describe_target(settings.dsn), table=settings.table)
+
+    def add(
+        self,
+        name: str,
+        ok: bool | None,
+        detail: str,
+        fix: str | None = None,
+        *,
+        blocking: bool = False,
+    ) -> None:
+        """Append a check, password-free."""
+        dsn = self.settings.dsn
+        self.report.checks.append(
+            Check(
+                name=name,
+                ok=ok,
+                detail=mask_secrets(detail, dsn),
+                fix=None if fix is None else mask_secrets(fix, dsn),
+                blocking=blocking,
+            )
+        )
+
+    async def run(
+        self, session: _Session, run_filter: RunFilter, refresh_s: float, channel: str
+    ) -> None:
+        """Every check, in the order a person would ask."""
+        try:
+            standby = await self._server(session)
+            info = await self._table(session)
+            if info is None:
+                return
+            self._shape(info)
+            relkind = await self._privileges_and_size(session, info)
+            self._indexes(info, relkind)
+            await self._costs(session, info, run_filter, refresh_s)
+            await self._push(session, info, channel, standby)
+        except Exception as exc:
+            # A connection that died midway: report what was learnt, and why it stopped.
+            error = translate(exc, self.settings.dsn)
+            self.add("doctor", False, f"stopped early: {error.message}", blocking=True)
+
+    async def _server(self, session: _Session) -> bool:
+        row = await session.fetchrow(
+            "SELECT current_user::text AS role, current_database()::text AS db, "
+            "current_setting('server_version') AS version, "
+            "current_setting('server_version_num')::int AS version_num, "
+            "pg_is_in_recovery() AS standby, "
+            "(SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) AS super"
+        )
+        self.add(
+            "connection",
+            True,
+            f"connected to {self.report.target} as {row['role']}, database {row['db']}",
+        )
+        version = f"PostgreSQL {row['version']}"
+        if row["version_num"] < MIN_SERVER_VERSION:
+            self.add("server version", False, f"{version}: older than 12, which is not supported")
+        else:
+            self.add("server version", True, version)
+        await self._read_only(session)
+        if row["standby"]:
+            self.add("standby", True, "a standby (read replica): the best place for a viewer")
+        else:
+            self.add(
+                "standby",
+                None,
+                "the primary: a read replica would keep this tool's reads off it",
+            )
+        if row["super"]:
+            self.add(
+                "role",
+                False,
+                f"{row['role']} is a superuser",
+                "connect as a role that may only read the table (see privileges)",
+            )
+        return bool(row["standby"])
+
+    async def _read_only(self, session: _Session) -> None:
+        setting = (
+            "transaction_read_only" if self.settings.pgbouncer else "default_transaction_read_only"
+        )
+        async with session.scope() as conn:
+            read_only = await conn.fetchval(f"SHOW {setting}")
+            timeout = await conn.fetchval("SHOW statement_timeout")
+        how = "each transaction" if self.settings.pgbouncer else "the session"
+        self.add(
+            "read-only",
+            read_only == "on",
+            f"{how} is read-only ({setting}={read_only}), statement_timeout {timeout}",
+        )
+
+    async def _table(self, session: _Session) -> TableInfo | None:
+        try:
+            async with session.scope() as conn:
+                info = await introspect(conn, self.settings.table, self.settings.default_schema)
+        except StoreError as error:
+            self.add("table", False, error.message, await self._table_fix(session), blocking=True)
+            return None
+        self.report.table = info.display_name
+        self.add(
+            "table", True, f"{info.display_name}, a {info.kind} of {len(info.columns)} columns"
+        )
+        return info
+
+    async def _table_fix(self, session: _Session) -> str:
+        # Prisma names the table after the model ("WorkflowExecutionLog") unless mapped.
+        rows = await session.fetch(
+            "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name "
+            "FROM pg_catalog.pg_class c "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') "
+            "AND replace(lower(c.relname), '_', '') LIKE '%executionlog%' "
+            "ORDER BY 1 LIMIT 5"
+        )
+        if not rows:
+            return "pass --table [SCHEMA.]TABLE"
+        names = ", ".join(row["name"] for row in rows)
+        return f"pass --table [SCHEMA.]TABLE; tables with a similar name: {names}"
+
+    def _shape(self, info: TableInfo) -> None:
+        missing = info.missing_optional
+        extra = info.extra_columns
+        detail = f"all {len(SPEC_COLUMNS)} columns of the spec"
+        if missing:
+            detail = f"missing {', '.join(missing)} (shown as empty)"
+        if extra:
+            detail += f"; also {', '.join(extra)} (shown as text in a run's detail)"
+        self.add("columns", not missing, detail)
+
+        labels = info.status_labels
+        if labels is None:
+            self.add("status type", True, f"{info.status_type} (any value is shown)")
+        else:
+            absent = [s for s in st.KNOWN if s not in labels]
+            detail = f"enum {info.status_type}: {', '.join(labels)}"
+            if absent:
+                detail += f" (no {', '.join(absent)}: those filters match nothing)"
+            self.add("status type", True, detail)
+
+        kinds = []
+        slow = []
+        for column in JSON_COLUMNS:
+            if not info.has(column):
+                continue
+            kind = info.json_type(column) or info.sql_type(column)
+            kinds.append(f"{column} {kind}")
+            if kind != "jsonb":
+                slow.append(column)
+        detail = ", ".join(kinds) or "none present"
+        if slow:
+            detail += "; jsonb is read faster (json and text are parsed on every read)"
+        self.add("JSON types", None if slow else True, detail)
+
+        stamps = []
+        for column in ("started_at", "ended_at"):
+            if info.has(column):
+                zone = "with time zone" if info.has_time_zone(column) else "read as UTC"
+                stamps.append(f"{column} {info.sql_type(column)} ({zone})")
+        self.add("timestamps", True, ", ".join(stamps))
+
+    async def _privileges_and_size(self, session: _Session, info: TableInfo) -> str:
+        row = await session.fetchrow(_TABLE_FACTS, info.qualified)
+        writes = [w for w in ("insert", "update", "delete", "truncate") if row[f"can_{w}"]]
+        if writes:
+            role = quote_ident("wflog_reader")
+            fix = (
+                f"CREATE ROLE {role} LOGIN;  -- then set its password: \\password wflog_reader\n"
+                f"GRANT USAGE ON SCHEMA {quote_ident(info.schema)} TO {role};\n"
+                f"GRANT SELECT ON {info.qualified} TO {role};"
+            )
+            self.add(
+                "privileges",
+                False,
+                f"SELECT, and also {', '.join(w.upper() for w in writes)}: "
+                "a viewer's role should only read",
+                fix,
+            )
+        else:
+            self.add("privileges", True, "SELECT only")
+
+        if row["relkind"] in ("v",):
+            self.add("row estimate", None, "a view: no estimate")
+        elif row["estimate"] is None:
+            self.add("row estimate", None, "unknown: the table has not been analysed yet")
+        else:
+            size = _bytes(row["bytes"])
+            self.add(
+                "row estimate",
+                None,
+                f"about {int(row['estimate']):,} rows, {size} with indexes (from pg_class)",
+            )
+        rows, size = row["estimate"], row["bytes"] or 0
+        self._big = rows >= SMALL_TABLE_ROWS if rows is not None else size >= SMALL_TABLE_BYTES
+        return str(row["relkind"])
+
+    def _indexes(self, info: TableInfo, relkind: str) -> None:
+        if relkind == "v":
+            self.add("indexes", None, "a view: indexes belong on the table beneath it")
+            return
+        statements = missing_index_statements(info)
+        partitioned = relkind == "p"
+        for wanted in _recommended(info):
+            found = _finder(wanted.check)(info)
+            if found is not None:
+                self.add(wanted.check, True, f"{found.name}: {_index_columns(found)}")
+                continue
+            detail = f"{wanted.missing}; it serves {wanted.purpose}"
+            if partitioned:
+                detail += (
+                    " (a partitioned table: CONCURRENTLY works per partition; create the "
+                    "index on each partition, then ON ONLY the table, and ATTACH them)"
+                )
+            self.add(wanted.check, False, detail, create_index_sql(info, wanted) + ";")
+        invalid = [i.name for i in info.indexes if not i.valid]
+        if invalid:
+            self.add(
+                "invalid indexes",
+                False,
+                f"{', '.join(invalid)}: left by a failed concurrent build; never used, "
+                "still written to",
+                "\n".join(
+                    f"DROP INDEX CONCURRENTLY IF EXISTS {quote_ident(info.schema)}."
+                    f"{quote_ident(name)};"
+                    for name in invalid
+                ),
+            )
+        self.report.index_statements = statements
+
+    async def _costs(
+        self, session: _Session, info: TableInfo, run_filter: RunFilter, refresh_s: float
+    ) -> None:
+        queries = Queries(info, self.settings.organisation_scope)
+        indexes = "create the missing indexes (below)" if self.report.index_statements else None
+        page = await self._measure(
+            session,
+            info,
+            "cost: list",
+            [queries.page(run_filter, None, LIST_PAGE)],
+            keep=True,
+            fix=indexes,
+        )
+        rows = page or []
+        newest = None
+        if rows and rows[0]["started_at"] is not None:
+            newest = PageCursor.after(summary_from_row(rows[0]))
+        running = [r["id"] for r in rows if r["status"] == st.RUNNING]
+        delta = [queries.newer(run_filter, newest)]
+        if running:
+            delta.append(queries.by_ids(running))
+        # Without a window the header's counts are over all time: a whole-table read.
+        window = (
+            None
+            if run_filter.since is not None
+            else "pass --since 24h: counts then read that window"
+        )
+        cycle = [
+            await self._measure(session, info, "cost: refresh", delta, fix=indexes),
+            await self._measure(
+                session, info, "cost: counts", [queries.counts(run_filter)], fix=window or indexes
+            ),
+            await self._measure(
+                session,
+                info,
+                "cost: sparkline",
+                [queries.failures_per_minute(run_filter, 60)],
+                fix=indexes,
+            ),
+        ]
+        if any(ms is None for ms in cycle):
+            return
+        total_ms = sum(float(ms) for ms in cycle if ms is not None)
+        pacer = RefreshPacer(refresh_s)
+        pacer.record(total_ms / 1000)
+        share = total_ms / 1000 / refresh_s * 100
+        detail = (
+            f"one refresh takes about {total_ms:.0f} ms: {share:.1f} % of a {refresh_s:g} s "
+            "refresh interval"
+        )
+        reason = pacer.reason(indexes_missing_hint(info))
+        if reason is not None:
+            detail += f"; the TUI would slow down ({reason})"
+        self.add("cost: refresh cycle", not pacer.slowed, detail)
+
+    async def _measure(
+        self,
+        session: _Session,
+        info: TableInfo,
+        name: str,
+        statements: list[tuple[str, list[Any]]],
+        *,
+        keep: bool = False,
+        fix: str | None = None,
+    ) -> Any:
+        """Time `statements` (run in turn) a few times; add a check with the median and plan.
+
+        Returns the first statement's rows when `keep`, else the median ms; None when the
+        statements failed (the check says why).
+        """
+        timings: list[float] = []
+        rows: list[Any] = []
+        try:
+            for _ in range(self.samples):
+                started = time.perf_counter()
+                for i, (sql, args) in enumerate(statements):
+                    result = await session.fetch(sql, *args)
+                    if i == 0:
+                        rows = result
+                timings.append((time.perf_counter() - started) * 1000)
+                if timings[-1] > REPEAT_BELOW_MS:
+                    break
+            plans = [await self._plan(session, info, sql, args) for sql, args in statements]
+        except StoreError as error:
+            self._failed_measure(name, error)
+            return None
+        except Exception as exc:
+            self._failed_measure(name, translate(exc, self.settings.dsn))
+            return None
+        median = statistics.median(timings)
+        text = [p for p, _ in plans]
+        reads_all = any(seq for _, seq in plans)
+        detail = f"{median:.1f} ms (median of {len(timings)}); plan: {' | '.join(text)}"
+        ok = not (reads_all and self._big)
+        if not ok:
+            detail += "; reads the whole table"
+        self.add(name, ok, detail, None if ok else fix)
+        return rows if keep else median
+
+    def _failed_measure(self, name: str, error: StoreError) -> None:
+        if isinstance(error, QueryTimeout):
+            limit = f"{self.settings.statement_timeout_s:g} s"
+            self.add(
+                name, False, f"took longer than statement_timeout ({limit}); the TUI would too"
+            )
+        else:
+            self.add(name, False, error.message)
+
+    async def _plan(
+        self, session: _Session, info: TableInfo, sql: str, args: list[Any]
+    ) -> tuple[str, bool]:
+        """The plan's path from the top node down, and whether it scans the table whole."""
+        # Plain EXPLAIN: it plans, and runs nothing.
+        raw = await session.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *args)
+        plan = (orjson.loads(raw) if isinstance(raw, str | bytes) else raw)[0]["Plan"]
+        path: list[str] = []
+        node: dict[str, Any] | None = plan
+        while node is not None and len(path) < 6:
+            path.append(_describe(node))
+            children = node.get("Plans") or []
+            node = children[0] if children else None
+        return " > ".join(path), _scans_whole(plan, info.name)
+
+    async def _push(self, session: _Session, info: TableInfo, channel: str, standby: bool) -> None:
+        sql = trigger_sql(info, channel)
+        self.report.trigger_sql = sql
+        async with session.scope() as conn:
+            found = await notify_triggers(conn, info, channel)
+        if standby:
+            self.add(_PUSH, None, "a standby never receives notifications: the TUI polls")
+        elif self.settings.pgbouncer:
+            self.add(_PUSH, None, "PgBouncer in transaction mode cannot LISTEN: the TUI polls")
+        elif found:
+            self.add(_PUSH, True, f"trigger {', '.join(found)} notifies channel {channel!r}")
+        else:
+            self.add(
+                _PUSH,
+                None,
+                f"no trigger notifies channel {channel!r}: the TUI polls; a DBA can install "
+                "one (below)",
+                sql,
+            )
+
+
+def _describe(node: dict[str, Any]) -> str:
+    kind = str(node.get("Node Type", "?"))
+    if node.get("Index Name"):
+        kind += f" using {node['Index Name']}"
+    if node.get("Relation Name") and "Index Name" not in node:
+        kind += f" on {node['Relation Name']}"
+    return kind
+
+
+def _scans_whole(plan: dict[str, Any], table: str) -> bool:
+    if plan.get("Node Type") == "Seq Scan" and plan.get("Relation Name") == table:
+        return True
+    return any(_scans_whole(child, table) for child in plan.get("Plans") or [])
+
+
+def _index_columns(index: IndexInfo) -> str:
+    _, _, columns = index.definition.partition(" USING ")
+    return columns or index.definition
+
+
+def _bytes(value: Any) -> str:
+    size = float(value or 0)
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if size < 1024:
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} TB"
