@@ -509,3 +509,44 @@ def test_snapshot_of_a_failed_step(snap_compare) -> None:
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=(100, 24), run_before=select_failure)
+
+
+async def test_a_huge_stack_is_cut_in_the_error_tab_and_a_healthy_step_has_no_error() -> None:
+    stack = "Error: boom\n" + "    at frame (x.js:1:1)\n" * 300_000  # 7 MB
+    log = [
+        {"status": "COMPLETED", "stepId": "ok", "operation": "http"},
+        {
+            "status": "FAILED",
+            "stepId": "bad",
+            "operation": "http",
+            "error": {"message": "boom", "stack": stack},
+        },
+    ]
+    app = PaneApp(log, status="FAILED")
+    async with app.run_test(size=(100, 24)) as pilot:
+        app.select(find(app.step_tree, "bad"))
+        await settle(pilot)
+        assert "    at frame (x.js:1:1)" in screen_text(app)
+        await pilot.press("end")
+        scroll = app.pane.query_one("#error-scroll")
+        scroll.scroll_end(animate=False)
+        await settle(pilot)
+        assert f"… cut at 100,000 of {len(stack):,} characters" in screen_text(app)
+
+        app.select(find(app.step_tree, "ok"))
+        await settle(pilot)
+        scroll.focus()
+        await pilot.press("3")
+        await settle(pilot)
+        assert "No error recorded." in screen_text(app)
+
+
+async def test_show_before_the_pane_is_mounted_draws_on_mount() -> None:
+    app = PaneApp(SLACK_LOG, status="FAILED", input_payload=POST)
+    async with app.run_test(size=(100, 24)) as pilot:
+        pane = DetailPane()
+        pane.show(find(app.step_tree, "Look Up Owner"), tree=app.step_tree, detail=app.detail)
+        await app.pane.remove()
+        await app.mount(pane)
+        await settle(pilot)
+        assert "Look Up Owner · hubspot · ✓ COMPLETED" in screen_text(app)

@@ -229,6 +229,16 @@ class DetailPane(Widget):
         if node is self._node and tree is self._tree and detail is self._detail:
             return
         self._node, self._tree, self._detail = node, tree, detail
+        if self.is_mounted:
+            self._show_node()
+
+    def on_mount(self) -> None:
+        """Draw what `show` was given before the pane was on screen, if anything."""
+        if self._tree is not None:
+            self._show_node()
+
+    def _show_node(self) -> None:
+        node, detail = self._node, self._detail
         self._show_title()
         self._show_data("input")
         self._show_data("output")
