@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 
 from tests.database import run_row
+from tests.test_notify import standby_of
 from tests.test_store_connection import dsn_as, role
 from wflog_tui.demo.table_ddl import quote_ident, recommended_index_sql
 from wflog_tui.store import RunFilter, StoreSettings, introspect
@@ -357,3 +358,15 @@ async def test_on_a_big_table_the_plans_show_the_indexes_at_work(make_table):
     slow = await diagnose(settings_for(handle, statement_timeout_s=0.005), **filters)
     assert slow.check("cost: list").ok is False
     assert "statement_timeout (0.005 s)" in slow.check("cost: list").detail
+
+
+async def test_on_a_standby_doctor_says_so_and_push_falls_back(pg_dsn, table):
+    await table.insert(run_row(status="RUNNING"))
+    async with standby_of(pg_dsn) as standby_dsn:
+        report = await diagnose(settings_for(table, dsn=standby_dsn))
+    assert report.exit_code == 0, report.render_text()
+    assert report.check("standby").ok
+    assert report.check("standby").detail.startswith("a standby (read replica)")
+    push = report.check("push refresh")
+    assert push.detail == "a standby never receives notifications: the TUI polls"
+    assert report.check("cost: list").ok is not None
