@@ -193,3 +193,18 @@ async def test_hostile_paths_and_values_are_shown_literally() -> None:
         assert 'trigger.output["[bold]x[/] \\u001b[2J\\u202e"]' in shown
         assert '"a value from [bold]x[/] \\x1b[2J\\u202e"' in shown
         assert not any(char in shown for char in "\x1b\u202e")
+
+
+async def test_uses_inside_a_loop_name_their_iteration() -> None:
+    app = PaneApp(LOOP_LOG, status="FAILED")
+    async with app.run_test(size=(140, 30)) as pilot:
+        view = await open_data_flow(app, pilot, find(app.step_tree, "trigger"))
+        uses = view.query_one("#flow-uses", TraceTable)
+        assert rows_of(uses) == [
+            ["output.campaign", "send_email · iteration 1", "input.subject", "exact"],
+            ["output.campaign", "send_email · iteration 2", "input.subject", "exact"],
+        ]
+        uses.focus()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert app.jumps == [(3, "input", ("subject",))]

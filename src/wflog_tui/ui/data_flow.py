@@ -8,7 +8,7 @@ cells are `Text` built through `display_text`, never markup.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
@@ -39,6 +39,8 @@ VALUE_LIMIT: Final = 40
 """Characters of a value shown in its cell."""
 PATH_LIMIT: Final = 80
 """Characters of a path shown in its cell."""
+MAX_USES: Final = 500
+"""Uses of an output listed at most; the heading says when there may be more."""
 
 _KIND_WORDS: Final = {
     SourceKind.RUN_INPUT: "run input",
@@ -121,21 +123,31 @@ def trace_rows(
 
 
 def use_rows(
-    uses: Sequence[OutputUse],
+    uses: Sequence[OutputUse], iterations: Mapping[int, int | None] | None = None
 ) -> list[tuple[tuple[Text, Text, Text, Text], JumpTarget]]:
-    """The "used by" table's rows: output path, the later step, its input path, the match."""
-    return [
-        (
+    """The "used by" table's rows: output path, the later step, its input path, the match.
+
+    `iterations` gives the loop iteration of a user entry by index, so that five hundred uses
+    by one step of a loop read as different iterations.
+    """
+    rows = []
+    for use in uses:
+        user = one_line(use.user_label, 40)
+        iteration = iterations.get(use.user_entry_index) if iterations else None
+        if iteration is not None:
+            user += f" · iteration {iteration:,}"
+        rows.append(
             (
-                Text(_path_text(use.output_path)),
-                Text(one_line(use.user_label, 40)),
-                Text(_path_text(use.input_path)),
-                Text(use.match.value),
-            ),
-            JumpTarget(use.user_entry_index, "input", use.input_json_path),
+                (
+                    Text(_path_text(use.output_path)),
+                    Text(user),
+                    Text(_path_text(use.input_path)),
+                    Text(use.match.value),
+                ),
+                JumpTarget(use.user_entry_index, "input", use.input_json_path),
+            )
         )
-        for use in uses
-    ]
+    return rows
 
 
 class TraceTable(DataTable):
@@ -221,7 +233,9 @@ class DataFlowView(Widget):
             trigger=tree.trigger,
             loop=loop.entry if loop is not None else None,
             earlier=tree.earlier_in_scope(entry),
-            later=list(tree.later_than(entry)),
+            # A generator: later entries of a 100,000-entry run are parsed on first use, and
+            # that parsing belongs in the worker, which stops reading once it has enough.
+            later=tree.later_than(entry),
         )
 
     @work(thread=True, exclusive=True, group="data-flow")
@@ -234,13 +248,20 @@ class DataFlowView(Widget):
         trigger: StepEntry | None,
         loop: StepEntry | None,
         earlier: list[StepEntry],
-        later: list[StepEntry],
+        later: Iterable[StepEntry],
     ) -> None:
         traces = trace_input(
             entry, run_input=run_input, trigger=trigger, loop=loop, earlier=earlier
         )
-        uses = trace_output_uses(entry, later)
-        inputs, outputs = trace_rows(traces), use_rows(uses)
+        iterations: dict[int, int | None] = {}
+
+        def noting_iterations() -> Iterator[StepEntry]:
+            for user in later:
+                iterations[user.index] = user.iteration
+                yield user
+
+        uses = trace_output_uses(entry, noting_iterations(), max_uses=MAX_USES)
+        inputs, outputs = trace_rows(traces), use_rows(uses, iterations)
         if get_current_worker().is_cancelled:
             return
         self.app.call_from_thread(self._fill, token, entry, traces, uses, inputs, outputs)
@@ -271,6 +292,8 @@ class DataFlowView(Widget):
             heading.update(Text("No output recorded, so no later step can have used it."))
         elif not uses:
             heading.update(Text("No later step's input holds a value of this output."))
+        elif len(uses) >= MAX_USES:
+            heading.update(Text(f"Output used by later steps: the first {len(uses):,} uses"))
         else:
             heading.update(
                 Text(f"Output used by later steps: {len(uses):,} use{'s' * (len(uses) != 1)}")
