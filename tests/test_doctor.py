@@ -93,14 +93,19 @@ async def test_a_bare_table_gets_statements_that_work(make_table):
     assert indexes_missing_hint(await table_info(handle)) is None
 
 
-async def test_statements_are_quoted_for_awkward_names(make_table):
-    handle = await make_table(recommended_indexes=False, table='Run "Log"')
-    report = await diagnose(settings_for(handle, table=f'"{handle.shape.schema}"."Run ""Log"""'))
-    assert report.exit_code == 0, report.render_text()
+async def test_awkward_names_are_quoted_in_sql_and_escaped_on_screen(make_table):
+    name = 'Run "Log"\x1b[2J'
+    handle = await make_table(recommended_indexes=False, table=name)
+    flag = f'"{handle.shape.schema}"."{name.replace(chr(34), chr(34) * 2)}"'
+    report = await diagnose(settings_for(handle, table=flag))
+    text = report.render_text()
+    assert report.exit_code == 0, text
+    # The terminal sees the escape character spelled out, never the character itself.
+    assert "\x1b" not in text and "\\x1b[2J" in text
     assert len(report.index_statements) == 3
     for statement in report.index_statements:
         await handle.execute(statement)
-    after = await diagnose(settings_for(handle, table=f'"{handle.shape.schema}"."Run ""Log"""'))
+    after = await diagnose(settings_for(handle, table=flag))
     assert after.index_statements == []
 
 

@@ -26,6 +26,7 @@ import asyncpg
 import orjson
 
 from wflog_tui.model import status as st
+from wflog_tui.model.display_text import escape_control
 from wflog_tui.model.refresh_pacing import RefreshPacer
 from wflog_tui.store.connection import APPLICATION_NAME, StoreSettings
 from wflog_tui.store.dsn import describe_target, mask_secrets
@@ -126,13 +127,18 @@ class DoctorReport:
 
     def render_text(self) -> str:
         """The report as plain text: one line per check, fixes indented below."""
+        # Names and messages come from the database: escape control characters, so a
+        # table name cannot drive the terminal it is printed on.
         width = max((len(c.name) for c in self.checks), default=0)
-        lines = [f"wflog-tui doctor: {self.table} at {self.target}", ""]
+        lines = [escape_control(f"wflog-tui doctor: {self.table} at {self.target}"), ""]
         for check in self.checks:
-            lines.append(f"{check.status:<4}  {check.name:<{width}}  {check.detail}")
+            lines.append(
+                f"{check.status:<4}  {check.name:<{width}}  {escape_control(check.detail)}"
+            )
             if check.fix and check not in self._fixes_below():
                 pad = " " * (6 + width + 2)
                 for i, fix_line in enumerate(check.fix.splitlines()):
+                    fix_line = escape_control(fix_line)
                     lines.append(f"{pad}{'fix: ' if i == 0 else '     '}{fix_line}")
         lines.append("")
         problems = len(self.problems)
@@ -147,11 +153,11 @@ class DoctorReport:
                 "while on a big table.",
                 "",
             ]
-            lines += [f"{statement};" for statement in self.index_statements]
+            lines += [escape_control(f"{statement};") for statement in self.index_statements]
         push = self.check(_PUSH)
         if push is not None and push.fix:
             lines += ["", "Push refresh: the trigger a DBA can install.", ""]
-            lines.append(push.fix.rstrip("\n"))
+            lines.append(escape_control(push.fix.rstrip("\n"), keep_newlines=True))
         lines += ["", "doctor only reads: it changed nothing in the database."]
         return "\n".join(lines) + "\n"
 
