@@ -268,7 +268,7 @@ def index_name(info: TableInfo, suffix: str) -> str:
     return table + suffix
 
 
-def create_index_sql(info: TableInfo, wanted: _Recommended) -> str:
+def _create_index_sql(info: TableInfo, wanted: _Recommended) -> str:
     """`CREATE INDEX CONCURRENTLY IF NOT EXISTS ...` for one recommended index (no `;`)."""
     name = quote_ident(index_name(info, wanted.suffix))
     return f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {info.qualified} {wanted.body}"
@@ -289,7 +289,7 @@ def missing_index_statements(info: TableInfo) -> list[str]:
         if name in invalid:
             qualified = f"{quote_ident(info.schema)}.{quote_ident(name)}"
             statements.append(f"DROP INDEX CONCURRENTLY IF EXISTS {qualified}")
-        statements.append(create_index_sql(info, wanted))
+        statements.append(_create_index_sql(info, wanted))
     return statements
 
 
@@ -642,7 +642,7 @@ class _Doctor:
                     " (a partitioned table: CONCURRENTLY works per partition; create the "
                     "index on each partition, then ON ONLY the table, and ATTACH them)"
                 )
-            self.add(wanted.check, False, detail, create_index_sql(info, wanted) + ";")
+            self.add(wanted.check, False, detail, _create_index_sql(info, wanted) + ";")
         invalid = [i.name for i in info.indexes if not i.valid]
         if invalid:
             self.add(
