@@ -96,11 +96,11 @@ def test_rows_are_capped_and_the_span_covers_the_run() -> None:
     layout = waterfall_rows(
         tree,
         None,
-        run_started=datetime(2024, 1, 15, 9, 59, 50, tzinfo=UTC),
+        run_started=datetime(2024, 1, 15, 9, 59, 55, tzinfo=UTC),
         max_rows=10,
     )
     assert len(layout.rows) == 10 and layout.left_out == 20
-    assert layout.rows[0].start_ms == 10_000
+    assert layout.rows[0].start_ms == 5_000
 
 
 async def test_the_timing_tab_draws_rows_bars_durations_and_the_axis() -> None:
@@ -168,3 +168,15 @@ async def test_steps_without_timestamps_say_no_timing() -> None:
         opened = next(line for line in lines if line.lstrip().startswith("open"))
         assert opened.rstrip().endswith("no end")
         assert "▏" in opened
+
+
+def test_a_run_time_far_from_the_steps_does_not_squash_the_bars() -> None:
+    tree = build_tree(LOOP_LOG, run_status="FAILED")
+    # The run's columns read an hour and a half off (a time zone gone wrong).
+    layout = waterfall_rows(
+        tree,
+        None,
+        run_started=datetime(2024, 1, 15, 10, 30, tzinfo=UTC),
+        run_ended=datetime(2024, 1, 15, 13, 30, tzinfo=UTC),
+    )
+    assert layout.span_ms == 4000

@@ -142,8 +142,8 @@ def waterfall_rows(
 ) -> WaterfallLayout:
     """Lay out the waterfall of `tree` with `selected` highlighted and its iteration opened.
 
-    The span runs from the earliest of the run's start and every step's start to the latest
-    of the run's end and every step's end, so no bar falls off the axis.
+    The span runs from the earliest step start to the latest step end, so no bar falls off
+    the axis, widened to the run's own start and end when those lie near the steps.
     """
     picked: list[tuple[StepNode, int, bool]] = []
     left_out = 0
@@ -154,12 +154,18 @@ def waterfall_rows(
             left_out += 1
     starts = [n.started_at for n, _, _ in picked if n.started_at is not None]
     ends = [end for n, _, _ in picked if (end := _end_of(n)) is not None]
-    if run_started is not None:
-        starts.append(run_started)
-    if run_ended is not None:
-        ends.append(run_ended)
     origin = min(starts) if starts else None
     finish = max([*ends, *starts]) if starts else None
+    if origin is not None and finish is not None:
+        # The run's own start and end widen the axis only when they sit near the steps: a
+        # column read in the wrong time zone would otherwise squash every bar to a sliver.
+        margin = max(finish - origin, timedelta(seconds=1))
+        if run_started is not None and origin - margin <= run_started < origin:
+            origin = run_started
+        if run_ended is not None and finish < run_ended <= finish + margin:
+            finish = run_ended
+    elif run_started is not None:
+        origin = finish = run_started
     span = (finish - origin).total_seconds() * 1000 if origin and finish else 0.0
 
     rows = []
