@@ -1,0 +1,648 @@
+"""The run view: one run's header, its step tree, and the detail of the step under the cursor.
+
+It opens on the run's first failure, with the path to it expanded, because that is what
+the person who opened it mid-incident came for. A RUNNING run is tailed: a worker fetches
+the entries from the first unfinished one on, the tree is updated in place, and only then
+is the next fetch scheduled, so a slow database never gets overlapping queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.css.query import NoMatches
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Footer, Static
+
+from wflog_tui.model import status as st
+from wflog_tui.model.display_text import escape_control, one_line
+from wflog_tui.model.durations import format_duration, format_instant
+from wflog_tui.model.incident_note import incident_note
+from wflog_tui.model.run import RunDetail
+from wflog_tui.model.step_tree import NodeKind, StepNode, StepTree, build_tree
+from wflog_tui.store import (
+    ConnectionLost,
+    QueryTimeout,
+    RunNotFound,
+    StepsTail,
+    Store,
+    StoreError,
+)
+from wflog_tui.ui.config import AppConfig
+from wflog_tui.ui.detail_pane import DetailPane
+from wflog_tui.ui.json_view import JsonView
+from wflog_tui.ui.status_text import status_text
+from wflog_tui.ui.step_tree_view import StepTreeView
+
+# Retries after a failed tail back off up to this long, so an outage is not hammered.
+_MAX_BACKOFF_S = 30.0
+_HEADER_WIDTH = 200
+
+
+# The detail pane's tabs that show a field a data-flow jump can target.
+_FIELD_OF_TAB = {"input": "input", "output": "output", "run-input": "input_payload"}
+
+
+@dataclass(frozen=True)
+class _Location:
+    """Where the reader was before a data-flow jump: a node, and what the pane showed."""
+
+    keys: tuple[str, ...]
+    field: str | None = None
+    json_path: tuple = ()
+
+
+class RunHeader(Static):
+    """The run's header: workflow, ids, status, times, event, organisation, error.
+
+    `tick` redraws only this widget, so a running run's duration can count up every second.
+    """
+
+    DEFAULT_CSS = """
+    RunHeader { height: auto; max-height: 8; padding: 0 1; background: $boost; }
+    RunHeader > .run-header--label { text-style: dim; }
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"run-header--label"}
+
+    def __init__(self, *, id: str | None = None) -> None:
+        """An empty header; `show_message` or `show_run` fills it."""
+        super().__init__(Text("Loading run …"), id=id)
+        self._detail: RunDetail | None = None
+        self._notes: Sequence[str] = ()
+
+    def show_message(self, message: Text) -> None:
+        """Show a message instead of a run (loading, not found, an error)."""
+        self._detail = None
+        self.update(message)
+
+    def show_run(self, detail: RunDetail, notes: Sequence[str] = ()) -> None:
+        """Show `detail`'s header, with the step tree's notes about `steps_log` below it."""
+        self._detail = detail
+        self._notes = notes
+        self.tick()
+
+    def tick(self) -> None:
+        """Redraw with the current time, so "3 minutes ago" and a running duration move."""
+        if self._detail is not None:
+            self.update(self._render_run(self._detail, datetime.now(UTC)))
+
+    def _render_run(self, detail: RunDetail, now: datetime) -> Text:
+        run = detail.summary
+        text = Text(no_wrap=False, overflow="ellipsis")
+        text.append(one_line(run.workflow_name or "(no workflow name)", 120), style="bold")
+        text.append("  ")
+        text.append_text(status_text(run.status, self.app.theme_variables))
+        text.append(f"   run {one_line(run.run_id, 80)}", style="dim")
+        text.append(f"  (id {one_line(run.id, 60)})\n", style="dim")
+        duration = format_duration(run.elapsed_ms(now))
+        self._pair(text, "started", format_instant(run.started_at, now))
+        self._pair(text, "  ended", format_instant(run.ended_at, now) if run.ended_at else "—")
+        self._pair(
+            text, "  duration", duration + (" (running)" if run.is_running else ""), end="\n"
+        )
+        event = one_line(run.event_name or "—", 80)
+        self._pair(text, "event", f"{event} (id {one_line(run.event_id or '—', 60)})")
+        self._pair(text, "  organisation", one_line(run.organisation_id or "—", 80))
+        if detail.error:
+            lines = escape_control(detail.error, keep_newlines=True).splitlines()[:2]
+            for number, line in enumerate(lines):
+                text.append("\n")
+                self._pair(text, "error" if number == 0 else "     ", one_line(line, _HEADER_WIDTH))
+        for note in self._notes[:2]:
+            text.append("\n")
+            self._pair(text, "note", one_line(note, _HEADER_WIDTH))
+        return text
+
+    @staticmethod
+    def _pair(text: Text, label: str, value: str, end: str = "") -> None:
+        text.append(f"{label} ", style="dim")
+        text.append(value + end)
+
+
+class RunScreen(Screen[None]):
+    """One run: header, step tree on the left, detail of the selected step on the right."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("n", "next_failure", "Next failure"),
+        Binding("N", "previous_failure", "Prev failure", key_display="N"),
+        Binding("right_square_bracket", "sibling_iteration(1)", "Next iter", key_display="]"),
+        Binding("left_square_bracket", "sibling_iteration(-1)", "Prev iter", key_display="["),
+        Binding("f", "toggle_follow", "Follow"),
+        Binding("r", "reload", "Reload"),
+        Binding("c", "copy_note", "Copy note"),
+        Binding("b,backspace", "jump_back", "Jump back", key_display="b"),
+        Binding("tab", "switch_focus", "Tree/detail", show=False),
+        Binding("shift+tab", "switch_focus", "Tree/detail", show=False),
+    ]
+    """
+    | Key(s) | Description |
+    | :- | :- |
+    | n / N | Next / previous failure (wraps around). |
+    | ] / [ | The same step in the next / previous iteration that ran it. |
+    | f | Follow a running run, or pause following. |
+    | r | Load the run again. |
+    | c | Copy an incident note (Markdown) about the step under the cursor. |
+    | b / backspace | Back to where you were before a data-flow jump. |
+    | tab / shift+tab | Move focus between the step tree and the detail pane. |
+    | esc | Back to the run list. |
+    """
+
+    DEFAULT_CSS = """
+    RunScreen { layout: vertical; }
+    RunScreen #run-body { height: 1fr; }
+    RunScreen #run-body.-hidden { display: none; }
+    RunScreen StepTreeView { width: 45%; min-width: 30; border-right: vkey $foreground 20%; }
+    RunScreen #detail { width: 1fr; }
+    RunScreen #run-badge { height: 1; padding: 0 1; background: $panel; }
+    RunScreen #run-badge.-following { color: $text-success; }
+    RunScreen #run-badge.-problem { color: $text-error; }
+    """
+
+    def __init__(self, run_id: str) -> None:
+        """A view of the run `run_id` (a `run_id`, or else a row `id`), loaded on mount."""
+        super().__init__()
+        self.run_id = run_id
+        self.detail: RunDetail | None = None
+        """The run as last fetched (its status and times updated by tails)."""
+        self.step_tree: StepTree | None = None
+        """The step tree shown."""
+        self._raw: list[Any] = []
+        self._following = True
+        self._pending: StepsTail | None = None
+        self._tail_timer: Timer | None = None
+        self._ticker: Timer | None = None
+        self._failures_in_row = 0
+        self._trouble_since: datetime | None = None
+        self._back: list[_Location] = []
+        self._shown_node: StepNode | None = None
+
+    # Layout
+
+    def compose(self) -> ComposeResult:
+        """Header, then the tree and the detail side by side, the tail badge, the footer."""
+        yield RunHeader(id="run-header")
+        with Horizontal(id="run-body", classes="-hidden"):
+            yield StepTreeView(id="steps")
+            yield DetailPane(id="detail")
+        yield Static(id="run-badge")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Fetch the run; the header says "Loading run …" meanwhile."""
+        self._load()
+
+    @property
+    def step_view(self) -> StepTreeView:
+        """The step tree widget."""
+        return self.query_one(StepTreeView)
+
+    @property
+    def _config(self) -> AppConfig:
+        return self.app.config  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def _store(self) -> Store:
+        return self.app.store  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def detail_pane(self) -> DetailPane:
+        """The detail pane."""
+        return self.query_one(DetailPane)
+
+    # Loading
+
+    @work(exclusive=True, group="run-load")
+    async def _load(self) -> None:
+        """Fetch the whole run, then show it (first time) or merge it (reload)."""
+        header = self.query_one(RunHeader)
+        if self.detail is None:
+            header.show_message(Text(f"Loading run {one_line(self.run_id, 80)} …"))
+        try:
+            detail = await self._store.fetch_run(self.run_id)
+        except StoreError as error:
+            if self._on_screen():
+                self._load_failed(error)
+            return
+        if not self._on_screen():
+            return
+        if detail is None:
+            self._load_failed(None)
+            return
+        self._show_run(detail)
+
+    def _load_failed(self, error: StoreError | None) -> None:
+        if error is None:
+            message = (
+                f"No run {one_line(self.run_id, 80)} here (or it is outside the organisation "
+                "scope).\nPress esc to go back."
+            )
+        else:
+            message = (
+                f"Could not load run {one_line(self.run_id, 80)}: "
+                f"{one_line(error.message, 300)}\nPress r to try again, esc to go back."
+            )
+        if self.detail is None:
+            self.query_one(RunHeader).show_message(Text(message, style="bold"))
+        else:
+            # A failed reload keeps the run on screen; the badge says what went wrong.
+            self._set_badge(Text(one_line(message, 300)), problem=True)
+            self._resume_tail()
+
+    def _show_run(self, detail: RunDetail) -> None:
+        """Show a freshly fetched run: build the tree, land the cursor, start tailing."""
+        raw = detail.steps_log
+        self._raw = list(raw) if isinstance(raw, list) else []
+        run = detail.summary
+        tree = build_tree(raw, run_status=run.status, run_ended_at=run.ended_at)
+        first = self.detail is None
+        self.detail, self.step_tree = detail, tree
+        self._pending = None
+        self.query_one(RunHeader).show_run(detail, tree.notes)
+        self.query_one("#run-body").remove_class("-hidden")
+        view = self.step_view
+        if first:
+            view.show_tree(tree)
+            self._land()
+            view.focus()
+        else:
+            view.update_tree(tree)
+            self._refresh_detail()
+        self._start_or_stop_tailing()
+
+    def _land(self) -> None:
+        """Cursor on the first failure; else on the last running step; else the first."""
+        tree, view = self.step_tree, self.step_view
+        assert tree is not None
+        for failure in tree.failures:
+            if failure.keys and view.select_keys(failure.keys):
+                return
+        running = tree.last_running_index()
+        if running is not None and self.detail is not None and self.detail.summary.is_running:
+            keys = tree.keys_of_entry(running)
+            if keys and view.select_keys(keys):
+                return
+        if tree.nodes:
+            view.select_keys((tree.nodes[0].key,))
+
+    def _on_screen(self) -> bool:
+        """False once the screen is being taken down: an answer arriving then is dropped."""
+        # Textual marks every node it is removing as pruning before their children go, so
+        # this is the one flag that is already set while queries start to fail.
+        return self.is_attached and not self._pruning and not self._closing
+
+    def on_unmount(self) -> None:
+        """Stop the tail and the clock with the screen."""
+        self._stop_timers()
+
+    # Tailing
+
+    def _start_or_stop_tailing(self) -> None:
+        running = self.detail is not None and self.detail.summary.is_running
+        if running:
+            self._schedule_tail(self._config.refresh_s)
+            if self._ticker is None and self._config.animations:
+                header = self.query_one(RunHeader)
+                self._ticker = self.set_interval(1.0, header.tick)
+        else:
+            self._stop_timers()
+        self._update_badge()
+        self.refresh_bindings()
+
+    def _stop_timers(self) -> None:
+        for timer in (self._tail_timer, self._ticker):
+            if timer is not None:
+                timer.stop()
+        self._tail_timer = self._ticker = None
+
+    def _schedule_tail(self, delay: float) -> None:
+        if self._tail_timer is not None:
+            self._tail_timer.stop()
+        self._tail_timer = self.set_timer(delay, self._tail)
+
+    def _resume_tail(self) -> None:
+        if self.detail is not None and self.detail.summary.is_running:
+            self._schedule_tail(self._config.refresh_s)
+
+    @work(exclusive=True, group="run-tail")
+    async def _tail(self) -> None:
+        """Fetch what the run logged since the first unfinished entry, then apply it."""
+        self._tail_timer = None
+        if self.step_tree is None:
+            return
+        start = self.step_tree.first_unfinished_index()
+        try:
+            tail = await self._store.fetch_steps_from(self.run_id, start)
+        except RunNotFound:
+            if self._on_screen():
+                self._stop_timers()
+                self._set_badge(Text("The run is gone from the table; not tailing."), problem=True)
+            return
+        except StoreError as error:
+            if self._on_screen():
+                self._tail_failed(error)
+            return
+        if not self._on_screen():
+            return
+        self._failures_in_row, self._trouble_since = 0, None
+        if self._following:
+            self._apply_tail(tail)
+        else:
+            # Paused: keep the newest answer to apply on resume, and say how much it holds.
+            self._pending = tail
+            self._update_header_status(tail)
+        if st.normalise(tail.status) == st.RUNNING:
+            self._schedule_tail(self._config.refresh_s)
+        else:
+            self._stop_timers()
+        self._update_badge()
+        self.refresh_bindings()
+
+    def _tail_failed(self, error: StoreError) -> None:
+        """Keep what is shown, say since when it is stale, and retry with a backoff."""
+        self._failures_in_row += 1
+        self._trouble_since = self._trouble_since or datetime.now(UTC)
+        refresh = self._config.refresh_s
+        delay = min(_MAX_BACKOFF_S, refresh * 2 ** min(self._failures_in_row, 10))
+        since = self._trouble_since.strftime("%H:%M:%S UTC")
+        if isinstance(error, ConnectionLost):
+            what = f"disconnected since {since}"
+        elif isinstance(error, QueryTimeout):
+            what = f"database too slow (query timed out) since {since}"
+        else:
+            what = f"refresh failing since {since}: {one_line(error.message, 120)}"
+        self._set_badge(Text(f"{what}, retrying in {delay:.0f} s"), problem=True)
+        self._schedule_tail(delay)
+
+    def _apply_tail(self, tail: StepsTail) -> None:
+        """Merge a tail into the raw entries, rebuild the model, update the tree in place."""
+        assert self.detail is not None and self.step_tree is not None
+        self._pending = None
+        detail = self.detail
+        if tail.total < tail.start or tail.start > len(self._raw):
+            # The log shrank or skipped ahead: it was rewritten, not appended to.
+            self._load()
+            return
+        run = detail.summary
+        status = st.normalise(tail.status)
+        summary = replace(run, status=status, ended_at=tail.ended_at, duration_ms=tail.duration_ms)
+        tree = self.step_tree
+        if isinstance(detail.steps_log, list) or tail.total:
+            self._raw = self._raw[: tail.start] + list(tail.entries)
+            tree = build_tree(
+                self._raw,
+                run_status=status,
+                run_ended_at=tail.ended_at,
+                previous=self.step_tree,
+                start=tail.start,
+            )
+            detail = replace(detail, steps_log=self._raw)
+        self.detail = replace(detail, summary=summary, error=tail.error)
+        self.step_tree = tree
+        self.query_one(RunHeader).show_run(self.detail, tree.notes)
+        self.step_view.update_tree(tree)
+
+    def _update_header_status(self, tail: StepsTail) -> None:
+        assert self.detail is not None
+        run = replace(
+            self.detail.summary,
+            status=st.normalise(tail.status),
+            ended_at=tail.ended_at,
+            duration_ms=tail.duration_ms,
+        )
+        self.detail = replace(self.detail, summary=run, error=tail.error)
+        notes = self.step_tree.notes if self.step_tree is not None else ()
+        self.query_one(RunHeader).show_run(self.detail, notes)
+
+    def _new_while_paused(self) -> int:
+        if self._pending is None:
+            return 0
+        return max(0, self._pending.total - len(self._raw))
+
+    def _update_badge(self) -> None:
+        if self.detail is None:
+            return
+        running = self.detail.summary.is_running
+        if self._following and self._tail_timer is None and not running:
+            self._set_badge(Text(f"run {st.word(self.detail.summary.status)} · not tailing"))
+            return
+        if self._following:
+            refresh = self._config.refresh_s
+            text = Text("TAIL ●", style="bold")
+            text.append(f"  following · every {refresh:g} s · f to pause")
+            self._set_badge(text, following=True)
+            return
+        text = Text("PAUSED", style="bold")
+        new = self._new_while_paused()
+        if new:
+            text.append(f"  +{new:,} new step{'s' if new != 1 else ''}", style="bold")
+        if self._pending is not None and st.normalise(self._pending.status) != st.RUNNING:
+            text.append("  · the run has ended")
+        text.append("  · f to follow")
+        self._set_badge(text)
+
+    def _set_badge(self, text: Text, *, following: bool = False, problem: bool = False) -> None:
+        badge = self.query_one("#run-badge", Static)
+        badge.update(text)
+        badge.set_class(following, "-following")
+        badge.set_class(problem, "-problem")
+
+    # Detail
+
+    def _show_in_pane(self, node: StepNode | None) -> None:
+        """Show `node` in the detail pane (the run input when None)."""
+        if self.step_tree is None or self.detail is None:
+            return
+        self._shown_node = node
+        self.detail_pane.show(node, tree=self.step_tree, detail=self.detail)
+
+    def _refresh_detail(self) -> None:
+        node = self.step_view.selected_node
+        if node is not None:
+            self._show_in_pane(node)
+
+    @on(StepTreeView.StepSelected)
+    def _step_selected(self, event: StepTreeView.StepSelected) -> None:
+        event.stop()
+        if event.node is not self._shown_node:
+            self._show_in_pane(event.node)
+
+    @on(DetailPane.JumpRequested)
+    def _jump_requested(self, event: DetailPane.JumpRequested) -> None:
+        """Go to where a value came from: select its node, then reveal the path in the pane.
+
+        The run's input has no node: the selection stays and the pane reveals the path in
+        its Run input tab. Either way the place left is pushed for `b` to come back to.
+        """
+        event.stop()
+        tree = self.step_tree
+        here = self.step_view.selected_keys
+        if tree is None or here is None:
+            return
+        keys: Sequence[str] | None = here
+        if event.entry_index is not None:
+            keys = tree.keys_of_entry(event.entry_index)
+            if keys is None:
+                self.notify("That entry is not in the step tree.", severity="warning", markup=False)
+                return
+        self._back.append(_Location(here, *self._pane_location()))
+        self._go(keys, event.field, tuple(event.json_path))
+        self.refresh_bindings()
+
+    def _pane_location(self) -> tuple[str | None, tuple]:
+        """The field and JSON path the detail pane has selected, to come back to them."""
+        pane = self.detail_pane
+        field = _FIELD_OF_TAB.get(pane.active_tab)
+        if field is None:
+            return None, ()
+        try:
+            view = pane.query_one(f"#{pane.active_tab}-json", JsonView)
+        except NoMatches:
+            return field, ()
+        return field, tuple(view.selected_path or ())
+
+    def _go(self, keys: Sequence[str], field: str | None, json_path: tuple) -> None:
+        """Select `keys`, show the node in the pane, and reveal `field`/`json_path` in it."""
+        view = self.step_view
+        if not view.select_keys(keys):
+            self.notify("That step is not in the tree.", severity="warning", markup=False)
+            return
+        # Shown now rather than on the highlight message, so `reveal` acts on this node.
+        self._show_in_pane(view.selected_node)
+        if field:
+            self.detail_pane.reveal(field, json_path)
+
+    # Actions
+
+    def action_back(self) -> None:
+        """Back to the run list (or whatever screen opened this run)."""
+        self._stop_timers()
+        self.dismiss()
+
+    def action_next_failure(self) -> None:
+        """Move to the next failure after the cursor, wrapping to the first."""
+        self._step_failure(1)
+
+    def action_previous_failure(self) -> None:
+        """Move to the previous failure before the cursor, wrapping to the last."""
+        self._step_failure(-1)
+
+    def _step_failure(self, direction: int) -> None:
+        tree = self.step_tree
+        if tree is None:
+            return
+        failures = [f for f in tree.failures if f.keys]
+        if not failures:
+            self.notify("No failures in this run.", markup=False)
+            return
+        here = _position(self.step_view.selected_node)
+        if direction > 0:
+            target = next((i for i, f in enumerate(failures) if f.entry_index > here), None)
+            wrapped, target = target is None, 0 if target is None else target
+        else:
+            before = [i for i, f in enumerate(failures) if f.entry_index < here]
+            wrapped = not before
+            target = before[-1] if before else len(failures) - 1
+        self.step_view.select_keys(failures[target].keys)
+        message = f"failure {target + 1:,} of {len(failures):,}"
+        if wrapped and len(failures) > 1:
+            message += " (wrapped around)"
+        self.notify(message, markup=False, timeout=2)
+
+    def action_sibling_iteration(self, delta: int) -> None:
+        """The same step in the next (1) or previous (-1) iteration that ran it."""
+        tree, node = self.step_tree, self.step_view.selected_node
+        if tree is None or node is None:
+            return
+        target = tree.sibling_iteration(node, delta)
+        if target is None:
+            inside = any(n.kind is NodeKind.ITERATION for n in node.path)
+            message = (
+                f"No {'later' if delta > 0 else 'earlier'} iteration ran this step."
+                if inside
+                else "Not inside a loop iteration."
+            )
+            self.notify(message, markup=False, timeout=2)
+            return
+        self.step_view.select_keys(tuple(n.key for n in target.path))
+
+    def action_toggle_follow(self) -> None:
+        """Follow the running run (apply what arrives), or pause to read."""
+        self._following = not self._following
+        if self._following and self._pending is not None:
+            self._apply_tail(self._pending)
+        self._update_badge()
+        self.refresh_bindings()
+
+    def action_reload(self) -> None:
+        """Fetch the run again; the cursor and open nodes stay where they are."""
+        if self._tail_timer is not None:
+            self._tail_timer.stop()
+            self._tail_timer = None
+        self.workers.cancel_group(self, "run-tail")
+        self._load()
+
+    def action_copy_note(self) -> None:
+        """Copy a Markdown note about the run and the step under the cursor (OSC 52)."""
+        if self.detail is None or self.step_tree is None:
+            return
+        note = incident_note(self.detail, self.step_tree, self.step_view.selected_node)
+        self.app.copy_to_clipboard(note)
+        lines = note.count("\n")
+        self.notify(f"Copied an incident note ({lines} lines) to the clipboard.", markup=False)
+
+    def action_jump_back(self) -> None:
+        """Return to where the last data-flow jump started."""
+        if not self._back:
+            self.notify("No jump to go back from.", markup=False, timeout=2)
+            return
+        location = self._back.pop()
+        self._go(location.keys, location.field, location.json_path)
+        self.refresh_bindings()
+
+    def action_switch_focus(self) -> None:
+        """Move focus from the step tree to the detail pane, or back."""
+        view = self.step_view
+        if view.has_focus or self.focused is None:
+            pane = self.detail_pane
+            target = pane if pane.focusable else None
+            if target is None:
+                target = next((w for w in pane.walk_children(Widget) if w.focusable), None)
+            if target is not None:
+                target.focus()
+        else:
+            view.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer `f` only for a running run (or one with a paused tail); dim `b` when unused."""
+        if action == "toggle_follow":
+            running = self.detail is not None and self.detail.summary.is_running
+            return running or self._pending is not None
+        if action == "jump_back":
+            return True if self._back else None
+        return True
+
+
+def _position(node: StepNode | None) -> int:
+    """Where `node` sits in `steps_log` order, for "the next failure after the cursor"."""
+    while node is not None:
+        if node.entries:
+            return node.entries[0].index
+        if node.malformed is not None:
+            return node.malformed.index
+        for child in node.children:
+            if child.entries:
+                return child.entries[0].index
+        node = node.parent
+    return -1

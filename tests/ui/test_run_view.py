@@ -1,0 +1,508 @@
+"""The run view as the person on call meets it: open a run, land on its failure, move, tail."""
+
+from __future__ import annotations
+
+import inspect
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from textual import events
+
+from tests.database import run_row
+from tests.ui.screen_text import screen_text
+from wflog_tui.model.step_tree import NodeKind
+from wflog_tui.store import ConnectionLost
+from wflog_tui.ui.app import WflogApp
+from wflog_tui.ui.config import AppConfig
+from wflog_tui.ui.detail_pane import DetailPane
+from wflog_tui.ui.json_view import JsonView
+from wflog_tui.ui.run_view import RunScreen
+
+T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+def at(seconds: float) -> str:
+    return (T0 + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")
+
+
+def entry(step_id: str, status: str = "COMPLETED", *, t: float = 0, **extra: Any) -> dict:
+    """One `steps_log` entry as the platform writes it."""
+    value: dict[str, Any] = {
+        "status": status,
+        "stepId": step_id,
+        "operation": extra.pop("operation", "http"),
+        "startedAt": at(t),
+    }
+    if status != "RUNNING":
+        value["endedAt"] = at(t + 0.5)
+        value["durationMs"] = 500
+    value.update(extra)
+    return value
+
+
+def trigger() -> dict:
+    return entry("trigger_new_user", operation="trigger", stepName="New User", output={"n": 3})
+
+
+def loop(step_id: str, items: list, t: float = 1) -> dict:
+    return entry(
+        step_id,
+        operation="builtin:loop",
+        stepName="Process Each User",
+        output={"collection": items, "totalItems": len(items)},
+        t=t,
+    )
+
+
+def email(number: int, total: int, status: str = "COMPLETED", **extra: Any) -> dict:
+    if status == "FAILED":
+        extra.setdefault("error", {"message": f"bounce for user{number}", "name": "SmtpError"})
+    return entry(
+        "send_email",
+        status,
+        operation="email",
+        iteration=number,
+        totalItems=total,
+        input={"to": f"user{number}@example.com"},
+        t=2 + number,
+        **extra,
+    )
+
+
+def three_failures() -> list[dict]:
+    """A loop of 4 users where iterations 2 and 4 fail, then a failing Slack step."""
+    items = ["user1", "user2", "user3", "user4"]
+    return [
+        trigger(),
+        loop("loop_users", items),
+        email(1, 4),
+        email(2, 4, "FAILED"),
+        email(3, 4),
+        email(4, 4, "FAILED"),
+        entry(
+            "notify",
+            "FAILED",
+            stepName="Notify Sales",
+            operation="slack",
+            error={"message": "channel_not_found"},
+            t=20,
+        ),
+    ]
+
+
+class RunOnlyApp(WflogApp):
+    """The app with only the run view on its stack.
+
+    The run list has tests of its own; without it, the only queries and timers in these
+    tests are the run view's, so what they wait for is what they assert on.
+    """
+
+    # Textual reads CSS_PATH beside the class's own module; the app's is beside app.py.
+    CSS_PATH = Path(inspect.getfile(WflogApp)).with_name("app.tcss")
+
+    def on_mount(self, event: events.Mount) -> None:
+        # Textual calls every class's on_mount; this one replaces WflogApp's.
+        event.prevent_default()
+        assert self.config.open_run is not None
+        self.push_screen(RunScreen(self.config.open_run))
+
+
+def app_for(store, run_id: str, **config: Any) -> WflogApp:
+    config.setdefault("refresh_s", 0.1)
+    config.setdefault("animations", False)
+    return RunOnlyApp(store, AppConfig(open_run=run_id, **config))
+
+
+async def settle(pilot, until, attempts: int = 200) -> None:
+    """Let workers and refreshes run until `until()` holds (bounded; fails loudly if never)."""
+    for _ in range(attempts):
+        await pilot.pause(0.02)
+        if until():
+            return
+    raise AssertionError("the screen never reached the expected state:\n" + screen_text(pilot.app))
+
+
+def run_screen(app) -> RunScreen:
+    screen = app.screen
+    assert isinstance(screen, RunScreen)
+    return screen
+
+
+def loaded(app) -> bool:
+    screen = app.screen
+    return isinstance(screen, RunScreen) and screen.step_tree is not None
+
+
+def cursor_path(app) -> list[str]:
+    node = run_screen(app).step_view.selected_node
+    assert node is not None
+    return [n.label for n in node.path]
+
+
+def tree_lines(app) -> list[str]:
+    view = run_screen(app).step_view
+    return [view.render_line(y).text.rstrip() for y in range(view.size.height)]
+
+
+async def open_run(table, open_store_for, steps_log, **fields: Any):
+    row = run_row(steps_log=steps_log, **fields)
+    await table.insert(row)
+    store = await open_store_for(table)
+    return row, store
+
+
+async def test_the_app_opens_a_run_over_the_list_and_esc_goes_back(table, open_store_for):
+    row, store = await open_run(table, open_store_for, three_failures(), status="FAILED")
+    # A long refresh period: the list fetches once, so nothing is in flight when the test ends.
+    app = WflogApp(store, AppConfig(open_run=row["run_id"], refresh_s=60, animations=False))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: loaded(app))
+        assert cursor_path(app) == ["Process Each User", "iteration 2", "send_email"]
+        await pilot.press("escape")
+        assert type(app.screen).__name__ == "RunListScreen"
+        await app.workers.wait_for_complete()
+
+
+async def test_opens_on_the_first_failure_with_its_path_expanded(table, open_store_for):
+    row, store = await open_run(
+        table,
+        open_store_for,
+        three_failures(),
+        status="FAILED",
+        workflow_name="Onboard Users",
+        error="Action failed: bounce for user2",
+    )
+    app = app_for(store, row["run_id"])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: loaded(app))
+        await pilot.pause()
+        assert cursor_path(app) == ["Process Each User", "iteration 2", "send_email"]
+        text = screen_text(app)
+        assert "Onboard Users" in text
+        assert "✗ FAILED" in text
+        assert row["run_id"] in text
+        assert "error Action failed: bounce for user2" in text
+        lines = tree_lines(app)
+        assert any(
+            "▼" in line and "Process Each User · 4 items · 2 failed" in line for line in lines
+        )
+        assert any("▼ ✗ FAILED  iteration 2 · user2" in line for line in lines)
+        assert any("✗ FAILED  send_email" in line and "bounce for user2" in line for line in lines)
+        # The detail pane shows the node the cursor is on, on its Error tab.
+        pane = app.screen.query_one(DetailPane)
+        await settle(pilot, lambda: pane.node is run_screen(app).step_view.selected_node)
+        assert pane.active_tab == "error"
+        assert run_screen(app).step_view.has_focus
+
+
+async def test_n_and_shift_n_cycle_through_failures_and_wrap(table, open_store_for):
+    row, store = await open_run(table, open_store_for, three_failures(), status="FAILED")
+    app = app_for(store, row["run_id"])
+    notices: list[str] = []
+    async with app.run_test(size=(160, 50), notifications=True) as pilot:
+        original = app.notify
+
+        def record(message, **kwargs):
+            notices.append(message)
+            return original(message, **kwargs)
+
+        app.notify = record  # type: ignore[method-assign]
+        await settle(pilot, lambda: loaded(app))
+        assert cursor_path(app)[-2:] == ["iteration 2", "send_email"]
+        await pilot.press("n")
+        assert cursor_path(app)[-2:] == ["iteration 4", "send_email"]
+        assert notices[-1] == "failure 2 of 3"
+        await pilot.press("n")
+        assert cursor_path(app) == ["Notify Sales"]
+        await pilot.press("n")
+        assert cursor_path(app)[-2:] == ["iteration 2", "send_email"]
+        assert notices[-1] == "failure 1 of 3 (wrapped around)"
+        await pilot.press("N")
+        assert cursor_path(app) == ["Notify Sales"]
+        assert notices[-1] == "failure 3 of 3 (wrapped around)"
+        await pilot.press("N")
+        assert cursor_path(app)[-2:] == ["iteration 4", "send_email"]
+
+
+async def test_brackets_move_to_the_same_step_in_neighbouring_iterations(table, open_store_for):
+    items = [f"user{i}" for i in range(1, 6)]
+    steps = [trigger(), loop("loop_users", items)]
+    for number in range(1, 6):
+        steps.append(email(number, 5, "FAILED" if number == 3 else "COMPLETED"))
+        steps.append(entry("log_result", operation="db", iteration=number, totalItems=5))
+    row, store = await open_run(table, open_store_for, steps, status="FAILED")
+    app = app_for(store, row["run_id"])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: loaded(app))
+        assert cursor_path(app)[-2:] == ["iteration 3", "send_email"]
+        await pilot.press("right_square_bracket")
+        assert cursor_path(app)[-2:] == ["iteration 4", "send_email"]
+        await pilot.press("right_square_bracket")
+        assert cursor_path(app)[-2:] == ["iteration 5", "send_email"]
+        await pilot.press("left_square_bracket", "left_square_bracket", "left_square_bracket")
+        assert cursor_path(app)[-2:] == ["iteration 2", "send_email"]
+        await pilot.press("down")
+        assert cursor_path(app)[-2:] == ["iteration 2", "log_result"]
+        await pilot.press("right_square_bracket")
+        assert cursor_path(app)[-2:] == ["iteration 3", "log_result"]
+
+
+async def test_a_failure_deep_in_a_big_loop_opens_without_building_the_loop(table, open_store_for):
+    total = 5000
+    steps = [trigger(), loop("loop_users", [f"user{i}" for i in range(1, total + 1)])]
+    steps += [email(n, total, "FAILED" if n == 4812 else "COMPLETED") for n in range(1, total + 1)]
+    row, store = await open_run(table, open_store_for, steps, status="FAILED")
+    app = app_for(store, row["run_id"])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: loaded(app))
+        await pilot.pause()
+        assert cursor_path(app) == ["Process Each User", "iteration 4,812", "send_email"]
+        view = run_screen(app).step_view
+        assert view.node_count < 300
+        # The failure is scrolled into view once the layout is known.
+        await settle(
+            pilot,
+            lambda: any("▼ ✗ FAILED  iteration 4,812 · user4812" in x for x in tree_lines(app)),
+        )
+        loop_node = view.root.children[1]
+        assert loop_node.children[0].label.plain.startswith("… 4,800 more iterations (1–4,800)")
+
+
+@pytest.mark.slow
+async def test_a_run_of_100000_entries_opens_and_lands_on_its_failure(table, open_store_for):
+    total = 50_000
+    steps = [trigger(), loop("loop_users", [f"user{i}" for i in range(1, total + 1)])]
+    for number in range(1, total + 1):
+        steps.append(email(number, total, "FAILED" if number == 49_999 else "COMPLETED"))
+        steps.append(entry("log_result", operation="db", iteration=number, totalItems=total))
+    assert len(steps) > 100_000
+    row, store = await open_run(table, open_store_for, steps, status="FAILED")
+    app = app_for(store, row["run_id"])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: loaded(app), attempts=1500)
+        assert cursor_path(app) == ["Process Each User", "iteration 49,999", "send_email"]
+        view = run_screen(app).step_view
+        assert view.node_count < 400
+        assert "50,000 items · 1 failed" in view.root.children[1].label.plain
+
+
+async def test_tailing_adds_new_steps_without_moving_the_reader(table, open_store_for):
+    steps = [trigger(), entry("fetch_user", t=1), entry("enrich", "RUNNING", t=2)]
+    row, store = await open_run(
+        table, open_store_for, steps, status="RUNNING", ended_at=None, duration_ms=None
+    )
+    app = app_for(store, row["run_id"])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: loaded(app))
+        # A running run lands on its running step; the reader moves up to the trigger.
+        assert cursor_path(app) == ["enrich"]
+        await pilot.press("up", "up")
+        assert cursor_path(app) == ["New User"]
+        assert "TAIL ●" in screen_text(app)
+
+        steps[2] = entry("enrich", t=2)
+        steps.append(entry("send_welcome", "RUNNING", stepName="Send Welcome", t=3))
+        await table.execute(
+            f"UPDATE {table.shape.qualified} SET steps_log = $1::text::jsonb WHERE run_id = $2",
+            orjson.dumps(steps).decode(),
+            row["run_id"],
+        )
+        view = run_screen(app).step_view
+        await settle(pilot, lambda: "Send Welcome" in screen_text(app))
+        assert cursor_path(app) == ["New User"]
+        assert view.cursor_line == 0
+        text = screen_text(app)
+        assert "✓ COMPLETED  enrich" in text
+        assert "● RUNNING  Send Welcome" in text
+
+        steps[3] = entry("send_welcome", stepName="Send Welcome", t=3)
+        await table.execute(
+            f"UPDATE {table.shape.qualified} SET steps_log = $1::text::jsonb, "
+            "status = 'COMPLETED', ended_at = $3 WHERE run_id = $2",
+            orjson.dumps(steps).decode(),
+            row["run_id"],
+            (T0 + timedelta(seconds=4)).replace(tzinfo=None),
+        )
+        await settle(pilot, lambda: "not tailing" in screen_text(app))
+        text = screen_text(app)
+        assert "✓ COMPLETED  Send Welcome" in text
+        assert "✓ COMPLETED" in text.splitlines()[0]
+        assert cursor_path(app) == ["New User"]
+
+
+async def test_pausing_counts_new_steps_and_following_applies_them(table, open_store_for):
+    steps = [trigger(), entry("fetch_user", "RUNNING", t=1)]
+    row, store = await open_run(
+        table, open_store_for, steps, status="RUNNING", ended_at=None, duration_ms=None
+    )
+    app = app_for(store, row["run_id"])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: loaded(app))
+        await pilot.press("f")
+        assert "PAUSED" in screen_text(app)
+        steps[1] = entry("fetch_user", t=1)
+        steps += [entry("a", t=2), entry("b", "RUNNING", t=3)]
+        await table.execute(
+            f"UPDATE {table.shape.qualified} SET steps_log = $1::text::jsonb WHERE run_id = $2",
+            orjson.dumps(steps).decode(),
+            row["run_id"],
+        )
+        await settle(pilot, lambda: "+2 new steps" in screen_text(app))
+        assert "● RUNNING  b" not in screen_text(app)
+        await pilot.press("f")
+        text = screen_text(app)
+        assert "● RUNNING  b" in text
+        assert "TAIL ●" in text
+
+
+class FlakyStore:
+    """The real store, whose tail queries fail while `down` is set (a network outage)."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+        self.down = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    async def fetch_steps_from(self, run_id: str, start: int):
+        if self.down:
+            raise ConnectionLost("connection to PostgreSQL at localhost lost")
+        return await self.store.fetch_steps_from(run_id, start)
+
+
+async def test_a_lost_connection_keeps_the_run_and_says_since_when(table, open_store_for):
+    steps = [trigger(), entry("fetch_user", "RUNNING", t=1)]
+    row, store = await open_run(
+        table, open_store_for, steps, status="RUNNING", ended_at=None, duration_ms=None
+    )
+    flaky = FlakyStore(store)
+    app = app_for(flaky, row["run_id"], refresh_s=0.05)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: loaded(app))
+        flaky.down = True
+        await settle(pilot, lambda: "disconnected since" in screen_text(app))
+        assert "retrying in" in screen_text(app)
+        assert "● RUNNING  fetch_user" in screen_text(app)
+        flaky.down = False
+        await settle(pilot, lambda: "TAIL ●" in screen_text(app), attempts=400)
+
+
+async def test_an_unknown_run_says_so_and_esc_goes_back(table, open_store_for):
+    store = await open_store_for(table)
+    app = app_for(store, "01NOSUCHRUN")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: "No run 01NOSUCHRUN" in screen_text(app))
+        assert "esc to go back" in screen_text(app)
+        await pilot.press("n", "r", "c", "f")
+        await settle(pilot, lambda: "No run 01NOSUCHRUN" in screen_text(app))
+        await pilot.press("escape")
+        assert not isinstance(app.screen, RunScreen)
+
+
+async def test_a_store_error_is_a_message_not_a_traceback(table, open_store_for):
+    row, store = await open_run(table, open_store_for, [trigger()])
+    await store.close()
+    app = app_for(store, row["run_id"])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: "Could not load run" in screen_text(app))
+        assert "Press r to try again" in screen_text(app)
+
+
+async def test_hostile_text_is_shown_literally(table, open_store_for):
+    steps = [
+        trigger(),
+        entry("markup", stepName="[bold red]x[/]"),
+        entry("clear", "FAILED", stepName="\x1b[2J wipe", error={"message": "[link=x]y[/link]"}),
+        entry("bidi", stepName="\u202eevil"),
+    ]
+    row, store = await open_run(
+        table,
+        open_store_for,
+        steps,
+        status="FAILED",
+        workflow_name="[b]wf[/b]\x07",
+        error="\x1b]8;;http://evil\x07click",
+    )
+    app = app_for(store, row["run_id"])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: loaded(app))
+        text = screen_text(app)
+        assert "[bold red]x[/]" in text
+        assert "\\x1b[2J wipe" in text
+        assert "[link=x]y[/link]" in text
+        assert "\\u202eevil" in text
+        assert "[b]wf[/b]\\x07" in text
+        assert "\\x1b]8;;http://evil\\x07click" in text
+        assert "\x1b" not in text and "\u202e" not in text
+
+
+async def test_c_copies_an_incident_note_about_the_failure(table, open_store_for):
+    row, store = await open_run(
+        table, open_store_for, three_failures(), status="FAILED", workflow_name="Onboard Users"
+    )
+    app = app_for(store, row["run_id"])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: loaded(app))
+        await pilot.press("c")
+        note = app.clipboard
+        assert "`Onboard Users`" in note
+        assert f"`{row['run_id']}`" in note
+        assert "`Process Each User › iteration 2 › send_email`" in note
+        assert "`bounce for user2`" in note
+        assert '{"to":"user2@example.com"}' in note
+
+
+async def test_a_data_flow_jump_selects_the_source_and_b_comes_back(table, open_store_for):
+    row, store = await open_run(table, open_store_for, three_failures(), status="FAILED")
+    app = app_for(store, row["run_id"])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: loaded(app))
+        screen = run_screen(app)
+        pane = screen.query_one(DetailPane)
+        start = cursor_path(app)
+        # The loop entry (index 1) is where iteration 2's item came from.
+        pane.post_message(DetailPane.JumpRequested(1, "output", ("collection", 1)))
+        await settle(pilot, lambda: cursor_path(app) == ["Process Each User"])
+        assert pane.node is screen.step_view.selected_node
+        assert pane.active_tab == "output"
+        await settle(
+            pilot,
+            lambda: pane.query_one("#output-json", JsonView).selected_path == ("collection", 1),
+        )
+        # The run's input has no node: the selection stays and the pane shows it.
+        pane.post_message(DetailPane.JumpRequested(None, "input_payload", ("post",)))
+        await settle(pilot, lambda: pane.active_tab == "run-input")
+        assert cursor_path(app) == ["Process Each User"]
+        await pilot.press("b")
+        assert cursor_path(app) == ["Process Each User"]
+        assert pane.active_tab == "output"
+        await pilot.press("b")
+        assert cursor_path(app) == start
+
+
+async def test_tab_moves_focus_between_tree_and_detail(table, open_store_for):
+    row, store = await open_run(table, open_store_for, three_failures(), status="FAILED")
+    app = app_for(store, row["run_id"])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: loaded(app))
+        screen = run_screen(app)
+        assert screen.step_view.has_focus
+        await pilot.press("tab")
+        assert screen.focused is not None
+        assert screen.focused in screen.query_one(DetailPane).walk_children()
+        await pilot.press("tab")
+        assert screen.step_view.has_focus
+
+
+async def test_a_completed_run_lands_on_its_first_step(table, open_store_for):
+    row, store = await open_run(table, open_store_for, [trigger(), entry("only")])
+    app = app_for(store, row["run_id"])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: loaded(app))
+        node = run_screen(app).step_view.selected_node
+        assert node is not None and node.kind is NodeKind.TRIGGER
+        assert "not tailing" in screen_text(app)
