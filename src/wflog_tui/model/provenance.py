@@ -313,6 +313,12 @@ class _Budget:
         self.left = left
 
 
+# Source strings longer than this are compared in place rather than sliced out, when there
+# are few of that length: a slice copies, and a 5 MB source would be copied per position.
+_LONG_SOURCE = 64
+_FEW = 8
+
+
 class _Index:
     """Source leaves by value, for one lookup per input leaf.
 
@@ -432,7 +438,14 @@ class _Index:
                     break
                 pos = gram.start()
                 for length, strings in by_length.items():
-                    part = text[pos : pos + length]
+                    if pos + length > len(text):
+                        continue  # cannot fit here; slicing anyway made long texts quadratic
+                    if length > _LONG_SOURCE and len(strings) <= _FEW:
+                        # Compare in place instead of copying a long slice per position.
+                        found = [c for c in strings if text.startswith(c, pos)]
+                        part = found[0] if found else ""
+                    else:
+                        part = text[pos : pos + length]
                     if part in strings and part not in first_at and part != text:
                         after = pos + length
                         if not (after < len(text) and _is_word(text[after]) and _is_word(part[-1])):
