@@ -10,6 +10,7 @@ its JSON takes to decode. Iteration nodes are built on demand too.
 from __future__ import annotations
 
 import bisect
+import threading
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -36,7 +37,7 @@ Entry = StepEntry | MalformedEntry
 class EntryList(Sequence[Entry]):
     """The entries of `steps_log`, each parsed the first time it is asked for."""
 
-    __slots__ = ("_overrides", "_parsed", "_raw", "_run_ended")
+    __slots__ = ("_lock", "_overrides", "_parsed", "_raw", "_run_ended")
 
     def __init__(
         self,
@@ -50,6 +51,9 @@ class EntryList(Sequence[Entry]):
         self._run_ended = run_ended
         self._overrides = dict(overrides or {})
         self._parsed: list[Entry | None] = [None] * len(raw)
+        # The data-flow tab parses later entries in a worker thread while the UI parses
+        # what it shows; one lock keeps a single object per entry.
+        self._lock = threading.Lock()
         for index, entry in enumerate(reuse[: len(raw)]):
             if entry is not None:
                 self._mark(entry)
@@ -65,9 +69,12 @@ class EntryList(Sequence[Entry]):
             index += len(self._raw)
         entry = self._parsed[index]
         if entry is None:
-            entry = self._overrides.get(index) or parse_entry(index, self._raw[index])
-            self._mark(entry)
-            self._parsed[index] = entry
+            with self._lock:
+                entry = self._parsed[index]
+                if entry is None:
+                    entry = self._overrides.get(index) or parse_entry(index, self._raw[index])
+                    self._mark(entry)
+                    self._parsed[index] = entry
         return entry
 
     def __iter__(self) -> Iterator[Entry]:
