@@ -1,0 +1,181 @@
+"""Floors: the least any program could do for each figure, with asyncpg and orjson alone.
+
+Run as `python -m benchmarks.floors NAME SPEC_JSON OUT_PATH`, one fresh process per
+measurement, so a floor pays the same process start-up the app does, minus the app.
+The SQL is written out here, not taken from the store: a floor built from the app's own
+statements would hide a bad statement.
+"""
+
+import time
+
+MODULE_START = time.monotonic()
+
+import asyncio  # noqa: E402
+from datetime import timedelta  # noqa: E402
+from typing import Any  # noqa: E402
+
+import asyncpg  # noqa: E402
+import orjson  # noqa: E402
+
+from benchmarks import probes  # noqa: E402
+
+IMPORTED = time.monotonic()
+
+# The list's columns (the store's `summary_columns`): no JSON, `error` cut on the server.
+SUMMARY = (
+    "id, run_id, status::text AS status, workflow_name, workflow_function_id, workflow_id, "
+    "event_id, event_name, organisation_id, started_at, ended_at, duration_ms, "
+    "left(error, 500) AS error"
+)
+WINDOW = "started_at >= (now() AT TIME ZONE 'UTC') - $1::interval"
+
+
+def _page_sql(table: str) -> str:
+    return (
+        f"SELECT {SUMMARY} FROM {table} WHERE {WINDOW} ORDER BY started_at DESC, id DESC LIMIT 100"
+    )
+
+
+async def list_page(spec: dict[str, Any]) -> dict[str, Any]:
+    """Connect and fetch the list's first page: the floor of the list's first paint."""
+    connect_start = probes.now()
+    conn = await asyncpg.connect(spec["dsn"])
+    connected = probes.now()
+    rows = await conn.fetch(_page_sql(spec["table"]), _seconds(spec["since_s"]))
+    done = probes.now()
+    await conn.close()
+    return {
+        "value_s": done - spec["spawned_at"],
+        "interpreter_s": MODULE_START - spec["spawned_at"],
+        "imports_s": IMPORTED - MODULE_START,
+        "connect_s": connected - connect_start,
+        "query_s": done - connected,
+        "rows": len(rows),
+    }
+
+
+async def open_run(spec: dict[str, Any]) -> dict[str, Any]:
+    """Fetch the run's `steps_log` whole and `orjson.loads` it: the floor of opening it."""
+    conn = await asyncpg.connect(spec["dsn"])
+    probes.reset_peak()
+    before = probes.rss_mb()
+    fetch_start = probes.now()
+    text = await conn.fetchval(
+        f"SELECT steps_log FROM {spec['table']} WHERE run_id = $1", spec["run_id"]
+    )
+    fetched = probes.now()
+    entries = orjson.loads(text)
+    done = probes.now()
+    failing = [i for i, e in enumerate(entries) if e.get("status") == "FAILED"]
+    await conn.close()
+    return {
+        "value_s": done - spec["spawned_at"],
+        "interpreter_s": MODULE_START - spec["spawned_at"],
+        "imports_s": IMPORTED - MODULE_START,
+        "fetch_s": fetched - fetch_start,
+        "loads_s": done - fetched,
+        "in_process_s": done - fetch_start,
+        "json_text_bytes": len(text),
+        "entries": len(entries),
+        "first_failure_index": failing[0] if failing else None,
+        "rss_before_mb": round(before, 1),
+        "rss_rise_mb": round(probes.peak_rss_mb() - before, 1),
+    }
+
+
+async def open_run_slim(spec: dict[str, Any]) -> dict[str, Any]:
+    """Each entry's status, ids, iteration and timings only, expanded on the server.
+
+    Not a floor of the app as built (it decodes every entry whole) but the cheaper design
+    the issue measured: what a lazy run view could cost.
+    """
+    conn = await asyncpg.connect(spec["dsn"])
+    probes.reset_peak()
+    before = probes.rss_mb()
+    start = probes.now()
+    rows = await conn.fetch(
+        f"""SELECT n - 1 AS index, e->>'status' AS status, e->>'stepId' AS step_id,
+                   e->>'operation' AS operation, (e->>'iteration')::int AS iteration,
+                   e->>'startedAt' AS started_at, e->>'endedAt' AS ended_at,
+                   e->>'durationMs' AS duration_ms
+            FROM {spec["table"]}, jsonb_array_elements(steps_log) WITH ORDINALITY AS x(e, n)
+            WHERE run_id = $1""",
+        spec["run_id"],
+    )
+    fetched = probes.now()
+    failing = next((r["index"] for r in rows if r["status"] == "FAILED"), None)
+    payload = await conn.fetchval(
+        f"SELECT steps_log -> $2::int FROM {spec['table']} WHERE run_id = $1",
+        spec["run_id"],
+        failing,
+    )
+    done = probes.now()
+    await conn.close()
+    return {
+        "value_s": done - spec["spawned_at"],
+        "entries_s": fetched - start,
+        "one_entry_s": done - fetched,
+        "entries": len(rows),
+        "first_failure_index": failing,
+        "failing_entry_bytes": len(payload or ""),
+        "rss_rise_mb": round(probes.peak_rss_mb() - before, 1),
+    }
+
+
+async def delta(spec: dict[str, Any]) -> dict[str, Any]:
+    """The refresh's delta with bare SQL, `cycles` times: new RUNNING rows, then the shown ones.
+
+    The first query asks for RUNNING rows from five seconds before the newest one seen,
+    the second for the current state of every RUNNING row shown (by primary key), as
+    the app's refresh does; the counts and sparkline the app also fetches are not part
+    of this floor.
+    """
+    table, since = spec["table"], _seconds(spec["since_s"])
+    conn = await asyncpg.connect(spec["dsn"])
+    shown = await conn.fetch(
+        f"SELECT id, started_at FROM {table} WHERE status = 'RUNNING' AND {WINDOW}", since
+    )
+    ids = [r["id"] for r in shown]
+    newest = max(r["started_at"] for r in shown)
+    newer = (
+        f"SELECT {SUMMARY} FROM {table} WHERE status = 'RUNNING' AND {WINDOW} "
+        "AND started_at >= $2 ORDER BY started_at DESC, id DESC LIMIT 500"
+    )
+    by_ids = f"SELECT {SUMMARY} FROM {table} WHERE id = ANY($1::text[]) ORDER BY started_at DESC"
+    times, rows = [], []
+    for _ in range(spec["cycles"]):
+        start = time.perf_counter()
+        new = await conn.fetch(newer, since, newest - _seconds(5))
+        changed = await conn.fetch(by_ids, ids)
+        times.append((time.perf_counter() - start) * 1000)
+        rows.append(len(new) + len(changed))
+        await asyncio.sleep(spec.get("pause_s", 0.05))
+    await conn.close()
+    return {
+        "ms": probes.summary(times),
+        "rows_per_cycle": probes.summary(rows, 0),
+        "shown": len(ids),
+    }
+
+
+def _seconds(value: float) -> timedelta:
+    return timedelta(seconds=value)
+
+
+FLOORS = {
+    "list_page": list_page,
+    "open_run": open_run,
+    "open_run_slim": open_run_slim,
+    "delta": delta,
+}
+
+
+def main() -> None:
+    """Run one floor and write its result."""
+    name, spec, out = probes.child_args()
+    result = asyncio.run(FLOORS[name](spec))
+    probes.write_result(out, result)
+
+
+if __name__ == "__main__":
+    main()

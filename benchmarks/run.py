@@ -1,0 +1,563 @@
+"""Run the benchmarks: `.venv/bin/python -m benchmarks.run [--rows N] [--out FILE]`.
+
+Starts a throwaway embedded PostgreSQL (or uses `WFLOG_BENCH_DSN`), builds the data,
+runs every scenario in a fresh process next to its floor (also a fresh process), and
+prints one JSON report. See benchmarks/README.md for what each figure means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from benchmarks import dataset
+from benchmarks.probes import MB
+from wflog_tui.demo.row_writer import COLUMNS
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+DEFAULT_ROWS = 1_000_000
+SINCE = "24h"
+SINCE_S = 24 * 3600
+SIZE = (160, 50)
+LIST_TARGET_S = 1.0
+REFRESH_TARGET_MS = 20.0
+OPEN_TARGET_RATIO = 1.5
+OPEN_MEMORY_TARGET_RATIO = 3.0
+KEYPRESS_TARGET_MS = 50.0
+# "Independent of table size": the same figure on a table 100× smaller, within this ratio.
+SIZE_INDEPENDENT_RATIO = 1.5
+LIST_MEMORY_INDEPENDENT_RATIO = 1.10
+
+
+def log(message: str) -> None:
+    """Progress on stderr; stdout carries only the report."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+class Children:
+    """Spawns measurement processes and collects their JSON results."""
+
+    def __init__(self, work_dir: Path, timeout_s: float) -> None:
+        self.work_dir = work_dir
+        self.timeout_s = timeout_s
+        self.count = 0
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TEXTUAL", "WFLOG_")) and k not in ("COLUMNS", "LINES")
+        }
+        self.env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p
+        )
+
+    async def run(self, module: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+        """Run `python -m benchmarks.<module> name spec out` and return what it wrote."""
+        self.count += 1
+        out = self.work_dir / f"{self.count:03d}-{module}-{name}.json"
+        spawned_at = time.monotonic()
+        argv = json.dumps({**spec, "spawned_at": spawned_at})
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            f"benchmarks.{module}",
+            name,
+            argv,
+            str(out),
+            cwd=ROOT,
+            env=self.env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            _, stderr = await asyncio.wait_for(proc.communicate(), self.timeout_s)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+            return {"error": f"timed out after {self.timeout_s:g} s"}
+        wall = time.monotonic() - spawned_at
+        if not out.exists():
+            tail = stderr.decode(errors="replace").strip().splitlines()[-5:]
+            return {"error": f"exit code {proc.returncode}: {' | '.join(tail)}"}
+        result = json.loads(out.read_text())
+        result["process_wall_s"] = round(wall, 3)
+        return result
+
+
+def _median(samples: list[dict[str, Any]], key: str) -> float | None:
+    values = [s[key] for s in samples if key in s and "error" not in s]
+    return statistics.median(values) if values else None
+
+
+def _errors(samples: list[dict[str, Any]]) -> list[str]:
+    return [s["error"] for s in samples if "error" in s]
+
+
+def _typical(samples: list[dict[str, Any]], key: str) -> dict[str, Any] | None:
+    """The sample whose `key` is the median one (its breakdown goes in the report)."""
+    good = sorted((s for s in samples if key in s), key=lambda s: s[key])
+    return good[len(good) // 2] if good else None
+
+
+def figure(
+    value: float | None,
+    floor: float | None,
+    *,
+    unit: str,
+    target: str | None,
+    passed: bool | None,
+    digits: int = 3,
+    **extra: Any,
+) -> dict[str, Any]:
+    """One figure of the report: value, floor, ratio, target, pass, and details."""
+    ratio = round(value / floor, 2) if value is not None and floor else None
+    return {
+        "value": None if value is None else round(value, digits),
+        "floor": None if floor is None else round(floor, digits),
+        "ratio": ratio,
+        "unit": unit,
+        "target": target,
+        "pass": passed,
+        **extra,
+    }
+
+
+def _le(value: float | None, limit: float) -> bool | None:
+    return None if value is None else value <= limit
+
+
+class Bench:
+    """One harness run: the data, the children, and the report being filled in."""
+
+    def __init__(self, args: argparse.Namespace, dsn: str, work_dir: Path) -> None:
+        self.args = args
+        self.dsn = dsn
+        self.children = Children(work_dir, args.timeout)
+        self.figures: dict[str, Any] = {}
+        self.raw: dict[str, Any] = {}
+        self.peak_rss: dict[str, Any] = {}
+        self.data: dataset.Dataset | None = None
+
+    def spec(self, table: str, **extra: Any) -> dict[str, Any]:
+        """What every child needs: where the data is, and the list's window and size."""
+        return {
+            "dsn": self.dsn,
+            "table": table,
+            "since": SINCE,
+            "since_s": SINCE_S,
+            "size": SIZE,
+            "refresh_s": 2.0,
+            **extra,
+        }
+
+    async def section(self, name: str, work: Callable[[], Awaitable[None]]) -> None:
+        """Run one group of measurements; an exception is reported, not fatal."""
+        log(f"{name} …")
+        started = time.monotonic()
+        try:
+            await work()
+        except Exception as exc:
+            self.figures.setdefault(name, {})["error"] = f"{type(exc).__name__}: {exc}"
+            log(f"{name} failed: {exc}")
+        log(f"{name} done in {time.monotonic() - started:.1f} s")
+
+    async def alternate(
+        self, scenario: tuple[str, str, dict], floor: tuple[str, str, dict]
+    ) -> tuple[list[dict], list[dict]]:
+        """`repeats` scenario and floor processes, alternating, so noise hits both alike."""
+        values, floors = [], []
+        for _ in range(self.args.repeats):
+            floors.append(await self.children.run(*floor))
+            values.append(await self.children.run(*scenario))
+        return values, floors
+
+    # The figures.
+
+    async def list_first_paint(self, table: str, key: str, *, target: bool) -> None:
+        """First paint of the list against the bare page query, both from process start."""
+        spec = self.spec(table)
+        values, floors = await self.alternate(
+            ("scenarios", "first_paint", spec), ("floors", "list_page", spec)
+        )
+        self.raw[key] = {"scenario": values, "floor": floors}
+        value, floor = _median(values, "value_s"), _median(floors, "value_s")
+        self.figures[key] = figure(
+            value,
+            floor,
+            unit="s",
+            target=f"≤ {LIST_TARGET_S} s" if target else None,
+            passed=_le(value, LIST_TARGET_S) if target else None,
+            samples=[round(s["value_s"], 3) for s in values if "value_s" in s],
+            floor_samples=[round(s["value_s"], 3) for s in floors if "value_s" in s],
+            typical=_typical(values, "value_s"),
+            typical_floor=_typical(floors, "value_s"),
+            errors=_errors(values + floors) or None,
+        )
+        self.peak_rss[key] = _median(values, "peak_rss_mb")
+        self.peak_rss[key + ".floor"] = _median(floors, "peak_rss_mb")
+
+    async def open_run(self, table: str, key: str) -> None:
+        """Opening the 100,000-entry run, against fetching it and `orjson.loads`."""
+        assert self.data is not None
+        spec = self.spec(table, run_id=self.data.big_run_id, fail_index=self.data.big_fail_index)
+        values, floors = await self.alternate(
+            ("scenarios", "open_run", spec), ("floors", "open_run", spec)
+        )
+        slim = await self.children.run("floors", "open_run_slim", spec)
+        self.raw[key] = {"scenario": values, "floor": floors, "slim": slim}
+        value, floor = _median(values, "value_s"), _median(floors, "value_s")
+        self.figures[key] = figure(
+            value,
+            floor,
+            unit="s",
+            target=f"≤ {OPEN_TARGET_RATIO}× floor",
+            passed=None if value is None or not floor else value / floor <= OPEN_TARGET_RATIO,
+            samples=[round(s["value_s"], 3) for s in values if "value_s" in s],
+            floor_samples=[round(s["value_s"], 3) for s in floors if "value_s" in s],
+            typical=_typical(values, "value_s"),
+            typical_floor=_typical(floors, "value_s"),
+            server_side_slice=slim,
+            errors=_errors(values + floors) or None,
+        )
+        rise = _median(values, "rss_rise_mb")
+        json_mb = self.data.big_json_bytes / MB
+        text_mb = _median(floors, "json_text_bytes")
+        self.figures[key + ".memory"] = figure(
+            rise,
+            text_mb / MB if text_mb else json_mb,
+            unit="MB",
+            target=f"RSS rise ≤ {OPEN_MEMORY_TARGET_RATIO}× the run's JSON text",
+            passed=None
+            if rise is None or not text_mb
+            else rise / (text_mb / MB) <= OPEN_MEMORY_TARGET_RATIO,
+            digits=1,
+            floor_is="the size of steps_log as JSON text (as fetched)",
+            floor_process_rss_rise_mb=_median(floors, "rss_rise_mb"),
+            samples=[s["rss_rise_mb"] for s in values if "rss_rise_mb" in s],
+        )
+        self.peak_rss[key] = _median(values, "peak_rss_mb")
+        self.peak_rss[key + ".floor"] = _median(floors, "peak_rss_mb")
+
+    async def refresh(self, table: str, key: str, *, target: bool) -> None:
+        """Refresh cycles of the RUNNING list against the bare delta SQL."""
+        spec = self.spec(table, cycles=self.args.cycles, refresh_s=0.5)
+        floor = await self.children.run("floors", "delta", spec)
+        value = await self.children.run("scenarios", "refresh", spec)
+        self.raw[key] = {"scenario": value, "floor": floor}
+        db = value.get("db_ms", {}).get("median")
+        floor_ms = floor.get("ms", {}).get("median")
+        self.figures[key] = figure(
+            db,
+            floor_ms,
+            unit="ms per cycle",
+            target=f"≤ {REFRESH_TARGET_MS:g} ms" if target else None,
+            passed=_le(db, REFRESH_TARGET_MS) if target else None,
+            digits=2,
+            value_is="store time of one refresh cycle: fetch_delta + count_by_status + "
+            "failures_per_minute (store.stats: round trip and decoding)",
+            floor_is="the delta's two statements by bare asyncpg (no counts, no sparkline)",
+            db_ms=value.get("db_ms"),
+            per_query_ms=value.get("per_query_ms"),
+            rows_per_cycle=value.get("rows_per_cycle"),
+            floor_rows_per_cycle=floor.get("rows_per_cycle"),
+            ui_apply_ms=value.get("ui_apply_ms"),
+            ui_counts_ms=value.get("ui_counts_ms"),
+            frame_ms=value.get("frame_ms"),
+            rows_loaded=value.get("rows_loaded"),
+            errors=_errors([value, floor]) or None,
+        )
+        self.peak_rss[key] = value.get("peak_rss_mb")
+
+    async def keypress(self, table: str, key: str) -> None:
+        """Key-to-frame latency while refreshing every 0.5 s, with runs being written."""
+        spec = self.spec(table, presses=self.args.presses, refresh_s=0.5)
+        stop = asyncio.Event()
+        writer = asyncio.create_task(live_writer(self.dsn, table, stop))
+        try:
+            value = await self.children.run("scenarios", "keypress", spec)
+        finally:
+            stop.set()
+            written = await writer
+        self.raw[key] = value
+        refreshing = value.get("refreshing", {}).get("ms", {})
+        paused = value.get("paused", {}).get("ms", {})
+        median = refreshing.get("median")
+        self.figures[key] = figure(
+            median,
+            paused.get("median"),
+            unit="ms (median)",
+            target=f"median ≤ {KEYPRESS_TARGET_MS:g} ms",
+            passed=_le(median, KEYPRESS_TARGET_MS),
+            digits=2,
+            p95=refreshing.get("p95"),
+            floor_p95=paused.get("p95"),
+            floor_is="the same keys with refresh paused (p)",
+            refreshing=value.get("refreshing"),
+            paused=value.get("paused"),
+            runs_written_meanwhile=written,
+            errors=_errors([value]) or None,
+        )
+        self.peak_rss[key] = value.get("peak_rss_mb")
+
+    def size_independence(self) -> None:
+        """Figures measured on the big table against the same on a table 100× smaller."""
+        main, small = (
+            self.figures.get("refresh_cycle", {}),
+            self.figures.get("small.refresh_cycle", {}),
+        )
+        assert self.data is not None
+        rows = f"{self.data.rows:,} rows vs {self.data.small_rows:,}"
+        ratio_ok = lambda a, b, limit: None if a is None or not b else a / b <= limit  # noqa: E731
+        self.figures["refresh_cycle.table_size"] = figure(
+            main.get("value"),
+            small.get("value"),
+            unit="ms per cycle",
+            target=f"≤ {SIZE_INDEPENDENT_RATIO}× the same on a 100× smaller table",
+            passed=ratio_ok(main.get("value"), small.get("value"), SIZE_INDEPENDENT_RATIO),
+            digits=2,
+            compared=rows,
+            per_query_ms={"big": main.get("per_query_ms"), "small": small.get("per_query_ms")},
+        )
+        big_rss = self.peak_rss.get("list_first_paint")
+        small_rss = self.peak_rss.get("small.list_first_paint")
+        self.figures["list_memory.table_size"] = figure(
+            big_rss,
+            small_rss,
+            unit="MB peak RSS",
+            target=f"≤ {LIST_MEMORY_INDEPENDENT_RATIO}× the same on a 100× smaller table",
+            passed=ratio_ok(big_rss, small_rss, LIST_MEMORY_INDEPENDENT_RATIO),
+            digits=1,
+            compared=rows,
+        )
+
+
+async def live_writer(dsn: str, table: str, stop: asyncio.Event) -> int:
+    """Write new runs (copies of recent ones, started now) 4 times a second until `stop`.
+
+    They are removed again afterwards, so later scenarios see the built data.
+    """
+    conn = await asyncpg.connect(dsn)
+    now_sql = "(now() AT TIME ZONE 'UTC')"
+    sources = [
+        r["id"]
+        for r in await conn.fetch(
+            f"SELECT id FROM {table} WHERE started_at >= {now_sql} - interval '1 day' "
+            "AND id NOT LIKE 'cbenchlive%' ORDER BY started_at DESC LIMIT 200"
+        )
+    ]
+    columns = [c for c in COLUMNS if c not in ("id", "run_id", "started_at", "ended_at")]
+    names = ", ".join(columns)
+    insert = (
+        f"INSERT INTO {table} (id, run_id, started_at, ended_at, {names}) "
+        f"SELECT 'cbenchlive' || $1, '01BENCHLIVE' || $1, {now_sql}, "
+        f"CASE WHEN ended_at IS NULL THEN NULL ELSE {now_sql} + (ended_at - started_at) END, "
+        f"{names} FROM {table} WHERE id = $2"
+    )
+    rng = random.Random(11)
+    written = 0
+    try:
+        while not stop.is_set():
+            await conn.execute(insert, f"{written:08d}", rng.choice(sources))
+            written += 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.25)
+    finally:
+        await conn.execute(f"DELETE FROM {table} WHERE id LIKE 'cbenchlive%'")
+        await conn.close()
+    return written
+
+
+def machine_info(server_version: str) -> dict[str, Any]:
+    """What ran this: CPUs, memory, Python, PostgreSQL, and the load while it ran."""
+    model = None
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory_kb = 0
+    with open("/proc/meminfo") as meminfo:
+        for line in meminfo:
+            if line.startswith("MemTotal:"):
+                memory_kb = int(line.split()[1])
+    import textual
+
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gb": round(memory_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "postgres": server_version,
+        "textual": textual.__version__,
+        "asyncpg": asyncpg.__version__,
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The harness's options."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
+    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS, help="bulk runs (default 1M)")
+    parser.add_argument("--out", type=Path, help="report file (default: benchmarks/results/…)")
+    parser.add_argument(
+        "--keep-data",
+        type=Path,
+        metavar="DIR",
+        help="keep the embedded server's data in DIR and reuse it when fresh (< 2 h)",
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="processes per figure")
+    parser.add_argument("--cycles", type=int, default=20, help="refresh cycles measured")
+    parser.add_argument("--presses", type=int, default=200, help="key presses per phase")
+    parser.add_argument("--timeout", type=float, default=180, help="seconds per process")
+    parser.add_argument("--skip-bare", action="store_true", help="skip the bare-table pass")
+    return parser.parse_args(argv)
+
+
+async def bench(args: argparse.Namespace, dsn: str, work_dir: Path) -> dict[str, Any]:
+    """Build the data, run every scenario, and return the report."""
+    started = time.monotonic()
+    b = Bench(args, dsn, work_dir)
+    log(f"building {args.rows:,} runs (reuse kept data: {args.keep_data is not None}) …")
+    data = b.data = await dataset.build(dsn, args.rows, reuse=args.keep_data is not None)
+    log(f"data ready: {data.build_seconds}")
+    conn = await asyncpg.connect(dsn)
+    server_version = await conn.fetchval("SHOW server_version")
+    await conn.close()
+    machine = machine_info(server_version)
+    main, small = data.table, data.small_table
+
+    async def indexed() -> None:
+        await b.list_first_paint(main, "list_first_paint", target=True)
+        await b.open_run(main, "open_run")
+        await b.refresh(main, "refresh_cycle", target=True)
+        await b.keypress(main, "keypress")
+
+    async def smaller() -> None:
+        await b.list_first_paint(small, "small.list_first_paint", target=False)
+        await b.refresh(small, "small.refresh_cycle", target=False)
+
+    async def bare() -> None:
+        seconds = await dataset.set_recommended_indexes(dsn, dataset.MAIN_SHAPE, False)
+        b.raw["bare.drop_indexes_s"] = round(seconds, 2)
+        await b.list_first_paint(main, "bare.list_first_paint", target=False)
+        await b.open_run(main, "bare.open_run")
+        await b.refresh(main, "bare.refresh_cycle", target=False)
+
+    await b.section("indexed table", indexed)
+    await b.section("100× smaller table", smaller)
+    b.size_independence()
+    if not args.skip_bare:
+        await b.section("bare table (primary key and unique run_id only)", bare)
+    machine["load_average_at_end"] = os.getloadavg()
+    return {
+        "harness": {
+            "command": "python -m benchmarks.run " + " ".join(sys.argv[1:]),
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "wall_seconds": round(time.monotonic() - started, 1),
+            "repeats": args.repeats,
+            "list_window": SINCE,
+            "terminal_size": SIZE,
+        },
+        "machine": machine,
+        "dataset": {
+            "rows": data.rows,
+            "running": data.running,
+            "small_table_rows": data.small_rows,
+            "big_run": {
+                "run_id": data.big_run_id,
+                "entries": data.big_entries,
+                "failing_entry_index": data.big_fail_index,
+                "json_bytes_compact": data.big_json_bytes,
+            },
+            "table_bytes": data.table_bytes,
+            "built_at": data.built_at.isoformat(),
+            "reused": data.reused,
+            "build_seconds": data.build_seconds,
+        },
+        "scenarios": b.figures,
+        "peak_rss_mb": b.peak_rss,
+        "raw": b.raw,
+    }
+
+
+def default_out(rows: int) -> Path:
+    """benchmarks/results/<date>-<cpus>cpu-<host>[-<rows>rows].json."""
+    date = datetime.now(UTC).strftime("%Y-%m-%d")
+    suffix = "" if rows == DEFAULT_ROWS else f"-{rows}rows"
+    return RESULTS / f"{date}-{os.cpu_count()}cpu-{platform.node()}{suffix}.json"
+
+
+def summary_lines(report: dict[str, Any]) -> list[str]:
+    """One line per figure, for the terminal."""
+    lines = []
+    for name, f in report["scenarios"].items():
+        if "value" not in f:
+            lines.append(f"{name:32} ERROR {f.get('error')}")
+            continue
+        verdict = {True: "PASS", False: "FAIL", None: "    "}[f["pass"]]
+        lines.append(
+            f"{name:32} {verdict} value {f['value']} {f['unit']}  floor {f['floor']}  "
+            f"ratio {f['ratio']}  target {f['target']}"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the harness; print the report; exit 0 (1 when a figure could not be measured)."""
+    args = parse_args(argv)
+    wall = time.monotonic()
+    work_dir = Path(tempfile.mkdtemp(prefix="wflog-bench-"))
+    server = None
+    dsn = os.environ.get("WFLOG_BENCH_DSN")
+    if dsn:
+        log("using the server at WFLOG_BENCH_DSN")
+    else:
+        from wflog_tui.demo.embedded import EmbeddedPostgres
+
+        data_dir = args.keep_data or work_dir / "pgdata"
+        # pgserver falls back noisily when XDG_RUNTIME_DIR is unset or shared; give it ours.
+        runtime = work_dir / "run"
+        runtime.mkdir(mode=0o700)
+        os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+        server = EmbeddedPostgres(data_dir, cleanup=args.keep_data is None)
+        log(f"starting the embedded PostgreSQL in {data_dir} …")
+        dsn = server.start()
+    try:
+        report = asyncio.run(bench(args, dsn, work_dir))
+    finally:
+        if server is not None:
+            server.stop()
+        shutil.rmtree(work_dir, ignore_errors=True)
+    report["harness"]["total_wall_seconds"] = round(time.monotonic() - wall, 1)
+    text = json.dumps(report, indent=2, default=str)
+    out = args.out or default_out(args.rows)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text + "\n")
+    print(text)
+    for line in summary_lines(report):
+        log(line)
+    log(f"report written to {out}; total {report['harness']['total_wall_seconds']} s")
+    errors = [n for n, f in report["scenarios"].items() if "error" in f or f.get("value") is None]
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

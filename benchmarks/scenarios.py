@@ -1,0 +1,491 @@
+"""The app's side of each figure, one fresh process per measurement.
+
+Run as `python -m benchmarks.scenarios NAME SPEC_JSON OUT_PATH`.
+
+"On screen" means: the screen's compositor has rendered a frame in which it holds. A
+probe wraps `Screen._compositor_refresh` (the step that renders the widgets' dirty lines
+into the update sent to the terminal); right after each frame it tests what the frame
+showed. The app runs with Textual's headless driver, which renders every frame and
+only skips writing it to a terminal, so the terminal's own write is not included.
+
+`first_paint` and `open_run` run the real command line (`wflog_tui.cli.run`) with the
+headless driver chosen through `TEXTUAL_DRIVER`, so they pay for exactly what a user's
+`wflog-tui` (or `wflog-tui --run ID`) pays for: interpreter start, imports, argument
+parsing, connecting, schema introspection, the first queries and the first frames.
+`refresh` and `keypress` drive an app made here with `App.run_test`, since they need
+control over the session rather than its start-up.
+"""
+
+import time
+
+MODULE_START = time.monotonic()
+
+import asyncio  # noqa: E402
+import os  # noqa: E402
+import random  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from datetime import timedelta  # noqa: E402
+from typing import Any  # noqa: E402
+
+from textual import events  # noqa: E402
+from textual.coordinate import Coordinate  # noqa: E402
+from textual.screen import Screen  # noqa: E402
+from textual.widgets import DataTable  # noqa: E402
+
+from benchmarks import probes  # noqa: E402
+
+IMPORTED = time.monotonic()
+
+Watcher = Callable[[Screen, float], bool]
+
+
+class FrameProbe:
+    """Calls watchers after every frame the compositor renders; times the frames.
+
+    A watcher gets the screen and the frame's end time (`probes.now()`), and returns
+    True when it has seen what it waited for (it is then removed).
+    """
+
+    def __init__(self) -> None:
+        self.watchers: list[Watcher] = []
+        self.frame_ms: list[float] = []
+
+    def install(self) -> None:
+        """Wrap `Screen._compositor_refresh` for every screen of the process."""
+        original = Screen._compositor_refresh
+        probe = self
+
+        def _compositor_refresh(screen: Screen) -> None:
+            start = time.perf_counter()
+            original(screen)
+            probe.frame_ms.append((time.perf_counter() - start) * 1000)
+            end = probes.now()
+            probe.watchers = [w for w in probe.watchers if not w(screen, end)]
+
+        Screen._compositor_refresh = _compositor_refresh  # type: ignore[method-assign]
+
+    def next_frame_where(self, test: Callable[[Screen], bool]) -> asyncio.Future[float]:
+        """A future set to the end time of the first frame after which `test` holds."""
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+
+        def watcher(screen: Screen, end: float) -> bool:
+            if future.done():
+                return True
+            try:
+                held = test(screen)
+            except Exception:
+                held = False
+            if held:
+                future.set_result(end)
+            return held
+
+        self.watchers.append(watcher)
+        return future
+
+
+class Timings:
+    """Wall time spent in wrapped functions, by name."""
+
+    def __init__(self) -> None:
+        self.ms: dict[str, list[float]] = {}
+
+    def wrap(self, owner: Any, name: str, label: str | None = None) -> None:
+        """Replace `owner.name` (a function or coroutine function) by a timed one."""
+        original = getattr(owner, name)
+        bucket = self.ms.setdefault(label or name, [])
+        if asyncio.iscoroutinefunction(original):
+
+            async def timed_async(*args: Any, **kwargs: Any) -> Any:
+                start = time.perf_counter()
+                try:
+                    return await original(*args, **kwargs)
+                finally:
+                    bucket.append((time.perf_counter() - start) * 1000)
+
+            setattr(owner, name, timed_async)
+        else:
+
+            def timed(*args: Any, **kwargs: Any) -> Any:
+                start = time.perf_counter()
+                try:
+                    return original(*args, **kwargs)
+                finally:
+                    bucket.append((time.perf_counter() - start) * 1000)
+
+            setattr(owner, name, timed)
+
+    def report(self) -> dict[str, Any]:
+        """Each name's calls: total and summary, in ms."""
+        return {
+            name: {"total_ms": round(sum(v), 1), **probes.summary(v)}
+            for name, v in self.ms.items()
+            if v
+        }
+
+
+def _headless_cli(spec: dict[str, Any]) -> None:
+    """Make `wflog_tui.cli` run the app with Textual's headless driver at the spec's size."""
+    os.environ["TEXTUAL_DRIVER"] = "textual.drivers.headless_driver:HeadlessDriver"
+    os.environ["COLUMNS"], os.environ["LINES"] = (str(n) for n in spec["size"])
+
+
+def _cli_args(spec: dict[str, Any]) -> list[str]:
+    return ["--dsn", spec["dsn"], "--table", spec["table"], "--since", spec["since"]]
+
+
+def _run_table(screen: Screen) -> DataTable | None:
+    from wflog_tui.ui.run_list import RunListScreen
+
+    if not isinstance(screen, RunListScreen):
+        return None
+    return screen.query_one("#runs", DataTable)
+
+
+def first_paint(spec: dict[str, Any]) -> dict[str, Any]:
+    """`wflog-tui --since 24h`: from process start to the first page of the list in a frame."""
+    _headless_cli(spec)
+    from wflog_tui import cli
+    from wflog_tui.store import Store
+    from wflog_tui.ui.app import WflogApp
+
+    probe, timings = FrameProbe(), Timings()
+    probe.install()
+    for method in ("fetch_page", "count_by_status", "failures_per_minute"):
+        timings.wrap(Store, method)
+    marks: dict[str, float] = {}
+    shown: dict[str, Any] = {}
+
+    original_init = WflogApp.__init__
+
+    def app_init(app: WflogApp, *args: Any, **kwargs: Any) -> None:
+        marks["app_created"] = probes.now()
+        original_init(app, *args, **kwargs)
+
+    WflogApp.__init__ = app_init  # type: ignore[method-assign]
+
+    def painted(screen: Screen, end: float) -> bool:
+        table = _run_table(screen)
+        if table is None or table.row_count == 0:
+            return False
+        marks["first_paint"] = end
+        shown["rows"] = table.row_count
+        shown["rss_mb"] = round(probes.rss_mb(), 1)
+        screen.app.exit()
+        return True
+
+    probe.watchers.append(painted)
+    code = cli.run(_cli_args(spec))
+    if "first_paint" not in marks:
+        return {"error": f"the list never showed a row (exit code {code})"}
+    spawned = spec["spawned_at"]
+    return {
+        "value_s": marks["first_paint"] - spawned,
+        "interpreter_s": MODULE_START - spawned,
+        "imports_s": IMPORTED - MODULE_START,
+        "cli_to_app_s": marks["app_created"] - IMPORTED,
+        "app_to_paint_s": marks["first_paint"] - marks["app_created"],
+        "rows_shown": shown["rows"],
+        "rss_at_paint_mb": shown["rss_mb"],
+        "frames": len(probe.frame_ms),
+        "store_ms": timings.report(),
+        "exit_code": code,
+    }
+
+
+def open_run(spec: dict[str, Any]) -> dict[str, Any]:
+    """`wflog-tui --run ID`: from process start until the failing entry is selected in a frame.
+
+    Memory: RSS when the app object is created (store open, everything imported), then
+    the peak from there until the frame that shows the failure: the rise is what opening
+    the run cost.
+    """
+    _headless_cli(spec)
+    import wflog_tui.ui.run_view as run_view
+    from wflog_tui import cli
+    from wflog_tui.store import Store
+    from wflog_tui.ui.app import WflogApp
+    from wflog_tui.ui.step_tree_view import StepTreeView
+
+    probe, timings = FrameProbe(), Timings()
+    probe.install()
+    timings.wrap(Store, "fetch_run")
+    timings.wrap(run_view, "build_tree")
+    timings.wrap(run_view.RunScreen, "_show_run", "show_run (build_tree + widgets + landing)")
+    timings.wrap(StepTreeView, "show_tree")
+    timings.wrap(StepTreeView, "select_keys")
+    marks: dict[str, float] = {}
+    memory: dict[str, Any] = {}
+
+    original_init = WflogApp.__init__
+
+    def app_init(app: WflogApp, *args: Any, **kwargs: Any) -> None:
+        memory["process_peak_before_mb"] = round(probes.peak_rss_mb(), 1)
+        memory["peak_reset"] = probes.reset_peak()
+        memory["rss_before_mb"] = round(probes.rss_mb(), 1)
+        marks["app_created"] = probes.now()
+        original_init(app, *args, **kwargs)
+
+    WflogApp.__init__ = app_init  # type: ignore[method-assign]
+    landed: dict[str, Any] = {}
+
+    def on_failure(screen: Screen, end: float) -> bool:
+        if not isinstance(screen, run_view.RunScreen) or screen.step_tree is None:
+            return False
+        node = screen.step_view.selected_node
+        entry = None if node is None else node.entry
+        if entry is None or entry.index != spec["fail_index"]:
+            return False
+        marks["selected"] = end
+        memory["peak_mb"] = round(probes.peak_rss_mb(), 1)
+        memory["rss_at_landing_mb"] = round(probes.rss_mb(), 1)
+        landed["path"] = [n.label for n in node.path]
+        landed["tree_nodes"] = screen.step_view.node_count
+        screen.app.exit()
+        return True
+
+    probe.watchers.append(on_failure)
+    code = cli.run([*_cli_args(spec), "--run", spec["run_id"]])
+    if "selected" not in marks:
+        return {"error": f"the failing entry was never selected on screen (exit code {code})"}
+    spawned = spec["spawned_at"]
+    return {
+        "value_s": marks["selected"] - spawned,
+        "interpreter_s": MODULE_START - spawned,
+        "imports_s": IMPORTED - MODULE_START,
+        "app_to_selected_s": marks["selected"] - marks["app_created"],
+        "rss_rise_mb": round(memory["peak_mb"] - memory["rss_before_mb"], 1),
+        "memory": memory,
+        "landed_on": landed,
+        "frames": len(probe.frame_ms),
+        "timings": timings.report(),
+        "exit_code": code,
+    }
+
+
+async def _open_store(spec: dict[str, Any]):
+    from wflog_tui.store import StoreSettings, open_store
+
+    return await open_store(StoreSettings(dsn=spec["dsn"], table=spec["table"]))
+
+
+def _app(store: Any, spec: dict[str, Any], statuses: frozenset[str] = frozenset()):
+    from wflog_tui.store import RunFilter
+    from wflog_tui.ui.app import WflogApp
+    from wflog_tui.ui.config import AppConfig
+
+    run_filter = RunFilter(statuses=statuses, since=timedelta(seconds=spec["since_s"]))
+    config = AppConfig(run_filter=run_filter, refresh_s=spec["refresh_s"], animations=False)
+    return WflogApp(store, config)
+
+
+async def _until(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+async def refresh(spec: dict[str, Any]) -> dict[str, Any]:
+    """The RUNNING list with all of its rows loaded, over `cycles` refresh cycles.
+
+    Per cycle: the store's time for each query (`store.stats`: round trip and decoding),
+    rows returned, and the UI's time to apply the delta (`RunListScreen._apply`) and the
+    counts (`_show_counts`), plus the frames rendered meanwhile.
+    """
+    from wflog_tui.ui.run_list import RunListScreen
+
+    store = await _open_store(spec)
+    app = _app(store, spec, frozenset({"RUNNING"}))
+    probe = FrameProbe()
+    probe.install()
+    cycles: list[dict[str, Any]] = []
+    current: dict[str, Any] = {"queries": {}, "rows": 0, "apply_ms": 0.0, "counts_ms": 0.0}
+    measuring = False
+
+    def record_queries(name: str) -> None:
+        original = getattr(store, name)
+
+        async def timed(*args: Any, **kwargs: Any) -> Any:
+            result = await original(*args, **kwargs)
+            stat = store.stats.last[name]
+            if measuring:
+                current["queries"][name] = round(stat.ms, 2)
+                current["rows"] += stat.rows
+            return result
+
+        setattr(store, name, timed)
+
+    for name in ("fetch_delta", "count_by_status", "failures_per_minute"):
+        record_queries(name)
+    async with app.run_test(size=tuple(spec["size"])) as pilot:
+        screen = app.screen
+        assert isinstance(screen, RunListScreen)
+        table = screen.query_one("#runs", DataTable)
+        await _until(lambda: table.row_count > 0, 60, "the first page")
+        # Load every RUNNING row, as a reader paging to the end would.
+        while not screen.exhausted:
+            before = table.row_count
+            await pilot.press("end")
+            await _until(
+                lambda before=before: table.row_count > before or screen.exhausted,
+                60,
+                "an older page",
+            )
+        loaded = table.row_count
+
+        def timed_method(name: str, field: str) -> None:
+            original = getattr(screen, name)
+
+            def timed(*args: Any, **kwargs: Any) -> Any:
+                start = time.perf_counter()
+                try:
+                    return original(*args, **kwargs)
+                finally:
+                    if measuring:
+                        current[field] += (time.perf_counter() - start) * 1000
+
+            setattr(screen, name, timed)
+
+        timed_method("_apply", "apply_ms")
+        timed_method("_show_counts", "counts_ms")
+        original_schedule = screen._schedule
+        done = asyncio.Event()
+
+        def schedule() -> None:
+            nonlocal current
+            original_schedule()
+            if measuring and current["queries"]:
+                current["db_ms"] = round(sum(current["queries"].values()), 2)
+                cycles.append(current)
+                current = {"queries": {}, "rows": 0, "apply_ms": 0.0, "counts_ms": 0.0}
+                if len(cycles) >= spec["cycles"]:
+                    done.set()
+
+        screen._schedule = schedule  # type: ignore[method-assign]
+        # Start counting at a cycle boundary: the next refresh after this one is scheduled.
+        await asyncio.sleep(spec["refresh_s"] + 0.2)
+        frames_before = len(probe.frame_ms)
+        measuring = True
+        await asyncio.wait_for(done.wait(), spec["cycles"] * (spec["refresh_s"] + 10))
+        measuring = False
+        frame_ms = probe.frame_ms[frames_before:]
+    await store.close()
+    per_query = {
+        name: probes.summary([c["queries"][name] for c in cycles if name in c["queries"]])
+        for name in ("fetch_delta", "count_by_status", "failures_per_minute")
+    }
+    return {
+        "rows_loaded": loaded,
+        "cycles": len(cycles),
+        "db_ms": probes.summary([c["db_ms"] for c in cycles]),
+        "per_query_ms": per_query,
+        "rows_per_cycle": probes.summary([c["rows"] for c in cycles], 0),
+        "ui_apply_ms": probes.summary([c["apply_ms"] for c in cycles]),
+        "ui_counts_ms": probes.summary([c["counts_ms"] for c in cycles]),
+        "frame_ms": probes.summary(frame_ms),
+    }
+
+
+def _selected_key(table: DataTable) -> Any:
+    if table.row_count == 0:
+        return None
+    return table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
+
+
+async def keypress(spec: dict[str, Any]) -> dict[str, Any]:
+    """Key to frame: `presses` downs while the list refreshes, then as many ups while paused.
+
+    Each key goes in through the driver, as a terminal's would; its latency ends with the
+    first frame in which the cursor is on a different run than before the key. Keys come
+    10–50 ms after the previous frame (seeded), so they land in every phase of a refresh.
+    """
+    from wflog_tui.ui.run_list import RunListScreen
+
+    store = await _open_store(spec)
+    app = _app(store, spec)
+    probe = FrameProbe()
+    probe.install()
+    rng = random.Random(7)
+    applies: list[tuple[float, float]] = []
+    results: dict[str, Any] = {}
+    async with app.run_test(size=tuple(spec["size"])) as pilot:
+        screen = app.screen
+        assert isinstance(screen, RunListScreen)
+        table = screen.query_one("#runs", DataTable)
+        await _until(lambda: table.row_count > 0, 60, "the first page")
+        original_apply = screen._apply
+
+        def apply(*args: Any, **kwargs: Any) -> Any:
+            start = probes.now()
+            try:
+                return original_apply(*args, **kwargs)
+            finally:
+                applies.append((start, probes.now()))
+
+        screen._apply = apply  # type: ignore[method-assign]
+        driver = app._driver
+        assert driver is not None
+
+        async def press(key: str) -> float:
+            before = _selected_key(table)
+            frame = probe.next_frame_where(lambda s: _selected_key(table) != before)
+            event = events.Key(key, None)
+            event.set_sender(app)
+            start = probes.now()
+            driver.send_message(event)
+            end = await asyncio.wait_for(frame, 5.0)
+            return (end - start) * 1000
+
+        for phase, key, paused in (("refreshing", "down", False), ("paused", "up", True)):
+            if paused:
+                await pilot.press("p")
+                await _until(lambda: screen.paused, 10, "pause")
+                await asyncio.sleep(0.3)
+            cycles_before = len(applies)
+            latencies: list[float] = []
+            during_apply = 0
+            for _ in range(spec["presses"]):
+                start = probes.now()
+                latency = await press(key)
+                latencies.append(latency)
+                if any(
+                    a_end > start and a_start < start + latency / 1000
+                    for a_start, a_end in applies[-3:]
+                ):
+                    during_apply += 1
+                await asyncio.sleep(rng.uniform(0.01, 0.05))
+            results[phase] = {
+                "ms": probes.summary(latencies),
+                "refresh_applies": len(applies) - cycles_before,
+                "presses_overlapping_an_apply": during_apply,
+                "rows_loaded": table.row_count,
+            }
+    await store.close()
+    return results
+
+
+SCENARIOS = {
+    "first_paint": first_paint,
+    "open_run": open_run,
+    "refresh": refresh,
+    "keypress": keypress,
+}
+
+
+def main() -> None:
+    """Run one scenario and write its result."""
+    name, spec, out = probes.child_args()
+    function = SCENARIOS[name]
+    try:
+        if asyncio.iscoroutinefunction(function):
+            result = asyncio.run(function(spec))
+        else:
+            result = function(spec)
+    except Exception as exc:  # reported in the JSON, so one failing scenario is not the run
+        result = {"error": f"{type(exc).__name__}: {exc}"}
+    probes.write_result(out, result)
+
+
+if __name__ == "__main__":
+    main()
