@@ -8,6 +8,7 @@ is the next fetch scheduled, so a slow database never gets overlapping queries.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -235,12 +236,18 @@ class RunScreen(Screen[None]):
             if self._on_screen():
                 self._load_failed(error)
             return
+        if detail is not None:
+            run = detail.summary
+            # 100,000 entries take a noticeable moment to index: not on the UI thread.
+            tree = await asyncio.to_thread(
+                build_tree, detail.steps_log, run_status=run.status, run_ended_at=run.ended_at
+            )
         if not self._on_screen():
             return
         if detail is None:
             self._load_failed(None)
             return
-        self._show_run(detail)
+        self._show_run(detail, tree)
 
     def _load_failed(self, error: StoreError | None) -> None:
         if error is None:
@@ -260,12 +267,10 @@ class RunScreen(Screen[None]):
             self._set_badge(Text(one_line(message, 300)), problem=True)
             self._resume_tail()
 
-    def _show_run(self, detail: RunDetail) -> None:
-        """Show a freshly fetched run: build the tree, land the cursor, start tailing."""
+    def _show_run(self, detail: RunDetail, tree: StepTree) -> None:
+        """Show a freshly fetched run and its tree, land the cursor, start tailing."""
         raw = detail.steps_log
-        self._raw = list(raw) if isinstance(raw, list) else []
-        run = detail.summary
-        tree = build_tree(raw, run_status=run.status, run_ended_at=run.ended_at)
+        self._raw = raw if isinstance(raw, list) else []
         first = self.detail is None
         self.detail, self.step_tree = detail, tree
         self._pending = None
@@ -357,11 +362,25 @@ class RunScreen(Screen[None]):
             return
         self._failures_in_row, self._trouble_since = 0, None
         if self._following:
-            self._apply_tail(tail)
+            await self._merge(tail)
         else:
             # Paused: keep the newest answer to apply on resume, and say how much it holds.
             self._pending = tail
             self._update_header_status(tail)
+        self._after_tail(tail)
+
+    @work(exclusive=True, group="run-tail")
+    async def _merge_pending(self) -> None:
+        """Apply the tail kept while paused (the reader just resumed following)."""
+        tail = self._pending
+        if tail is None:
+            return
+        await self._merge(tail)
+        self._after_tail(tail)
+
+    def _after_tail(self, tail: StepsTail) -> None:
+        if not self._on_screen():
+            return
         if st.normalise(tail.status) == st.RUNNING:
             self._schedule_tail(self._config.refresh_s)
         else:
@@ -385,30 +404,37 @@ class RunScreen(Screen[None]):
         self._set_badge(Text(f"{what}, retrying in {delay:.0f} s"), problem=True)
         self._schedule_tail(delay)
 
-    def _apply_tail(self, tail: StepsTail) -> None:
-        """Merge a tail into the raw entries, rebuild the model, update the tree in place."""
-        assert self.detail is not None and self.step_tree is not None
+    async def _merge(self, tail: StepsTail) -> None:
+        """Merge a tail into the raw entries, rebuild the model off the UI thread, then
+        update the tree in place."""
+        previous, detail = self.step_tree, self.detail
+        assert previous is not None and detail is not None
         self._pending = None
-        detail = self.detail
         if tail.total < tail.start or tail.start > len(self._raw):
             # The log shrank or skipped ahead: it was rewritten, not appended to.
             self._load()
             return
-        run = detail.summary
         status = st.normalise(tail.status)
-        summary = replace(run, status=status, ended_at=tail.ended_at, duration_ms=tail.duration_ms)
-        tree = self.step_tree
+        raw, tree = self._raw, previous
         if isinstance(detail.steps_log, list) or tail.total:
-            self._raw = self._raw[: tail.start] + list(tail.entries)
-            tree = build_tree(
-                self._raw,
+            # A new list: the tree shown keeps reading the one it was built from.
+            raw = self._raw[: tail.start] + list(tail.entries)
+            tree = await asyncio.to_thread(
+                build_tree,
+                raw,
                 run_status=status,
                 run_ended_at=tail.ended_at,
-                previous=self.step_tree,
+                previous=previous,
                 start=tail.start,
             )
-            detail = replace(detail, steps_log=self._raw)
-        self.detail = replace(detail, summary=summary, error=tail.error)
+        if not self._on_screen() or self.step_tree is not previous:
+            return
+        summary = replace(
+            detail.summary, status=status, ended_at=tail.ended_at, duration_ms=tail.duration_ms
+        )
+        self._raw = raw
+        steps_log = raw if tree is not previous else detail.steps_log
+        self.detail = replace(detail, summary=summary, error=tail.error, steps_log=steps_log)
         self.step_tree = tree
         self.query_one(RunHeader).show_run(self.detail, tree.notes)
         self.step_view.update_tree(tree)
@@ -581,7 +607,7 @@ class RunScreen(Screen[None]):
         """Follow the running run (apply what arrives), or pause to read."""
         self._following = not self._following
         if self._following and self._pending is not None:
-            self._apply_tail(self._pending)
+            self._merge_pending()
         self._update_badge()
         self.refresh_bindings()
 
