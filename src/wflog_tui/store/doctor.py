@@ -32,7 +32,12 @@ from wflog_tui.store.connection import APPLICATION_NAME, StoreSettings
 from wflog_tui.store.dsn import describe_target, mask_secrets
 from wflog_tui.store.errors import QueryTimeout, StoreError, translate
 from wflog_tui.store.filters import RunFilter
-from wflog_tui.store.notify import NOTIFY_CHANNEL_DEFAULT, notify_triggers, trigger_sql
+from wflog_tui.store.notify import (
+    NOTIFY_CHANNEL_DEFAULT,
+    notify_triggers,
+    quote_literal,
+    trigger_sql,
+)
 from wflog_tui.store.queries import PageCursor, Queries, summary_from_row
 from wflog_tui.store.schema import (
     JSON_COLUMNS,
@@ -307,24 +312,38 @@ def indexes_missing_hint(info: TableInfo, *, organisation_scope: bool = False) -
     return None
 
 
-# The table's privileges and size, from the catalogue: `reltuples` is what ANALYZE last
-# saw (never a count(*), which would read the whole table). A partitioned table's rows are
-# in its leaf partitions (`pg_partition_tree` lists none for a plain table). A relation
-# never analysed has reltuples -1 (PostgreSQL 14+) or 0 with no pages: unknown.
+# The table's privileges and size, from the catalogue alone: `reltuples` is what ANALYZE
+# last saw (never a count(*), which would read the whole table), and the size is counted
+# in pages (pg_total_relation_size would lock the table, and wait behind a migration).
+# A partitioned table's rows are in its partitions; an inheritance parent's query reads
+# its children too. A relation never analysed has reltuples -1 (PostgreSQL 14+) or 0
+# with no pages: unknown.
 _TABLE_FACTS: Final = """
-WITH target AS (SELECT oid, relkind FROM pg_catalog.pg_class WHERE oid = to_regclass($1)),
-parts AS (
-    SELECT relid AS oid FROM target, pg_partition_tree(target.oid) WHERE isleaf
-    UNION SELECT oid FROM target WHERE relkind <> 'p'
+WITH RECURSIVE target AS (
+    SELECT oid, relkind FROM pg_catalog.pg_class WHERE oid = to_regclass($1)
+), tree AS (
+    SELECT oid FROM target
+    UNION
+    SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN tree ON i.inhparent = tree.oid
+), parts AS (
+    SELECT c.oid, c.reltuples, c.relpages, c.reltoastrelid
+    FROM tree JOIN pg_catalog.pg_class c USING (oid) WHERE c.relkind NOT IN ('p', 'v')
 )
 SELECT t.relkind::text AS relkind,
        has_table_privilege(t.oid, 'INSERT') AS can_insert,
        has_table_privilege(t.oid, 'UPDATE') AS can_update,
        has_table_privilege(t.oid, 'DELETE') AS can_delete,
        has_table_privilege(t.oid, 'TRUNCATE') AS can_truncate,
-       (SELECT sum(p.reltuples) FROM pg_catalog.pg_class p JOIN parts USING (oid)
-        WHERE p.reltuples > 0 OR (p.reltuples = 0 AND p.relpages > 0)) AS estimate,
-       (SELECT sum(pg_total_relation_size(parts.oid)) FROM parts) AS bytes
+       (SELECT sum(reltuples) FROM parts
+        WHERE reltuples > 0 OR (reltuples = 0 AND relpages > 0)) AS estimate,
+       current_setting('block_size')::bigint * (
+           (SELECT COALESCE(sum(relpages), 0) FROM parts)
+           + (SELECT COALESCE(sum(c.relpages), 0) FROM parts
+              JOIN pg_catalog.pg_class c ON c.oid = parts.reltoastrelid)
+           + (SELECT COALESCE(sum(c.relpages), 0) FROM parts
+              JOIN pg_catalog.pg_index x ON x.indrelid = parts.oid
+              JOIN pg_catalog.pg_class c ON c.oid = x.indexrelid)
+       ) AS bytes
 FROM target t
 """
 
@@ -525,7 +544,21 @@ class _Doctor:
         try:
             async with session.scope() as conn:
                 info = await introspect(conn, self.settings.table, self.settings.default_schema)
-        except StoreError as error:
+        except Exception as exc:
+            error = translate(exc, self.settings.dsn)
+            if isinstance(error, QueryTimeout):
+                # Reading an index definition waits for a lock a migration may hold.
+                self.add(
+                    "table",
+                    False,
+                    "reading the table's definition took longer than statement_timeout: "
+                    "is something (a migration?) holding a lock on it?",
+                    "see who holds it: SELECT pid, mode, granted, query FROM pg_locks "
+                    "JOIN pg_stat_activity USING (pid) WHERE relation = "
+                    f"to_regclass({quote_literal(self.settings.table)})",
+                    blocking=True,
+                )
+                return None
             self.add("table", False, error.message, await self._table_fix(session), blocking=True)
             return None
         self.report.table = info.display_name
@@ -619,10 +652,13 @@ class _Doctor:
             self.add(
                 "row estimate",
                 None,
-                f"about {int(row['estimate']):,} rows, {size} with indexes (from pg_class)",
+                f"about {int(row['estimate']):,} rows, {size} with indexes (pg_class, as of the "
+                "last ANALYZE)",
             )
-        rows, size = row["estimate"], row["bytes"] or 0
-        self._big = rows >= SMALL_TABLE_ROWS if rows is not None else size >= SMALL_TABLE_BYTES
+        estimate, on_disk = row["estimate"], row["bytes"] or 0
+        self._big = (
+            estimate >= SMALL_TABLE_ROWS if estimate is not None else on_disk >= SMALL_TABLE_BYTES
+        )
         return str(row["relkind"])
 
     def _indexes(self, info: TableInfo, relkind: str) -> None:
