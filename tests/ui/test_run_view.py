@@ -506,3 +506,45 @@ async def test_a_completed_run_lands_on_its_first_step(table, open_store_for):
         node = run_screen(app).step_view.selected_node
         assert node is not None and node.kind is NodeKind.TRIGGER
         assert "not tailing" in screen_text(app)
+
+
+async def test_r_reloads_the_run_and_keeps_the_cursor(table, open_store_for):
+    row, store = await open_run(table, open_store_for, three_failures(), status="FAILED")
+    app = app_for(store, row["run_id"])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: loaded(app))
+        await pilot.press("n")
+        before = cursor_path(app)
+        steps = [*three_failures(), entry("cleanup", stepName="Clean Up", t=30)]
+        await table.execute(
+            f"UPDATE {table.shape.qualified} SET steps_log = $1::text::jsonb WHERE run_id = $2",
+            orjson.dumps(steps).decode(),
+            row["run_id"],
+        )
+        await pilot.press("r")
+        await settle(pilot, lambda: "Clean Up" in screen_text(app))
+        assert cursor_path(app) == before
+
+
+async def test_a_running_runs_duration_ticks_when_animations_are_on(table, open_store_for):
+    started = datetime.now(UTC) - timedelta(seconds=30)
+    row, store = await open_run(
+        table,
+        open_store_for,
+        [trigger(), entry("fetch_user", "RUNNING", t=1)],
+        status="RUNNING",
+        started_at=started,
+        ended_at=None,
+        duration_ms=None,
+    )
+    # A long refresh period, so only the clock can change the header.
+    app = app_for(store, row["run_id"], animations=True, refresh_s=60)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: loaded(app))
+
+        def header() -> str:
+            return screen_text(app).splitlines()[1]
+
+        first = header()
+        assert "(running)" in first
+        await settle(pilot, lambda: header() != first, attempts=150)
