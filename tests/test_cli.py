@@ -140,3 +140,20 @@ def test_unknown_theme_exits_2_before_connecting():
     )
     assert result.returncode == 2
     assert "no theme named 'nope'" in result.stderr and "wflog-incident" in result.stderr
+
+
+async def test_doctor_reports_missing_indexes_and_exits_0(make_table, capsys):
+    bare = await make_table(recommended_indexes=False)
+    code = await _in_thread("--dsn", bare.dsn, "--table", bare.name, "doctor")
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "CREATE INDEX CONCURRENTLY" in out
+    assert "doctor only reads: it changed nothing in the database." in out
+
+
+async def test_doctor_json_and_missing_table_exit_2(pg_dsn, capsys):
+    code = await _in_thread("--dsn", pg_dsn, "--table", "nowhere.nothing", "doctor", "--json")
+    captured = capsys.readouterr()
+    assert code == 2
+    assert orjson.loads(captured.out)["checks"]
+    assert captured.err.count("\n") == 1 and "nowhere.nothing" in captured.err

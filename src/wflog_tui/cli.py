@@ -150,6 +150,18 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("run_id", metavar="RUN_ID", help="run_id (or id) of the run")
     show.add_argument("--json", action="store_true", help="print the tree as JSON")
 
+    doctor = commands.add_parser(
+        "doctor",
+        parents=[common, filters],
+        help="check connection, schema, indexes, privileges; suggest fixes",
+        description=(
+            "Check the connection, server, read-only session, table, columns and indexes, "
+            "measure the list and refresh queries, and print the statements that would help. "
+            "It never changes the database."
+        ),
+    )
+    doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+
     demo = commands.add_parser(
         "demo",
         parents=[common, filters],
@@ -236,6 +248,20 @@ async def _show(ctx: Context, run_id: str, as_json: bool) -> int:
         sys.stdout.write("\n".join(report_lines(detail, tree, now)) + "\n")
     sys.stdout.flush()
     return 0
+
+
+async def _doctor(ctx: Context, args: argparse.Namespace) -> int:
+    from wflog_tui.store.doctor import diagnose
+
+    report = await diagnose(ctx.settings, run_filter=_run_filter(args), refresh_s=args.refresh)
+    if args.json:
+        sys.stdout.write(to_json_text(report.to_json(), indent=True) + "\n")
+    else:
+        sys.stdout.write(report.render_text().rstrip("\n") + "\n")
+    sys.stdout.flush()
+    if report.fatal:
+        _fail(report.fatal, ctx.dsn_for_masking)
+    return report.exit_code
 
 
 async def _tui(store: Store, args: argparse.Namespace, source_label: str) -> int:
@@ -354,6 +380,8 @@ def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None
         dsn_hint = ctx.dsn_for_masking
         if args.command == "show":
             return asyncio.run(_show(ctx, args.run_id, args.json))
+        if args.command == "doctor":
+            return asyncio.run(_doctor(ctx, args))
         return asyncio.run(_live(ctx, args))
     except UsageError as exc:
         _fail(str(exc), dsn_hint)
