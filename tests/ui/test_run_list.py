@@ -25,6 +25,8 @@ def recent(minutes_ago: float, **fields) -> dict:
 def app_for(store, **config) -> WflogApp:
     config.setdefault("refresh_s", 0.2)
     config.setdefault("animations", False)
+    # Shared test machines are slow: the pacing test below sets its own budget.
+    config.setdefault("query_budget", 1.0)
     config.setdefault("run_filter", RunFilter(since=timedelta(hours=24)))
     return WflogApp(store, AppConfig(**config))
 
@@ -185,3 +187,35 @@ async def test_sort_by_workflow_and_reverse(table, open_store_for):
         await pilot.press("W")
         assert run_ids(app) == ["01C", "01B", "01A"]
         assert "sort: workflow ↓" in screen_text(app)
+
+
+async def test_slow_queries_slow_the_refresh_and_say_why(make_table, open_store_for):
+    bare = await make_table(recommended_indexes=False)
+    await bare.insert(recent(1, run_id="01A"))
+    store = await open_store_for(bare)
+    # A budget no query can meet: every cycle is "too slow" for a 0.2 s refresh.
+    app = app_for(store, query_budget=1e-6)
+    async with app.run_test(size=(200, 30)) as pilot:
+        await settle(pilot, lambda: "refresh slowed to" in screen_text(app))
+        text = screen_text(app)
+        assert "no index on started_at" in text and "wflog-tui doctor" in text
+        assert app.screen.pacer.next_interval() > 0.2
+
+
+async def test_with_a_notify_trigger_the_list_waits_for_changes_instead_of_polling(
+    table, open_store_for
+):
+    from wflog_tui.store.notify import trigger_sql
+
+    await table.execute(trigger_sql(table.name))
+    await table.insert(recent(3, run_id="01FIRST"))
+    store = await open_store_for(table)
+    app = app_for(store, refresh_s=0.3)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot, lambda: "on change (LISTEN)" in screen_text(app))
+        await pilot.pause(0.5)  # the one refresh that follows LISTEN
+        calls = store.stats.calls
+        await pilot.pause(1.0)
+        assert store.stats.calls == calls  # no polling while nothing changes
+        await table.insert(recent(0.1, run_id="01PUSHED"))
+        await settle(pilot, lambda: "01PUSHED" in run_ids(app))

@@ -17,7 +17,11 @@ class AppConfig:
     refresh_s: float = DEFAULT_REFRESH_S
     theme: str | None = None
     open_run: str | None = None
+    # LISTEN on this channel when a trigger notifies it (see `doctor`); None polls only.
+    notify_channel: str | None = "wflog_tui"
     # Where the data comes from, for the header: a masked DSN or "embedded demo".
     source_label: str = ""
+    # The share of wall-clock time refresh queries may take before refresh slows down.
+    query_budget: float = 0.05
     # Tests and screenshots set this so nothing blinks or ticks between frames.
     animations: bool = True

@@ -7,6 +7,7 @@ seen, and the rows shown as RUNNING), never for the whole list again.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -29,8 +30,11 @@ from textual.widgets.option_list import Option
 from wflog_tui.model import status as st
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.durations import format_duration
+from wflog_tui.model.refresh_pacing import RefreshPacer
 from wflog_tui.model.run import RunSummary
 from wflog_tui.store import PageCursor, RunFilter, StoreError
+from wflog_tui.store.doctor import indexes_missing_hint
+from wflog_tui.store.notify import Listener, Wakeup
 from wflog_tui.ui.status_text import status_text
 
 PAGE_SIZE = 100
@@ -52,6 +56,8 @@ STATUS_KEYS = {
 }
 TIME_MODES = ("relative", "utc", "local")
 MIN_REFRESH_S, MAX_REFRESH_S = 0.5, 300.0
+# With LISTEN/NOTIFY, the list still refreshes this often without a notification.
+PUSH_SAFETY_POLL_S = 30.0
 # After a failed refresh, wait this long, doubling up to the cap, before trying again.
 RETRY_FIRST_S, RETRY_MAX_S = 1.0, 30.0
 
@@ -224,6 +230,9 @@ class RunListScreen(Screen[None]):
         self.message = ""
         self._next_refresh: Timer | None = None
         self._loading_older = False
+        self._query_lock = asyncio.Lock()  # one query in flight per view, whatever asks
+        self.listener: Listener | None = None
+        self.push_reason: str | None = "not started"
         self._generation = 0
         self._full_pending = True
 
@@ -245,6 +254,10 @@ class RunListScreen(Screen[None]):
         """Build the columns and start the first fetch."""
         self.run_filter = self.app.config.run_filter  # type: ignore[attr-defined]
         self.refresh_s = self.app.config.refresh_s  # type: ignore[attr-defined]
+        self.pacer = RefreshPacer(self.refresh_s, budget=self.app.config.query_budget)  # type: ignore[attr-defined]
+        self.slow_hint = indexes_missing_hint(
+            self.store.info, organisation_scope=bool(self.store.settings.organisation_scope)
+        )
         table = self.query_one("#runs", DataTable)
         for column in COLUMNS:
             table.add_column(Text(column.label), key=column.key, width=column.width)
@@ -254,8 +267,33 @@ class RunListScreen(Screen[None]):
         self._show_status()
         table.focus()
         self.refresh_list()
+        self._listen()
         if self.app.config.animations:  # type: ignore[attr-defined]
             self.set_interval(1.0, self._tick)
+
+    async def on_unmount(self) -> None:
+        """Give the listening connection back before the store closes."""
+        if self.listener is not None:
+            await self.listener.stop()
+
+    @work(exclusive=True, group="list-listen")
+    async def _listen(self) -> None:
+        """Refresh on LISTEN/NOTIFY when a trigger is installed; otherwise keep polling."""
+        channel = self.app.config.notify_channel  # type: ignore[attr-defined]
+        if not channel:
+            self.push_reason = "push off"
+            return
+        listener = Listener(self.store, channel)
+        async with self._query_lock:
+            started = await listener.start()
+        if started:
+            self.listener = listener
+            self.push_reason = None
+            # Changes made before LISTEN took effect would be missed without one more fetch.
+            self.refresh_list()
+        else:
+            self.push_reason = listener.reason
+        self._show_status()
 
     def on_resize(self) -> None:
         """Give the error column whatever width the others leave."""
@@ -296,22 +334,24 @@ class RunListScreen(Screen[None]):
         generation = self._generation
         full = self._full_pending or not self.runs
         running = [rid for rid in self.order if self.runs[rid].is_running]
-        started = time.perf_counter()
         try:
-            if full:
-                page = await self.store.fetch_page(self.run_filter, limit=PAGE_SIZE)
-            else:
-                delta = await self.store.fetch_delta(
-                    self.run_filter, newest=self.newest, running_ids=running
-                )
-            counts = await self.store.count_by_status(self.run_filter)
-            spark = await self.store.failures_per_minute(self.run_filter, 60)
+            async with self._query_lock:
+                started = time.perf_counter()
+                if full:
+                    page = await self.store.fetch_page(self.run_filter, limit=PAGE_SIZE)
+                else:
+                    delta = await self.store.fetch_delta(
+                        self.run_filter, newest=self.newest, running_ids=running
+                    )
+                counts = await self.store.count_by_status(self.run_filter)
+                spark = await self.store.failures_per_minute(self.run_filter, 60)
+                query_s = time.perf_counter() - started
         except StoreError as exc:
             self._failed(exc)
             return
         if generation != self._generation:
             return
-        self._connected(time.perf_counter() - started)
+        self._connected(query_s)
         if full:
             self._full_pending = False
             self._replace(page)
@@ -328,7 +368,10 @@ class RunListScreen(Screen[None]):
         self._loading_older = True
         generation = self._generation
         try:
-            page = await self.store.fetch_page(self.run_filter, before=self.oldest, limit=PAGE_SIZE)
+            async with self._query_lock:
+                page = await self.store.fetch_page(
+                    self.run_filter, before=self.oldest, limit=PAGE_SIZE
+                )
         except StoreError as exc:
             self._failed(exc, schedule=False)
             return
@@ -343,15 +386,34 @@ class RunListScreen(Screen[None]):
     def _schedule(self) -> None:
         self._cancel_timer()
         if not self.paused:
-            self._next_refresh = self.set_timer(self.refresh_s, self.refresh_list)
+            interval = self.pacer.next_interval()
+            if self.listener is not None:
+                self._wait_for_push(interval)
+            else:
+                self._next_refresh = self.set_timer(interval, self.refresh_list)
         self._show_status()
+
+    @work(exclusive=True, group="list-push")
+    async def _wait_for_push(self, interval: float) -> None:
+        # A notification wakes the list, but never sooner than the pacer allows; a safety
+        # poll still runs, because counts and the window move with time alone.
+        assert self.listener is not None
+        wake = await self.listener.wait(
+            max_wait=max(interval, PUSH_SAFETY_POLL_S), min_wait=interval
+        )
+        if wake is Wakeup.LOST:
+            self.push_reason = self.listener.reason
+            self.listener = None
+        self.refresh_list()
 
     def _cancel_timer(self) -> None:
         if self._next_refresh is not None:
             self._next_refresh.stop()
             self._next_refresh = None
+        self.workers.cancel_group(self, "list-push")
 
     def _connected(self, seconds: float) -> None:
+        self.pacer.record(seconds)
         self.last_fetch = datetime.now(UTC)
         self.disconnected_since = None
         self.retry_s = RETRY_FIRST_S
@@ -630,7 +692,11 @@ class RunListScreen(Screen[None]):
             text.append("● LIVE", style="bold")
         if self.last_fetch is not None:
             ago = max(0, int((now - self.last_fetch).total_seconds()))
-            text.append(f"   updated {ago}s ago · every {self.refresh_s:g}s")
+            how = "on change (LISTEN)" if self.listener is not None else "polling"
+            text.append(f"   updated {ago}s ago · every {self.pacer.next_interval():g}s, {how}")
+        slowed = self.pacer.reason(self.slow_hint)
+        if slowed and self.disconnected_since is None:
+            text.append(f"   {one_line(slowed, 160)}", style="bold")
         text.append(f"   {len(self.order):,} runs")
         if not self.exhausted:
             text.append(" (more below)", style="dim")
@@ -766,6 +832,7 @@ class RunListScreen(Screen[None]):
         """Refresh more often (-1) or less often (+1)."""
         factor = 0.5 if step < 0 else 2.0
         self.refresh_s = max(MIN_REFRESH_S, min(MAX_REFRESH_S, self.refresh_s * factor))
+        self.pacer.base_s = self.refresh_s
         self.notify(f"Refreshing every {self.refresh_s:g}s", markup=False)
         if not self.paused and self._next_refresh is not None:
             self._schedule()
@@ -800,7 +867,8 @@ class RunListScreen(Screen[None]):
     async def action_pick_workflow(self) -> None:
         """Choose a workflow to show only its runs."""
         try:
-            names = await self.store.workflow_names(self.run_filter)
+            async with self._query_lock:
+                names = await self.store.workflow_names(self.run_filter)
         except StoreError as exc:
             self.notify(exc.message, severity="error", markup=False)
             return
@@ -817,7 +885,8 @@ class RunListScreen(Screen[None]):
             self.notify("--org fixes the organisation for this session", markup=False)
             return
         try:
-            orgs = await self.store.organisations()
+            async with self._query_lock:
+                orgs = await self.store.organisations()
         except StoreError as exc:
             self.notify(exc.message, severity="error", markup=False)
             return
