@@ -501,7 +501,9 @@ class RunScreen(Screen[None]):
     @on(StepTreeView.StepSelected)
     def _step_selected(self, event: StepTreeView.StepSelected) -> None:
         event.stop()
-        if event.node is not self._shown_node:
+        # A highlight the cursor has already left (key repeat, a landing right after the
+        # tree was filled) is not worth drawing.
+        if event.node is self.step_view.selected_node and event.node is not self._shown_node:
             self._show_in_pane(event.node)
 
     @on(DetailPane.JumpRequested)

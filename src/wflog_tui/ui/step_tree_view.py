@@ -11,7 +11,7 @@ Every string from the data reaches the screen through `display_text`, inside a `
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -283,15 +283,6 @@ class StepTreeView(Tree[_Item]):
         after = self.selected_node
         if after is not None and before is not None and _changed(before, after):
             self.post_message(self.StepSelected(self, after))
-
-    def iter_shown_nodes(self) -> Iterator[StepNode]:
-        """The step nodes that exist in the widget, depth first (for tests and search)."""
-        stack = list(reversed(self.root.children))
-        while stack:
-            node = stack.pop()
-            if isinstance(node.data, _StepItem) and node.data.node is not None:
-                yield node.data.node
-            stack.extend(reversed(node.children))
 
     # Building
 
