@@ -113,6 +113,8 @@ class RunOnlyApp(WflogApp):
 def app_for(store, run_id: str, **config: Any) -> WflogApp:
     config.setdefault("refresh_s", 0.1)
     config.setdefault("animations", False)
+    # Test queries are a large share of a 0.1 s period; pacing is tested on its own below.
+    config.setdefault("query_budget", 1.0)
     return RunOnlyApp(store, AppConfig(open_run=run_id, **config))
 
 
@@ -389,6 +391,18 @@ async def test_a_lost_connection_keeps_the_run_and_says_since_when(table, open_s
         assert "● RUNNING  fetch_user" in screen_text(app)
         flaky.down = False
         await settle(pilot, lambda: "TAIL ●" in screen_text(app), attempts=400)
+
+
+async def test_slow_tail_queries_slow_the_tail_and_say_so(table, open_store_for):
+    steps = [trigger(), entry("fetch_user", "RUNNING", t=1)]
+    row, store = await open_run(
+        table, open_store_for, steps, status="RUNNING", ended_at=None, duration_ms=None
+    )
+    # Any query is "slow" against a budget this small: the period stretches and says why.
+    app = app_for(store, row["run_id"], query_budget=1e-6)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: "refresh slowed to" in screen_text(app))
+        assert "TAIL ●" in screen_text(app)
 
 
 async def test_an_unknown_run_says_so_and_esc_goes_back(table, open_store_for):

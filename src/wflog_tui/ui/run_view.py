@@ -9,6 +9,7 @@ is the next fetch scheduled, so a slow database never gets overlapping queries.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from wflog_tui.model import status as st
 from wflog_tui.model.display_text import escape_control, one_line
 from wflog_tui.model.durations import format_duration, format_instant
 from wflog_tui.model.incident_note import incident_note
+from wflog_tui.model.refresh_pacing import RefreshPacer
 from wflog_tui.model.run import RunDetail
 from wflog_tui.model.step_tree import NodeKind, StepNode, StepTree, build_tree
 from wflog_tui.store import (
@@ -188,6 +190,7 @@ class RunScreen(Screen[None]):
         self._trouble_since: datetime | None = None
         self._back: list[_Location] = []
         self._shown_node: StepNode | None = None
+        self._pacer: RefreshPacer | None = None
 
     # Layout
 
@@ -313,10 +316,18 @@ class RunScreen(Screen[None]):
 
     # Tailing
 
+    @property
+    def _interval(self) -> float:
+        """Seconds from one tail's end to the next: the refresh period, or longer when the
+        tail queries take more than their share of the database's time."""
+        if self._pacer is None:
+            self._pacer = RefreshPacer(self._config.refresh_s, budget=self._config.query_budget)
+        return self._pacer.next_interval()
+
     def _start_or_stop_tailing(self) -> None:
         running = self.detail is not None and self.detail.summary.is_running
         if running:
-            self._schedule_tail(self._config.refresh_s)
+            self._schedule_tail(self._interval)
             if self._ticker is None and self._config.animations:
                 header = self.query_one(RunHeader)
                 self._ticker = self.set_interval(1.0, header.tick)
@@ -338,7 +349,7 @@ class RunScreen(Screen[None]):
 
     def _resume_tail(self) -> None:
         if self.detail is not None and self.detail.summary.is_running:
-            self._schedule_tail(self._config.refresh_s)
+            self._schedule_tail(self._interval)
 
     @work(exclusive=True, group="run-tail")
     async def _tail(self) -> None:
@@ -347,6 +358,7 @@ class RunScreen(Screen[None]):
         if self.step_tree is None:
             return
         start = self.step_tree.first_unfinished_index()
+        began = time.perf_counter()
         try:
             tail = await self._store.fetch_steps_from(self.run_id, start)
         except RunNotFound:
@@ -361,6 +373,8 @@ class RunScreen(Screen[None]):
         if not self._on_screen():
             return
         self._failures_in_row, self._trouble_since = 0, None
+        assert self._pacer is not None
+        self._pacer.record(time.perf_counter() - began)
         if self._following:
             await self._merge(tail)
         else:
@@ -382,7 +396,7 @@ class RunScreen(Screen[None]):
         if not self._on_screen():
             return
         if st.normalise(tail.status) == st.RUNNING:
-            self._schedule_tail(self._config.refresh_s)
+            self._schedule_tail(self._interval)
         else:
             self._stop_timers()
         self._update_badge()
@@ -464,9 +478,11 @@ class RunScreen(Screen[None]):
             self._set_badge(Text(f"run {st.word(self.detail.summary.status)} · not tailing"))
             return
         if self._following:
-            refresh = self._config.refresh_s
             text = Text("TAIL ●", style="bold")
-            text.append(f"  following · every {refresh:g} s · f to pause")
+            text.append(f"  following · every {self._interval:g} s · f to pause")
+            slowed = self._pacer.reason() if self._pacer is not None else None
+            if slowed:
+                text.append(f"  · {slowed}")
             self._set_badge(text, following=True)
             return
         text = Text("PAUSED", style="bold")
