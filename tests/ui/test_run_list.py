@@ -31,7 +31,7 @@ def app_for(store, **config) -> WflogApp:
     return WflogApp(store, AppConfig(**config))
 
 
-async def settle(pilot, until, attempts: int = 100) -> None:
+async def settle(pilot, until, attempts: int = 300) -> None:
     """Let refresh cycles run until `until()` holds (bounded; fails loudly if never)."""
     for _ in range(attempts):
         await pilot.pause(0.05)

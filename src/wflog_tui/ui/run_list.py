@@ -230,6 +230,7 @@ class RunListScreen(Screen[None]):
         self.message = ""
         self._next_refresh: Timer | None = None
         self._loading_older = False
+        self._closing = False
         self._query_lock = asyncio.Lock()  # one query in flight per view, whatever asks
         self.listener: Listener | None = None
         self.push_reason: str | None = "not started"
@@ -273,8 +274,11 @@ class RunListScreen(Screen[None]):
 
     async def on_unmount(self) -> None:
         """Give the listening connection back before the store closes."""
+        self._closing = True
+        self._cancel_timer()
         if self.listener is not None:
-            await self.listener.stop()
+            listener, self.listener = self.listener, None
+            await listener.stop()
 
     @work(exclusive=True, group="list-listen")
     async def _listen(self) -> None:
@@ -323,6 +327,8 @@ class RunListScreen(Screen[None]):
 
     def refresh_list(self) -> None:
         """Start a refresh now: the whole first page after a filter change, else a delta."""
+        if self._closing:
+            return
         self._cancel_timer()
         self._refresh_worker()
 
@@ -349,7 +355,7 @@ class RunListScreen(Screen[None]):
         except StoreError as exc:
             self._failed(exc)
             return
-        if generation != self._generation:
+        if generation != self._generation or self._closing:
             return
         self._connected(query_s)
         if full:
@@ -401,6 +407,8 @@ class RunListScreen(Screen[None]):
         wake = await self.listener.wait(
             max_wait=max(interval, PUSH_SAFETY_POLL_S), min_wait=interval
         )
+        if self._closing or self.listener is None:
+            return
         if wake is Wakeup.LOST:
             self.push_reason = self.listener.reason
             self.listener = None
@@ -420,6 +428,8 @@ class RunListScreen(Screen[None]):
         self.table.remove_class("stale")
 
     def _failed(self, exc: StoreError, *, schedule: bool = True) -> None:
+        if self._closing:
+            return
         if self.disconnected_since is None:
             self.disconnected_since = datetime.now(UTC)
         self.message = exc.message
