@@ -290,6 +290,9 @@ class RunListScreen(Screen[None]):
         listener = Listener(self.store, channel)
         async with self._query_lock:
             started = await listener.start()
+        if self._gone:
+            await listener.stop()
+            return
         if started:
             self.listener = listener
             self.push_reason = None
@@ -314,6 +317,11 @@ class RunListScreen(Screen[None]):
         table.refresh()
 
     @property
+    def _gone(self) -> bool:
+        """True once the screen is closing: a worker finishing then must touch nothing."""
+        return self._closing or not self.is_attached
+
+    @property
     def table(self) -> DataTable:
         """The run table."""
         return self.query_one("#runs", DataTable)
@@ -327,7 +335,7 @@ class RunListScreen(Screen[None]):
 
     def refresh_list(self) -> None:
         """Start a refresh now: the whole first page after a filter change, else a delta."""
-        if self._closing:
+        if self._gone:
             return
         self._cancel_timer()
         self._refresh_worker()
@@ -355,7 +363,7 @@ class RunListScreen(Screen[None]):
         except StoreError as exc:
             self._failed(exc)
             return
-        if generation != self._generation or self._closing:
+        if generation != self._generation or self._gone:
             return
         self._connected(query_s)
         if full:
@@ -383,7 +391,7 @@ class RunListScreen(Screen[None]):
             return
         finally:
             self._loading_older = False
-        if generation != self._generation:
+        if generation != self._generation or self._gone:
             return
         if len(page) < PAGE_SIZE:
             self.exhausted = True
@@ -407,7 +415,7 @@ class RunListScreen(Screen[None]):
         wake = await self.listener.wait(
             max_wait=max(interval, PUSH_SAFETY_POLL_S), min_wait=interval
         )
-        if self._closing or self.listener is None:
+        if self._gone or self.listener is None:
             return
         if wake is Wakeup.LOST:
             self.push_reason = self.listener.reason
@@ -428,7 +436,7 @@ class RunListScreen(Screen[None]):
         self.table.remove_class("stale")
 
     def _failed(self, exc: StoreError, *, schedule: bool = True) -> None:
-        if self._closing:
+        if self._gone:
             return
         if self.disconnected_since is None:
             self.disconnected_since = datetime.now(UTC)
