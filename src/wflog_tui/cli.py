@@ -126,6 +126,7 @@ def _filter_options(*, defaults: bool) -> argparse.ArgumentParser:
         help="refresh period of live views (default: 2)",
     )
     group.add_argument("--theme", metavar="NAME", help="colour theme (see the command palette)")
+    group.add_argument("--run", metavar="RUN_ID", help="open this run directly")
     return options
 
 
@@ -138,7 +139,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common, filters = _common_options(defaults=False), _filter_options(defaults=False)
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    parser.add_argument("--run", metavar="RUN_ID", help="open this run directly")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     show = commands.add_parser(

@@ -273,6 +273,28 @@ async def test_a_failure_deep_in_a_big_loop_opens_without_building_the_loop(tabl
         assert loop_node.children[0].label.plain.startswith("… 4,800 more iterations (1–4,800)")
 
 
+async def test_landing_keeps_the_path_above_a_failure_with_a_long_label_in_view(
+    table, open_store_for
+):
+    total = 300
+    long_error = {"message": "upstream said: " + "x" * 300, "name": "SmtpError"}
+    steps = [trigger(), loop("loop_users", [f"user{i}" for i in range(1, total + 1)])]
+    steps += [
+        email(n, total, "FAILED", error=long_error) if n == 250 else email(n, total)
+        for n in range(1, total + 1)
+    ]
+    row, store = await open_run(table, open_store_for, steps, status="FAILED")
+    app = app_for(store, row["run_id"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: loaded(app))
+        await pilot.pause()
+        view = run_screen(app).step_view
+        # A label wider than the view once made Textual give up centring and scroll the
+        # failure to the top row, hiding its iteration; the iteration must stay in view.
+        assert view.scroll_y < view.cursor_line
+        assert any("iteration 250" in line for line in tree_lines(app))
+
+
 @pytest.mark.slow
 async def test_a_run_of_100000_entries_opens_and_lands_on_its_failure(table, open_store_for):
     total = 50_000

@@ -508,7 +508,16 @@ class StepTreeView(Tree[_Item]):
             return
         region = self._get_label_region(node.line)
         if region is not None:
-            self.scroll_to_region(region, animate=False, center=center, force=True, x_axis=False)
+            # origin_visible=False: a label wider than the view would otherwise make Textual
+            # give up centring and put the node at the top, hiding the path above it.
+            self.scroll_to_region(
+                region,
+                animate=False,
+                center=center,
+                force=True,
+                x_axis=False,
+                origin_visible=False,
+            )
 
     def on_resize(self) -> None:
         """Scroll to a jump made before the view had its final size (as a run opens)."""
