@@ -700,7 +700,9 @@ class RunListScreen(Screen[None]):
         if self.disconnected_since is not None:
             since = self.disconnected_since.astimezone().strftime("%H:%M:%S")
             text.append(f"✗ DISCONNECTED since {since}", style="bold reverse")
-            text.append(f"  {one_line(self.message, 120)} — retrying, data shown is stale")
+            # Said before the error, which can be long enough to push it off the line.
+            text.append(" data shown is stale, retrying", style="bold")
+            text.append(f"  {one_line(self.message, 120)}")
         elif self.paused:
             text.append("❚❚ PAUSED", style="bold reverse")
             text.append("  p resumes, space refreshes once")
