@@ -36,23 +36,23 @@ async def test_the_slack_message_contains_the_trigger_s_author() -> None:
     async with app.run_test(size=(140, 30)) as pilot:
         view = await open_data_flow(app, pilot, find(app.step_tree, "Notify Sales Channel"))
         inputs = rows_of(view.query_one("#flow-inputs", TraceTable))
-        assert inputs[0] == ["input.channel", '"#sales-alerts"', "literal", "—", ""]
+        assert inputs[0] == ["input.channel", "—", "literal", '"#sales-alerts"', ""]
         assert inputs[1] == [
             "input.message",
-            '"New post from John Doe on LinkedIn"',
-            "contains",
             "trigger_new_post.output.post.author",
+            "contains",
+            '"New post from John Doe on LinkedIn"',
             "trigger · New Post Trigger",
         ]
         assert inputs[2][:4] == [
             "input.cc",
-            '"owner@example.com"',
-            "exact",
             "lookup_owner.output.owner.email",
+            "exact",
+            '"owner@example.com"',
         ]
         shown = screen_text(app)
         assert "Input of Notify Sales Channel: 3 values · 2 traced · 1 literal" in shown
-        assert "contains  trigger_new_post.output.post.author" in shown
+        assert "trigger_new_post.output.post.author  contains" in shown
 
 
 async def test_enter_asks_to_jump_to_the_source_and_a_literal_goes_nowhere() -> None:
@@ -77,12 +77,12 @@ async def test_a_loop_iteration_input_comes_from_its_collection_item() -> None:
         view = await open_data_flow(app, pilot, failed)
         inputs = rows_of(view.query_one("#flow-inputs", TraceTable))
         to = next(row for row in inputs if row[0] == "input.to")
-        assert to[1:4] == ['"user2@example.com"', "contains", "loop_users.output.collection[1]"]
+        assert to[1:4] == ["loop_users.output.collection[1]", "contains", '"user2@example.com"']
         assert to[4] == "loop item · Process Each User"
         subject = next(row for row in inputs if row[0] == "input.subject")
-        assert subject[2:4] == ["exact", "trigger.output.campaign"]
+        assert subject[1:3] == ["trigger.output.campaign", "exact"]
         template = next(row for row in inputs if row[0] == "input.template")
-        assert template[2:4] == ["⚠ unresolved", "!ref(loop_users.output.template)"]
+        assert template[1:3] == ["!ref(loop_users.output.template)", "⚠ unresolved"]
         shown = screen_text(app)
         assert "⚠ 1 unresolved !ref" in shown
         assert "iteration 2 of 3" in shown
@@ -130,7 +130,7 @@ async def test_moving_on_drops_a_stale_trace() -> None:
         await settle(pilot)
         rows = rows_of(app.pane.query_one("#flow-inputs", TraceTable))
         assert [row[0] for row in rows] == ["input.author"]
-        assert rows[0][3] == "trigger_new_post.output.post.author"
+        assert rows[0][1] == "trigger_new_post.output.post.author"
 
 
 def test_rows_of_a_leaf_with_several_sources_each_lead_to_one_place() -> None:

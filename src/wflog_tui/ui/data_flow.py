@@ -88,9 +88,9 @@ def trace_rows(
                 (
                     (
                         path,
-                        value,
-                        Text("⚠ unresolved", style="bold"),
                         Text("!ref(" + one_line(trace.unresolved_ref, PATH_LIMIT) + ")"),
+                        Text("⚠ unresolved", style="bold"),
+                        value,
                         Text("the reference did not resolve", style="dim"),
                     ),
                     None,
@@ -100,7 +100,7 @@ def trace_rows(
         elif trace.is_literal:
             rows.append(
                 (
-                    (path, value, Text("literal", style="dim"), Text("—"), Text("")),
+                    (path, Text("—"), Text("literal", style="dim"), value, Text("")),
                     None,
                 )
             )
@@ -110,11 +110,13 @@ def trace_rows(
             where = _KIND_WORDS.get(source.kind, source.kind.value)
             if source.kind is not SourceKind.RUN_INPUT:
                 where = f"{where} · {one_line(source.step_label, 40)}"
+            # The source comes right after the path: it is what the tab is for, and on a
+            # narrow pane the columns to the right are the ones that get cut.
             cells = (
                 path if first else Text("  ↳ or", style="dim"),
-                value if first else Text(""),
-                match,
                 Text(_path_text(source.path)),
+                match,
+                value if first else Text(""),
                 Text(where, style="dim"),
             )
             rows.append((cells, JumpTarget(source.entry_index, source.field, source.json_path)))
@@ -205,7 +207,7 @@ class DataFlowView(Widget):
         """A heading and table for the input, another pair for the output's uses."""
         yield Static("", id="flow-summary", classes="data-flow--heading")
         table = TraceTable(id="flow-inputs")
-        table.add_columns("Input path", "Value", "Match", "Source", "From")
+        table.add_columns("Input path", "Source", "Match", "Value", "From")
         yield table
         yield Static("", id="flow-uses-heading", classes="data-flow--heading")
         uses = TraceTable(id="flow-uses")
