@@ -278,16 +278,36 @@ class Store:
 
         return await self._run("fetch_delta", work, lambda d: len(d.new) + len(d.changed))
 
-    async def fetch_run(self, run_id: str) -> RunDetail | None:
-        """One run in full by `run_id`, else by `id`; None when there is none (in scope)."""
+    async def fetch_run(self, run_id: str, *, outline_over: int | None = None) -> RunDetail | None:
+        """One run by `run_id`, else by `id`; None when there is none (in scope).
+
+        With `outline_over` (bytes), a bigger `steps_log` comes as an outline: the steps'
+        inputs and outputs stay in the database until `fetch_entries` asks for them.
+        """
         key = run_id.strip()
 
         async def work(conn: asyncpg.Connection) -> RunDetail | None:
-            sql, args = self._queries.run(key)
+            sql, args = self._queries.run(key, outline_over=outline_over)
             row = await conn.fetchrow(sql, *args, timeout=self._timeout)
             return None if row is None else detail_from_row(row, self.info, decode_json)
 
         return await self._run("fetch_run", work, lambda r: 0 if r is None else 1)
+
+    async def fetch_entries(self, run_id: str, indexes: Sequence[int]) -> dict[int, Any]:
+        """Whole `steps_log` elements by index (those an outline left out). Missing → absent."""
+        key = run_id.strip()
+        wanted = sorted({int(i) for i in indexes if int(i) >= 0})
+        if not wanted or self.info.json_type("steps_log") is None:
+            return {}
+
+        async def work(conn: asyncpg.Connection) -> dict[int, Any]:
+            sql, args = self._queries.entries(key, wanted)
+            value = await conn.fetchval(sql, *args, timeout=self._timeout)
+            if not isinstance(value, list):
+                return {}
+            return {i: v for i, v in zip(wanted, value, strict=False) if v is not None}
+
+        return await self._run("fetch_entries", work, len)
 
     async def fetch_steps_from(self, run_id: str, start: int) -> StepsTail:
         """A run's status and its `steps_log` elements from index `start` (0-based) on.

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from wflog_tui.model import status as st
+from wflog_tui.model.entries import OUTLINE_MARK
 from wflog_tui.model.run import RunDetail, RunSummary
 from wflog_tui.model.timestamps import as_utc
 from wflog_tui.store.filters import (
@@ -274,8 +275,15 @@ class Queries:
         )
         return condition, f'("run_id"::text = {key_param}::text) DESC'
 
-    def run(self, key: str) -> tuple[str, list[Any]]:
-        """One run in full; a `run_id` match wins over an `id` match."""
+    def run(self, key: str, *, outline_over: int | None = None) -> tuple[str, list[Any]]:
+        """One run in full; a `run_id` match wins over an `id` match.
+
+        With `outline_over`, a `steps_log` stored in more than that many bytes comes as an
+        outline: each step's `input` and `output` are left out (and the entry marked with
+        `OUTLINE_MARK`), except for the trigger's and the loops', which data flow starts
+        from. A 27 MB log then travels and decodes as a fraction of itself; the payloads of
+        the few entries someone looks at come later, from `entries`.
+        """
         params = Params()
         conditions = self._scope_only(params)
         condition, run_id_first = self._run_key(params, key)
@@ -284,14 +292,58 @@ class Queries:
         items = [summary_columns(info, error_chars=None)]
         for name in ("workflow_version_id", "error_stack"):
             items.append(_column(info, name, as_text=True))
+        kind = info.json_type("steps_log") if info.has("steps_log") else None
         for name in JSON_COLUMNS:
-            items.append(_column(info, name))
+            if name == "steps_log" and outline_over is not None and kind is not None:
+                items.append(self._outlined_steps(params, kind, outline_over))
+            else:
+                items.append(_column(info, name))
         # Columns the spec does not name, as text: whatever their type, they can be shown.
         for extra_index, name in enumerate(info.extra_columns):
             items.append(f"{quote_ident(name)}::text AS {quote_ident(f'extra:{extra_index}')}")
         sql = (
             f"SELECT {', '.join(items)} FROM {self._table} {where(conditions)} "
             f"ORDER BY {run_id_first} LIMIT 1"
+        )
+        return sql, params.values
+
+    def _outlined_steps(self, params: Params, kind: str, outline_over: int) -> str:
+        log = '"steps_log"' if kind == "jsonb" else '"steps_log"::jsonb'
+        threshold = params.add(int(outline_over))
+        mark = params.add(OUTLINE_MARK)
+        keep_whole = "('trigger', 'builtin:loop')"
+        outline = (
+            "(SELECT COALESCE(jsonb_agg(CASE "
+            "WHEN jsonb_typeof(e) = 'object' "
+            f"AND COALESCE(e ->> 'operation', '') NOT IN {keep_whole} "
+            "AND (e ? 'input' OR e ? 'output') "
+            f"THEN (e - 'input' - 'output') || jsonb_build_object({mark}::text, true) "
+            "ELSE e END ORDER BY n), '[]'::jsonb) "
+            f"FROM jsonb_array_elements({log}) WITH ORDINALITY AS x(e, n))"
+        )
+        # CASE evaluates lazily: small logs (and anything but an array) come whole.
+        return (
+            f'CASE WHEN pg_column_size("steps_log") > {threshold}::int '
+            f"AND jsonb_typeof({log}) = 'array' THEN {outline} "
+            f'ELSE {log} END AS "steps_log"'
+        )
+
+    def entries(self, key: str, indexes: Sequence[int]) -> tuple[str, list[Any]]:
+        """Whole `steps_log` elements by index, for entries that came in an outline.
+
+        One `->` per index: each detoasts the log once, which for a handful of entries is
+        far cheaper than expanding an array of 100,000.
+        """
+        params = Params()
+        conditions = self._scope_only(params)
+        condition, run_id_first = self._run_key(params, key)
+        conditions.append(condition)
+        kind = self.info.json_type("steps_log")
+        log = '"steps_log"' if kind == "jsonb" else '"steps_log"::jsonb'
+        picks = ", ".join(f"{log} -> {params.add(int(index))}::int" for index in indexes) or "NULL"
+        sql = (
+            f"SELECT jsonb_build_array({picks}) AS entries FROM {self._table} "
+            f"{where(conditions)} ORDER BY {run_id_first} LIMIT 1"
         )
         return sql, params.values
 
