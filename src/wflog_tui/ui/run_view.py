@@ -475,7 +475,8 @@ class RunScreen(Screen[None]):
             return
         running = self.detail.summary.is_running
         if self._following and self._tail_timer is None and not running:
-            self._set_badge(Text(f"run {st.word(self.detail.summary.status)} · not tailing"))
+            word = one_line(st.word(self.detail.summary.status), 30)
+            self._set_badge(Text(f"run {word} · not tailing"))
             return
         if self._following:
             text = Text("TAIL ●", style="bold")
