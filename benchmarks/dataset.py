@@ -8,7 +8,12 @@ same table, whichever connection builds which chunk.
 Shapes follow the platform: a trigger and 2–8 steps with small inputs and outputs (about
 1–3 KB of `steps_log` per row), eleven workflows, fifty organisations (a few big ones),
 mostly COMPLETED with FAILED, TIMED_OUT and CANCELED runs, over 30 days, and exactly
-`running` RUNNING runs in the last half hour.
+`running` RUNNING runs in the last half hour. Rows are written in start order, as the
+platform appends them, so the heap is in time order like a production table's.
+
+A second, small table holds only the last `SMALL_DAYS` at the same density: the list's
+24-hour window shows the same runs, so comparing a figure on both tables isolates the
+effect of table size.
 """
 
 from __future__ import annotations
@@ -32,8 +37,9 @@ from wflog_tui.demo.table_ddl import (
 from wflog_tui.demo.workflows import CATALOG, ORGS
 
 # Bumped whenever the generator changes, so kept data built by an older one is rebuilt.
-GENERATOR_VERSION: Final = 3
+GENERATOR_VERSION: Final = 4
 DAYS: Final = 30
+SMALL_DAYS: Final = 1.5
 RUNNING_RUNS: Final = 500
 CHUNK_ROWS: Final = 50_000
 BIG_ITERATIONS: Final = 50_000
@@ -226,10 +232,12 @@ def _template_key(wf: str, k: str, status: str, variant: str) -> str:
 
 
 def generate_sql(shape: TableShape) -> str:
-    """`INSERT … SELECT` of rows `$1`…`$2` (1-based), with `$3` RUNNING ones, `$4` = now (UTC).
+    """`INSERT … SELECT` of rows `$1`…`$2` of `$5` (1-based): `$3` RUNNING, `$4` = now (UTC).
 
-    Rows 1…`$3` are the RUNNING ones, started in the last half hour; the others start
-    anywhere in the `DAYS` before `$4`. Needs `bench_steps` (`_steps_sql`).
+    Rows are numbered in start order over the `$6` days before `$4`, as the platform
+    appends them, so the heap is in time order as a real table's is (an index range scan
+    over the last day reads the last day's pages, not pages all over the table). The last
+    `$3` rows are the RUNNING ones, started in the last half hour. Needs `bench_steps`.
     """
     workflows = list(CATALOG.values())
     names = _sql_text_array([w.name for w in workflows])
@@ -245,16 +253,19 @@ def generate_sql(shape: TableShape) -> str:
         SELECT i,
             1 + floor({_u(1)} * {len(workflows)})::int AS wf,
             ({_sql_text_array(orgs)})[1 + floor(power({_u(2)}, 2) * {len(orgs)})::int] AS org,
-            CASE WHEN i <= $3 THEN 'RUNNING'
+            CASE WHEN i > $5::int - $3::int THEN 'RUNNING'
                  WHEN {_u(3)} < 0.86 THEN 'COMPLETED'
                  WHEN {_u(3)} < 0.955 THEN 'FAILED'
                  WHEN {_u(3)} < 0.985 THEN 'TIMED_OUT'
                  ELSE 'CANCELED' END AS status,
             {_MIN_STEPS} + floor({_u(4)} * {_LENGTHS})::int AS k,
             floor({_u(9)} * {VARIANTS})::int AS variant,
-            CASE WHEN i <= $3
-                 THEN $4::timestamp - make_interval(secs => i * 3.4 + {_u(5)} * 3)
-                 ELSE $4::timestamp - {_u(5)} * interval '{DAYS} days' END AS started_at,
+            CASE WHEN i > $5::int - $3::int
+                 THEN $4::timestamp - make_interval(secs => ($5::int - i) * 3.4 + {_u(5)} * 3)
+                 ELSE $4::timestamp - make_interval(
+                     secs => $6::float8 * 86400 * ($5::int - $3::int - i + {_u(5)})
+                             / ($5::int - $3::int))
+                 END AS started_at,
             150 + floor(power({_u(6)}, 3) * 30000)::int AS duration_ms,
             substr(md5('id' || i), 1, 24) AS h_id,
             upper(substr(md5('run' || i), 1, 24)) AS h_run,
@@ -439,7 +450,13 @@ async def set_recommended_indexes(dsn: str, shape: TableShape, present: bool) ->
 
 
 async def _load(
-    dsn: str, shape: TableShape, rows: int, running: int, now: datetime, workers: int
+    dsn: str,
+    shape: TableShape,
+    rows: int,
+    running: int,
+    now: datetime,
+    workers: int,
+    days: float,
 ) -> None:
     """Fill the table in chunks, `workers` connections at a time."""
     setup = await asyncpg.connect(dsn)
@@ -461,7 +478,7 @@ async def _load(
             await conn.execute("SET synchronous_commit = off")
             while not queue.empty():
                 lo, hi = queue.get_nowait()
-                await conn.execute(sql, lo, hi, running, now)
+                await conn.execute(sql, lo, hi, running, now, rows, days)
         finally:
             await conn.close()
 
@@ -514,7 +531,9 @@ async def build(dsn: str, rows: int, *, reuse: bool, workers: int = 2) -> Datase
     try:
         meta = await _meta(conn, MAIN_SHAPE) if reuse else None
         server_now = await conn.fetchval("SELECT now() AT TIME ZONE 'UTC'")
-        small_rows = max(1_000, rows // 100)
+        # The small table has the main table's last SMALL_DAYS at the same density: the
+        # list's window holds the same number of runs, only the table is smaller.
+        small_rows = max(1_000, round(rows * SMALL_DAYS / DAYS))
         if (
             meta is not None
             and meta.get("version") == GENERATOR_VERSION
@@ -524,10 +543,10 @@ async def build(dsn: str, rows: int, *, reuse: bool, workers: int = 2) -> Datase
             timings["recommended_indexes"] = await set_recommended_indexes(dsn, MAIN_SHAPE, True)
             return _dataset(meta, reused=True, timings=timings, table_bytes=await _size(conn))
         now = server_now
-        for shape, count in ((MAIN_SHAPE, rows), (SMALL_SHAPE, small_rows)):
+        for shape, count, days in ((MAIN_SHAPE, rows, DAYS), (SMALL_SHAPE, small_rows, SMALL_DAYS)):
             started = time.perf_counter()
             await _create(conn, shape)
-            await _load(dsn, shape, count, RUNNING_RUNS, now, workers)
+            await _load(dsn, shape, count, RUNNING_RUNS, now, workers, days)
             key = "load" if shape is MAIN_SHAPE else "small_table"
             timings[key] = time.perf_counter() - started
             if shape is MAIN_SHAPE:
@@ -550,6 +569,7 @@ async def build(dsn: str, rows: int, *, reuse: bool, workers: int = 2) -> Datase
             "version": GENERATOR_VERSION,
             "rows": rows,
             "small_rows": small_rows,
+            "small_days": SMALL_DAYS,
             "running": RUNNING_RUNS,
             "built_at": now.isoformat(),
             "big_json_bytes": json_bytes,
