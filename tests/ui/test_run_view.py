@@ -584,3 +584,32 @@ async def test_a_running_runs_duration_ticks_when_animations_are_on(table, open_
         first = header()
         assert "(running)" in first
         await settle(pilot, lambda: header() != first, attempts=150)
+
+
+async def test_a_big_run_opens_as_an_outline_and_loads_the_selected_step_s_payloads(
+    table, open_store_for, monkeypatch
+):
+    import wflog_tui.ui.run_view as run_view
+
+    # Every log counts as big here, so the outline path is the one exercised.
+    monkeypatch.setattr(run_view, "OUTLINE_OVER_BYTES", 1)
+    total = 40
+    items = [{"email": f"user{i}@example.com"} for i in range(1, total + 1)]
+    steps = [trigger(), loop("loop_users", items)]
+    for n in range(1, total + 1):
+        status = "FAILED" if n == 33 else "COMPLETED"
+        steps.append(email(n, total, status))
+    row, store = await open_run(table, open_store_for, steps, status="FAILED")
+    app = app_for(store, row["run_id"])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: loaded(app))
+        screen = run_screen(app)
+        failed = screen.step_tree.entries[34]
+        assert failed.iteration == 33
+        # Only the selected step (and its neighbours) were fetched whole.
+        await settle(pilot, lambda: not failed.payload_pending)
+        assert failed.input == {"to": "user33@example.com"}
+        assert screen.step_tree.entries[10].payload_pending
+        assert store.stats.last["fetch_entries"].rows >= 1
+        await pilot.press("tab", "5")
+        await settle(pilot, lambda: "loop_users.output.collection[32].email" in screen_text(app))

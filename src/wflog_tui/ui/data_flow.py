@@ -226,6 +226,11 @@ class DataFlowView(Widget):
         if entry is None:
             self._summary("Select a step to trace its input.")
             return
+        if entry.payload_pending:
+            # Tracing now would call every value a literal; the pane shows us again once
+            # the payloads are in.
+            self._summary(f"Loading the input of {one_line(entry.label, 60)}…")
+            return
         self._summary(f"Tracing the input of {one_line(entry.label, 60)}…")
         loop = tree.loop_of(entry)
         self._trace(

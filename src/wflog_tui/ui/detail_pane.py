@@ -220,13 +220,16 @@ class DetailPane(Widget):
 
     # The run view's API
 
-    def show(self, node: StepNode | None, *, tree: StepTree, detail: RunDetail) -> None:
+    def show(
+        self, node: StepNode | None, *, tree: StepTree, detail: RunDetail, force: bool = False
+    ) -> None:
         """Show `node` of `tree`, a node of the run `detail`.
 
         Failed nodes open on the Error tab; others on the tab the user chose last. Showing
-        the node already shown does nothing, so a late highlight cannot undo a `reveal`.
+        the node already shown does nothing, so a late highlight cannot undo a `reveal`;
+        `force` draws it again, for when its payloads have just arrived.
         """
-        if node is self._node and tree is self._tree and detail is self._detail:
+        if not force and node is self._node and tree is self._tree and detail is self._detail:
             return
         self._node, self._tree, self._detail = node, tree, detail
         if self.is_mounted:
@@ -389,6 +392,8 @@ class DetailPane(Widget):
                 note = "The loop logged no collection, so this iteration's item is unknown."
         elif node.entry is None:
             note = "No entry was logged for this node."
+        elif node.entry.payload_pending:
+            note = f"Loading the {field} …"
         else:
             value = getattr(node.entry, field)
             if value is MISSING:
@@ -422,6 +427,8 @@ class DetailPane(Widget):
             )
         elif node.entry is not None:
             value, root = node.entry.raw, f"steps_log[{node.entry.index}]"
+            if node.entry.payload_pending:
+                note = "Loading the whole entry; this is it without its input and output."
         else:
             note = "No entry was logged for this node."
         view.display = node is not None and (node.entry is not None or value is not None)

@@ -29,6 +29,7 @@ from textual.widgets import Footer, Static
 from wflog_tui.model import status as st
 from wflog_tui.model.display_text import escape_control, one_line
 from wflog_tui.model.durations import format_duration, format_instant
+from wflog_tui.model.entries import StepEntry
 from wflog_tui.model.incident_note import incident_note
 from wflog_tui.model.refresh_pacing import RefreshPacer
 from wflog_tui.model.run import RunDetail
@@ -49,6 +50,12 @@ from wflog_tui.ui.step_tree_view import StepTreeView
 
 # Retries after a failed tail back off up to this long, so an outage is not hammered.
 _MAX_BACKOFF_S = 30.0
+# A steps_log stored in more bytes than this (compressed, as pg_column_size counts) opens
+# as an outline: inputs and outputs are fetched per entry as they are looked at.
+OUTLINE_OVER_BYTES = 1_000_000
+# Entries around the selected one whose payloads data flow reads, and a cap per fetch.
+PAYLOAD_NEIGHBOURS = 20
+PAYLOAD_BATCH = 60
 _HEADER_WIDTH = 200
 
 
@@ -234,7 +241,7 @@ class RunScreen(Screen[None]):
         if self.detail is None:
             header.show_message(Text(f"Loading run {one_line(self.run_id, 80)} …"))
         try:
-            detail = await self._store.fetch_run(self.run_id)
+            detail = await self._store.fetch_run(self.run_id, outline_over=OUTLINE_OVER_BYTES)
         except StoreError as error:
             if self._on_screen():
                 self._load_failed(error)
@@ -509,6 +516,53 @@ class RunScreen(Screen[None]):
             return
         self._shown_node = node
         self.detail_pane.show(node, tree=self.step_tree, detail=self.detail)
+        pending = self._payloads_needed(node)
+        if pending:
+            self._load_payloads(node, pending)
+
+    def _payloads_needed(self, node: StepNode | None) -> list[int]:
+        """Entries of a big run's outline that showing `node` needs whole: its own, and
+        the ones data flow reads (earlier in scope, and later in its iteration)."""
+        tree = self.step_tree
+        if tree is None or node is None:
+            return []
+        wanted = [*node.entries, *(e for c in node.children for e in c.entries)]
+        entry = node.entry
+        if entry is not None:
+            wanted += tree.earlier_in_scope(entry)[:PAYLOAD_NEIGHBOURS]
+            loop = tree.loop_of(entry)
+            if loop is not None and entry.iteration is not None:
+                later = [i for i in loop.member_indexes.get(entry.iteration, []) if i > entry.index]
+                wanted += [tree.entries[i] for i in later[:PAYLOAD_NEIGHBOURS]]
+        return sorted({e.index for e in wanted if isinstance(e, StepEntry) and e.payload_pending})[
+            :PAYLOAD_BATCH
+        ]
+
+    @work(group="run-payloads")
+    async def _load_payloads(self, node: StepNode | None, indexes: list[int]) -> None:
+        """Fetch whole entries an outline left out, then draw the node again."""
+        tree = self.step_tree
+        try:
+            found = await self._store.fetch_entries(self.run_id, indexes)
+        except StoreError as error:
+            if self._on_screen():
+                self._set_badge(
+                    Text(f"Could not load the step's payloads: {one_line(error.message, 200)}"),
+                    problem=True,
+                )
+            return
+        if tree is None or tree is not self.step_tree or not self._on_screen():
+            return
+        for index, value in found.items():
+            entry = tree.entries[index]
+            if isinstance(entry, StepEntry) and entry.payload_pending:
+                entry.load_full(value)
+        for index in indexes:  # gone from the log meanwhile: show what the outline had
+            entry = tree.entries[index]
+            if isinstance(entry, StepEntry):
+                entry.payload_pending = False
+        if node is self._shown_node and self.detail is not None:
+            self.detail_pane.show(node, tree=tree, detail=self.detail, force=True)
 
     def _refresh_detail(self) -> None:
         node = self.step_view.selected_node
