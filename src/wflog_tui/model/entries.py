@@ -247,8 +247,10 @@ def parse_entry(index: int, value: object) -> StepEntry | MalformedEntry:
     derived = False
     raw_duration = value.get("durationMs")
     if isinstance(raw_duration, int | float) and not isinstance(raw_duration, bool):
-        if math.isfinite(raw_duration) and raw_duration >= 0:
-            duration = float(raw_duration)
+        # jsonb writes 1e400 out as a 401-digit integer, which no float can hold.
+        number = float(raw_duration) if abs(raw_duration) < 1e300 else math.inf
+        if math.isfinite(number) and number >= 0:
+            duration = number
         else:
             problems.append(f"durationMs {_short(raw_duration)} is not a duration")
     elif raw_duration is not None:
