@@ -431,8 +431,13 @@ async def test_an_unknown_run_says_so_and_esc_goes_back(table, open_store_for):
     store = await open_store_for(table)
     app = app_for(store, "01NOSUCHRUN")
     async with app.run_test(size=(160, 50)) as pilot:
-        await settle(pilot, lambda: "No run 01NOSUCHRUN" in screen_text(app))
-        assert "esc to go back" in screen_text(app)
+        # The header grows to the message's second line on the next layout: wait for both.
+        await settle(
+            pilot,
+            lambda: (
+                "No run 01NOSUCHRUN" in screen_text(app) and "esc to go back" in screen_text(app)
+            ),
+        )
         await pilot.press("n", "r", "c", "f")
         await settle(pilot, lambda: "No run 01NOSUCHRUN" in screen_text(app))
         await pilot.press("escape")
