@@ -7,7 +7,8 @@ from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.widgets import Footer
 
-from wflog_tui.ui.json_view import JsonView, format_path
+from wflog_tui.model.provenance import format_path
+from wflog_tui.ui.json_view import JsonView
 
 SMALL = {
     "channel": "email",
@@ -281,11 +282,11 @@ async def test_set_value_replaces_the_tree() -> None:
 
 
 def test_format_path_quotes_keys_that_are_not_identifiers() -> None:
-    assert format_path(()) == "input"
-    assert format_path(("recipients", 2, "email")) == "input.recipients[2].email"
-    assert format_path(("weird key", 0, "a-b"), root="output") == 'output["weird key"][0]["a-b"]'
-    assert format_path(('say "hi"',)) == 'input["say \\"hi\\""]'
-    assert format_path(("$ref", "é", "0x", "_a1")) == 'input.$ref["é"]["0x"]._a1'
+    assert format_path("input", ()) == "input"
+    assert format_path("input", ("recipients", 2, "email")) == "input.recipients[2].email"
+    assert format_path("output", ("weird key", 0, "a-b")) == 'output["weird key"][0]["a-b"]'
+    assert format_path("input", ('say "hi"',)) == 'input["say \\"hi\\""]'
+    assert format_path("input", ("$ref", "é", "0x", "_a1")) == 'input.$ref["é"]["0x"]._a1'
 
 
 def test_snapshot_of_a_small_value(snap_compare) -> None:

@@ -219,3 +219,29 @@ async def test_with_a_notify_trigger_the_list_waits_for_changes_instead_of_polli
         assert store.stats.calls == calls  # no polling while nothing changes
         await table.insert(recent(0.1, run_id="01PUSHED"))
         await settle(pilot, lambda: "01PUSHED" in run_ids(app))
+
+
+async def test_workflow_and_organisation_pickers_set_the_filter(table, open_store_for):
+    await table.insert(
+        recent(1, run_id="01A", workflow_name="Alpha", organisation_id="org_a"),
+        recent(2, run_id="01B", workflow_name="Beta", organisation_id="org_b"),
+    )
+    store = await open_store_for(table)
+    app = app_for(store, refresh_s=30)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot, lambda: table_of(app).row_count == 2)
+        await pilot.press("w")
+        await settle(pilot, lambda: "(any)" in screen_text(app) and "Beta" in screen_text(app))
+        await pilot.press("down", "down", "enter")  # (any), Alpha, Beta
+        await settle(pilot, lambda: run_ids(app) == ["01B"])
+        assert "workflow=Beta" in screen_text(app)
+        await pilot.press("o")
+        await settle(pilot, lambda: "org_b" in screen_text(app) and "(any)" in screen_text(app))
+        await pilot.press("escape")  # cancel: the filter stays as it was
+        await settle(pilot, lambda: "(any)" not in screen_text(app))
+        assert run_ids(app) == ["01B"]
+        await pilot.press("w")
+        await settle(pilot, lambda: "(any)" in screen_text(app))
+        await pilot.press("home", "enter")  # (any): back to every workflow
+        await settle(pilot, lambda: len(run_ids(app)) == 2)
+        assert "workflow=" not in screen_text(app)

@@ -16,28 +16,12 @@ import asyncpg
 import orjson
 
 from wflog_tui.demo.table_ddl import STATUS_TYPE, TableShape, quote_ident
+from wflog_tui.store.schema import JSON_COLUMNS as STORE_JSON_COLUMNS
+from wflog_tui.store.schema import SPEC_COLUMNS
 
-COLUMNS: Final = (
-    "id",
-    "run_id",
-    "workflow_function_id",
-    "workflow_name",
-    "event_id",
-    "event_name",
-    "input_payload",
-    "status",
-    "started_at",
-    "ended_at",
-    "duration_ms",
-    "steps_log",
-    "output_payload",
-    "error",
-    "error_stack",
-    "workflow_id",
-    "organisation_id",
-    "workflow_version_id",
-)
-JSON_COLUMNS: Final = frozenset({"input_payload", "steps_log", "output_payload"})
+# The spec's columns, as the store reads them; the demo writes the same set.
+COLUMNS: Final = SPEC_COLUMNS
+JSON_COLUMNS: Final = frozenset(STORE_JSON_COLUMNS)
 # What changes while a run advances; the rest is written once, at insert.
 PROGRESS_COLUMNS: Final = (
     "status",

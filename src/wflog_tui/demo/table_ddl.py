@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wflog_tui.store.doctor import recommended_index_sql as store_recommended_index_sql
+
 STATUS_TYPE = "WorkflowExecutionStatus"
 STATUS_LABELS = ("RUNNING", "COMPLETED", "FAILED", "TIMED_OUT", "CANCELED")
 
@@ -86,15 +88,6 @@ def create_table_sql(shape: TableShape = TableShape()) -> str:
 
 
 def recommended_index_sql(shape: TableShape, *, concurrently: bool = True) -> list[str]:
-    """The indexes that keep the list, the refresh and organisation scoping cheap."""
-    q = quote_ident
-    how = "CONCURRENTLY " if concurrently else ""
-    t = shape.table
-    return [
-        f"CREATE INDEX {how}IF NOT EXISTS {q(t + '_started_at_id_idx')} "
-        f"ON {shape.qualified} ({q('started_at')} DESC, {q('id')} DESC)",
-        f"CREATE INDEX {how}IF NOT EXISTS {q(t + '_running_idx')} "
-        f"ON {shape.qualified} ({q('started_at')} DESC) WHERE {q('status')} = 'RUNNING'",
-        f"CREATE INDEX {how}IF NOT EXISTS {q(t + '_org_started_at_idx')} "
-        f"ON {shape.qualified} ({q('organisation_id')}, {q('started_at')} DESC)",
-    ]
+    """The indexes that keep the list, the refresh and organisation scoping cheap (the ones
+    `doctor` recommends)."""
+    return store_recommended_index_sql(shape.schema, shape.table, concurrently=concurrently)

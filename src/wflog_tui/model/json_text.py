@@ -23,27 +23,55 @@ def to_json_text(value: Any, *, indent: bool = False) -> str:
     try:
         text = orjson.dumps(value, option=option, default=_fallback).decode()
     except (TypeError, orjson.JSONEncodeError):
-        try:
-            text = json.dumps(
-                _finite(value),
-                ensure_ascii=False,
-                indent=2 if indent else None,
-                default=_fallback,
-                allow_nan=False,
-            )
-        except (TypeError, ValueError, RecursionError):
-            text = json.dumps(repr(value))
+        # orjson refuses nesting deeper than 255 and integers wider than 64 bits; data from
+        # the wild has both. The slow path is compact, and has no depth limit.
+        text = _dumps_iteratively(value)
     return json_safe(text)
 
 
+def _dumps_iteratively(value: Any) -> str:
+    """Compact JSON built with an explicit stack, so depth cannot exhaust Python's stack."""
+    parts: list[str] = []
+    # Each item is (is_raw_text, payload); raw text is punctuation already rendered.
+    stack: list[tuple[bool, Any]] = [(False, value)]
+    while stack:
+        raw, item = stack.pop()
+        if raw:
+            parts.append(item)
+            continue
+        if isinstance(item, dict):
+            sequence: list[tuple[bool, Any]] = [(True, "{")]
+            for position, (key, child) in enumerate(item.items()):
+                prefix = "," if position else ""
+                sequence.append((True, f"{prefix}{json.dumps(str(key), ensure_ascii=False)}:"))
+                sequence.append((False, child))
+            sequence.append((True, "}"))
+            stack.extend(reversed(sequence))
+        elif isinstance(item, list | tuple):
+            sequence = [(True, "[")]
+            for position, child in enumerate(item):
+                if position:
+                    sequence.append((True, ","))
+                sequence.append((False, child))
+            sequence.append((True, "]"))
+            stack.extend(reversed(sequence))
+        else:
+            try:
+                parts.append(
+                    json.dumps(
+                        _finite(item), ensure_ascii=False, default=_fallback, allow_nan=False
+                    )
+                )
+            except ValueError:
+                # Integers past Python's digit limit cannot become text at all.
+                parts.append("null")
+    return "".join(parts)
+
+
 def _finite(value: Any) -> Any:
-    """`value` with non-finite floats as strings: JSON has no Infinity or NaN."""
+    """A scalar with a non-finite float as a string: JSON has no Infinity or NaN."""
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
-    if isinstance(value, list):
-        return [_finite(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
     return value
 
 

@@ -198,20 +198,39 @@ class _Recommended:
     missing: str
 
 
+_STARTED, _ID, _STATUS = quote_ident("started_at"), quote_ident("id"), quote_ident("status")
+# (name suffix, what follows ON table) of each recommended index: the one definition that
+# doctor checks for and prints, and that the demo and the benchmarks create.
+LIST_INDEX: Final = ("_started_at_id_idx", f"({_STARTED} DESC, {_ID} DESC)")
+RUNNING_INDEX: Final = ("_running_idx", f"({_STARTED} DESC) WHERE {_STATUS} = 'RUNNING'")
+ORGANISATION_INDEX: Final = (
+    "_org_started_at_idx",
+    f"({quote_ident('organisation_id')}, {_STARTED} DESC)",
+)
+
+
+def recommended_index_sql(schema: str, table: str, *, concurrently: bool = True) -> list[str]:
+    """`CREATE INDEX` statements for every recommended index of `schema.table`."""
+    how = "CONCURRENTLY " if concurrently else ""
+    qualified = f"{quote_ident(schema)}.{quote_ident(table)}"
+    return [
+        f"CREATE INDEX {how}IF NOT EXISTS {quote_ident(index_name(table, suffix))} "
+        f"ON {qualified} {body}"
+        for suffix, body in (LIST_INDEX, RUNNING_INDEX, ORGANISATION_INDEX)
+    ]
+
+
 def _recommended(info: TableInfo) -> list[_Recommended]:
-    started, ident, status = quote_ident("started_at"), quote_ident("id"), quote_ident("status")
     wanted = [
         _Recommended(
             _LIST,
-            "_started_at_id_idx",
-            f"({started} DESC, {ident} DESC)",
+            *LIST_INDEX,
             "the run list and every refresh, newest first",
             "no index leads with started_at: the list and each refresh sort the whole table",
         ),
         _Recommended(
             _RUNNING,
-            "_running_idx",
-            f"({started} DESC) WHERE {status} = 'RUNNING'",
+            *RUNNING_INDEX,
             "RUNNING runs (--status RUNNING) without reading finished ones",
             "no index on RUNNING runs: showing them reads every finished run too",
         ),
@@ -220,8 +239,7 @@ def _recommended(info: TableInfo) -> list[_Recommended]:
         wanted.append(
             _Recommended(
                 _ORG,
-                "_org_started_at_idx",
-                f"({quote_ident('organisation_id')}, {started} DESC)",
+                *ORGANISATION_INDEX,
                 "one organisation's runs (--org)",
                 "no index on (organisation_id, started_at): --org reads other tenants' runs",
             )
@@ -266,16 +284,15 @@ def organisation_index(info: TableInfo) -> IndexInfo | None:
     return None
 
 
-def index_name(info: TableInfo, suffix: str) -> str:
+def index_name(table: str, suffix: str) -> str:
     """The recommended index's name: the table's, cut so the whole fits 63 bytes."""
     room = _MAX_IDENTIFIER_BYTES - len(suffix.encode())
-    table = info.name.encode()[:room].decode(errors="ignore")
-    return table + suffix
+    return table.encode()[:room].decode(errors="ignore") + suffix
 
 
 def _create_index_sql(info: TableInfo, wanted: _Recommended) -> str:
     """`CREATE INDEX CONCURRENTLY IF NOT EXISTS ...` for one recommended index (no `;`)."""
-    name = quote_ident(index_name(info, wanted.suffix))
+    name = quote_ident(index_name(info.name, wanted.suffix))
     return f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {info.qualified} {wanted.body}"
 
 
@@ -290,7 +307,7 @@ def missing_index_statements(info: TableInfo) -> list[str]:
     for wanted in _recommended(info):
         if _finder(wanted.check)(info) is not None:
             continue
-        name = index_name(info, wanted.suffix)
+        name = index_name(info.name, wanted.suffix)
         if name in invalid:
             qualified = f"{quote_ident(info.schema)}.{quote_ident(name)}"
             statements.append(f"DROP INDEX CONCURRENTLY IF EXISTS {qualified}")

@@ -8,7 +8,6 @@ a time, and every string from the data goes through `display_text` into a `rich.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -16,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import humanize
-import orjson
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Span, Text
@@ -28,6 +26,8 @@ from textual.widgets import Tree
 from textual.widgets._tree import TreeNode, _TreeLine
 
 from wflog_tui.model.display_text import escape_control, one_line
+from wflog_tui.model.json_text import to_json_text
+from wflog_tui.model.provenance import format_path
 
 PathKey = str | int
 """One step of a JSON path: a dict key or a list index."""
@@ -60,23 +60,6 @@ _KEY_LIMIT = 80
 _IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 # Copies above this size get a warning: several terminals and tmux cap OSC 52 payloads.
 _LARGE_COPY_BYTES = 100_000
-
-
-def format_path(path: Iterable[PathKey], root: str = "input") -> str:
-    """Write `path` the way a person reads it: `input.recipients[2].email`, `input["a b"]`.
-
-    Keys that are not plain ASCII identifiers are JSON-quoted inside brackets, so the text is
-    unambiguous and can be pasted into JavaScript. The result is raw: escape it before display.
-    """
-    parts = [root]
-    for key in path:
-        if isinstance(key, int) and not isinstance(key, bool):
-            parts.append(f"[{key}]")
-        elif isinstance(key, str) and _IDENTIFIER.fullmatch(key):
-            parts.append(f".{key}")
-        else:
-            parts.append(f"[{json.dumps(str(key), ensure_ascii=False)}]")
-    return "".join(parts)
 
 
 @dataclass(eq=False)
@@ -118,51 +101,6 @@ class _ChunkEntry:
 
 
 _Entry = _ValueEntry | _GapEntry | _ChunkEntry
-
-
-def _to_json(value: object) -> str:
-    """Serialise `value` as indented JSON, whatever its depth or integer sizes."""
-    try:
-        return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
-    except (orjson.JSONEncodeError, TypeError):
-        # orjson refuses nesting deeper than 255 and integers wider than 64 bits; values
-        # from the wild have both, and a copy must still work.
-        return _to_json_iteratively(value)
-
-
-def _to_json_iteratively(value: object) -> str:
-    """Compact JSON built with an explicit stack, so depth cannot exhaust Python's stack."""
-    parts: list[str] = []
-    # Each item is (is_raw_text, payload); raw text is punctuation already rendered.
-    stack: list[tuple[bool, object]] = [(False, value)]
-    while stack:
-        raw, item = stack.pop()
-        if raw:
-            parts.append(item)  # type: ignore[arg-type]
-            continue
-        if isinstance(item, dict):
-            sequence: list[tuple[bool, object]] = [(True, "{")]
-            for position, (key, child) in enumerate(item.items()):
-                prefix = "," if position else ""
-                sequence.append((True, f"{prefix}{json.dumps(str(key), ensure_ascii=False)}:"))
-                sequence.append((False, child))
-            sequence.append((True, "}"))
-            stack.extend(reversed(sequence))
-        elif isinstance(item, list | tuple):
-            sequence = [(True, "[")]
-            for position, child in enumerate(item):
-                if position:
-                    sequence.append((True, ","))
-                sequence.append((False, child))
-            sequence.append((True, "]"))
-            stack.extend(reversed(sequence))
-        else:
-            try:
-                parts.append(json.dumps(item, ensure_ascii=False, default=str))
-            except ValueError:
-                # Integers past Python's digit limit cannot become text at all.
-                parts.append("null")
-    return "".join(parts)
 
 
 def _byte_size(text: str) -> int:
@@ -305,7 +243,7 @@ class JsonView(Tree[_Entry]):
 
     def format_path(self, path: Iterable[PathKey]) -> str:
         """`path` written out from this view's root, e.g. `input.recipients[2].email`."""
-        return format_path(path, self._root_label)
+        return format_path(self._root_label, path)
 
     def set_value(self, value: object, *, root_label: str | None = None) -> None:
         """Replace what is shown by `value`, with its first level open and the cursor on top."""
@@ -612,7 +550,7 @@ class JsonView(Tree[_Entry]):
             owner_entry = entry.owner.data if isinstance(entry, _GapEntry) else entry
             assert isinstance(owner_entry, _ValueEntry)
             value = owner_entry.value
-            text = value if isinstance(value, str) else _to_json(value)
+            text = value if isinstance(value, str) else to_json_text(value, indent=True)
         self._copy(text, f"Copied {one_line(where, 120)}")
 
     def action_copy_path(self) -> None:

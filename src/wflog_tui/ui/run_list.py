@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -883,38 +884,32 @@ class RunListScreen(Screen[None]):
         self.app.copy_to_clipboard(value)
         self.notify(f"Copied run id {one_line(value, 60)}", markup=False)
 
-    @work(exclusive=True, group="list-picker")
-    async def action_pick_workflow(self) -> None:
+    def action_pick_workflow(self) -> None:
         """Choose a workflow to show only its runs."""
-        try:
-            async with self._query_lock:
-                names = await self.store.workflow_names(self.run_filter)
-        except StoreError as exc:
-            self.notify(exc.message, severity="error", markup=False)
-            return
-        choice = await self.app.push_screen_wait(
-            Picker("Workflow", names, self.run_filter.workflow)
-        )
-        if choice is not None:
-            self._set_filter(replace(self.run_filter, workflow=choice or None))
+        self._pick("Workflow", "workflow", lambda: self.store.workflow_names(self.run_filter))
 
-    @work(exclusive=True, group="list-picker")
-    async def action_pick_organisation(self) -> None:
+    def action_pick_organisation(self) -> None:
         """Choose an organisation to show only its runs (not when --org fixes the scope)."""
         if self.store.settings.organisation_scope:
             self.notify("--org fixes the organisation for this session", markup=False)
             return
+        self._pick("Organisation", "organisation", self.store.organisations)
+
+    @work(exclusive=True, group="list-picker")
+    async def _pick(
+        self, title: str, field: str, values: Callable[[], Awaitable[list[str]]]
+    ) -> None:
+        """Offer the values a filter field can take; the choice (or none) becomes the filter."""
         try:
             async with self._query_lock:
-                orgs = await self.store.organisations()
+                choices = await values()
         except StoreError as exc:
             self.notify(exc.message, severity="error", markup=False)
             return
-        choice = await self.app.push_screen_wait(
-            Picker("Organisation", orgs, self.run_filter.organisation)
-        )
+        current = getattr(self.run_filter, field)
+        choice = await self.app.push_screen_wait(Picker(title, choices, current))
         if choice is not None:
-            self._set_filter(replace(self.run_filter, organisation=choice or None))
+            self._set_filter(replace(self.run_filter, **{field: choice or None}))
 
     def _set_filter(self, run_filter: RunFilter) -> None:
         if run_filter == self.run_filter:
