@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import ClassVar
 
 from textual.app import App, SystemCommand
@@ -24,7 +25,8 @@ class WflogApp(App[None]):
     """
 
     TITLE = "wflog-tui"
-    CSS_PATH = "app.tcss"
+    # Absolute, so that a subclass defined elsewhere (tests, embedding) finds it too.
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     COMMANDS = App.COMMANDS | {ScreenActionsProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),

@@ -23,5 +23,7 @@ class AppConfig:
     source_label: str = ""
     # The share of wall-clock time refresh queries may take before refresh slows down.
     query_budget: float = 0.05
+    # How the list shows start times: "relative", "utc" or "local" (`t` cycles them).
+    time_mode: str = "relative"
     # Tests and screenshots set this so nothing blinks or ticks between frames.
     animations: bool = True

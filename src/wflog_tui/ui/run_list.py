@@ -256,6 +256,7 @@ class RunListScreen(Screen[None]):
         """Build the columns and start the first fetch."""
         self.run_filter = self.app.config.run_filter  # type: ignore[attr-defined]
         self.refresh_s = self.app.config.refresh_s  # type: ignore[attr-defined]
+        self.time_mode = self.app.config.time_mode  # type: ignore[attr-defined]
         self.pacer = RefreshPacer(self.refresh_s, budget=self.app.config.query_budget)  # type: ignore[attr-defined]
         self.slow_hint = indexes_missing_hint(
             self.store.info, organisation_scope=bool(self.store.settings.organisation_scope)

@@ -1,0 +1,215 @@
+"""Layout of the two main screens against a real PostgreSQL, guarded by SVG snapshots.
+
+The data is fixed (runs of January 2024, times shown in UTC, nothing running) so the
+screens are the same on every run. `pytest --snapshot-update` accepts a new layout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import pytest
+
+from tests.database import TableHandle, run_row
+from wflog_tui.demo.table_ddl import TableShape, create_table_sql, quote_ident
+from wflog_tui.store import RunFilter, StoreSettings, open_store
+from wflog_tui.ui.app import WflogApp
+from wflog_tui.ui.config import AppConfig
+from wflog_tui.ui.run_list import RunListScreen
+from wflog_tui.ui.run_view import RunScreen
+
+SIZE = (140, 36)
+T0 = datetime(2024, 1, 15, 12, 0, tzinfo=UTC)
+
+
+def _at(seconds: float) -> str:
+    return (T0 + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")
+
+
+LOOP_LOG = [
+    {
+        "status": "COMPLETED",
+        "stepId": "trigger",
+        "operation": "trigger",
+        "stepName": "Cohort Ready",
+        "output": {"users": ["ann@x.io", "bob@x.io", "not-an-email"]},
+        "startedAt": _at(0),
+        "endedAt": _at(0.01),
+    },
+    {
+        "status": "COMPLETED",
+        "stepId": "loop_users",
+        "operation": "builtin:loop",
+        "stepName": "Process Each User",
+        "output": {"collection": ["ann@x.io", "bob@x.io", "not-an-email"], "totalItems": 3},
+        "startedAt": _at(1),
+        "endedAt": _at(1.01),
+    },
+    {
+        "status": "COMPLETED",
+        "stepId": "send_email",
+        "operation": "email",
+        "iteration": 1,
+        "totalItems": 3,
+        "input": {"to": "ann@x.io"},
+        "output": {"id": "m1"},
+        "startedAt": _at(2),
+        "endedAt": _at(2.4),
+    },
+    {
+        "status": "COMPLETED",
+        "stepId": "send_email",
+        "operation": "email",
+        "iteration": 2,
+        "totalItems": 3,
+        "input": {"to": "bob@x.io"},
+        "output": {"id": "m2"},
+        "startedAt": _at(3),
+        "endedAt": _at(3.5),
+    },
+    {
+        "status": "FAILED",
+        "stepId": "send_email",
+        "operation": "email",
+        "iteration": 3,
+        "totalItems": 3,
+        "input": {"to": "not-an-email"},
+        "error": {
+            "message": "Invalid email address format",
+            "name": "SmtpError",
+            "stack": "SmtpError: Invalid email address format\n    at send (mail.js:12:3)",
+        },
+        "startedAt": _at(4),
+        "endedAt": _at(4.2),
+    },
+]
+
+
+def _rows() -> list[dict]:
+    rows = []
+    shapes = [
+        ("COMPLETED", "New Post to Slack", None, "org_acme"),
+        (
+            "FAILED",
+            "User Onboarding Emails",
+            "Action failed: Invalid email address format",
+            "org_globex",
+        ),
+        ("TIMED_OUT", "Sync HubSpot Contacts", "Step 'Upsert Contacts' timed out", "org_acme"),
+        ("CANCELED", "Nightly Invoice Batch", None, "org_hooli"),
+        ("COMPLETED", "[bold]Webhook[/] → Notion", None, "org_initech"),
+        ("PAUSED", "Daily Digest Email", None, "org_acme"),
+    ]
+    for n, (status, workflow, error, org) in enumerate(shapes * 3):
+        started = T0 + timedelta(minutes=n * 7)
+        rows.append(
+            run_row(
+                id=f"snap{n:03d}",
+                run_id=f"01SNAP{n:020d}",
+                status=status,
+                workflow_name=workflow,
+                error=error,
+                organisation_id=org,
+                started_at=started,
+                ended_at=started + timedelta(seconds=3 + n),
+                duration_ms=(3 + n) * 1000,
+                steps_log=LOOP_LOG if n == 1 else [],
+                event_name="cohort/ready" if n == 1 else "post/created",
+            )
+        )
+    return rows
+
+
+@pytest.fixture
+def snapshot_table(pg_dsn: str) -> Iterator[TableHandle]:
+    """A text-status table (so PAUSED fits) holding the fixed runs; dropped afterwards."""
+    shape = TableShape(schema=f"snap_{uuid.uuid4().hex[:10]}", status_enum=False)
+    handle = TableHandle(pg_dsn, shape)
+
+    async def create() -> None:
+        conn = await asyncpg.connect(pg_dsn)
+        try:
+            await conn.execute(create_table_sql(shape))
+        finally:
+            await conn.close()
+        await handle.insert(*_rows())
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(pg_dsn)
+        try:
+            await conn.execute(f"DROP SCHEMA {quote_ident(shape.schema)} CASCADE")
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    try:
+        yield handle
+    finally:
+        asyncio.run(drop())
+
+
+class SnapshotApp(WflogApp):
+    """The real app, opening its store in its own event loop (the snapshot runner's)."""
+
+    def __init__(self, handle: TableHandle, config: AppConfig) -> None:
+        self.settings = StoreSettings(dsn=handle.dsn, table=handle.name)
+        super().__init__(None, config)  # type: ignore[arg-type]
+
+    async def on_load(self) -> None:
+        self.store = await open_store(self.settings)
+
+    async def on_unmount(self) -> None:
+        await self.store.close()
+
+
+def _config(**fields) -> AppConfig:
+    return AppConfig(
+        run_filter=RunFilter(),
+        refresh_s=60,
+        animations=False,
+        notify_channel=None,
+        time_mode="utc",
+        query_budget=1.0,
+        **fields,
+    )
+
+
+async def _until(pilot, ready) -> None:
+    for _ in range(300):
+        await pilot.pause(0.05)
+        if ready():
+            await pilot.pause(0.2)
+            return
+    raise AssertionError("the screen never settled")
+
+
+def test_run_list_layout(snap_compare, snapshot_table):
+    app = SnapshotApp(snapshot_table, _config())
+
+    async def loaded(pilot) -> None:
+        await _until(
+            pilot,
+            lambda: isinstance(app.screen, RunListScreen) and len(app.screen.order) == 18,
+        )
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=loaded)
+
+
+def test_run_view_layout_lands_on_the_failed_iteration(snap_compare, snapshot_table):
+    app = SnapshotApp(snapshot_table, _config(open_run=f"01SNAP{1:020d}"))
+
+    async def landed(pilot) -> None:
+        await _until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, RunScreen)
+                and app.screen.step_view.selected_node is not None
+                and app.screen.step_view.selected_node.status == "FAILED"
+            ),
+        )
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=landed)
