@@ -24,10 +24,12 @@ def parse_timestamp(value: object) -> datetime | None:
         except ValueError:
             return None
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        if not math.isfinite(value):
-            return None
-        seconds = value / 1000 if abs(value) >= _MILLISECONDS_FROM else value
+        # An integer too big for a float (jsonb spells 1e400 out in full) overflows in
+        # isfinite and in the division as well as in fromtimestamp.
         try:
+            if not math.isfinite(value):
+                return None
+            seconds = value / 1000 if abs(value) >= _MILLISECONDS_FROM else value
             return datetime.fromtimestamp(seconds, tz=UTC)
         except (OverflowError, OSError, ValueError):
             return None
