@@ -56,7 +56,7 @@ def node_line(node: StepNode) -> str:
     if summary:
         parts.append(f"· {summary}")
     if isinstance(node, LoopNode) and node.rollup_status != node.status:
-        parts.append(f"(rolls up to {st.word(node.rollup_status)})")
+        parts.append(f"(rolls up to {one_line(st.word(node.rollup_status), 24)})")
     if node.kind is NodeKind.ITERATION and isinstance(node.parent, LoopNode):
         item = node.parent.item(node.iteration or 0)
         if item is not None and not isinstance(item, dict | list):

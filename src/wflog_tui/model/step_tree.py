@@ -234,7 +234,8 @@ class LoopNode(StepNode):
             if counts.get(status):
                 parts.append(f"{counts[status]:,} {st.word(status).lower()}")
         for other in sorted(set(counts) - set(st.KNOWN) - {st.UNKNOWN, st.NOT_REACHED}):
-            parts.append(f"{counts[other]:,} {st.word(other).lower()}")
+            # A status the spec does not know is the data's own text: escaped like a label.
+            parts.append(f"{counts[other]:,} {one_line(st.word(other).lower(), 24)}")
         if counts.get(st.NOT_REACHED):
             parts.append(f"{counts[st.NOT_REACHED]:,} not reached")
         if self.attempts > 1:
