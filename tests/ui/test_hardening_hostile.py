@@ -252,8 +252,10 @@ MALFORMED: dict[str, str | None] = {
     "odd loop": '[{"status": "COMPLETED", "stepId": "l", "operation": "builtin:loop",'
     ' "output": {"collection": "not a list", "totalItems": -3}},'
     ' {"status": "FAILED", "stepId": "s", "iteration": "two", "totalItems": 1e9}]',
+    "odd statuses in a loop": '[{"stepId": "a", "totalItems": 2, "status": "\\u001b[2J",'
+    ' "iteration": 1}, {"stepId": "a", "status": "\\u202eODD", "iteration": 2}]',
     "huge numbers": '[{"status": "COMPLETED", "stepId": "a", "durationMs": 1e400,'
-    ' "input": {"n": 123456789012345678901234567890}}]',
+    ' "startedAt": -1e400, "endedAt": 1e400, "input": {"n": 123456789012345678901234567890}}]',
     "deeper than the decoder": deep_json(3000, "bottom"),
 }
 
