@@ -17,6 +17,7 @@ from wflog_tui.store.schema import TableInfo, quote_ident
 
 _UNITS: Final = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _SINCE: Final = re.compile(r"(\d{1,6})\s*([smhdw])", re.IGNORECASE)
+_LONGEST_WINDOW: Final = timedelta(days=365_250 * 6)
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,9 @@ def filter_conditions(
         )
     if run_filter.event_name is not None:
         conditions.append(equals_condition(info, "event_name", run_filter.event_name, params))
-    if since and run_filter.since is not None:
+    # A window reaching back past PostgreSQL's first timestamp (4713 BC; --since 999999w)
+    # holds every row, and spelling it out would fail every query as out of range.
+    if since and run_filter.since is not None and run_filter.since <= _LONGEST_WINDOW:
         conditions.append(
             f"{quote_ident('started_at')} >= {server_now(info)} - "
             f"{params.add(run_filter.since)}::interval"
