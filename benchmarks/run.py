@@ -433,10 +433,12 @@ def app_version() -> dict[str, Any]:
             )
         except (OSError, subprocess.SubprocessError):
             return ""
-        return done.stdout.strip()
+        return done.stdout
 
+    # Porcelain lines are "XY path": the status takes the first three characters.
     changed = [line[3:] for line in git("status", "--porcelain", "--", "src").splitlines()]
-    return {"commit": git("rev-parse", "--short", "HEAD"), "uncommitted_src_files": changed}
+    commit = git("rev-parse", "--short", "HEAD").strip()
+    return {"commit": commit, "uncommitted_src_files": changed}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
