@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
@@ -21,8 +20,15 @@ import asyncpg
 import orjson
 
 # 19 digits in a row can be an integer beyond int64 that orjson would round; such text is
-# rare outside IDs kept as strings, where the slower exact decoder costs little.
-_LONG_DIGITS: Final = re.compile(r"\d{19}")
+# rare outside IDs kept as strings, where the slower exact decoder costs little. The check
+# maps every digit to "0" and looks for nineteen of them: C speed, where a regex over a
+# 28 MB log took over a second.
+_DIGITS_TO_ZERO: Final = bytes.maketrans(b"0123456789", b"0" * 10)
+_NINETEEN: Final = b"0" * 19
+
+
+def _has_long_digit_run(text: str) -> bool:
+    return _NINETEEN in text.encode("utf-8", "surrogatepass").translate(_DIGITS_TO_ZERO)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +47,7 @@ def _exact_float(text: str) -> float | Decimal:
 
 def decode_json(text: str) -> Any:
     """Decode one JSON document as stored; never raises."""
-    if not _LONG_DIGITS.search(text):
+    if not _has_long_digit_run(text):
         try:
             return orjson.loads(text)
         except orjson.JSONDecodeError:
