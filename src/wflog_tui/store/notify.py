@@ -170,6 +170,11 @@ class Listener:
         except (StoreError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
             await hold.aclose()
             return self._refuse(f"LISTEN failed: {translate(exc, settings.dsn).message}")
+        except asyncio.CancelledError:
+            # Cancelled halfway (the app quit while starting): give the connection back, or
+            # closing the pool waits out its timeout for it.
+            await asyncio.shield(hold.aclose())
+            raise
         self._hold, self._conn = hold, conn
         self._active, self._pending, self.reason = True, False, None
         self._event.clear()
