@@ -125,7 +125,10 @@ def normalise_dsn(text: str, source: str) -> ResolvedDsn:
     """Turn a URL or a keyword/value string into a URL asyncpg accepts, minus foreign params."""
     lowered = text.lower()
     if lowered.startswith(_SCHEMES):
-        parts = urlsplit(text)
+        try:
+            parts = urlsplit(text)
+        except ValueError as exc:  # "Invalid IPv6 URL": an unclosed [ in the host
+            raise DsnError(f"{source}: the URL is malformed ({exc})") from None
         try:
             params = parse_qsl(
                 parts.query, keep_blank_values=True, strict_parsing=bool(parts.query)
