@@ -60,6 +60,10 @@ def assert_terminal_safe(app, where: str = "") -> None:
     for char in UNSAFE_CHARS:
         lines = [line for line in shown.splitlines() if char in line]
         assert not lines, f"{where}: raw {char!r} on screen: {lines!r}"
+    # Toasts are drawn on a layer of their own that screen_text does not read.
+    for note in app._notifications:
+        for char in UNSAFE_CHARS:
+            assert char not in f"{note.title}{note.message}", f"{where}: raw {char!r} in a toast"
     written = terminal_output(app)
     for payload in RAW_PAYLOADS:
         assert payload not in written, f"{where}: {payload!r} would reach the terminal"
