@@ -59,7 +59,8 @@ async def test_lists_runs_newest_first_with_counts_and_filter(table, open_store_
     store = await open_store_for(table)
     app = app_for(store)
     async with app.run_test(size=(160, 40)) as pilot:
-        await settle(pilot, lambda: table_of(app).row_count == 3)
+        # Rows are drawn first, the counts once their query returns: wait for both.
+        await settle(pilot, lambda: table_of(app).row_count == 3 and "FAILED 1" in screen_text(app))
         assert run_ids(app) == ["01NEW", "01MID", "01OLD"]
         text = screen_text(app)
         assert "✗ FAILED" in text and "● RUNNING" in text and "✓ COMPLETED" in text
@@ -245,3 +246,20 @@ async def test_workflow_and_organisation_pickers_set_the_filter(table, open_stor
         await pilot.press("home", "enter")  # (any): back to every workflow
         await settle(pilot, lambda: len(run_ids(app)) == 2)
         assert "workflow=" not in screen_text(app)
+
+
+async def test_the_list_does_not_query_while_a_run_view_covers_it(table, open_store_for):
+    await table.insert(recent(1, run_id="01SEEN"))
+    store = await open_store_for(table)
+    app = app_for(store, refresh_s=0.2, run_filter=RunFilter(since=timedelta(hours=24)))
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot, lambda: "fetch_delta" in store.stats.last)
+        await pilot.press("enter")
+        await settle(pilot, lambda: not isinstance(app.screen, RunListScreen))
+        await pilot.pause(0.5)
+        list_calls = {name: stat.at for name, stat in store.stats.last.items()}
+        await pilot.pause(1.0)
+        assert store.stats.last["fetch_delta"].at == list_calls["fetch_delta"]
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(app.screen, RunListScreen))
+        await settle(pilot, lambda: store.stats.last["fetch_delta"].at != list_calls["fetch_delta"])

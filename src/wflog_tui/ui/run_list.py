@@ -234,6 +234,8 @@ class RunListScreen(Screen[None]):
         self._next_refresh: Timer | None = None
         self._loading_older = False
         self._closing = False
+        self._started = False
+        self._suspended = True
         self._query_lock = asyncio.Lock()  # one query in flight per view, whatever asks
         self.listener: Listener | None = None
         self.push_reason: str | None = "not started"
@@ -272,10 +274,25 @@ class RunListScreen(Screen[None]):
         self._show_filter()
         self._show_status()
         table.focus()
-        self.refresh_list()
-        self._listen()
         if self.app.config.animations:  # type: ignore[attr-defined]
             self.set_interval(1.0, self._tick)
+
+    def on_screen_resume(self) -> None:
+        """Start (or resume) refreshing when the list is the screen on top.
+
+        Under a run view it does not refresh at all: a list nobody sees must not load the
+        database, and `--run` opens the run without waiting for a list behind it.
+        """
+        self._suspended = False
+        if not self._started:
+            self._started = True
+            self._listen()
+        self.refresh_list()
+
+    def on_screen_suspend(self) -> None:
+        """Stop refreshing while another screen covers the list."""
+        self._suspended = True
+        self._cancel_timer()
 
     async def on_unmount(self) -> None:
         """Give the listening connection back before the store closes."""
@@ -420,7 +437,7 @@ class RunListScreen(Screen[None]):
 
     def _schedule(self) -> None:
         self._cancel_timer()
-        if not self.paused:
+        if not self.paused and not self._suspended:
             interval = self.pacer.next_interval()
             if self.listener is not None:
                 self._wait_for_push(interval)
@@ -464,7 +481,7 @@ class RunListScreen(Screen[None]):
         self.message = exc.message
         self.table.add_class("stale")
         self._cancel_timer()
-        if schedule and not self.paused:
+        if schedule and not self.paused and not self._suspended:
             retry = self.retry_s
             self.retry_s = min(self.retry_s * 2, RETRY_MAX_S)
             self._next_refresh = self.set_timer(retry, self.refresh_list)
