@@ -480,7 +480,10 @@ class RunListScreen(Screen[None]):
             self.disconnected_since = datetime.now(UTC)
         self.message = exc.message
         self.table.add_class("stale")
-        self._cancel_timer()
+        if schedule:
+            # A failed page of older runs leaves the refresh loop's timer (or its retry)
+            # alone: cancelling it left nothing to ever retry, and the list never recovered.
+            self._cancel_timer()
         if schedule and not self.paused and not self._suspended:
             retry = self.retry_s
             self.retry_s = min(self.retry_s * 2, RETRY_MAX_S)
