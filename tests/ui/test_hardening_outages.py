@@ -277,3 +277,23 @@ async def test_a_store_opened_before_a_restart_reads_again_after_it(own_server):
             await store.fetch_page(RunFilter())
         await own_server.start()
         assert [r.run_id for r in await store.fetch_page(RunFilter())] == ["01POOL"]
+
+
+async def test_a_failed_load_of_older_runs_does_not_stop_the_retries(own_server, open_store_for):
+    """Scrolling to the end during an outage must not cancel the list's own recovery."""
+    handle = own_server.handle
+    await handle.insert(*[recent(1 + i, run_id=f"01PG{i:03d}") for i in range(130)])
+    store = await open_store_for(handle)
+    app = app_for(store)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, lambda: table_of(app).row_count == 100)
+        await own_server.stop()
+        await settle(pilot, lambda: disconnected(app))
+        await pilot.press("end")  # asks for the next page, which fails too
+        await pilot.pause(0.5)
+        await own_server.start()
+        await handle.insert(recent(0.5, run_id="01BACK"))
+        await settle(pilot, lambda: "01BACK" in run_ids(app), attempts=800)
+        # A page request still in flight across the restart may fail once more; the
+        # refresh loop, left running, clears it on its next cycle.
+        await settle(pilot, lambda: live(app), attempts=800)

@@ -83,9 +83,7 @@ async def test_the_scoped_list_counts_sparkline_search_and_pickers_show_only_the
     app = scoped_app(store)
     async with app.run_test(size=(200, 45)) as pilot:
         # Rows are drawn before the counts' query returns: wait for both.
-        await settle(
-            pilot, lambda: table_of(app).row_count == 3 and "FAILED 1" in screen_text(app)
-        )
+        await settle(pilot, lambda: table_of(app).row_count == 3 and "FAILED 1" in screen_text(app))
         assert sorted(run_ids(app)) == ["01A1", "01A2", "01A3"]
         text = screen_text(app)
         # org_b has two failures and a running run in the last hour: none of them counted.
