@@ -423,8 +423,10 @@ def detail_from_row(row: Any, info: TableInfo, decode: Any) -> RunDetail:
     payloads = {}
     for name in JSON_COLUMNS:
         value = row[name]
-        if isinstance(value, str) and info.has(name) and (
-            info.json_type(name) is None or name == "steps_log"
+        if (
+            isinstance(value, str)
+            and info.has(name)
+            and (info.json_type(name) is None or name == "steps_log")
         ):
             # Text JSON columns, and a steps_log sent as text (an outline, or whole beside
             # one): the same decoder the codecs use.
