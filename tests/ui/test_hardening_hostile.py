@@ -124,7 +124,9 @@ async def test_hostile_text_in_every_list_column_is_literal_and_unstyled(
     store = await open_store_for(handle)
     app = app_for(store)
     async with app.run_test(size=(220, 40)) as pilot:
-        await settle(pilot, lambda: table_of(app).row_count == 2)
+        await settle(
+            pilot, lambda: table_of(app).row_count == 2 and "? paused 1" in screen_text(app)
+        )
         table = table_of(app)
         row = table.get_row("hostile")
         plains = [cell.plain for cell in row]
@@ -318,10 +320,10 @@ async def test_statuses_outside_the_spec_in_an_enum_free_table_through_list_and_
     store = await open_store_for(handle)
     app = app_for(store)
     async with app.run_test(size=(200, 40)) as pilot:
-        await settle(pilot, lambda: table_of(app).row_count == 3)
-        shown = screen_text(app)
         # Counted and listed as found: an empty status, an unknown word, markup (cut at 20).
-        assert "?  1   ? QUEUED 1   ? [red]FAILED[/red]\\u… 1" in shown
+        # The counts follow the rows: wait for both.
+        counts = "?  1   ? QUEUED 1   ? [red]FAILED[/red]\\u… 1"
+        await settle(pilot, lambda: table_of(app).row_count == 3 and counts in screen_text(app))
         assert_terminal_safe(app, "odd statuses")
         for key in ("S", "S", "1", "0", "ctrl+z", "ctrl+z"):
             await pilot.press(key)
