@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import sys
@@ -368,6 +369,10 @@ async def _wait_for_interrupt() -> None:
 
 def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None) -> int:
     """Run the command line and return the exit code."""
+    # asyncpg logs a traceback when a pool cannot replace a dead connection; the store
+    # reports that itself, in one line, so the log must not reach the terminal raw.
+    logging.getLogger("asyncpg").addHandler(logging.NullHandler())
+    logging.getLogger("asyncpg").propagate = False
     env = environ if environ is not None else os.environ
     args = build_parser().parse_args(argv)
     dsn_hint: str | None = None
