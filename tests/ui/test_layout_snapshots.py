@@ -158,6 +158,8 @@ class SnapshotApp(WflogApp):
     def __init__(self, handle: TableHandle, config: AppConfig) -> None:
         self.settings = StoreSettings(dsn=handle.dsn, table=handle.name)
         super().__init__(None, config)  # type: ignore[arg-type]
+        # No tab underline caught mid-slide, whatever the machine's load.
+        self.animation_level = "none"
 
     async def on_load(self) -> None:
         self.store = await open_store(self.settings)
@@ -182,7 +184,8 @@ async def _until(pilot, ready) -> None:
     for _ in range(300):
         await pilot.pause(0.05)
         if ready():
-            await pilot.pause(0.2)
+            await pilot.pause(0.5)
+            await pilot.wait_for_scheduled_animations()
             return
     raise AssertionError("the screen never settled")
 

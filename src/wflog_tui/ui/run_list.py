@@ -57,6 +57,8 @@ STATUS_KEYS = {
 }
 TIME_MODES = ("relative", "utc", "local")
 MIN_REFRESH_S, MAX_REFRESH_S = 0.5, 300.0
+# Data younger than this is shown as fetched "just now".
+FRESH_S = 5
 # Counts and the sparkline are fetched at most this often (and on every filter change).
 HEADER_REFRESH_S = 10.0
 # With LISTEN/NOTIFY, the list still refreshes this often without a notification.
@@ -753,8 +755,10 @@ class RunListScreen(Screen[None]):
             text.append("● LIVE", style="bold")
         if self.last_fetch is not None:
             ago = max(0, int((now - self.last_fetch).total_seconds()))
+            # Seconds only once they say something: a fresh list reads "just now".
+            when = "just now" if ago < FRESH_S else f"{ago}s ago"
             how = "on change (LISTEN)" if self.listener is not None else "polling"
-            text.append(f"   updated {ago}s ago · every {self.pacer.next_interval():g}s, {how}")
+            text.append(f"   updated {when} · every {self.pacer.next_interval():g}s, {how}")
         slowed = self.pacer.reason(self.slow_hint)
         if slowed and self.disconnected_since is None:
             text.append(f"   {one_line(slowed, 160)}", style="bold")
