@@ -101,6 +101,7 @@ async def test_missing_table_exits_2_naming_it(pg_dsn, capsys):
         (["--since", "soon"], "--since"),
         (["--refresh", "-1"], "--refresh"),
         (["--bogus"], "unrecognized arguments: --bogus"),
+        (["--table", " "], "--table is empty"),
     ],
 )
 def test_bad_flags_exit_2_with_one_line(argv, message):
@@ -157,3 +158,13 @@ async def test_doctor_json_and_missing_table_exit_2(pg_dsn, capsys):
     assert code == 2
     assert orjson.loads(captured.out)["checks"]
     assert captured.err.count("\n") == 1 and "nowhere.nothing" in captured.err
+
+
+def test_an_empty_run_id_is_a_usage_error():
+    result = subprocess.run(
+        [sys.executable, "-m", "wflog_tui", "--dsn", "postgresql://x@127.0.0.1:1/x", "show", " "],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "RUN_ID is empty" in result.stderr

@@ -196,6 +196,10 @@ class Context:
 
 
 def _context(args: argparse.Namespace, environ: os._Environ[str] | dict[str, str]) -> Context:
+    if not args.table.strip():
+        raise UsageError("--table is empty")
+    if args.command == "show" and not args.run_id.strip():
+        raise UsageError("RUN_ID is empty")
     try:
         resolved = resolve_dsn(args.dsn, environ)
     except DsnError as exc:

@@ -87,13 +87,18 @@ def disconnected(app) -> bool:
     return "DISCONNECTED since" in screen_text(app)
 
 
+def too_slow(app) -> bool:
+    return "TOO SLOW since" in screen_text(app)
+
+
 def status_line(app) -> str:
-    return next(line for line in screen_text(app).splitlines() if "DISCONNECTED since" in line)
+    lines = screen_text(app).splitlines()
+    return next(line for line in lines if "DISCONNECTED since" in line or "TOO SLOW since" in line)
 
 
 def live(app) -> bool:
     text = screen_text(app)
-    return "● LIVE" in text and "DISCONNECTED" not in text
+    return "● LIVE" in text and "DISCONNECTED" not in text and "TOO SLOW" not in text
 
 
 async def test_list_survives_a_server_stop_and_recovers_alone_after_restart(
@@ -224,7 +229,7 @@ async def test_a_query_over_the_statement_timeout_marks_the_list_stale_until_it_
         await settle(pilot, lambda: table_of(app).row_count == 4)
         await pilot.press("down")
         await table.execute(f"UPDATE {schema}.knob SET slow = true")
-        await settle(pilot, lambda: disconnected(app), attempts=400)
+        await settle(pilot, lambda: too_slow(app), attempts=400)
         line = status_line(app)
         assert "statement_timeout" in line and "data shown is stale" in line, line
         assert table_of(app).row_count == 4

@@ -33,7 +33,7 @@ from wflog_tui.model.display_text import one_line
 from wflog_tui.model.durations import format_duration
 from wflog_tui.model.refresh_pacing import RefreshPacer
 from wflog_tui.model.run import RunSummary
-from wflog_tui.store import PageCursor, RunFilter, StoreError
+from wflog_tui.store import PageCursor, QueryTimeout, RunFilter, StoreError
 from wflog_tui.store.doctor import indexes_missing_hint
 from wflog_tui.store.notify import Listener, Wakeup
 from wflog_tui.ui.status_text import status_text
@@ -231,6 +231,7 @@ class RunListScreen(Screen[None]):
         self.new_above = 0
         self.last_fetch: datetime | None = None
         self.disconnected_since: datetime | None = None
+        self.too_slow = False
         self.retry_s = RETRY_FIRST_S
         self.message = ""
         self._next_refresh: Timer | None = None
@@ -481,6 +482,7 @@ class RunListScreen(Screen[None]):
         if self.disconnected_since is None:
             self.disconnected_since = datetime.now(UTC)
         self.message = exc.message
+        self.too_slow = isinstance(exc, QueryTimeout)
         self.table.add_class("stale")
         if schedule:
             # A failed page of older runs leaves the refresh loop's timer (or its retry)
@@ -742,7 +744,9 @@ class RunListScreen(Screen[None]):
         text = Text()
         if self.disconnected_since is not None:
             since = self.disconnected_since.astimezone().strftime("%H:%M:%S")
-            text.append(f"✗ DISCONNECTED since {since}", style="bold reverse")
+            # A statement timeout is a slow database, not a lost one: say which.
+            state = "TOO SLOW" if self.too_slow else "DISCONNECTED"
+            text.append(f"✗ {state} since {since}", style="bold reverse")
             # Said before the error, which can be long enough to push it off the line.
             text.append(" data shown is stale, retrying", style="bold")
             text.append(f"  {one_line(self.message, 120)}")
