@@ -119,6 +119,10 @@ def _rows() -> list[dict]:
                 duration_ms=(3 + n) * 1000,
                 steps_log=LOOP_LOG if n == 1 else [],
                 event_name="cohort/ready" if n == 1 else "post/created",
+                # Explicit: run_row's defaults count rows across the session, so they
+                # would depend on which tests ran before.
+                event_id=f"01SNAPEVT{n:04d}",
+                input_payload={"cohort": n},
             )
         )
     return rows
