@@ -96,16 +96,6 @@ class StepEntry:
         """True for the entry that records the trigger's output."""
         return self.operation == TRIGGER_OPERATION
 
-    @property
-    def is_loop(self) -> bool:
-        """True for a `builtin:loop` entry, which owns the iterations that follow it."""
-        return self.operation == LOOP_OPERATION
-
-    @property
-    def is_finished(self) -> bool:
-        """True once the entry has a terminal status."""
-        return self.status in st.TERMINAL
-
 
 @dataclass(frozen=True, slots=True)
 class MalformedEntry:

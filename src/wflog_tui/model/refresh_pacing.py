@@ -45,7 +45,6 @@ class RefreshPacer:
         self.max_s = float(max_s)
         self.base_s = base_s
         self._cost_s = 0.0
-        self._last_s: float | None = None
 
     @property
     def base_s(self) -> float:
@@ -76,7 +75,6 @@ class RefreshPacer:
         """
         if not math.isfinite(query_s) or query_s < 0:
             return
-        self._last_s = query_s
         if query_s >= self._cost_s:
             self._cost_s = query_s
         else:

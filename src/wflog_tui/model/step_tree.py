@@ -186,8 +186,6 @@ class StepNode:
         """What a person reads beside the label: attempts, for now; loops say more."""
         if self.kind is NodeKind.STEP and self.attempts > 1:
             return f"{self.attempts} attempts"
-        if self.kind is NodeKind.ITERATION and self.status == st.NOT_REACHED:
-            return ""
         return ""
 
 
@@ -313,14 +311,6 @@ class StepTree:
     # For each entry, which of `_loops` ran it (-1: none). An array, not a dict: it is one
     # slot per entry of a log that can hold hundreds of thousands.
     _loop_of_index: array = field(default_factory=lambda: array("i"), repr=False)
-
-    def walk(self) -> Iterator[StepNode]:
-        """Every node that exists without opening a loop, depth first, in order."""
-        stack = list(reversed(self.nodes))
-        while stack:
-            node = stack.pop()
-            yield node
-            stack.extend(reversed(node.children))
 
     def find(self, keys: Sequence[str]) -> StepNode | None:
         """The node at the end of a key path, building loop iterations on the way."""

@@ -38,7 +38,6 @@ SPEC_COLUMNS: Final = (
 )
 REQUIRED_COLUMNS: Final = ("id", "run_id", "status", "started_at", "steps_log")
 JSON_COLUMNS: Final = ("input_payload", "steps_log", "output_payload")
-TIMESTAMP_COLUMNS: Final = ("started_at", "ended_at")
 _TIMESTAMP_TYPES: Final = frozenset({"timestamp", "timestamptz"})
 _JSON_TYPES: Final = frozenset({"json", "jsonb"})
 
