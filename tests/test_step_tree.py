@@ -286,3 +286,11 @@ def test_data_flow_scope_for_an_iteration_step():
 def test_timestamps_are_utc():
     entry = parse_entry(0, step("a", startedAt="2024-01-15T13:00:00+01:00"))
     assert entry.started_at == datetime(2024, 1, 15, 12, tzinfo=UTC)
+
+
+def test_walk_visits_built_nodes_depth_first_without_opening_loops():
+    tree = build_tree(
+        [step("t", operation="trigger"), step("a", "FAILED"), step("a"), *SPEC_LOOP[1:]],
+        run_status="FAILED",
+    )
+    assert [n.key for n in tree.walk()] == ["s0", "s1", "s1/a1", "s1/a2", "s3"]

@@ -312,6 +312,14 @@ class StepTree:
     # slot per entry of a log that can hold hundreds of thousands.
     _loop_of_index: array = field(default_factory=lambda: array("i"), repr=False)
 
+    def walk(self) -> Iterator[StepNode]:
+        """Every node that exists without opening a loop, depth first, in order."""
+        stack = list(reversed(self.nodes))
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
     def find(self, keys: Sequence[str]) -> StepNode | None:
         """The node at the end of a key path, building loop iterations on the way."""
         level: Sequence[StepNode] = self.nodes
