@@ -168,3 +168,46 @@ def test_an_empty_run_id_is_a_usage_error():
         timeout=60,
     )
     assert result.returncode == 2 and "RUN_ID is empty" in result.stderr
+
+
+async def test_with_run_the_run_starts_loading_before_the_ui_and_the_app_takes_it(
+    table, monkeypatch
+):
+    """`--run`: the CLI starts loading the run, then imports and starts the UI; the app
+    gets the load in progress. A load nobody took is cancelled, quietly, at exit."""
+    from wflog_tui import cli
+    from wflog_tui.store import StoreSettings, open_store
+    from wflog_tui.ui.app import WflogApp
+
+    row = run_row(status="FAILED", steps_log=LOOP_LOG)
+    await table.insert(row)
+    store = await open_store(StoreSettings(dsn=table.dsn, table=table.name))
+    seen: dict[str, object] = {}
+    order: list[str] = []
+    load_run = cli.load_run
+
+    async def recorded_load_run(*args: object) -> object:
+        order.append("load")
+        return await load_run(*args)  # type: ignore[arg-type]
+
+    async def run_async(app: WflogApp) -> None:
+        order.append("app")
+        future = app.take_prefetched(row["run_id"])
+        seen["loaded"] = None if future is None else await future
+
+    monkeypatch.setattr(cli, "load_run", recorded_load_run)
+    monkeypatch.setattr(WflogApp, "run_async", run_async)
+    args = cli.build_parser().parse_args(["--run", row["run_id"]])
+    try:
+        assert await cli._tui(store, args, "test") == 0
+        loaded = seen["loaded"]
+        assert order == ["load", "app"]
+        assert loaded is not None and loaded.tree.failures[0].iteration == 2  # type: ignore[attr-defined]
+
+        async def ignore_it(app: WflogApp) -> None:
+            order.append("ignored")
+
+        monkeypatch.setattr(WflogApp, "run_async", ignore_it)
+        assert await cli._tui(store, args, "test") == 0
+    finally:
+        await store.close()

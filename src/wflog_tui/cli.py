@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib
 import logging
 import os
 import signal
@@ -27,10 +28,12 @@ from wflog_tui.model.run_report import report_json, report_lines
 from wflog_tui.model.step_tree import build_tree
 from wflog_tui.store import (
     DsnError,
+    LoadedRun,
     RunFilter,
     Store,
     StoreError,
     StoreSettings,
+    load_run,
     mask_secrets,
     open_store,
     parse_since,
@@ -270,19 +273,37 @@ async def _doctor(ctx: Context, args: argparse.Namespace) -> int:
 
 
 async def _tui(store: Store, args: argparse.Namespace, source_label: str) -> int:
-    from wflog_tui.ui.app import WflogApp
-    from wflog_tui.ui.config import AppConfig
+    open_run = getattr(args, "run", None)
+    prefetched: dict[str, asyncio.Future[LoadedRun | None]] = {}
+    if open_run:
+        # Started before the UI is imported: the database works on the run meanwhile.
+        # The import runs in a thread, so this loop can send the run's queries during it.
+        prefetched[open_run] = asyncio.ensure_future(load_run(store, open_run))
+        await asyncio.to_thread(_import_ui, "wflog_tui.ui.app", "wflog_tui.ui.run_view")
+    try:
+        from wflog_tui.ui.app import WflogApp
+        from wflog_tui.ui.config import AppConfig
 
-    config = AppConfig(
-        run_filter=_run_filter(args),
-        refresh_s=args.refresh,
-        theme=args.theme,
-        open_run=getattr(args, "run", None),
-        source_label=source_label,
-    )
-    app = WflogApp(store, config)
-    await app.run_async()
+        config = AppConfig(
+            run_filter=_run_filter(args),
+            refresh_s=args.refresh,
+            theme=args.theme,
+            open_run=open_run,
+            source_label=source_label,
+        )
+        app = WflogApp(store, config, prefetched=prefetched)
+        await app.run_async()
+    finally:
+        for future in prefetched.values():
+            if future.done() and not future.cancelled():
+                future.exception()  # seen (the run view reported it, or never opened)
+            future.cancel()
     return app.return_code or 0
+
+
+def _import_ui(*modules: str) -> None:
+    for name in modules:
+        importlib.import_module(name)
 
 
 def _check_theme(name: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,8 +14,9 @@ from textual import events
 
 from tests.database import run_row
 from tests.ui.screen_text import screen_text
+from wflog_tui.model.log_skeleton import LogSkeleton
 from wflog_tui.model.step_tree import NodeKind
-from wflog_tui.store import ConnectionLost
+from wflog_tui.store import ConnectionLost, QueryTimeout, load_run
 from wflog_tui.ui.app import WflogApp
 from wflog_tui.ui.config import AppConfig
 from wflog_tui.ui.detail_pane import DetailPane
@@ -313,7 +315,14 @@ async def test_a_run_of_100000_entries_opens_and_lands_on_its_failure(table, ope
         assert "50,000 items · 1 failed" in view.root.children[1].label.plain
 
 
-async def test_tailing_adds_new_steps_without_moving_the_reader(table, open_store_for):
+@pytest.mark.parametrize("skeleton", [False, True], ids=["whole", "skeleton"])
+async def test_tailing_adds_new_steps_without_moving_the_reader(
+    table, open_store_for, monkeypatch, skeleton
+):
+    if skeleton:  # a big log: tails extend its skeleton
+        from wflog_tui.store import run_loading
+
+        monkeypatch.setattr(run_loading, "SKELETON_OVER_BYTES", 1)
     steps = [trigger(), entry("fetch_user", t=1), entry("enrich", "RUNNING", t=2)]
     row, store = await open_run(
         table, open_store_for, steps, status="RUNNING", ended_at=None, duration_ms=None
@@ -355,6 +364,11 @@ async def test_tailing_adds_new_steps_without_moving_the_reader(table, open_stor
         assert "✓ COMPLETED  Send Welcome" in text
         assert "✓ COMPLETED" in text.splitlines()[0]
         assert cursor_path(app) == ["New User"]
+        tree = run_screen(app).step_tree
+        assert isinstance(tree.entries._raw, LogSkeleton) is skeleton
+        assert [e.label for e in tree.entries] == [
+            "New User", "fetch_user", "enrich", "Send Welcome"
+        ]  # fmt: skip
 
 
 async def test_pausing_counts_new_steps_and_following_applies_them(table, open_store_for):
@@ -591,30 +605,94 @@ async def test_a_running_runs_duration_ticks_when_animations_are_on(table, open_
         await settle(pilot, lambda: header() != first, attempts=150)
 
 
-async def test_a_big_run_opens_as_an_outline_and_loads_the_selected_step_s_payloads(
+async def test_a_big_run_opens_as_a_skeleton_and_fills_what_is_shown(
     table, open_store_for, monkeypatch
 ):
-    import wflog_tui.ui.run_view as run_view
+    from wflog_tui.store import run_loading
 
-    # Every log counts as big here, so the outline path is the one exercised.
-    monkeypatch.setattr(run_view, "OUTLINE_OVER_BYTES", 1)
-    total = 40
+    # Every log counts as big here, so the skeleton path is the one exercised.
+    monkeypatch.setattr(run_loading, "SKELETON_OVER_BYTES", 1)
+    total = 250
     items = [{"email": f"user{i}@example.com"} for i in range(1, total + 1)]
     steps = [trigger(), loop("loop_users", items)]
     for n in range(1, total + 1):
-        status = "FAILED" if n == 33 else "COMPLETED"
+        status = "FAILED" if n == 233 else "COMPLETED"
         steps.append(email(n, total, status))
     row, store = await open_run(table, open_store_for, steps, status="FAILED")
+    in_flight, most = 0, 0
+    run_query = store._run
+
+    async def counted(*args: Any) -> Any:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        try:
+            return await run_query(*args)
+        finally:
+            in_flight -= 1
+
+    store._run = counted
     app = app_for(store, row["run_id"])
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: loaded(app))
         screen = run_screen(app)
-        failed = screen.step_tree.entries[34]
-        assert failed.iteration == 33
-        # Only the selected step (and its neighbours) were fetched whole.
-        await settle(pilot, lambda: not failed.payload_pending)
-        assert failed.input == {"to": "user33@example.com"}
-        assert screen.step_tree.entries[10].payload_pending
+        entries = screen.step_tree.entries
+        failed = entries[234]
+        assert failed.iteration == 233 and not failed.payload_pending  # failures come whole
+        assert cursor_path(app) == ["Process Each User", "iteration 233", "send_email"]
+        # The page of iterations shown (201–250) is filled in, with the times it shows;
+        # pages nobody opened stay a skeleton.
+        await settle(pilot, lambda: not entries[2 + 210].payload_pending)
+        assert entries[2 + 210].input == {"to": "user211@example.com"}
+        assert entries[2 + 10].payload_pending
+        view = screen.step_view
+        row_211 = next(line for line in tree_lines(app) if "iteration 211" in line)
+        assert "500ms" in row_211.replace(" ", "") or "0.5s" in row_211.replace(" ", "")
         assert store.stats.last["fetch_entries"].rows >= 1
+        # Data flow of the failing step reaches back into the loop's collection.
         await pilot.press("tab", "5")
-        await settle(pilot, lambda: "loop_users.output.collection[32].email" in screen_text(app))
+        await settle(pilot, lambda: "loop_users.output.collection[232].email" in screen_text(app))
+        # A page opened later is filled in when it is shown.
+        view.select_keys(("s1", "s1/i11"))
+        await settle(pilot, lambda: not entries[2 + 10].payload_pending)
+        assert view.node_count < 250  # two pages of iterations and the path, not 250
+    # Selection, pages and the first load each wanted entries: one query at a time.
+    assert most == 1
+
+
+async def test_a_run_loading_before_the_app_is_taken_by_its_run_view(table, open_store_for):
+    """`--run` starts loading before the UI exists; the run view shows that load and
+    sends no query of its own for it."""
+    row, store = await open_run(table, open_store_for, three_failures(), status="FAILED")
+    prefetched = asyncio.ensure_future(load_run(store, row["run_id"]))
+    await prefetched
+    calls = store.stats.calls
+    app = WflogApp(
+        store,
+        AppConfig(open_run=row["run_id"], refresh_s=60, animations=False),
+        prefetched={row["run_id"]: prefetched},
+    )
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: loaded(app))
+        assert cursor_path(app) == ["Process Each User", "iteration 2", "send_email"]
+        assert store.stats.calls == calls  # nothing fetched again
+        # With `--run` the list is not made, and queries nothing, until it is asked for.
+        assert [type(s).__name__ for s in app.screen_stack][1:] == ["RunScreen"]
+        assert "fetch_page" not in store.stats.last
+        assert app.take_prefetched(row["run_id"]) is None  # taken once
+        await pilot.press("escape")
+        await settle(pilot, lambda: "fetch_page" in store.stats.last)
+        assert row["run_id"] in screen_text(app)
+
+
+async def test_a_failed_load_before_the_app_is_reported_by_the_run_view(table, open_store_for):
+    row, store = await open_run(table, open_store_for, three_failures(), status="FAILED")
+    failed: asyncio.Future = asyncio.get_running_loop().create_future()
+    failed.set_exception(QueryTimeout("canceling statement due to statement timeout"))
+    app = app_for(store, row["run_id"])
+    app._prefetched = {row["run_id"]: failed}
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: "Could not load run" in screen_text(app))
+        # `r` loads it again, this time by the view itself.
+        await pilot.press("r")
+        await settle(pilot, lambda: loaded(app))

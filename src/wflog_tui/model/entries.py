@@ -11,9 +11,6 @@ from wflog_tui.model import status as st
 from wflog_tui.model.timestamps import millis_between, parse_timestamp
 
 TRIGGER_OPERATION: Final = "trigger"
-# The key the store adds to an entry whose `input` and `output` it left in the database
-# (an outline of a big log). No platform writes it; `parse_entry` takes it out again.
-OUTLINE_MARK: Final = "__wflog_outline__"
 LOOP_OPERATION: Final = "builtin:loop"
 
 
@@ -73,17 +70,20 @@ class StepEntry:
     problems: list[str] = field(default_factory=list)
     duration_derived: bool = False
     unexpected_termination: bool = False
-    # True while `input` and `output` are still in the database (an outline's entry).
+    # True while the entry is known by its shape only (a big log's skeleton): its input,
+    # output, timings and error are still in the database.
     payload_pending: bool = False
 
     def load_full(self, value: object) -> None:
-        """Take the whole element in place of the outline this entry was read from."""
+        """Take the whole element in place of the shape this entry was read from.
+
+        The entry object stays the same (the tree's nodes hold it); only what it says is
+        replaced. An element that is no longer a step leaves the entry as it was.
+        """
         full = parse_entry(self.index, value)
-        if not isinstance(full, StepEntry):
-            self.payload_pending = False
-            return
-        for name in ("input", "output", "raw", "error", "problems"):
-            setattr(self, name, getattr(full, name))
+        if isinstance(full, StepEntry):
+            for name in _LOADED_FIELDS:
+                setattr(self, name, getattr(full, name))
         self.payload_pending = False
 
     @property
@@ -259,9 +259,6 @@ def parse_entry(index: int, value: object) -> StepEntry | MalformedEntry:
     total = _positive_int(value.get("totalItems"))
 
     name = _text(value.get("stepName")) or _text(value.get("name"))
-    pending = value.get(OUTLINE_MARK) is True
-    if pending:
-        value = {k: v for k, v in value.items() if k != OUTLINE_MARK}
     return StepEntry(
         index=index,
         status=status,
@@ -279,5 +276,12 @@ def parse_entry(index: int, value: object) -> StepEntry | MalformedEntry:
         raw=value,
         problems=problems,
         duration_derived=derived,
-        payload_pending=pending,
     )
+
+
+# What `load_full` takes from the whole element: everything `parse_entry` reads.
+_LOADED_FIELDS: Final = tuple(
+    name
+    for name in StepEntry.__dataclass_fields__
+    if name not in ("index", "unexpected_termination", "payload_pending")
+)

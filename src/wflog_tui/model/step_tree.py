@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from wflog_tui.model import status as st
+from wflog_tui.model.collector_pause import paused_collector
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.entries import (
     LOOP_OPERATION,
@@ -30,14 +31,18 @@ from wflog_tui.model.entries import (
     entry_facts,
     parse_entry,
 )
+from wflog_tui.model.log_skeleton import LogSkeleton
 
 Entry = StepEntry | MalformedEntry
 
 
 class EntryList(Sequence[Entry]):
-    """The entries of `steps_log`, each parsed the first time it is asked for."""
+    """The entries of `steps_log`, each parsed the first time it is asked for.
 
-    __slots__ = ("_lock", "_overrides", "_parsed", "_raw", "_run_ended")
+    `raw` is the decoded array, or a `LogSkeleton` whose plain entries come pending.
+    """
+
+    __slots__ = ("_lock", "_overrides", "_parse", "_parsed", "_raw", "_run_ended")
 
     def __init__(
         self,
@@ -48,6 +53,9 @@ class EntryList(Sequence[Entry]):
         overrides: Mapping[int, Entry] | None = None,
     ) -> None:
         self._raw = raw
+        self._parse: Any = (
+            raw.parse if isinstance(raw, LogSkeleton) else lambda i: parse_entry(i, raw[i])
+        )
         self._run_ended = run_ended
         self._overrides = dict(overrides or {})
         self._parsed: list[Entry | None] = [None] * len(raw)
@@ -72,7 +80,7 @@ class EntryList(Sequence[Entry]):
             with self._lock:
                 entry = self._parsed[index]
                 if entry is None:
-                    entry = self._overrides.get(index) or parse_entry(index, self._raw[index])
+                    entry = self._overrides.get(index) or self._parse(index)
                     self._mark(entry)
                     self._parsed[index] = entry
         return entry
@@ -84,6 +92,14 @@ class EntryList(Sequence[Entry]):
     def parsed(self) -> list[Entry | None]:
         """What has been parsed so far, by index (None where not yet)."""
         return list(self._parsed)
+
+    def fill(self, index: int, value: object) -> None:
+        """Give pending entry `index` its whole element, fetched after the skeleton."""
+        entry = self[index]
+        if isinstance(entry, StepEntry) and entry.payload_pending:
+            with self._lock:
+                entry.load_full(value)
+                self._mark(entry)
 
     def _mark(self, entry: Entry) -> None:
         # Whether a step ended unexpectedly depends on the run, which may have ended since
@@ -201,6 +217,8 @@ class LoopNode(StepNode):
     collection: list[Any] | None = None
     member_indexes: dict[int, list[int]] = field(default_factory=dict)
     iteration_status: dict[int, str] = field(default_factory=dict)
+    # The first and last entries of its iterations, whose times bound the loop's span.
+    span_indexes: tuple[int, ...] = ()
     _entries: EntryList | None = None
     _built: dict[int, StepNode] = field(default_factory=dict)
     _rollup: str = st.UNKNOWN
@@ -567,9 +585,13 @@ def _loop_total(loop_entries: list[StepEntry], first_member: StepEntry | None, m
 
 def _iteration_status(indexes: list[int], facts: list[EntryFacts | None]) -> str:
     """An iteration's status: the worst of its steps' latest attempts."""
+    first = facts[indexes[0]]
     if len(indexes) == 1:
-        only = facts[indexes[0]]
-        return only[1] if only is not None else st.UNKNOWN
+        return first[1] if first is not None else st.UNKNOWN
+    if first is not None and all(
+        (item := facts[i]) is not None and item[1] == first[1] for i in indexes
+    ):
+        return first[1]  # the common case, 50,000 times in a big loop: one status
     latest: dict[str, str] = {}
     for index in indexes:
         item = facts[index]
@@ -602,12 +624,23 @@ def build_tree(
     With `previous` and `start`, entries before `start` are reused from `previous` instead
     of being read again: that is how a tail of a running run is merged.
     """
+    with paused_collector():
+        return _build(steps_log, run_status, run_ended_at, previous, start)
+
+
+def _build(
+    steps_log: Any,
+    run_status: str | None,
+    run_ended_at: datetime | None,
+    previous: StepTree | None,
+    start: int,
+) -> StepTree:
     notes: list[str] = []
     overrides: dict[int, Entry] = {}
     if steps_log is None:
         notes.append("steps_log is null: the run recorded no steps")
         items: Sequence[Any] = []
-    elif isinstance(steps_log, list):
+    elif isinstance(steps_log, list | LogSkeleton):
         items = steps_log
     else:
         notes.append(f"steps_log is {describe_json_type(steps_log)}, not an array")
@@ -620,9 +653,11 @@ def build_tree(
     start = max(0, min(start, len(items)))
     reuse: Sequence[Entry | None] = ()
     facts: list[EntryFacts | None] = []
-    if previous is not None and start and isinstance(steps_log, list):
+    if previous is not None and start and isinstance(steps_log, list | LogSkeleton):
         reuse = previous.entries.parsed()[:start]
         facts = previous._facts[:start]
+    elif isinstance(steps_log, LogSkeleton):
+        facts = steps_log.facts()
     facts.extend(
         None if index in overrides else entry_facts(items[index])
         for index in range(len(facts), len(items))
@@ -665,8 +700,18 @@ def _assemble(entries: EntryList, facts: list[EntryFacts | None], notes: list[st
         if item is None:
             top.append(position)
             continue
-        step_id, _status, iteration, operation = item
-        if operation == LOOP_OPERATION and iteration is None:
+        iteration = item[2]
+        if iteration is not None:
+            # The hot path: a big log is iterations. Written out for speed.
+            members = (current or loop_for(position)).members
+            group = members.get(iteration)
+            if group is None:
+                members[iteration] = [position]
+            else:
+                group.append(position)
+            continue
+        step_id, operation = item[0], item[3]
+        if operation == LOOP_OPERATION:
             scope = scope_of_position.get(position)
             if scope is None:
                 same = loops_by_step.get(step_id) if step_id is not None else None
@@ -680,8 +725,6 @@ def _assemble(entries: EntryList, facts: list[EntryFacts | None], notes: list[st
                     top.append(scope)
                 scope_of_position[position] = scope
             current = scope
-        elif iteration is not None:
-            loop_for(position).members.setdefault(iteration, []).append(position)
         else:
             top.append(position)
 
@@ -755,15 +798,22 @@ def _member_keys(
 def _loop_node(scope: _LoopScope, entries: EntryList, facts: list[EntryFacts | None]) -> LoopNode:
     own = [e for e in (entries[i] for i in scope.own) if isinstance(e, StepEntry)]
     key = f"s{scope.own[0] if scope.own else scope.first}"
-    statuses = {n: _iteration_status(ix, facts) for n, ix in scope.members.items()}
     member_positions = [i for indexes in scope.members.values() for i in indexes]
+    # Nearly every iteration of a big loop only completed: those are COMPLETED without a
+    # look at each; the few with anything else are worked out one by one.
+    completed = st.COMPLETED
+    unusual = {
+        item[2] for item in (facts[i] for i in member_positions) if item and item[1] != completed
+    }
+    statuses = dict.fromkeys(scope.members, completed)
+    for number in unusual & scope.members.keys():
+        statuses[number] = _iteration_status(scope.members[number], facts)
     first_member = entries[min(member_positions)] if member_positions else None
-    last_member = entries[max(member_positions)] if member_positions else None
     loop = LoopNode(
         kind=NodeKind.LOOP,
         key=key,
         label=own[-1].label if own else "iterations with no loop step",
-        status=own[-1].status if own else st.worst(statuses.values()) or st.UNKNOWN,
+        status=own[-1].status if own else st.worst(set(statuses.values())) or st.UNKNOWN,
         entries=own,
         member_indexes=scope.members,
         iteration_status=statuses,
@@ -777,20 +827,59 @@ def _loop_node(scope: _LoopScope, entries: EntryList, facts: list[EntryFacts | N
     last_output = own[-1].output if own else None
     if isinstance(last_output, dict) and isinstance(last_output.get("collection"), list):
         loop.collection = last_output["collection"]
-    loop._rollup = st.worst([loop.status, *statuses.values()]) or loop.status
+    loop._rollup = st.worst({loop.status, *statuses.values()}) or loop.status
+    if member_positions:
+        loop.span_indexes = (min(member_positions), max(member_positions))
+    _set_loop_span(loop)
+    return loop
+
+
+def _set_loop_span(loop: LoopNode) -> None:
     # The loop spans from its first to its last entry; reading every iteration's timestamps
     # to be exact would cost what lazy parsing saves.
-    bounds = [e for e in (*own, first_member, last_member) if isinstance(e, StepEntry)]
+    assert loop._entries is not None
+    members = [loop._entries[i] for i in loop.span_indexes]
+    bounds = [e for e in (*loop.entries, *members) if isinstance(e, StepEntry)]
     _set_span(loop, bounds)
+    own = loop.entries
     if own and own[-1].duration_ms is not None and loop.started_at is None:
         loop.duration_ms = own[-1].duration_ms
-    return loop
+
+
+def refresh_spans(node: StepNode) -> None:
+    """Read `node`'s times from its entries again, after pending entries were filled in.
+
+    A node copies its times when it is built; a skeleton's plain entries have none until
+    their whole elements arrive. Iterations and attempts below `node` that exist are
+    refreshed too.
+    """
+    if isinstance(node, LoopNode):
+        _set_loop_span(node)
+        return
+    if node.kind is NodeKind.ITERATION:
+        for child in node.children:
+            refresh_spans(child)
+        _set_span(node, _entries_of(node.children))
+        return
+    entry = node.entry
+    if entry is None:
+        return
+    node.started_at, node.ended_at, node.duration_ms = (
+        entry.started_at,
+        entry.ended_at,
+        entry.duration_ms,
+    )
+    if node.kind is not NodeKind.ATTEMPT:
+        node.label = entry.label
+    for child in node.children:
+        refresh_spans(child)
 
 
 def _failures(tree: StepTree) -> list[Failure]:
     failures = []
+    failing = st.FAILURES
     for index, item in enumerate(tree._facts):
-        if item is None or not st.is_failure(item[1]):
+        if item is None or item[1] not in failing:
             continue
         entry = tree.entries[index]
         if not isinstance(entry, StepEntry):

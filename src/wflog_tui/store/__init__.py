@@ -29,15 +29,18 @@ from wflog_tui.store.errors import (
 )
 from wflog_tui.store.filters import RunFilter, parse_since, parse_statuses, unknown_statuses
 from wflog_tui.store.queries import Delta, PageCursor, StepsTail
+from wflog_tui.store.run_loading import SKELETON_OVER_BYTES, LoadedRun, load_run
 from wflog_tui.store.schema import ColumnInfo, IndexInfo, TableInfo, introspect
 
 __all__ = [
+    "SKELETON_OVER_BYTES",
     "ColumnInfo",
     "ConfigurationError",
     "ConnectionLost",
     "Delta",
     "DsnError",
     "IndexInfo",
+    "LoadedRun",
     "PageCursor",
     "QueryStat",
     "QueryTimeout",
@@ -54,6 +57,7 @@ __all__ = [
     "decode_json",
     "describe_target",
     "introspect",
+    "load_run",
     "mask_dsn",
     "mask_secrets",
     "open_store",

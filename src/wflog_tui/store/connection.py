@@ -11,13 +11,14 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
 
 import asyncpg
 
 from wflog_tui.model import status as st
+from wflog_tui.model.collector_pause import paused_collector
 from wflog_tui.model.run import RunDetail, RunSummary
 from wflog_tui.model.timestamps import as_utc
 from wflog_tui.store.codecs import decode_json, install_json_codecs
@@ -30,6 +31,7 @@ from wflog_tui.store.queries import (
     Queries,
     StepsTail,
     detail_from_row,
+    skeleton_from_row,
     summary_from_row,
 )
 from wflog_tui.store.schema import DEFAULT_TABLE, TableInfo, introspect
@@ -278,23 +280,37 @@ class Store:
 
         return await self._run("fetch_delta", work, lambda d: len(d.new) + len(d.changed))
 
-    async def fetch_run(self, run_id: str, *, outline_over: int | None = None) -> RunDetail | None:
+    async def fetch_run(self, run_id: str, *, skeleton_over: int | None = None) -> RunDetail | None:
         """One run by `run_id`, else by `id`; None when there is none (in scope).
 
-        With `outline_over` (bytes), a bigger `steps_log` comes as an outline: the steps'
-        inputs and outputs stay in the database until `fetch_entries` asks for them.
+        With `skeleton_over` (bytes), a bigger `steps_log` array comes as a `LogSkeleton`:
+        the plain entries' payloads and times stay in the database until `fetch_entries`
+        asks for them. Row and skeleton are read in one snapshot.
         """
         key = run_id.strip()
 
         async def work(conn: asyncpg.Connection) -> RunDetail | None:
-            sql, args = self._queries.run(key, outline_over=outline_over)
+            sql, args = self._queries.run(key, skeleton_over=skeleton_over)
+            # Decoding 100,000 elements per array of a skeleton is the allocation burst
+            # the cyclic collector would otherwise keep interrupting.
+            with paused_collector():
+                row = await conn.fetchrow(sql, *args, timeout=self._timeout)
+                if row is None:
+                    return None
+                detail = detail_from_row(row, self.info, decode_json)
+                if skeleton_over is None or not row["wflog:big"]:
+                    return detail
+                if row["wflog:ordinals"] is not None:
+                    return replace(detail, steps_log=skeleton_from_row(row, decode_json))
+            # Big but no array (or an empty one): the value itself is what to show.
+            sql, args = self._queries.run(key)
             row = await conn.fetchrow(sql, *args, timeout=self._timeout)
             return None if row is None else detail_from_row(row, self.info, decode_json)
 
         return await self._run("fetch_run", work, lambda r: 0 if r is None else 1)
 
     async def fetch_entries(self, run_id: str, indexes: Sequence[int]) -> dict[int, Any]:
-        """Whole `steps_log` elements by index (those an outline left out). Missing → absent."""
+        """Whole `steps_log` elements by index (a skeleton's plain entries). Missing → absent."""
         key = run_id.strip()
         wanted = sorted({int(i) for i in indexes if int(i) >= 0})
         if not wanted or self.info.json_type("steps_log") is None:
@@ -305,6 +321,7 @@ class Store:
             value = await conn.fetchval(sql, *args, timeout=self._timeout)
             if not isinstance(value, list):
                 return {}
+            # Past the log's end nothing comes back, so the answer is a prefix of `wanted`.
             return {i: v for i, v in zip(wanted, value, strict=False) if v is not None}
 
         return await self._run("fetch_entries", work, len)

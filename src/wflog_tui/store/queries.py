@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from wflog_tui.model import status as st
-from wflog_tui.model.entries import OUTLINE_MARK
+from wflog_tui.model.log_skeleton import LogSkeleton, SkeletonColumns
 from wflog_tui.model.run import RunDetail, RunSummary
 from wflog_tui.model.timestamps import as_utc
 from wflog_tui.store.filters import (
@@ -275,14 +275,13 @@ class Queries:
         )
         return condition, f'("run_id"::text = {key_param}::text) DESC'
 
-    def run(self, key: str, *, outline_over: int | None = None) -> tuple[str, list[Any]]:
+    def run(self, key: str, *, skeleton_over: int | None = None) -> tuple[str, list[Any]]:
         """One run in full; a `run_id` match wins over an `id` match.
 
-        With `outline_over`, a `steps_log` stored in more than that many bytes comes as an
-        outline: each step's `input` and `output` are left out (and the entry marked with
-        `OUTLINE_MARK`), except for the trigger's and the loops', which data flow starts
-        from. A 27 MB log then travels and decodes as a fraction of itself; the payloads of
-        the few entries someone looks at come later, from `entries`.
+        With `skeleton_over`, a `steps_log` stored in more than that many bytes comes as
+        its skeleton instead (`_skeleton`): `steps_log` is NULL, `wflog:big` true, and the
+        `wflog:`-named arrays hold the log's shape. One statement, so one round trip and
+        one snapshot. (A big log that is no array has no skeleton: the arrays are NULL.)
         """
         params = Params()
         conditions = self._scope_only(params)
@@ -290,53 +289,50 @@ class Queries:
         conditions.append(condition)
         info = self.info
         items = [summary_columns(info, error_chars=None)]
+        names = [*_SUMMARY_TEXT, "started_at", "ended_at", "duration_ms", "error"]
         for name in ("workflow_version_id", "error_stack"):
             items.append(_column(info, name, as_text=True))
+            names.append(name)
         kind = info.json_type("steps_log") if info.has("steps_log") else None
+        skeleton = skeleton_over is not None and kind is not None
+        # The stored size only: testing for an array would read (and decompress) it all.
+        big = f'pg_column_size("steps_log") > {params.add(skeleton_over)}::int' if skeleton else ""
         for name in JSON_COLUMNS:
-            if name == "steps_log" and outline_over is not None and kind is not None:
-                items.append(self._outlined_steps(params, kind, outline_over))
+            if name == "steps_log" and skeleton:
+                items.append(f'CASE WHEN {big} THEN NULL ELSE "steps_log" END AS "steps_log"')
             else:
                 items.append(_column(info, name))
+            names.append(name)
         # Columns the spec does not name, as text: whatever their type, they can be shown.
         for extra_index, name in enumerate(info.extra_columns):
-            items.append(f"{quote_ident(name)}::text AS {quote_ident(f'extra:{extra_index}')}")
+            alias = f"extra:{extra_index}"
+            items.append(f"{quote_ident(name)}::text AS {quote_ident(alias)}")
+            names.append(alias)
+        if skeleton:
+            items.append(f'{big} AS "wflog:big"')
+            items.append(f'CASE WHEN {big} THEN "steps_log" END AS "wflog:log"')
         sql = (
             f"SELECT {', '.join(items)} FROM {self._table} {where(conditions)} "
             f"ORDER BY {run_id_first} LIMIT 1"
         )
+        if skeleton:
+            # The row first (one, by index), then its log expanded: the log travels
+            # between the two as a pointer, read only when it is big.
+            log = 'r."wflog:log"' if kind == "jsonb" else 'r."wflog:log"::jsonb'
+            outer = ", ".join(f"r.{quote_ident(name)}" for name in [*names, "wflog:big"])
+            sql = (
+                f"SELECT {outer}, sk.* FROM ({sql}) AS r "
+                f"CROSS JOIN LATERAL ({_skeleton(log)}) AS sk"
+            )
         return sql, params.values
 
-    def _outlined_steps(self, params: Params, kind: str, outline_over: int) -> str:
-        log = '"steps_log"' if kind == "jsonb" else '"steps_log"::jsonb'
-        threshold = params.add(int(outline_over))
-        mark = params.add(OUTLINE_MARK)
-        keep_whole = "('trigger', 'builtin:loop')"
-        element = (
-            "CASE WHEN jsonb_typeof(e) = 'object' "
-            f"AND COALESCE(e ->> 'operation', '') NOT IN {keep_whole} "
-            "AND (e ? 'input' OR e ? 'output') "
-            f"THEN ((e - 'input' - 'output') || jsonb_build_object({mark}::text, true))::text "
-            "ELSE e::text END"
-        )
-        # Text joined on the server, not jsonb_agg: aggregating 100,000 jsonb values spilled
-        # to disk and took longer than sending the whole log; text concatenates cheaply.
-        outline = (
-            f"(SELECT '[' || COALESCE(string_agg({element}, ',' ORDER BY n), '') || ']' "
-            f"FROM jsonb_array_elements({log}) WITH ORDINALITY AS x(e, n))"
-        )
-        # CASE evaluates lazily: small logs (and anything but an array) come whole.
-        return (
-            f'CASE WHEN pg_column_size("steps_log") > {threshold}::int '
-            f"AND jsonb_typeof({log}) = 'array' THEN {outline} "
-            f'ELSE {log}::text END AS "steps_log"'
-        )
-
     def entries(self, key: str, indexes: Sequence[int]) -> tuple[str, list[Any]]:
-        """Whole `steps_log` elements by index, for entries that came in an outline.
+        """Whole `steps_log` elements by index (`indexes` ascending), for a skeleton's
+        plain entries, and the log's length.
 
-        One `->` per index: each detoasts the log once, which for a handful of entries is
-        far cheaper than expanding an array of 100,000.
+        One JSON path with every index: the log is read once, and each element is found by
+        position without expanding the array. Indexes past the end are left out, so the
+        answer is the elements of a prefix of `indexes`.
         """
         params = Params()
         conditions = self._scope_only(params)
@@ -344,10 +340,11 @@ class Queries:
         conditions.append(condition)
         kind = self.info.json_type("steps_log")
         log = '"steps_log"' if kind == "jsonb" else '"steps_log"::jsonb'
-        picks = ", ".join(f"{log} -> {params.add(int(index))}::int" for index in indexes) or "NULL"
+        path = params.add("$[" + ", ".join(str(int(i)) for i in indexes) + "]")
         sql = (
-            f"SELECT jsonb_build_array({picks}) AS entries FROM {self._table} "
-            f"{where(conditions)} ORDER BY {run_id_first} LIMIT 1"
+            f"SELECT CASE WHEN jsonb_typeof({log}) = 'array' "
+            f"THEN jsonb_path_query_array({log}, {path}::text::jsonpath) END AS entries "
+            f"FROM {self._table} {where(conditions)} ORDER BY {run_id_first} LIMIT 1"
         )
         return sql, params.values
 
@@ -411,6 +408,49 @@ class Queries:
         )
 
 
+def _skeleton(log: str) -> str:
+    """The skeleton of the log `log`: arrays with one element per entry, one row.
+
+    An entry is *plain* when it is an object with a string `stepId` that completed or was
+    canceled, has no `error`, is not the trigger or a loop, and whose `iteration` (if any)
+    is a whole positive number. Plain entries, nearly all of a big log, come as their stepId, name,
+    iteration and a canceled flag; every other one comes whole, as text.
+
+    Each field is read from each element once (in the innermost select; `OFFSET 0` keeps
+    the planner from copying those expressions into every use). The arrays are built in
+    the order the elements are expanded, with the ordinals beside them to check it:
+    sorting 100,000 elements would cost more than the rest together.
+    """
+    fields = (
+        "SELECT x.n, x.e, x.e ->> 'status' AS status, "
+        "jsonb_typeof(x.e -> 'stepId') AS step_id_type, x.e ->> 'stepId' AS step_id, "
+        "x.e ? 'error' AS has_error, x.e ->> 'operation' AS operation, "
+        "x.e ->> 'iteration' AS iteration, "
+        "COALESCE(x.e ->> 'stepName', x.e ->> 'name') AS name "
+        f"FROM jsonb_array_elements(CASE WHEN jsonb_typeof({log}) = 'array' THEN {log} END) "
+        "WITH ORDINALITY AS x(e, n) OFFSET 0"
+    )
+    # Only an object has a status to compare. The iteration is one to nine digits, as a
+    # number or a string (`parse_entry` reads both alike), tested without a regular
+    # expression, which would cost more than the rest of the test together.
+    plain = (
+        "COALESCE(f.status IN ('COMPLETED', 'CANCELED') AND f.step_id_type = 'string' "
+        "AND NOT f.has_error AND COALESCE(f.operation, '') NOT IN ('trigger', 'builtin:loop') "
+        "AND (f.iteration IS NULL OR (length(f.iteration) BETWEEN 1 AND 9 "
+        "AND translate(f.iteration, '0123456789', '') = '' "
+        "AND left(f.iteration, 1) <> '0')), false)"
+    )
+    return (
+        'SELECT array_agg(p.n) AS "wflog:ordinals", '
+        'array_agg(CASE WHEN p.plain THEN p.step_id END) AS "wflog:step_ids", '
+        'array_agg(CASE WHEN p.plain THEN p.name END) AS "wflog:names", '
+        'array_agg(CASE WHEN p.plain THEN p.iteration::int END) AS "wflog:iterations", '
+        "array_agg(CASE WHEN p.plain THEN p.status = 'CANCELED' END) AS \"wflog:canceled\", "
+        'array_agg(CASE WHEN p.plain THEN NULL ELSE p.e::text END) AS "wflog:whole" '
+        f"FROM (SELECT f.*, {plain} AS plain FROM ({fields}) AS f OFFSET 0) AS p"
+    )
+
+
 def detail_from_row(row: Any, info: TableInfo, decode: Any) -> RunDetail:
     """A `RunDetail` from a row of `Queries.run`.
 
@@ -423,13 +463,8 @@ def detail_from_row(row: Any, info: TableInfo, decode: Any) -> RunDetail:
     payloads = {}
     for name in JSON_COLUMNS:
         value = row[name]
-        if (
-            isinstance(value, str)
-            and info.has(name)
-            and (info.json_type(name) is None or name == "steps_log")
-        ):
-            # Text JSON columns, and a steps_log sent as text (an outline, or whole beside
-            # one): the same decoder the codecs use.
+        if isinstance(value, str) and info.has(name) and info.json_type(name) is None:
+            # Text JSON columns: the same decoder the codecs use.
             value = decode(value)
         payloads[name] = value
     extra = {name: row[f"extra:{i}"] for i, name in enumerate(info.extra_columns)}
@@ -443,3 +478,19 @@ def detail_from_row(row: Any, info: TableInfo, decode: Any) -> RunDetail:
         error_stack=row["error_stack"],
         extra=extra,
     )
+
+
+def skeleton_from_row(row: Any, decode: Any) -> LogSkeleton:
+    """A `LogSkeleton` from the `wflog:` arrays of a `Queries.run` row."""
+    ordinals, step_ids, labels, iterations, canceled, texts = (
+        list(row[f"wflog:{name}"] or [])
+        for name in ("ordinals", "step_ids", "names", "iterations", "canceled", "whole")
+    )
+    if ordinals != list(range(1, len(ordinals) + 1)):
+        # Aggregated out of order after all: put every column in the log's order.
+        order = sorted(range(len(ordinals)), key=ordinals.__getitem__)
+        step_ids, labels, iterations, canceled, texts = (
+            [column[i] for i in order] for column in (step_ids, labels, iterations, canceled, texts)
+        )
+    whole = {index: decode(text) for index, text in enumerate(texts) if text is not None}
+    return LogSkeleton(SkeletonColumns(step_ids, labels, iterations, canceled, whole))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import ClassVar
 
@@ -10,7 +11,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from wflog_tui.store import Store
+from wflog_tui.store import LoadedRun, Store
 from wflog_tui.ui.config import AppConfig
 from wflog_tui.ui.help_screen import HelpScreen
 from wflog_tui.ui.palette import ScreenActionsProvider
@@ -33,10 +34,18 @@ class WflogApp(App[None]):
         Binding("question_mark", "help", "Keys", key_display="?"),
     ]
 
-    def __init__(self, store: Store, config: AppConfig | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        config: AppConfig | None = None,
+        *,
+        prefetched: Mapping[str, asyncio.Future[LoadedRun | None]] | None = None,
+    ) -> None:
+        """The app on `store`; `prefetched` holds runs already loading (`--run`), by id."""
         super().__init__()
         self.store = store
         self.config = config or AppConfig()
+        self._prefetched = dict(prefetched or {})
         # Registered before the first screen: CSS naming $status-… needs the theme set.
         self.theme_warnings = register_themes(self)
         theme = self.config.theme or DEFAULT_THEME
@@ -44,6 +53,10 @@ class WflogApp(App[None]):
             self.theme_warnings.append(f"No theme named {theme!r}; using {DEFAULT_THEME}")
             theme = DEFAULT_THEME
         self.theme = theme
+
+    def take_prefetched(self, run_id: str) -> asyncio.Future[LoadedRun | None] | None:
+        """The load of `run_id` started before the app, once; None when there is none."""
+        return self._prefetched.pop(run_id, None)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """Status colours ($status-failed, …) for themes that do not set their own."""
@@ -56,16 +69,29 @@ class WflogApp(App[None]):
                 yield command
 
     def on_mount(self) -> None:
-        """Open the run list, and the run asked for with `--run` on top of it."""
-        from wflog_tui.ui.run_list import RunListScreen
+        """Open the run list, or the run asked for with `--run`.
 
+        With `--run` the list is made only when the reader goes back to it: building a
+        list nobody sees would slow down landing on the run.
+        """
         for warning in self.theme_warnings:
             self.notify(warning, title="Theme", severity="warning", markup=False, timeout=10)
-        self.push_screen(RunListScreen())
         if self.config.open_run:
             from wflog_tui.ui.run_view import RunScreen
 
             self.push_screen(RunScreen(self.config.open_run))
+        else:
+            self.show_run_list()
+
+    def show_run_list(self) -> None:
+        """Put the run list on top: a new one, in place of the top screen when one is open
+        (a run opened with `--run` has no list below it)."""
+        from wflog_tui.ui.run_list import RunListScreen
+
+        if len(self.screen_stack) > 1:
+            self.switch_screen(RunListScreen())
+        else:
+            self.push_screen(RunListScreen())
 
     def action_help(self) -> None:
         """Show every key of the current screen."""

@@ -286,6 +286,10 @@ class RunListScreen(Screen[None]):
         Under a run view it does not refresh at all: a list nobody sees must not load the
         database, and `--run` opens the run without waiting for a list behind it.
         """
+        if self.app.screen is not self:
+            # Covered again before it was ever shown (`--run` pushes the run on top at
+            # once): nobody sees it, so it does not start.
+            return
         self._suspended = False
         if not self._started:
             self._started = True

@@ -27,20 +27,24 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from wflog_tui.model import status as st
+from wflog_tui.model.collector_pause import pause_collector
 from wflog_tui.model.display_text import escape_control, one_line
 from wflog_tui.model.durations import format_duration, format_instant
 from wflog_tui.model.entries import StepEntry
 from wflog_tui.model.incident_note import incident_note
+from wflog_tui.model.log_skeleton import LogSkeleton
 from wflog_tui.model.refresh_pacing import RefreshPacer
 from wflog_tui.model.run import RunDetail
-from wflog_tui.model.step_tree import NodeKind, StepNode, StepTree, build_tree
+from wflog_tui.model.step_tree import LoopNode, NodeKind, StepNode, StepTree, build_tree
 from wflog_tui.store import (
     ConnectionLost,
+    LoadedRun,
     QueryTimeout,
     RunNotFound,
     StepsTail,
     Store,
     StoreError,
+    load_run,
 )
 from wflog_tui.ui.config import AppConfig
 from wflog_tui.ui.detail_pane import DetailPane
@@ -50,17 +54,24 @@ from wflog_tui.ui.step_tree_view import StepTreeView
 
 # Retries after a failed tail back off up to this long, so an outage is not hammered.
 _MAX_BACKOFF_S = 30.0
-# A steps_log stored in more bytes than this (compressed, as pg_column_size counts) opens
-# as an outline: inputs and outputs are fetched per entry as they are looked at.
-OUTLINE_OVER_BYTES = 1_000_000
-# Entries around the selected one whose payloads data flow reads, and a cap per fetch.
+# Entries around the selected one whose payloads data flow reads.
 PAYLOAD_NEIGHBOURS = 20
-PAYLOAD_BATCH = 60
+# Whole entries fetched at most per query: two pages of iterations of two steps each.
+ENTRY_BATCH = 400
 _HEADER_WIDTH = 200
 
 
 # The detail pane's tabs that show a field a data-flow jump can target.
 _FIELD_OF_TAB = {"input": "input", "output": "output", "run-input": "input_payload"}
+
+
+@dataclass(eq=False)
+class _EntryRequest:
+    """Pending entries to fetch whole, and the nodes of the tree view to redraw after."""
+
+    indexes: list[int]
+    keys: list[str]
+    show: StepNode | None = None
 
 
 @dataclass(frozen=True)
@@ -188,7 +199,7 @@ class RunScreen(Screen[None]):
         """The run as last fetched (its status and times updated by tails)."""
         self.step_tree: StepTree | None = None
         """The step tree shown."""
-        self._raw: list[Any] = []
+        self._raw: list[Any] | LogSkeleton = []
         self._following = True
         self._pending: StepsTail | None = None
         self._tail_timer: Timer | None = None
@@ -198,6 +209,10 @@ class RunScreen(Screen[None]):
         self._back: list[_Location] = []
         self._shown_node: StepNode | None = None
         self._pacer: RefreshPacer | None = None
+        # Every query of this view waits for the one before: never two in flight at once.
+        self._query_lock = asyncio.Lock()
+        self._entry_queue: list[_EntryRequest] = []
+        self._filling = False
 
     # Layout
 
@@ -238,26 +253,37 @@ class RunScreen(Screen[None]):
     async def _load(self) -> None:
         """Fetch the whole run, then show it (first time) or merge it (reload)."""
         header = self.query_one(RunHeader)
-        if self.detail is None:
+        first = self.detail is None
+        if first:
             header.show_message(Text(f"Loading run {one_line(self.run_id, 80)} …"))
+        # With `--run`, the command line started loading before the UI existed.
+        prefetched = self.app.take_prefetched(self.run_id) if first else None  # type: ignore[attr-defined]
+        # The cyclic collector stays off until the run is on screen: the objects of a big
+        # run would otherwise set off a full collection in the middle of landing on it.
+        release = pause_collector()
         try:
-            detail = await self._store.fetch_run(self.run_id, outline_over=OUTLINE_OVER_BYTES)
+            if prefetched is not None:
+                loaded: LoadedRun | None = await prefetched
+            else:
+                async with self._query_lock:
+                    loaded = await load_run(self._store, self.run_id)
         except StoreError as error:
+            release()
             if self._on_screen():
                 self._load_failed(error)
             return
-        if detail is not None:
-            run = detail.summary
-            # 100,000 entries take a noticeable moment to index: not on the UI thread.
-            tree = await asyncio.to_thread(
-                build_tree, detail.steps_log, run_status=run.status, run_ended_at=run.ended_at
-            )
-        if not self._on_screen():
+        except BaseException:
+            release()
+            raise
+        if not self._on_screen() or loaded is None:
+            release()
+            if loaded is None and self._on_screen():
+                self._load_failed(None)
             return
-        if detail is None:
-            self._load_failed(None)
-            return
-        self._show_run(detail, tree)
+        try:
+            self._show_run(loaded.detail, loaded.tree)
+        finally:
+            self.call_after_refresh(release)
 
     def _load_failed(self, error: StoreError | None) -> None:
         if error is None:
@@ -280,7 +306,8 @@ class RunScreen(Screen[None]):
     def _show_run(self, detail: RunDetail, tree: StepTree) -> None:
         """Show a freshly fetched run and its tree, land the cursor, start tailing."""
         raw = detail.steps_log
-        self._raw = raw if isinstance(raw, list) else []
+        self._raw = raw if isinstance(raw, list | LogSkeleton) else []
+        self._entry_queue.clear()
         first = self.detail is None
         self.detail, self.step_tree = detail, tree
         self._pending = None
@@ -367,7 +394,8 @@ class RunScreen(Screen[None]):
         start = self.step_tree.first_unfinished_index()
         began = time.perf_counter()
         try:
-            tail = await self._store.fetch_steps_from(self.run_id, start)
+            async with self._query_lock:
+                tail = await self._store.fetch_steps_from(self.run_id, start)
         except RunNotFound:
             if self._on_screen():
                 self._stop_timers()
@@ -437,9 +465,12 @@ class RunScreen(Screen[None]):
             return
         status = st.normalise(tail.status)
         raw, tree = self._raw, previous
-        if isinstance(detail.steps_log, list) or tail.total:
+        if isinstance(detail.steps_log, list | LogSkeleton) or tail.total:
             # A new list: the tree shown keeps reading the one it was built from.
-            raw = self._raw[: tail.start] + list(tail.entries)
+            if isinstance(self._raw, LogSkeleton):
+                raw = self._raw.with_tail(tail.start, tail.entries)
+            else:
+                raw = self._raw[: tail.start] + list(tail.entries)
             tree = await asyncio.to_thread(
                 build_tree,
                 raw,
@@ -517,12 +548,13 @@ class RunScreen(Screen[None]):
         self._shown_node = node
         self.detail_pane.show(node, tree=self.step_tree, detail=self.detail)
         pending = self._payloads_needed(node)
-        if pending:
-            self._load_payloads(node, pending)
+        if pending and node is not None:
+            keys = [node.key, *(child.key for child in node.children)]
+            self._request_entries(_EntryRequest(pending, keys, show=node), urgent=True)
 
     def _payloads_needed(self, node: StepNode | None) -> list[int]:
-        """Entries of a big run's outline that showing `node` needs whole: its own, and
-        the ones data flow reads (earlier in scope, and later in its iteration)."""
+        """Entries of a skeleton that showing `node` needs whole: its own, and the ones
+        data flow reads (earlier in scope, and later in its iteration)."""
         tree = self.step_tree
         if tree is None or node is None:
             return []
@@ -534,35 +566,99 @@ class RunScreen(Screen[None]):
             if loop is not None and entry.iteration is not None:
                 later = [i for i in loop.member_indexes.get(entry.iteration, []) if i > entry.index]
                 wanted += [tree.entries[i] for i in later[:PAYLOAD_NEIGHBOURS]]
-        return sorted({e.index for e in wanted if isinstance(e, StepEntry) and e.payload_pending})[
-            :PAYLOAD_BATCH
-        ]
+        return _pending_indexes(wanted)
 
-    @work(group="run-payloads")
-    async def _load_payloads(self, node: StepNode | None, indexes: list[int]) -> None:
-        """Fetch whole entries an outline left out, then draw the node again."""
+    @on(StepTreeView.NodesShown)
+    def _nodes_shown(self, event: StepTreeView.NodesShown) -> None:
+        """Fetch the times and payloads of a skeleton's entries that just came into view."""
+        event.stop()
         tree = self.step_tree
+        if tree is None or not isinstance(self._raw, LogSkeleton):
+            return
+        wanted: list[StepEntry] = []
+        keys: list[str] = []
+        for node in event.nodes:
+            keys.append(node.key)
+            wanted += node.entries
+            if isinstance(node, LoopNode):
+                wanted += [tree.entries[i] for i in node.span_indexes]  # type: ignore[misc]
+            for child in node.children:
+                keys.append(child.key)
+                wanted += child.entries
+        indexes = _pending_indexes(wanted)
+        if indexes:
+            self._request_entries(_EntryRequest(indexes, keys))
+
+    def _request_entries(self, request: _EntryRequest, *, urgent: bool = False) -> None:
+        """Queue `request` (the selection's first), and start the one worker if idle."""
+        if urgent:
+            self._entry_queue.insert(0, request)
+        else:
+            self._entry_queue.append(request)
+        if not self._filling:
+            self._filling = True
+            self._fill_entries()
+
+    @work(group="run-entries")
+    async def _fill_entries(self) -> None:
+        """Fetch queued entries whole, batch by batch, and redraw what showed them."""
         try:
-            found = await self._store.fetch_entries(self.run_id, indexes)
-        except StoreError as error:
-            if self._on_screen():
-                self._set_badge(
-                    Text(f"Could not load the step's payloads: {one_line(error.message, 200)}"),
-                    problem=True,
-                )
+            while self._entry_queue and self._on_screen():
+                batch = self._next_batch()
+                tree = self.step_tree
+                if not batch.indexes or tree is None:
+                    continue
+                try:
+                    async with self._query_lock:
+                        found = await self._store.fetch_entries(self.run_id, batch.indexes)
+                except StoreError as error:
+                    if self._on_screen():
+                        self._set_badge(
+                            Text(
+                                "Could not load the steps' payloads: "
+                                f"{one_line(error.message, 200)}"
+                            ),
+                            problem=True,
+                        )
+                    self._entry_queue.clear()
+                    return
+                if not self._on_screen():
+                    return
+                self._apply_entries(batch, found)
+        finally:
+            self._filling = False
+
+    def _next_batch(self) -> _EntryRequest:
+        """Up to `ENTRY_BATCH` still-pending entries from the front of the queue."""
+        tree = self.step_tree
+        indexes: list[int] = []
+        keys: list[str] = []
+        show: StepNode | None = None
+        while self._entry_queue and len(indexes) < ENTRY_BATCH:
+            request = self._entry_queue[0]
+            room = ENTRY_BATCH - len(indexes)
+            taken, request.indexes = request.indexes[:room], request.indexes[room:]
+            if tree is not None:
+                taken = [i for i in taken if _is_pending(tree, i)]
+            indexes += taken
+            keys += request.keys
+            show = show or request.show
+            if not request.indexes:
+                self._entry_queue.pop(0)
+        return _EntryRequest(sorted(set(indexes)), keys, show)
+
+    def _apply_entries(self, batch: _EntryRequest, found: dict[int, Any]) -> None:
+        tree = self.step_tree
+        if tree is None:
             return
-        if tree is None or tree is not self.step_tree or not self._on_screen():
-            return
-        for index, value in found.items():
-            entry = tree.entries[index]
-            if isinstance(entry, StepEntry) and entry.payload_pending:
-                entry.load_full(value)
-        for index in indexes:  # gone from the log meanwhile: show what the outline had
-            entry = tree.entries[index]
-            if isinstance(entry, StepEntry):
-                entry.payload_pending = False
-        if node is self._shown_node and self.detail is not None:
-            self.detail_pane.show(node, tree=tree, detail=self.detail, force=True)
+        for index in batch.indexes:
+            # An entry gone from the log meanwhile keeps what its shape said.
+            if 0 <= index < len(tree.entries):
+                tree.entries.fill(index, found.get(index))
+        self.step_view.refresh_nodes(batch.keys)
+        shown = self._shown_node
+        if shown is not None and self.detail is not None and shown.key in batch.keys:
+            self.detail_pane.show(shown, tree=tree, detail=self.detail, force=True)
 
     def _refresh_detail(self) -> None:
         node = self.step_view.selected_node
@@ -627,7 +723,11 @@ class RunScreen(Screen[None]):
     def action_back(self) -> None:
         """Back to the run list (or whatever screen opened this run)."""
         self._stop_timers()
-        self.dismiss()
+        if len(self.app.screen_stack) > 2:
+            self.dismiss()
+        else:
+            # Opened with `--run`: the list is made now, in this screen's place.
+            self.app.show_run_list()  # type: ignore[attr-defined]
 
     def action_next_failure(self) -> None:
         """Move to the next failure after the cursor, wrapping to the first."""
@@ -745,3 +845,15 @@ def _position(node: StepNode | None) -> int:
                 return child.entries[0].index
         node = node.parent
     return -1
+
+
+def _pending_indexes(entries: Sequence[object]) -> list[int]:
+    """The indexes of the entries still waiting for their whole element, ascending."""
+    return sorted({e.index for e in entries if isinstance(e, StepEntry) and e.payload_pending})
+
+
+def _is_pending(tree: StepTree, index: int) -> bool:
+    if not 0 <= index < len(tree.entries):
+        return False
+    entry = tree.entries[index]
+    return isinstance(entry, StepEntry) and entry.payload_pending

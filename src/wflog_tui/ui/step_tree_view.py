@@ -28,7 +28,7 @@ from wflog_tui.model import status as st
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.durations import format_duration
 from wflog_tui.model.json_text import to_json_text
-from wflog_tui.model.step_tree import LoopNode, NodeKind, StepNode, StepTree
+from wflog_tui.model.step_tree import LoopNode, NodeKind, StepNode, StepTree, refresh_spans
 from wflog_tui.ui.status_text import status_style
 
 # Label spans carry names, resolved when a line is drawn: `status:<STATUS>` takes the theme's
@@ -183,6 +183,22 @@ class StepTreeView(Tree[_Item]):
             """The view whose cursor moved."""
             return self.step_tree_view
 
+    class NodesShown(Message):
+        """Posted when a page of nodes is created (the top level, a page of iterations, an
+        iteration's steps): what a big run's skeleton must now fill in."""
+
+        def __init__(self, step_tree_view: StepTreeView, nodes: list[StepNode]) -> None:
+            self.step_tree_view = step_tree_view
+            """The view that created the nodes."""
+            self.nodes = nodes
+            """The step nodes just given a place in the tree."""
+            super().__init__()
+
+        @property
+        def control(self) -> StepTreeView:
+            """The view that created the nodes."""
+            return self.step_tree_view
+
     def __init__(
         self,
         tree: StepTree | None = None,
@@ -259,6 +275,19 @@ class StepTreeView(Tree[_Item]):
             ancestor = ancestor.parent
         self._reveal(node, center=True)
         return True
+
+    def refresh_nodes(self, keys: Sequence[str]) -> None:
+        """Redraw the nodes keyed `keys` that exist, after their entries were filled in:
+        their times are read again and their labels made anew."""
+        for key in dict.fromkeys(keys):
+            tree_node = self._by_key.get(key)
+            item = None if tree_node is None else tree_node.data
+            if tree_node is None or not isinstance(item, _StepItem) or item.node is None:
+                continue
+            refresh_spans(item.node)
+            label = node_label(item.node)
+            if label != tree_node.label:
+                tree_node.set_label(label)
 
     def update_tree(self, tree: StepTree) -> None:
         """Show `tree`, a later state of the same run, changing only what changed.
@@ -381,13 +410,17 @@ class StepTreeView(Tree[_Item]):
             self._add_gap(owner, position, entry.start, start)
             position += 1
         first: TreeNode[_Item] | None = None
+        shown: list[StepNode] = []
         for index in range(start, end):
             child = self._add_child(owner, index, position)
             position += 1
             first = first or child
+            if isinstance(child.data, _StepItem) and child.data.node is not None:
+                shown.append(child.data.node)
         if end < entry.end:
             self._add_gap(owner, position, end, entry.end)
         assert first is not None
+        self.post_message(self.NodesShown(self, shown))
         return first
 
     @staticmethod

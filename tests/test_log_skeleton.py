@@ -1,0 +1,126 @@
+"""The skeleton of a big log, without a database: columns in, entries and facts out."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+from wflog_tui.model.collector_pause import pause_collector, paused_collector
+from wflog_tui.model.entries import StepEntry, entry_facts, parse_entry
+from wflog_tui.model.log_skeleton import LogSkeleton, SkeletonColumns
+from wflog_tui.model.step_tree import build_tree, refresh_spans
+
+TRIGGER = {"stepId": "t", "operation": "trigger", "status": "COMPLETED", "output": {"n": 2}}
+LOOP = {
+    "stepId": "each",
+    "operation": "builtin:loop",
+    "status": "COMPLETED",
+    "output": {"collection": ["a", "b"], "totalItems": 2},
+}
+
+
+def skeleton() -> LogSkeleton:
+    """Trigger and loop whole; two plain iterations; a plain step of spaces after."""
+    return LogSkeleton(
+        SkeletonColumns(
+            step_ids=[None, None, "send", "send", "  "],
+            names=[None, None, "Send", None, None],
+            iterations=[None, None, 1, 2, None],
+            canceled=[None, None, False, True, False],
+            whole={0: TRIGGER, 1: LOOP},
+        )
+    )
+
+
+def test_plain_entries_read_as_their_shape_and_come_pending():
+    log = skeleton()
+    assert len(log) == 5 and [log.is_plain(i) for i in range(5)] == [False, False, True, True, True]
+    assert log[0] == TRIGGER and log[-5] == TRIGGER
+    assert log[2] == {"stepId": "send", "status": "COMPLETED", "stepName": "Send", "iteration": 1}
+    assert log[3] == {"stepId": "send", "status": "CANCELED", "iteration": 2}
+    entry = log.parse(2)
+    assert isinstance(entry, StepEntry) and entry.payload_pending and entry.label == "Send"
+    assert not log.parse(0).payload_pending  # type: ignore[union-attr]
+
+
+def test_facts_agree_with_the_facts_of_the_shapes():
+    log = skeleton()
+    assert log.facts() == [entry_facts(log[i]) for i in range(len(log))]
+    assert log.facts()[4] == (None, "COMPLETED", None, None)  # a stepId of spaces is none
+
+
+def test_a_tail_replaces_everything_from_its_start_and_keeps_the_rest():
+    log = skeleton()
+    new = {"stepId": "send", "status": "RUNNING", "iteration": 2}
+    longer = log.with_tail(3, [new, {"stepId": "after", "status": "COMPLETED"}])
+    assert len(longer) == 5 and longer[2] == log[2] and longer[3] == new
+    assert not longer.is_plain(3) and longer.is_plain(2)
+    assert len(log) == 5 and log[3]["status"] == "CANCELED"  # the old one is unchanged
+    tree = build_tree(longer, run_status="RUNNING")
+    assert tree.first_unfinished_index() == 3
+
+
+def test_filling_an_entry_gives_its_node_the_times_it_lacked():
+    whole = {
+        "stepId": "send",
+        "stepName": "Send",
+        "status": "COMPLETED",
+        "iteration": 1,
+        "startedAt": "2026-11-26T10:00:00Z",
+        "endedAt": "2026-11-26T10:00:02Z",
+        "input": {"to": "a"},
+    }
+    tree = build_tree(skeleton(), run_status="COMPLETED")
+    iteration = tree.find(("s1", "s1/i1"))
+    assert iteration is not None and iteration.duration_ms is None
+    tree.entries.fill(2, whole)
+    refresh_spans(iteration)
+    assert iteration.duration_ms == 2000.0
+    assert iteration.children[0].duration_ms == 2000.0
+    entry = tree.entries[2]
+    assert entry == parse_entry(2, whole)  # the same as if it had come whole
+
+
+def test_a_filled_entry_that_is_gone_from_the_log_keeps_its_shape():
+    tree = build_tree(skeleton(), run_status="COMPLETED")
+    tree.entries.fill(3, None)
+    entry = tree.entries[3]
+    assert isinstance(entry, StepEntry) and not entry.payload_pending
+    assert entry.status == "CANCELED"
+
+
+def test_collector_pauses_nest_and_leave_it_as_found():
+    assert gc.isenabled()
+    release = pause_collector()
+    with paused_collector():
+        assert not gc.isenabled()
+    assert not gc.isenabled()  # the outer pause still holds
+    release()
+    release()  # a second call does nothing
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused_collector():
+            pass
+        assert not gc.isenabled()  # found off, left off
+    finally:
+        gc.enable()
+
+
+def test_collector_pauses_from_threads_are_counted():
+    outer = pause_collector()
+    paused, done = threading.Event(), threading.Event()
+
+    def worker() -> None:
+        with paused_collector():
+            paused.set()
+            done.wait(5)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert paused.wait(5)
+    outer()
+    assert not gc.isenabled()  # the thread's pause is still on
+    done.set()
+    thread.join()
+    assert gc.isenabled()

@@ -1,0 +1,198 @@
+"""Big logs come as a skeleton; the entries someone looks at are fetched whole after.
+
+What a skeleton says of an entry before its whole element arrives must agree with what
+the whole element says: the tree built from a skeleton has the same shape, statuses,
+failures and keys as the tree built from the log itself.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hs
+
+from tests.database import run_row
+from wflog_tui.model.entries import StepEntry
+from wflog_tui.model.log_skeleton import LogSkeleton
+from wflog_tui.model.step_tree import StepTree, build_tree
+from wflog_tui.store import StoreSettings, load_run, open_store
+
+LOG = [
+    {"stepId": "t", "operation": "trigger", "status": "COMPLETED", "output": {"user": "ann"}},
+    {
+        "stepId": "each",
+        "operation": "builtin:loop",
+        "status": "COMPLETED",
+        "output": {"collection": ["a", "b"], "totalItems": 2},
+    },
+    {
+        "stepId": "send",
+        "stepName": "Send mail",
+        "operation": "email",
+        "status": "COMPLETED",
+        "iteration": 1,
+        "totalItems": 2,
+        "startedAt": "2026-11-26T10:00:00Z",
+        "endedAt": "2026-11-26T10:00:01Z",
+        "input": {"to": "a"},
+        "output": {"id": 1},
+    },
+    {
+        "stepId": "send",
+        "operation": "email",
+        "status": "FAILED",
+        "iteration": 2,
+        "input": {"to": "b"},
+        "error": {"message": "bounced"},
+    },
+    "not a step",
+    {"stepId": "after", "status": "CANCELED", "iteration": "3"},
+]
+
+
+@pytest.mark.parametrize("json_type", ["jsonb", "json"])
+async def test_a_big_log_comes_as_a_skeleton_and_fetch_entries_fills_it(make_table, json_type):
+    table = await make_table(json_type=json_type)
+    await table.insert(run_row(run_id="01BIG", status="FAILED", steps_log=LOG))
+    store = await open_store(StoreSettings(dsn=table.dsn, table=table.name))
+    try:
+        detail = await store.fetch_run("01BIG", skeleton_over=10)
+        skeleton = detail.steps_log
+        assert isinstance(skeleton, LogSkeleton) and len(skeleton) == len(LOG)
+        # The trigger, the loop, the failure and the non-step come whole.
+        assert [skeleton.is_plain(i) for i in range(len(LOG))] == [
+            False, False, True, False, False, True
+        ]  # fmt: skip
+        assert skeleton[0] == LOG[0] and skeleton[1] == LOG[1] and skeleton[3] == LOG[3]
+        assert skeleton[4] == "not a step"
+        # A plain entry is its shape: no payloads, no times until filled.
+        assert skeleton[2] == {
+            "stepId": "send",
+            "status": "COMPLETED",
+            "stepName": "Send mail",
+            "iteration": 1,
+        }
+        assert skeleton[5] == {"stepId": "after", "status": "CANCELED", "iteration": 3}
+
+        tree = build_tree(skeleton, run_status="FAILED")
+        sent = tree.entries[2]
+        assert isinstance(sent, StepEntry) and sent.payload_pending
+        assert sent.label == "Send mail" and sent.started_at is None
+        failed = tree.entries[3]
+        assert isinstance(failed, StepEntry) and not failed.payload_pending
+        assert tree.failures[0].message == "bounced"
+
+        whole = await store.fetch_entries("01BIG", [2, 5, 99])
+        assert whole == {2: LOG[2], 5: LOG[5]}
+        tree.entries.fill(2, whole[2])
+        assert not sent.payload_pending and sent.input == {"to": "a"}
+        assert sent.operation == "email" and sent.duration_ms == 1000.0
+
+        small = await store.fetch_run("01BIG", skeleton_over=10_000_000)
+        assert small.steps_log == LOG
+    finally:
+        await store.close()
+
+
+async def test_a_big_log_that_is_no_array_comes_whole(table):
+    await table.insert(run_row(run_id="01OBJ", steps_log={"not": "an array"}))
+    store = await open_store(StoreSettings(dsn=table.dsn, table=table.name))
+    try:
+        detail = await store.fetch_run("01OBJ", skeleton_over=1)
+        assert detail.steps_log == {"not": "an array"}
+        assert await store.fetch_entries("01OBJ", [0]) == {}
+    finally:
+        await store.close()
+
+
+async def test_fetch_entries_respects_the_organisation_scope(table):
+    await table.insert(run_row(run_id="01OTHER", organisation_id="org_b", steps_log=LOG))
+    store = await open_store(
+        StoreSettings(dsn=table.dsn, table=table.name, organisation_scope="org_a")
+    )
+    try:
+        assert await store.fetch_entries("01OTHER", [2]) == {}
+        assert await store.fetch_run("01OTHER", skeleton_over=1) is None
+    finally:
+        await store.close()
+
+
+async def test_load_run_builds_the_tree_of_a_skeleton(table, monkeypatch):
+    from wflog_tui.store import run_loading
+
+    await table.insert(run_row(run_id="01LOAD", status="FAILED", steps_log=LOG))
+    store = await open_store(StoreSettings(dsn=table.dsn, table=table.name))
+    try:
+        loaded = await load_run(store, "01LOAD")
+        assert loaded is not None and loaded.detail.steps_log == LOG  # small: whole
+        monkeypatch.setattr(run_loading, "SKELETON_OVER_BYTES", 1)
+        loaded = await load_run(store, "01LOAD")
+        assert loaded is not None and isinstance(loaded.detail.steps_log, LogSkeleton)
+        assert [f.keys for f in loaded.tree.failures] == [("s1", "s1/i2", "s1/i2/s3")]
+        assert await load_run(store, "01NOPE") is None
+    finally:
+        await store.close()
+
+
+def _shape(tree: StepTree) -> list:
+    """What a tree shows before any entry is opened: nodes, statuses, failures, keys."""
+    loops = [n for n in tree.nodes if n.kind.value == "loop"]
+    return [
+        [(n.key, n.kind.value, n.status, n.label) for n in tree.nodes],
+        [(f.entry_index, f.keys, f.status, f.message) for f in tree.failures],
+        [sorted(loop.iteration_status.items()) for loop in loops],  # type: ignore[attr-defined]
+        [tree.keys_of_entry(i) for i in range(len(tree.entries))],
+        tree.first_unfinished_index(),
+    ]
+
+
+_scalar = hs.one_of(
+    hs.none(),
+    hs.booleans(),
+    hs.integers(-3, 12),
+    hs.sampled_from([0.5, 3.0, 1e3, "", " ", "3", "03", "x", "{", "true", "2026-11-26T10:00:00Z"]),
+)
+_status = hs.one_of(
+    hs.sampled_from(["COMPLETED", "CANCELED", "FAILED", "RUNNING", "completed", " COMPLETED"]),
+    _scalar,
+)
+_entry = hs.one_of(
+    hs.fixed_dictionaries(
+        {"status": _status},
+        optional={
+            "stepId": hs.one_of(hs.sampled_from(["a", "b", "loop", " "]), _scalar),
+            "operation": hs.one_of(hs.sampled_from(["builtin:loop", "trigger", "http"]), _scalar),
+            "iteration": hs.one_of(hs.integers(-1, 4), _scalar),
+            "stepName": _scalar,
+            "name": hs.sampled_from(["n1", "n2"]),
+            "totalItems": hs.one_of(hs.integers(0, 5), _scalar),
+            "error": hs.one_of(hs.none(), hs.just({"message": "boom"})),
+        },
+    ),
+    _scalar,
+    hs.lists(_scalar, max_size=2),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(log=hs.lists(_entry, max_size=12))
+async def test_a_tree_from_a_skeleton_has_the_shape_of_the_tree_from_the_log(table, log):
+    """Whatever the entries hold, the skeleton's tree and the whole log's agree on every
+    node, status, failure and key; and filling every entry makes them agree entry by entry."""
+    row = run_row(status="FAILED", steps_log=log)
+    await table.insert(row)
+    store = await open_store(StoreSettings(dsn=table.dsn, table=table.name))
+    try:
+        whole = await store.fetch_run(row["run_id"])
+        skeleton = await store.fetch_run(row["run_id"], skeleton_over=0)
+    finally:
+        await store.close()
+    expected = build_tree(whole.steps_log, run_status="FAILED")
+    if not isinstance(skeleton.steps_log, LogSkeleton):
+        assert skeleton.steps_log == whole.steps_log  # an empty log comes as itself
+        return
+    tree = build_tree(skeleton.steps_log, run_status="FAILED")
+    assert _shape(tree) == _shape(expected)
+    for index, value in enumerate(whole.steps_log):
+        tree.entries.fill(index, value)
+        assert tree.entries[index] == expected.entries[index]
