@@ -14,7 +14,9 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 MB = 1024 * 1024
@@ -88,3 +90,54 @@ def write_result(path: Path, result: dict[str, Any]) -> None:
     """Hand the result to the parent, with this process's peak memory added."""
     result.setdefault("peak_rss_mb", round(peak_rss_mb(), 1))
     path.write_text(json.dumps(result, default=str))
+
+
+class _AfterImport:
+    """A `sys.meta_path` finder that runs callbacks once a named module has executed.
+
+    It finds nothing itself: it asks the finders after it, and wraps the loader of the
+    module it watches, so the module is imported when and where the program imports it.
+    """
+
+    def __init__(self) -> None:
+        self.callbacks: dict[str, list[Callable[[ModuleType], None]]] = {}
+
+    def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
+        callbacks = self.callbacks.pop(name, None)
+        if callbacks is None:
+            return None
+        spec = None
+        for finder in sys.meta_path:
+            if finder is not self and hasattr(finder, "find_spec"):
+                spec = finder.find_spec(name, path, target)
+                if spec is not None:
+                    break
+        if spec is None or spec.loader is None:
+            return spec
+        execute = spec.loader.exec_module
+
+        def exec_module(module: ModuleType) -> None:
+            execute(module)
+            for callback in callbacks:
+                callback(module)
+
+        spec.loader.exec_module = exec_module  # this module's own loader object
+        return spec
+
+
+_after_import = _AfterImport()
+
+
+def after_import(name: str, callback: Callable[[ModuleType], None]) -> None:
+    """Call `callback(module)` once module `name` is imported: now if it already is.
+
+    The probes use it to wrap the app's functions without importing the app early, so a
+    measurement from process start sees the program's own import order.
+    """
+    module = sys.modules.get(name)
+    if module is not None:
+        callback(module)
+        return
+    if _after_import not in sys.meta_path:
+        sys.meta_path.insert(0, _after_import)
+    _after_import.callbacks.setdefault(name, []).append(callback)

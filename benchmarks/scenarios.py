@@ -16,6 +16,8 @@ parsing, connecting, schema introspection, the first queries and the first frame
 control over the session rather than its start-up.
 """
 
+from __future__ import annotations
+
 import os
 import time
 
@@ -26,20 +28,20 @@ os.environ["TEXTUAL_DRIVER"] = "textual.drivers.headless_driver:HeadlessDriver"
 
 import asyncio  # noqa: E402
 import random  # noqa: E402
+import sys  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from datetime import timedelta  # noqa: E402
-from typing import Any  # noqa: E402
-
-from textual import events  # noqa: E402
-from textual.coordinate import Coordinate  # noqa: E402
-from textual.screen import Screen  # noqa: E402
-from textual.widgets import DataTable  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
 
 from benchmarks import probes  # noqa: E402
 
+if TYPE_CHECKING:
+    from textual.screen import Screen
+    from textual.widgets import DataTable
+
 IMPORTED = time.monotonic()
 
-Watcher = Callable[[Screen, float], bool]
+Watcher = Callable[["Screen", float], bool]
 
 
 class FrameProbe:
@@ -52,10 +54,15 @@ class FrameProbe:
     def __init__(self) -> None:
         self.watchers: list[Watcher] = []
         self.frame_ms: list[float] = []
+        self.first_frame: float | None = None
 
     def install(self) -> None:
-        """Wrap `Screen._compositor_refresh` for every screen of the process."""
-        original = Screen._compositor_refresh
+        """Wrap `Screen._compositor_refresh` for every screen of the process (once Textual
+        is imported, whenever the program imports it)."""
+        probes.after_import("textual.screen", self._wrap)
+
+    def _wrap(self, module: Any) -> None:
+        original = module.Screen._compositor_refresh
         probe = self
 
         def _compositor_refresh(screen: Screen) -> None:
@@ -63,9 +70,11 @@ class FrameProbe:
             original(screen)
             probe.frame_ms.append((time.perf_counter() - start) * 1000)
             end = probes.now()
+            if probe.first_frame is None:
+                probe.first_frame = end
             probe.watchers = [w for w in probe.watchers if not w(screen, end)]
 
-        Screen._compositor_refresh = _compositor_refresh  # type: ignore[method-assign]
+        module.Screen._compositor_refresh = _compositor_refresh
 
     def next_frame_where(self, test: Callable[[Screen], bool]) -> asyncio.Future[float]:
         """A future set to the end time of the first frame after which `test` holds."""
@@ -87,43 +96,63 @@ class FrameProbe:
 
 
 class Timings:
-    """Wall time spent in wrapped functions, by name."""
+    """Wall time spent in wrapped functions, by name, and when the first call ran.
 
-    def __init__(self) -> None:
+    `zero` is the process's spawn time on the shared clock: `first_call_s` says when,
+    from process start, the first call began and ended, so a report shows the timeline.
+    """
+
+    def __init__(self, zero: float | None = None) -> None:
         self.ms: dict[str, list[float]] = {}
+        self.first: dict[str, tuple[float, float]] = {}
+        self.zero = zero
 
     def wrap(self, owner: Any, name: str, label: str | None = None) -> None:
         """Replace `owner.name` (a function or coroutine function) by a timed one."""
         original = getattr(owner, name)
-        bucket = self.ms.setdefault(label or name, [])
+        key = label or name
+        bucket = self.ms.setdefault(key, [])
+
+        def record(start: float) -> None:
+            end = probes.now()
+            bucket.append((end - start) * 1000)
+            self.first.setdefault(key, (start, end))
+
         if asyncio.iscoroutinefunction(original):
 
             async def timed_async(*args: Any, **kwargs: Any) -> Any:
-                start = time.perf_counter()
+                start = probes.now()
                 try:
                     return await original(*args, **kwargs)
                 finally:
-                    bucket.append((time.perf_counter() - start) * 1000)
+                    record(start)
 
             setattr(owner, name, timed_async)
         else:
 
             def timed(*args: Any, **kwargs: Any) -> Any:
-                start = time.perf_counter()
+                start = probes.now()
                 try:
                     return original(*args, **kwargs)
                 finally:
-                    bucket.append((time.perf_counter() - start) * 1000)
+                    record(start)
 
             setattr(owner, name, timed)
 
     def report(self) -> dict[str, Any]:
-        """Each name's calls: total and summary, in ms."""
-        return {
-            name: {"total_ms": round(sum(v), 1), **probes.summary(v)}
-            for name, v in self.ms.items()
-            if v
-        }
+        """Each name's calls: total and summary, in ms (and the first call's span)."""
+        result: dict[str, Any] = {}
+        for name, values in self.ms.items():
+            if not values:
+                continue
+            result[name] = {"total_ms": round(sum(values), 1), **probes.summary(values)}
+            if self.zero is not None and name in self.first:
+                start, end = self.first[name]
+                result[name]["first_call_s"] = [
+                    round(start - self.zero, 3),
+                    round(end - self.zero, 3),
+                ]
+        return result
 
 
 def _headless_cli(spec: dict[str, Any]) -> None:
@@ -136,6 +165,8 @@ def _cli_args(spec: dict[str, Any]) -> list[str]:
 
 
 def _run_table(screen: Screen) -> DataTable | None:
+    from textual.widgets import DataTable
+
     from wflog_tui.ui.run_list import RunListScreen
 
     if not isinstance(screen, RunListScreen):
@@ -150,7 +181,7 @@ def first_paint(spec: dict[str, Any]) -> dict[str, Any]:
     from wflog_tui.store import Store
     from wflog_tui.ui.app import WflogApp
 
-    probe, timings = FrameProbe(), Timings()
+    probe, timings = FrameProbe(), Timings(spec["spawned_at"])
     probe.install()
     for method in ("fetch_page", "count_by_status", "failures_per_minute", "close"):
         timings.wrap(Store, method)
@@ -197,40 +228,59 @@ def first_paint(spec: dict[str, Any]) -> dict[str, Any]:
 def open_run(spec: dict[str, Any]) -> dict[str, Any]:
     """`wflog-tui --run ID`: from process start until the failing entry is selected in a frame.
 
-    Memory: RSS when the app object is created (store open, everything imported), then
-    the peak from there until the frame that shows the failure: the rise is what opening
-    the run cost.
+    Two modes (`spec["mode"]`), one process each:
+    - `time`: nothing of the UI is imported before the command line runs; the probes wrap
+      the app's functions as the program imports them (`probes.after_import`), so the
+      program's own order holds: the CLI starts loading the run, then imports the UI
+      while the database works.
+    - `memory`: the UI is imported first, so its modules are not counted; RSS is read
+      when the run starts to load (`load_run` is called) and its peak is followed from
+      there until the frame that shows the failure: the rise is what opening the run cost.
     """
     _headless_cli(spec)
-    import wflog_tui.ui.run_view as run_view
+    memory_mode = spec.get("mode") == "memory"
     from wflog_tui import cli
     from wflog_tui.store import Store
-    from wflog_tui.ui.app import WflogApp
-    from wflog_tui.ui.step_tree_view import StepTreeView
 
-    probe, timings = FrameProbe(), Timings()
+    probe, timings = FrameProbe(), Timings(spec["spawned_at"])
     probe.install()
     timings.wrap(Store, "fetch_run")
-    timings.wrap(run_view, "build_tree")
-    timings.wrap(run_view.RunScreen, "_show_run", "show_run (build_tree + widgets + landing)")
-    timings.wrap(StepTreeView, "show_tree")
-    timings.wrap(StepTreeView, "select_keys")
     marks: dict[str, float] = {}
     memory: dict[str, Any] = {}
-
-    original_init = WflogApp.__init__
-
-    def app_init(app: WflogApp, *args: Any, **kwargs: Any) -> None:
-        memory["process_peak_before_mb"] = round(probes.peak_rss_mb(), 1)
-        memory["peak_reset"] = probes.reset_peak()
-        memory["rss_before_mb"] = round(probes.rss_mb(), 1)
-        marks["app_created"] = probes.now()
-        original_init(app, *args, **kwargs)
-
-    WflogApp.__init__ = app_init  # type: ignore[method-assign]
     landed: dict[str, Any] = {}
 
+    import wflog_tui.store as store_package
+    from wflog_tui.store import run_loading
+
+    timings.wrap(run_loading, "build_tree")
+    original_load_run = store_package.load_run
+
+    async def load_run(*args: Any, **kwargs: Any) -> Any:
+        marks.setdefault("load_started", probes.now())
+        if "rss_before_mb" not in memory:
+            memory["process_peak_before_mb"] = round(probes.peak_rss_mb(), 1)
+            memory["peak_reset"] = probes.reset_peak()
+            memory["rss_before_mb"] = round(probes.rss_mb(), 1)
+        return await original_load_run(*args, **kwargs)
+
+    # Where the CLI and the run view find it (the view imports it later, from the package).
+    store_package.load_run = cli.load_run = load_run  # type: ignore[attr-defined]
+
+    def wrap_app(module: Any) -> None:
+        original_init = module.WflogApp.__init__
+
+        def app_init(app: Any, *args: Any, **kwargs: Any) -> None:
+            marks["app_created"] = probes.now()
+            original_init(app, *args, **kwargs)
+
+        module.WflogApp.__init__ = app_init
+
+    def wrap_views(module: Any) -> None:
+        timings.wrap(module.StepTreeView, "show_tree")
+        timings.wrap(module.StepTreeView, "select_keys")
+
     def on_failure(screen: Screen, end: float) -> bool:
+        run_view = sys.modules["wflog_tui.ui.run_view"]
         if not isinstance(screen, run_view.RunScreen) or screen.step_tree is None:
             return False
         node = screen.step_view.selected_node
@@ -245,16 +295,27 @@ def open_run(spec: dict[str, Any]) -> dict[str, Any]:
         screen.app.exit()
         return True
 
+    probes.after_import("wflog_tui.ui.app", wrap_app)
+    probes.after_import("wflog_tui.ui.step_tree_view", wrap_views)
+    probes.after_import(
+        "wflog_tui.ui.run_view",
+        lambda m: timings.wrap(m.RunScreen, "_show_run", "show_run (widgets + landing)"),
+    )
+    if memory_mode:
+        import wflog_tui.ui.app  # noqa: F401  (imported now, so not counted as the run's)
     probe.watchers.append(on_failure)
     code = cli.run([*_cli_args(spec), "--run", spec["run_id"]])
     if "selected" not in marks:
         return {"error": f"the failing entry was never selected on screen (exit code {code})"}
     spawned = spec["spawned_at"]
     return {
+        "mode": "memory" if memory_mode else "time",
         "value_s": marks["selected"] - spawned,
         "interpreter_s": MODULE_START - spawned,
         "imports_s": IMPORTED - MODULE_START,
-        "app_to_selected_s": marks["selected"] - marks["app_created"],
+        "load_started_s": marks["load_started"] - spawned,
+        "app_created_s": marks["app_created"] - spawned,
+        "first_frame_s": (probe.first_frame or spawned) - spawned,
         "rss_rise_mb": round(memory["peak_mb"] - memory["rss_before_mb"], 1),
         "memory": memory,
         "landed_on": landed,
@@ -297,6 +358,8 @@ async def refresh(spec: dict[str, Any]) -> dict[str, Any]:
     round trip and decoding), rows returned, the UI's time to apply the delta
     (`RunListScreen._apply`) and the counts (`_show_counts`), and the frames rendered.
     """
+    from textual.widgets import DataTable
+
     from wflog_tui.ui.run_list import RunListScreen
 
     store = await _open_store(spec)
@@ -394,6 +457,8 @@ async def refresh(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _selected_key(table: DataTable) -> Any:
+    from textual.coordinate import Coordinate
+
     if table.row_count == 0:
         return None
     return table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
@@ -409,6 +474,9 @@ async def keypress(spec: dict[str, Any]) -> dict[str, Any]:
     queries are slow): a key counts as "during a refresh" when a store call was in flight
     or a delta was applied between the key and its frame.
     """
+    from textual import events
+    from textual.widgets import DataTable
+
     from wflog_tui.store import Store
     from wflog_tui.ui.run_list import RunListScreen
 
