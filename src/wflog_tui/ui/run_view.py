@@ -71,7 +71,6 @@ class _EntryRequest:
 
     indexes: list[int]
     keys: list[str]
-    show: StepNode | None = None
 
 
 @dataclass(frozen=True)
@@ -261,29 +260,30 @@ class RunScreen(Screen[None]):
         # The cyclic collector stays off until the run is on screen: the objects of a big
         # run would otherwise set off a full collection in the middle of landing on it.
         release = pause_collector()
+        shown = False
         try:
-            if prefetched is not None:
-                loaded: LoadedRun | None = await prefetched
-            else:
-                async with self._query_lock:
-                    loaded = await load_run(self._store, self.run_id)
-        except StoreError as error:
-            release()
-            if self._on_screen():
-                self._load_failed(error)
-            return
-        except BaseException:
-            release()
-            raise
-        if not self._on_screen() or loaded is None:
-            release()
-            if loaded is None and self._on_screen():
+            try:
+                if prefetched is not None:
+                    loaded: LoadedRun | None = await prefetched
+                else:
+                    async with self._query_lock:
+                        loaded = await load_run(self._store, self.run_id)
+            except StoreError as error:
+                if self._on_screen():
+                    self._load_failed(error)
+                return
+            if not self._on_screen():
+                return
+            if loaded is None:
                 self._load_failed(None)
-            return
-        try:
+                return
             self._show_run(loaded.detail, loaded.tree)
+            shown = True
         finally:
-            self.call_after_refresh(release)
+            if shown:
+                self.app.call_after_refresh(release)  # once the run has been drawn
+            else:
+                release()
 
     def _load_failed(self, error: StoreError | None) -> None:
         if error is None:
@@ -550,7 +550,7 @@ class RunScreen(Screen[None]):
         pending = self._payloads_needed(node)
         if pending and node is not None:
             keys = [node.key, *(child.key for child in node.children)]
-            self._request_entries(_EntryRequest(pending, keys, show=node), urgent=True)
+            self._request_entries(_EntryRequest(pending, keys), urgent=True)
 
     def _payloads_needed(self, node: StepNode | None) -> list[int]:
         """Entries of a skeleton that showing `node` needs whole: its own, and the ones
@@ -575,13 +575,13 @@ class RunScreen(Screen[None]):
         tree = self.step_tree
         if tree is None or not isinstance(self._raw, LogSkeleton):
             return
-        wanted: list[StepEntry] = []
+        wanted: list[object] = []
         keys: list[str] = []
         for node in event.nodes:
             keys.append(node.key)
             wanted += node.entries
             if isinstance(node, LoopNode):
-                wanted += [tree.entries[i] for i in node.span_indexes]  # type: ignore[misc]
+                wanted += [tree.entries[i] for i in node.span_indexes]
             for child in node.children:
                 keys.append(child.key)
                 wanted += child.entries
@@ -633,7 +633,6 @@ class RunScreen(Screen[None]):
         tree = self.step_tree
         indexes: list[int] = []
         keys: list[str] = []
-        show: StepNode | None = None
         while self._entry_queue and len(indexes) < ENTRY_BATCH:
             request = self._entry_queue[0]
             room = ENTRY_BATCH - len(indexes)
@@ -642,10 +641,9 @@ class RunScreen(Screen[None]):
                 taken = [i for i in taken if _is_pending(tree, i)]
             indexes += taken
             keys += request.keys
-            show = show or request.show
             if not request.indexes:
                 self._entry_queue.pop(0)
-        return _EntryRequest(sorted(set(indexes)), keys, show)
+        return _EntryRequest(sorted(set(indexes)), keys)
 
     def _apply_entries(self, batch: _EntryRequest, found: dict[int, Any]) -> None:
         tree = self.step_tree
