@@ -652,6 +652,11 @@ async def test_a_big_run_opens_as_a_skeleton_and_fills_what_is_shown(
         # Data flow of the failing step reaches back into the loop's collection.
         await pilot.press("tab", "5")
         await settle(pilot, lambda: "loop_users.output.collection[232].email" in screen_text(app))
+        # Uses of the trigger's output are searched among loaded steps only, and the pane
+        # says so rather than pass a partial answer off as the whole one.
+        view.select_keys(("s0",))
+        await settle(pilot, lambda: "199 later steps were not" in screen_text(app))
+        assert "not loaded yet" in screen_text(app)
         # A page opened later is filled in when it is shown.
         view.select_keys(("s1", "s1/i11"))
         await settle(pilot, lambda: not entries[2 + 10].payload_pending)

@@ -261,17 +261,23 @@ class DataFlowView(Widget):
             entry, run_input=run_input, trigger=trigger, loop=loop, earlier=earlier
         )
         iterations: dict[int, int | None] = {}
+        # Steps of a big run's skeleton whose payloads are not loaded cannot be searched.
+        unsearched = 0
 
         def noting_iterations() -> Iterator[StepEntry]:
+            nonlocal unsearched
             for user in later:
                 iterations[user.index] = user.iteration
+                unsearched += user.payload_pending
                 yield user
 
         uses = trace_output_uses(entry, noting_iterations(), max_uses=MAX_USES)
         inputs, outputs = trace_rows(traces), use_rows(uses, iterations)
         if get_current_worker().is_cancelled:
             return
-        self.app.call_from_thread(self._fill, token, entry, traces, uses, inputs, outputs)
+        self.app.call_from_thread(
+            self._fill, token, entry, traces, uses, inputs, outputs, unsearched
+        )
 
     def _fill(
         self,
@@ -281,6 +287,7 @@ class DataFlowView(Widget):
         uses: list[OutputUse],
         inputs: list[tuple[tuple[Text, ...], JumpTarget | None]],
         outputs: list[tuple[tuple[Text, ...], JumpTarget]],
+        unsearched: int = 0,
     ) -> None:
         if token != self._token:
             return  # the cursor moved on while this was being traced
@@ -297,14 +304,23 @@ class DataFlowView(Widget):
         heading = self.query_one("#flow-uses-heading", Static)
         if entry.output is MISSING:
             heading.update(Text("No output recorded, so no later step can have used it."))
-        elif not uses:
-            heading.update(Text("No later step's input holds a value of this output."))
+            return
+        if not uses:
+            text = Text("No later step's input holds a value of this output")
         elif len(uses) >= MAX_USES:
-            heading.update(Text(f"Output used by later steps: the first {len(uses):,} uses"))
+            text = Text(f"Output used by later steps: the first {len(uses):,} uses")
         else:
-            heading.update(
-                Text(f"Output used by later steps: {len(uses):,} use{'s' * (len(uses) != 1)}")
+            text = Text(f"Output used by later steps: {len(uses):,} use{'s' * (len(uses) != 1)}")
+        if unsearched:
+            # A big run opens as a skeleton: saying nothing would pass a partial answer off
+            # as the whole one.
+            text.append(
+                f" · {unsearched:,} later step{'s were' if unsearched != 1 else ' was'} not "
+                "searched: not loaded yet (steps load as they are shown)"
             )
+        elif not uses:
+            text.append(".")
+        heading.update(text)
 
     @staticmethod
     def _input_summary(entry: StepEntry, traces: list[LeafTrace]) -> Text:
