@@ -275,12 +275,12 @@ async def _doctor(ctx: Context, args: argparse.Namespace) -> int:
 async def _tui(store: Store, args: argparse.Namespace, source_label: str) -> int:
     open_run = getattr(args, "run", None)
     prefetched: dict[str, asyncio.Future[LoadedRun | None]] = {}
-    if open_run:
-        # Started before the UI is imported: the database works on the run meanwhile.
-        # The import runs in a thread, so this loop can send the run's queries during it.
-        prefetched[open_run] = asyncio.ensure_future(load_run(store, open_run))
-        await asyncio.to_thread(_import_ui, "wflog_tui.ui.app", "wflog_tui.ui.run_view")
     try:
+        if open_run:
+            # Started before the UI is imported: the database works on the run meanwhile.
+            # The import runs in a thread, so this loop sends the run's query during it.
+            prefetched[open_run] = asyncio.ensure_future(load_run(store, open_run))
+            await asyncio.to_thread(_import_ui, "wflog_tui.ui.app", "wflog_tui.ui.run_view")
         from wflog_tui.ui.app import WflogApp
         from wflog_tui.ui.config import AppConfig
 
