@@ -136,8 +136,14 @@ def run_screen(app) -> RunScreen:
 
 
 def loaded(app) -> bool:
+    """The run is fetched and on screen: its tree has a place in the last layout (what
+    `screen_text` reads), not only a model."""
     screen = app.screen
-    return isinstance(screen, RunScreen) and screen.step_tree is not None
+    return (
+        isinstance(screen, RunScreen)
+        and screen.step_tree is not None
+        and screen.step_view.region.height > 0
+    )
 
 
 def cursor_path(app) -> list[str]:
