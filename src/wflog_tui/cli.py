@@ -21,10 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NoReturn
 
-from wflog_tui import __version__
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.json_text import to_json_text
-from wflog_tui.model.run_report import report_json, report_lines
 from wflog_tui.model.step_tree import build_tree
 from wflog_tui.store import (
     DsnError,
@@ -142,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[_common_options(defaults=True), _filter_options(defaults=True)],
     )
     common, filters = _common_options(defaults=False), _filter_options(defaults=False)
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--version", action=_ShowVersion, nargs=0, help="show the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     show = commands.add_parser(
@@ -248,6 +246,8 @@ async def _show(ctx: Context, run_id: str, as_json: bool) -> int:
         where = f" in organisation {one_line(org, 80)}" if org else ""
         raise UsageError(f"no run with run_id or id {one_line(run_id, 120)!s}{where}")
     summary = detail.summary
+    from wflog_tui.model.run_report import report_json, report_lines  # `show` only
+
     tree = build_tree(detail.steps_log, run_status=summary.status, run_ended_at=summary.ended_at)
     if as_json:
         sys.stdout.write(to_json_text(report_json(detail, tree), indent=True) + "\n")
@@ -299,6 +299,16 @@ async def _tui(store: Store, args: argparse.Namespace, source_label: str) -> int
                 future.exception()  # seen (the run view reported it, or never opened)
             future.cancel()
     return app.return_code or 0
+
+
+class _ShowVersion(argparse.Action):
+    """`--version`, reading the version only when asked for (see `wflog_tui.__getattr__`)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        import wflog_tui
+
+        sys.stdout.write(f"{PROG} {wflog_tui.__version__}\n")
+        parser.exit()
 
 
 def _import_ui(*modules: str) -> None:
