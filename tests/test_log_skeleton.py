@@ -124,3 +124,21 @@ def test_collector_pauses_from_threads_are_counted():
     done.set()
     thread.join()
     assert gc.isenabled()
+
+
+def test_pending_after_lists_unfilled_plain_entries_without_parsing_them():
+    five = LogSkeleton(
+        SkeletonColumns(
+            step_ids=[None, None, *["send"] * 5],
+            names=[None] * 7,
+            iterations=[None, None, 1, 2, 3, 4, 5],
+            canceled=[None, None, *[False] * 5],
+            whole={0: TRIGGER, 1: LOOP},
+        )
+    )
+    entries = build_tree(five, run_status="COMPLETED").entries
+    assert entries.pending_after(0) == [2, 3, 4, 5, 6]
+    assert entries.parsed()[4] is None  # found without being parsed
+    entries.fill(3, {"stepId": "send", "status": "COMPLETED", "iteration": 2})
+    assert entries.pending_after(2) == [4, 5, 6]
+    assert build_tree([TRIGGER, LOOP], run_status="COMPLETED").entries.pending_after(0) == []

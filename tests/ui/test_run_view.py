@@ -666,6 +666,19 @@ async def test_a_big_run_opens_as_a_skeleton_and_fills_what_is_shown(
         # A page opened later is filled in when it is shown.
         view.select_keys(("s1", "s1/i11"))
         await settle(pilot, lambda: not entries[2 + 10].payload_pending)
+        assert entries[2 + 150].payload_pending  # iteration 151: a page not shown
+        # `a` loads them all and searches again: now the answer is whole.
+        view.select_keys(("s0",))
+        left = len(entries.pending_after(0))
+        await settle(pilot, lambda: f"{left:,} later steps were not" in screen_text(app))
+        screen.query_one("#flow-uses").focus()
+        await pilot.press("a")
+        await settle(
+            pilot, lambda: "No later step's input holds a value of this output." in screen_text(app)
+        )
+        assert "not searched" not in screen_text(app)
+        assert screen.step_tree.entries.pending_after(0) == []
+        assert not entries[2 + 150].payload_pending
         assert view.node_count < 250  # two pages of iterations and the path, not 250
     # Selection, pages and the first load each wanted entries: one query at a time.
     assert most == 1

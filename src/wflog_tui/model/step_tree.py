@@ -93,6 +93,20 @@ class EntryList(Sequence[Entry]):
         """What has been parsed so far, by index (None where not yet)."""
         return list(self._parsed)
 
+    def pending_after(self, index: int) -> list[int]:
+        """The entries after `index` still waiting for their whole element, in order,
+        found without parsing the ones never asked for."""
+        raw = self._raw
+        if not isinstance(raw, LogSkeleton):
+            return []
+        found = []
+        for later in range(index + 1, len(raw)):
+            if raw.is_plain(later):
+                entry = self._parsed[later]
+                if entry is None or (isinstance(entry, StepEntry) and entry.payload_pending):
+                    found.append(later)
+        return found
+
     def fill(self, index: int, value: object) -> None:
         """Give pending entry `index` its whole element, fetched after the skeleton."""
         entry = self[index]

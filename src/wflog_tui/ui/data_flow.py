@@ -187,12 +187,30 @@ class DataFlowView(Widget):
     }
     """
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "search_all", "Search all later steps"),
+    ]
+    """
+    | Key(s) | Description |
+    | :- | :- |
+    | a | Big run: load every later step not loaded yet, and search them all for uses. |
+    """
+
     class JumpRequested(Message):
         """Posted when the user asks to go to a row's source or user; the pane passes it on."""
 
         def __init__(self, target: JumpTarget) -> None:
             self.target = target
             """Where to go."""
+            super().__init__()
+
+    class SearchAllRequested(Message):
+        """Posted when the user asks for every later step to be loaded and searched (a big
+        run's skeleton leaves most of them unloaded); the run view loads them."""
+
+        def __init__(self, entry: StepEntry) -> None:
+            self.entry = entry
+            """The step whose output's uses are wanted."""
             super().__init__()
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -202,6 +220,8 @@ class DataFlowView(Widget):
         self.entry: StepEntry | None = None
         self.traces: list[LeafTrace] = []
         self.uses: list[OutputUse] = []
+        self.unsearched = 0
+        """Later steps the last trace could not search: not loaded (a big run's skeleton)."""
 
     def compose(self) -> ComposeResult:
         """A heading and table for the input, another pair for the output's uses."""
@@ -222,6 +242,8 @@ class DataFlowView(Widget):
             entry = None
         self.entry = entry
         self.traces, self.uses = [], []
+        self.unsearched = 0
+        self.refresh_bindings()
         self._clear()
         if entry is None:
             self._summary("Select a step to trace its input.")
@@ -292,6 +314,8 @@ class DataFlowView(Widget):
         if token != self._token:
             return  # the cursor moved on while this was being traced
         self.traces, self.uses = traces, uses
+        self.unsearched = unsearched
+        self.refresh_bindings()
         inputs_table = self.query_one("#flow-inputs", TraceTable)
         uses_table = self.query_one("#flow-uses", TraceTable)
         for cells, target in inputs:
@@ -316,11 +340,31 @@ class DataFlowView(Widget):
             # as the whole one.
             text.append(
                 f" · {unsearched:,} later step{'s were' if unsearched != 1 else ' was'} not "
-                "searched: not loaded yet (steps load as they are shown)"
+                "searched: not loaded yet (a to load and search them)"
             )
         elif not uses:
             text.append(".")
         heading.update(text)
+
+    def searching_all(self, count: int) -> None:
+        """Say that `count` later steps are being loaded to be searched."""
+        heading = self.query_one("#flow-uses-heading", Static)
+        heading.update(
+            Text(f"Loading {count:,} later step{'s' * (count != 1)} to search them for uses …")
+        )
+        self.unsearched = 0
+        self.refresh_bindings()
+
+    def action_search_all(self) -> None:
+        """Ask the run view to load every later step, then search them all."""
+        if self.entry is not None and self.unsearched:
+            self.post_message(self.SearchAllRequested(self.entry))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer `a` only when the last trace left later steps unsearched."""
+        if action == "search_all":
+            return bool(self.unsearched)
+        return True
 
     @staticmethod
     def _input_summary(entry: StepEntry, traces: list[LeafTrace]) -> Text:

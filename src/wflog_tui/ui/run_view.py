@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -47,6 +47,7 @@ from wflog_tui.store import (
     load_run,
 )
 from wflog_tui.ui.config import AppConfig
+from wflog_tui.ui.data_flow import DataFlowView
 from wflog_tui.ui.detail_pane import DetailPane
 from wflog_tui.ui.json_view import JsonView
 from wflog_tui.ui.status_text import status_text
@@ -67,10 +68,14 @@ _FIELD_OF_TAB = {"input": "input", "output": "output", "run-input": "input_paylo
 
 @dataclass(eq=False)
 class _EntryRequest:
-    """Pending entries to fetch whole, and the nodes of the tree view to redraw after."""
+    """Pending entries to fetch whole, the nodes of the tree view to redraw after, and
+    what to do once all of them are in."""
 
     indexes: list[int]
     keys: list[str]
+    when_done: Callable[[], None] | None = None
+    # A long load the reader asked for and waits on less than on what is on screen.
+    background: bool = False
 
 
 @dataclass(frozen=True)
@@ -589,12 +594,35 @@ class RunScreen(Screen[None]):
         if indexes:
             self._request_entries(_EntryRequest(indexes, keys))
 
+    @on(DataFlowView.SearchAllRequested)
+    def _search_all(self, event: DataFlowView.SearchAllRequested) -> None:
+        """Load every later step a skeleton left out, then trace the step again."""
+        event.stop()
+        tree = self.step_tree
+        if tree is None:
+            return
+        indexes = tree.entries.pending_after(event.entry.index)
+        view = self.detail_pane.query_one(DataFlowView)
+        view.searching_all(len(indexes))
+        node = self._shown_node
+
+        def trace_again() -> None:
+            if node is self._shown_node and self.detail is not None and self.step_tree:
+                self.detail_pane.show(node, tree=self.step_tree, detail=self.detail, force=True)
+
+        self._request_entries(_EntryRequest(indexes, [], when_done=trace_again, background=True))
+
     def _request_entries(self, request: _EntryRequest, *, urgent: bool = False) -> None:
-        """Queue `request` (the selection's first), and start the one worker if idle."""
+        """Queue `request` (the selection's first, background loads last), and start the
+        one worker if idle."""
+        queue = self._entry_queue
         if urgent:
-            self._entry_queue.insert(0, request)
+            queue.insert(0, request)
+        elif request.background:
+            queue.append(request)
         else:
-            self._entry_queue.append(request)
+            first_background = next((i for i, r in enumerate(queue) if r.background), len(queue))
+            queue.insert(first_background, request)
         if not self._filling:
             self._filling = True
             self._fill_entries()
@@ -607,6 +635,8 @@ class RunScreen(Screen[None]):
                 batch = self._next_batch()
                 tree = self.step_tree
                 if not batch.indexes or tree is None:
+                    if batch.when_done is not None:
+                        batch.when_done()
                     continue
                 try:
                     async with self._query_lock:
@@ -625,6 +655,8 @@ class RunScreen(Screen[None]):
                 if not self._on_screen():
                     return
                 self._apply_entries(batch, found)
+                if batch.when_done is not None:
+                    batch.when_done()
         finally:
             self._filling = False
 
@@ -633,6 +665,7 @@ class RunScreen(Screen[None]):
         tree = self.step_tree
         indexes: list[int] = []
         keys: list[str] = []
+        done: list[Callable[[], None]] = []
         while self._entry_queue and len(indexes) < ENTRY_BATCH:
             request = self._entry_queue[0]
             room = ENTRY_BATCH - len(indexes)
@@ -643,7 +676,14 @@ class RunScreen(Screen[None]):
             keys += request.keys
             if not request.indexes:
                 self._entry_queue.pop(0)
-        return _EntryRequest(sorted(set(indexes)), keys)
+                if request.when_done is not None:
+                    done.append(request.when_done)
+
+        def when_done() -> None:
+            for callback in done:
+                callback()
+
+        return _EntryRequest(sorted(set(indexes)), keys, when_done if done else None)
 
     def _apply_entries(self, batch: _EntryRequest, found: dict[int, Any]) -> None:
         tree = self.step_tree
