@@ -13,6 +13,7 @@ numbers, a few megabytes instead of the hundreds a decoded log takes.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -48,16 +49,15 @@ class LogSkeleton(Sequence[Any]):
 
     __slots__ = ("_canceled", "_iterations", "_length", "_names", "_plain", "_step_ids", "_whole")
 
-    def __init__(self, columns: SkeletonColumns, *, length: int | None = None) -> None:
-        """The skeleton of `columns`, or of their first `length` entries and then whole
-        ones (`with_tail`)."""
+    def __init__(self, columns: SkeletonColumns) -> None:
+        """The skeleton of `columns`."""
         self._step_ids = _shared(columns.step_ids)
         self._names = _shared(columns.names)
         self._iterations = columns.iterations
         self._canceled = columns.canceled
         self._whole = dict(columns.whole)
-        self._plain = len(self._step_ids)
-        self._length = self._plain if length is None else length
+        # Entries from `_plain` on came whole (a running run's tail, see `with_tail`).
+        self._plain = self._length = len(self._step_ids)
 
     def __len__(self) -> int:
         return self._length
@@ -128,11 +128,7 @@ class LogSkeleton(Sequence[Any]):
     def with_tail(self, start: int, tail: Sequence[Any]) -> LogSkeleton:
         """This log up to `start`, then `tail` (whole entries): a running run's next state."""
         start = max(0, min(start, self._length))
-        skeleton = LogSkeleton.__new__(LogSkeleton)
-        skeleton._step_ids = self._step_ids
-        skeleton._names = self._names
-        skeleton._iterations = self._iterations
-        skeleton._canceled = self._canceled
+        skeleton = copy.copy(self)  # the columns are shared, never changed
         skeleton._whole = {i: v for i, v in self._whole.items() if i < start}
         skeleton._whole.update((start + offset, value) for offset, value in enumerate(tail))
         skeleton._plain = min(self._plain, start)

@@ -93,19 +93,19 @@ class EntryList(Sequence[Entry]):
         """What has been parsed so far, by index (None where not yet)."""
         return list(self._parsed)
 
-    def pending_after(self, index: int) -> list[int]:
-        """The entries after `index` still waiting for their whole element, in order,
-        found without parsing the ones never asked for."""
+    def is_pending(self, index: int) -> bool:
+        """True while entry `index` waits for its whole element; it is not parsed to tell."""
         raw = self._raw
-        if not isinstance(raw, LogSkeleton):
+        if not isinstance(raw, LogSkeleton) or not raw.is_plain(index):
+            return False
+        entry = self._parsed[index]
+        return entry is None or (isinstance(entry, StepEntry) and entry.payload_pending)
+
+    def pending_after(self, index: int) -> list[int]:
+        """The entries after `index` still waiting for their whole element, in order."""
+        if not isinstance(self._raw, LogSkeleton):
             return []
-        found = []
-        for later in range(index + 1, len(raw)):
-            if raw.is_plain(later):
-                entry = self._parsed[later]
-                if entry is None or (isinstance(entry, StepEntry) and entry.payload_pending):
-                    found.append(later)
-        return found
+        return [later for later in range(index + 1, len(self._raw)) if self.is_pending(later)]
 
     def fill(self, index: int, value: object) -> None:
         """Give pending entry `index` its whole element, fetched after the skeleton."""

@@ -296,7 +296,9 @@ class Queries:
         kind = info.json_type("steps_log") if info.has("steps_log") else None
         skeleton = skeleton_over is not None and kind is not None
         # The stored size only: testing for an array would read (and decompress) it all.
-        big = f'pg_column_size("steps_log") > {params.add(skeleton_over)}::int' if skeleton else ""
+        big = ""
+        if skeleton:
+            big = f'pg_column_size("steps_log") > {params.add(int(skeleton_over))}::int'
         for name in JSON_COLUMNS:
             if name == "steps_log" and skeleton:
                 items.append(f'CASE WHEN {big} THEN NULL ELSE "steps_log" END AS "steps_log"')
@@ -328,7 +330,7 @@ class Queries:
 
     def entries(self, key: str, indexes: Sequence[int]) -> tuple[str, list[Any]]:
         """Whole `steps_log` elements by index (`indexes` ascending), for a skeleton's
-        plain entries, and the log's length.
+        plain entries.
 
         One JSON path with every index: the log is read once, and each element is found by
         position without expanding the array. Indexes past the end are left out, so the
@@ -413,8 +415,8 @@ def _skeleton(log: str) -> str:
 
     An entry is *plain* when it is an object with a string `stepId` that completed or was
     canceled, has no `error`, is not the trigger or a loop, and whose `iteration` (if any)
-    is a whole positive number. Plain entries, nearly all of a big log, come as their stepId, name,
-    iteration and a canceled flag; every other one comes whole, as text.
+    is a whole positive number. Plain entries, nearly all of a big log, come as their
+    stepId, name, iteration and a canceled flag; every other one comes whole, as text.
 
     Each field is read from each element once (in the innermost select; `OFFSET 0` keeps
     the planner from copying those expressions into every use). The arrays are built in

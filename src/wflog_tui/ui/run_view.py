@@ -671,7 +671,7 @@ class RunScreen(Screen[None]):
             room = ENTRY_BATCH - len(indexes)
             taken, request.indexes = request.indexes[:room], request.indexes[room:]
             if tree is not None:
-                taken = [i for i in taken if _is_pending(tree, i)]
+                taken = [i for i in taken if tree.entries.is_pending(i)]
             indexes += taken
             keys += request.keys
             if not request.indexes:
@@ -888,10 +888,3 @@ def _position(node: StepNode | None) -> int:
 def _pending_indexes(entries: Sequence[object]) -> list[int]:
     """The indexes of the entries still waiting for their whole element, ascending."""
     return sorted({e.index for e in entries if isinstance(e, StepEntry) and e.payload_pending})
-
-
-def _is_pending(tree: StepTree, index: int) -> bool:
-    if not 0 <= index < len(tree.entries):
-        return False
-    entry = tree.entries[index]
-    return isinstance(entry, StepEntry) and entry.payload_pending
