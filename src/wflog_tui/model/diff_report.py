@@ -64,9 +64,10 @@ def no_baseline_reason(run: RunSummary, lookback: timedelta) -> str:
     if run.workflow_id is None and run.workflow_name is None:
         return "this run names no workflow (neither workflow_id nor workflow_name)"
     org = run.organisation_id or "(none)"
+    hours = lookback.total_seconds() / 3600
+    span = f"{hours / 24:g} days" if hours >= 24 else f"{hours:g} hours"
     return (
-        f"no COMPLETED run of {_workflow(run)} in organisation {org} in the "
-        f"{humanize.naturaldelta(lookback)} before this one"
+        f"no COMPLETED run of {_workflow(run)} in organisation {org} in the {span} before this one"
     )
 
 
@@ -83,7 +84,7 @@ def _where(pair: EntryDiff) -> str:
         parts.append(f"({one_line(key.step_id, 60)})")
     if key.iteration is not None:
         parts.append(f"iteration {key.iteration:,}")
-    if key.attempt > 1:
+    if key.attempt > 1 and key[0] == "step":  # a malformed element's ordinal is no attempt
         parts.append(f"attempt {key.attempt}")
     return " ".join(parts)
 

@@ -26,7 +26,7 @@ from wflog_tui.model import status as st
 from wflog_tui.model.entries import MISSING, MalformedEntry, StepEntry
 from wflog_tui.model.json_diff import ABSENT, NO_CHANGES, LeafChange, LeafDiff, diff_json, same_json
 from wflog_tui.model.provenance import SourceKind, format_path, trace_input
-from wflog_tui.model.step_tree import StepTree
+from wflog_tui.model.step_tree import LoopNode, StepTree
 
 Entry = StepEntry | MalformedEntry
 # A slower step is "much slower" past both bounds: relative, and absolute so that 1 ms
@@ -107,6 +107,8 @@ class EntryDiff:
     input: LeafDiff = NO_CHANGES
     output: LeafDiff = NO_CHANGES
     by_shape_only: bool = False
+    # The alignment key of the loop step whose iteration ran this entry, if any.
+    loop: AlignKey | None = None
 
     @property
     def differs(self) -> bool:
@@ -188,9 +190,11 @@ class RunDiff:
     root_causes: list[RootCause]
     _by_this: dict[int, EntryDiff] = field(default_factory=dict, repr=False)
     _by_baseline: dict[int, EntryDiff] = field(default_factory=dict, repr=False)
+    _by_key: dict[AlignKey, EntryDiff] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for pair in self.pairs:
+            self._by_key[pair.key] = pair
             if pair.this is not None:
                 self._by_this[pair.this.index] = pair
             if pair.baseline is not None:
@@ -239,15 +243,18 @@ class RunDiff:
         ancestor there, for a step that is only in the baseline); empty when none."""
         if pair.this is not None:
             return tree.keys_of_entry(pair.this.index) or ()
-        if pair.key.iteration is None:
+        if pair.loop is None or pair.key.iteration is None:
             return ()
-        for other in self.pairs:
-            # The loop this run ran the same iteration in: any entry of that iteration.
-            if other.this is not None and other.key.iteration == pair.key.iteration:
-                keys = tree.keys_of_entry(other.this.index) or ()
-                if len(keys) >= 2:
-                    return keys[:2]
-        return ()
+        loop_pair = self._by_key.get(pair.loop)
+        if loop_pair is None or loop_pair.this is None:
+            return ()
+        keys = tree.keys_of_entry(loop_pair.this.index) or ()
+        node = tree.find(keys) if keys else None
+        if not isinstance(node, LoopNode):
+            return keys
+        if pair.key.iteration <= node.iteration_count:
+            return (*keys, f"{node.key}/i{pair.key.iteration}")
+        return keys
 
 
 def compare_runs(
@@ -269,16 +276,20 @@ def compare_runs(
     base_keys = list(align_keys(baseline.entries))
     base_by_key = dict(base_keys)
     this_by_key = dict(this_keys)
+    this_loops = _loop_keys(this, this_keys)
+    base_loops = _loop_keys(baseline, base_keys)
     ordered: list[tuple[tuple[int, int, int], EntryDiff]] = []
     for key, entry in this_keys:
-        ordered.append(((entry.index, 0, 0), _compare(key, entry, base_by_key.get(key))))
+        pair = _compare(key, entry, base_by_key.get(key))
+        ordered.append(((entry.index, 0, 0), replace(pair, loop=this_loops.get(entry.index))))
     anchor = -1
     for key, entry in base_keys:
         counterpart = this_by_key.get(key)
         if counterpart is not None:
             anchor = counterpart.index
         else:
-            ordered.append(((anchor, 1, entry.index), _compare(key, None, entry)))
+            pair = replace(_compare(key, None, entry), loop=base_loops.get(entry.index))
+            ordered.append(((anchor, 1, entry.index), pair))
     ordered.sort(key=lambda item: item[0])
     pairs = [pair for _, pair in ordered]
     version = None if this_version == baseline_version else (baseline_version, this_version)
@@ -286,6 +297,21 @@ def compare_runs(
     sides = (_Side(this, this_input), _Side(baseline, baseline_input))
     causes = _root_causes(pairs, first, sides, this_by_key, base_by_key)
     return RunDiff(pairs, version, first, causes)
+
+
+def _loop_keys(tree: StepTree, keys: Sequence[tuple[AlignKey, Entry]]) -> dict[int, AlignKey]:
+    """Entry index → the alignment key of the loop step whose iteration ran it."""
+    key_of = {entry.index: key for key, entry in keys}
+    loops: dict[int, AlignKey] = {}
+    for key, entry in keys:
+        if key.iteration is None or not isinstance(entry, StepEntry):
+            continue
+        loop = tree.loop_of(entry)
+        if loop is not None and loop.entries:
+            loop_key = key_of.get(loop.entries[0].index)
+            if loop_key is not None:
+                loops[entry.index] = loop_key
+    return loops
 
 
 def _compare(key: AlignKey, this: Entry | None, baseline: Entry | None) -> EntryDiff:

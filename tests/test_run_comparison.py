@@ -1,0 +1,215 @@
+"""`wflog-tui diff` on a real PostgreSQL: the baseline and why, and what differs."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import orjson
+
+from tests.database import BASE_TIME, run_row
+from tests.test_run_diff import publish_log
+from wflog_tui.cli import run
+
+
+async def _diff(table, *args: str) -> int:
+    argv = ["--dsn", table.dsn, "--table", table.name, "diff", *args]
+    return await asyncio.to_thread(run, argv, {})
+
+
+async def _json(table, capsys, *args: str) -> dict:
+    code = await _diff(table, *args, "--json")
+    assert code == 0
+    return orjson.loads(capsys.readouterr().out)
+
+
+def _step(step_id, status="COMPLETED", **fields):
+    return {"status": status, "stepId": step_id, "operation": "http", **fields}
+
+
+async def test_two_identical_runs_print_no_differences(table, capsys):
+    log = [_step("a", input={"x": 1}, output={"y": 2})]
+    await table.insert(run_row(run_id="GOOD", steps_log=log), run_row(run_id="SAME", steps_log=log))
+    assert await _diff(table, "SAME") == 0
+    out = capsys.readouterr().out
+    assert "Baseline   GOOD: newest COMPLETED run of New Post to Slack before this one" in out
+    assert "no differences" in out
+    data = await _json(table, capsys, "SAME")
+    assert data["baseline_run_id"] == "GOOD" and data["identical"] is True
+    assert data["changes"] == [] and data["first_divergence"] is None
+
+
+async def test_root_cause_two_hops_upstream_and_version_change(table, capsys):
+    await table.insert(
+        run_row(
+            run_id="GOOD",
+            workflow_name="Publish Post",
+            workflow_version_id="wfv_7",
+            steps_log=publish_log("linkedin", failed=False),
+        ),
+        run_row(
+            run_id="BAD",
+            status="FAILED",
+            workflow_name="Publish Post",
+            workflow_version_id="wfv_8",
+            steps_log=publish_log("mastodon", failed=True),
+        ),
+    )
+    assert await _diff(table, "BAD") == 0
+    out = capsys.readouterr().out
+    assert "Version    wfv_7 → wfv_8" in out
+    assert (
+        'first difference: trigger.output.post.platform "linkedin" → "mastodon", reaching '
+        "post_to_network.input.network through format_message.output.network"
+    ) in out
+    assert "first divergence: format_message (input)" in out
+    data = await _json(table, capsys, "BAD")
+    assert data["version_change"] == {"before": "wfv_7", "after": "wfv_8"}
+    assert data["first_divergence"] == {
+        "step_id": "format_message",
+        "iteration": None,
+        "attempt": 1,
+        "kind": "input",
+    }
+    assert data["root_causes"] == [
+        {
+            "path": "trigger.output.post.platform",
+            "before": "linkedin",
+            "after": "mastodon",
+            "reaches": "post_to_network.input.network",
+            "through": ["format_message.output.network"],
+        }
+    ]
+    status = [c for c in data["changes"] if c["side"] == "status"]
+    assert status == [
+        {
+            "step_id": "post_to_network",
+            "iteration": None,
+            "attempt": 1,
+            "side": "status",
+            "path": "status",
+            "before": "COMPLETED",
+            "after": "FAILED",
+        }
+    ]
+
+
+async def test_added_and_missing_steps(table, capsys):
+    await table.insert(
+        run_row(run_id="GOOD", steps_log=[_step("a"), _step("old")]),
+        run_row(run_id="NEW", steps_log=[_step("a"), _step("new")]),
+    )
+    data = await _json(table, capsys, "NEW")
+    sides = {(c["step_id"], c["before"], c["after"], c.get("absent")) for c in data["changes"]}
+    assert sides == {("new", None, "COMPLETED", "before"), ("old", "COMPLETED", None, "after")}
+    # Both sit after `a`; the baseline's step comes first, in the baseline's order.
+    assert (data["first_divergence"]["step_id"], data["first_divergence"]["kind"]) == (
+        "old",
+        "missing",
+    )
+    steps = {s["step_id"]: s["marks"] for s in data["steps"]}
+    assert steps == {"new": ["only in this run"], "old": ["only in baseline"]}
+
+
+async def test_loops_of_different_lengths_and_retries(table, capsys):
+    def log(items, retried):
+        entries = [
+            {
+                "status": "COMPLETED",
+                "stepId": "loop",
+                "operation": "builtin:loop",
+                "output": {"collection": items, "totalItems": len(items)},
+            }
+        ]
+        for number, item in enumerate(items, start=1):
+            if retried and number == 1:
+                entries.append(_step("send", "FAILED", iteration=1, input={"to": item}))
+            entries.append(_step("send", iteration=number, input={"to": item}))
+        return entries
+
+    await table.insert(
+        run_row(run_id="GOOD", steps_log=log(["a@x.io", "b@x.io", "c@x.io"], retried=False)),
+        run_row(run_id="NOW", steps_log=log(["a@x.io", "b@x.io"], retried=True)),
+    )
+    data = await _json(table, capsys, "NOW")
+    steps = {(s["step_id"], s["iteration"], s["attempt"]): s["marks"] for s in data["steps"]}
+    assert steps[("send", 1, 1)] == ["status changed"]  # the first attempt failed this time
+    assert steps[("send", 1, 2)] == ["only in this run"]
+    assert steps[("send", 3, 1)] == ["only in baseline"]
+    assert ("send", 2, 1) not in steps
+    loop_paths = {c["path"] for c in data["changes"] if c["step_id"] == "loop"}
+    assert loop_paths == {"output.collection[2]", "output.totalItems"}
+
+
+async def test_malformed_entries_are_compared(table, capsys):
+    await table.insert(
+        run_row(run_id="GOOD", steps_log=[_step("a"), "text\x1b[2J", 1]),
+        run_row(run_id="NOW", steps_log=[_step("a"), "text\x1b[2J", 2]),
+    )
+    assert await _diff(table, "NOW") == 0
+    out = capsys.readouterr().out
+    assert "malformed entry #2  [output changed]" in out
+    assert "entry  1 → 2" in out
+    assert "\x1b" not in out
+
+
+async def test_no_baseline_at_all_is_said_and_never_taken_from_another_org(table, capsys):
+    await table.insert(
+        # Newer, COMPLETED, same workflow, but another organisation: never the baseline.
+        run_row(run_id="OTHER_ORG", organisation_id="org_b"),
+        # Same organisation and workflow but FAILED, and one more than 30 days earlier.
+        run_row(run_id="FAILED_ONE", status="FAILED"),
+        run_row(run_id="NOW", status="FAILED", steps_log=[_step("a")]),
+    )
+    # A good run, but further back than the 30 days the query looks.
+    await table.insert(run_row(run_id="TOO_OLD", started_at=BASE_TIME - timedelta(days=31)))
+    assert await _diff(table, "NOW") == 0
+    out = capsys.readouterr().out
+    assert "Baseline   none: no COMPLETED run of New Post to Slack in organisation org_a" in out
+    assert "30 days before this one" in out
+    data = await _json(table, capsys, "NOW")
+    assert data["baseline_run_id"] is None and data["changes"] == []
+
+
+async def test_the_baseline_is_the_newest_good_run_of_the_same_org_and_workflow(table, capsys):
+    await table.insert(
+        run_row(run_id="OLDER"),
+        run_row(run_id="GOOD"),
+        run_row(run_id="OTHER_WF", workflow_id="wf_2"),
+        run_row(run_id="OTHER_ORG", organisation_id="org_b"),
+        run_row(run_id="NOW", status="FAILED"),
+        run_row(run_id="LATER"),
+    )
+    data = await _json(table, capsys, "NOW")
+    assert data["baseline_run_id"] == "GOOD"
+    # By workflow name when the run has no workflow_id.
+    await table.insert(
+        run_row(run_id="NAMED", workflow_id=None, workflow_name="Ad hoc"),
+        run_row(run_id="NAMED_NOW", workflow_id=None, workflow_name="Ad hoc"),
+    )
+    data = await _json(table, capsys, "NAMED_NOW")
+    assert data["baseline_run_id"] == "NAMED"
+    assert data["baseline_reason"].startswith("newest COMPLETED run of Ad hoc before this one")
+    # A run of another organisation scoped out by --org cannot be named as a baseline.
+    code = await _diff(table, "--org", "org_a", "NOW", "--against", "OTHER_ORG")
+    assert code == 2
+    assert "no baseline run with run_id or id OTHER_ORG" in capsys.readouterr().err
+
+
+async def test_against_picks_the_baseline_and_says_so(table, capsys):
+    await table.insert(
+        run_row(run_id="FAILED_ONE", status="FAILED", steps_log=[_step("a", input={"n": 1})]),
+        run_row(run_id="GOOD", steps_log=[_step("a", input={"n": 2})]),
+        run_row(run_id="NOW", steps_log=[_step("a", input={"n": 3})]),
+    )
+    data = await _json(table, capsys, "NOW", "--against", "FAILED_ONE")
+    assert data["baseline_run_id"] == "FAILED_ONE"
+    assert data["baseline_reason"].startswith("chosen by hand")
+    assert "its status is FAILED" in data["baseline_reason"]
+    [change] = data["changes"]
+    assert (change["path"], change["before"], change["after"]) == ("input.n", 1, 3)
+
+
+async def test_unknown_run_exits_2(table, capsys):
+    assert await _diff(table, "NOPE") == 2
+    assert "no run with run_id or id NOPE" in capsys.readouterr().err
