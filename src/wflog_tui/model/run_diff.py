@@ -17,7 +17,8 @@ either chain whose value differs between the runs is the root cause.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Final
@@ -78,17 +79,24 @@ class AlignKey(tuple):
         return self[3]
 
 
-def align_keys(entries: Iterable[Entry]) -> Iterator[tuple[AlignKey, Entry]]:
-    """Each entry with its alignment key, in `steps_log` order."""
+def align_keys(tree: StepTree) -> list[tuple[str, str | None, int | None, int]]:
+    """Every entry's alignment key, by index, read from the tree's facts (nothing parsed).
+
+    Plain tuples, equal to and hashed like `AlignKey`s: a big log has 100,000 of them.
+    """
     seen: dict[tuple[str, str | None, int | None], int] = {}
-    for entry in entries:
-        if isinstance(entry, MalformedEntry):
+    keys: list[tuple[str, str | None, int | None, int]] = []
+    append = keys.append
+    get = seen.get
+    for facts in tree.facts:
+        if facts is None:
             base: tuple[str, str | None, int | None] = ("malformed", None, None)
         else:
-            base = ("step", entry.step_id, entry.iteration)
-        attempt = seen.get(base, 0) + 1
+            base = ("step", facts[0], facts[2])
+        attempt = get(base, 0) + 1
         seen[base] = attempt
-        yield AlignKey(*base, attempt), entry
+        append((*base, attempt))
+    return keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +196,11 @@ class RunDiff:
     version_change: tuple[str | None, str | None] | None
     first_divergence: Divergence | None
     root_causes: list[RootCause]
+    # Loop entries pending in both runs and of the same shape are not held as pairs: this
+    # run's index → the baseline's (-1: not such an entry), and the entry's attempt.
+    _trees: tuple[StepTree, StepTree] | None = field(default=None, repr=False)
+    _alike: array = field(default_factory=lambda: array("i"), repr=False)
+    _alike_attempt: array = field(default_factory=lambda: array("i"), repr=False)
     _by_this: dict[int, EntryDiff] = field(default_factory=dict, repr=False)
     _by_baseline: dict[int, EntryDiff] = field(default_factory=dict, repr=False)
     _by_key: dict[AlignKey, EntryDiff] = field(default_factory=dict, repr=False)
@@ -213,11 +226,31 @@ class RunDiff:
     @property
     def shape_only(self) -> int:
         """How many pairs were compared by their skeleton only (payloads not fetched)."""
-        return sum(1 for pair in self.pairs if pair.by_shape_only)
+        alike = sum(1 for base in self._alike if base >= 0)
+        return alike + sum(1 for pair in self.pairs if pair.by_shape_only)
 
     def for_entry(self, index: int) -> EntryDiff | None:
-        """The pair holding this run's entry `index` (what a selected node shows)."""
-        return self._by_this.get(index)
+        """The pair holding this run's entry `index` (what a selected node shows).
+
+        A loop entry compared by its shape only is made into a pair when asked for.
+        """
+        pair = self._by_this.get(index)
+        if pair is not None or self._trees is None or not 0 <= index < len(self._alike):
+            return pair
+        base_index = self._alike[index]
+        if base_index < 0:
+            return None
+        this, baseline = self._trees
+        facts = this.facts[index]
+        assert facts is not None
+        key = AlignKey("step", facts[0], facts[2], self._alike_attempt[index])
+        return EntryDiff(
+            key,
+            this.entries[index],
+            baseline.entries[base_index],
+            frozenset({Mark.SAME}),
+            by_shape_only=True,
+        )
 
     def for_baseline_entry(self, index: int) -> EntryDiff | None:
         """The pair holding the baseline's entry `index`."""
@@ -272,46 +305,41 @@ def compare_runs(
     `*_input` are the runs' `input_payload`s (a data-flow source); versions are the runs'
     `workflow_version_id`s.
     """
-    this_keys = list(align_keys(this.entries))
-    base_keys = list(align_keys(baseline.entries))
-    base_by_key = dict(base_keys)
-    this_by_key = dict(this_keys)
-    this_loops = _loop_keys(this, this_keys)
-    base_loops = _loop_keys(baseline, base_keys)
+    sides = (_Side(this, this_input), _Side(baseline, baseline_input))
+    this_side, base_side = sides
+    this_facts, base_facts = this.facts, baseline.facts
+    alike = array("i", [-1]) * len(this_side.keys)
+    alike_attempt = array("i", [0]) * len(this_side.keys)
     ordered: list[tuple[tuple[int, int, int], EntryDiff]] = []
-    for key, entry in this_keys:
-        pair = _compare(key, entry, base_by_key.get(key))
-        ordered.append(((entry.index, 0, 0), replace(pair, loop=this_loops.get(entry.index))))
+    for index, key in enumerate(this_side.keys):
+        base_index = base_side.index.get(key)
+        if base_index is None:
+            ordered.append(((index, 0, 0), this_side.pair(key, index, None, base_side)))
+            continue
+        if (
+            key[2] is not None
+            and this_facts[index] == base_facts[base_index]
+            and this.entries.is_pending(index)
+            and baseline.entries.is_pending(base_index)
+        ):
+            alike[index] = base_index
+            alike_attempt[index] = key[3]
+            continue
+        ordered.append(((index, 0, 0), this_side.pair(key, index, base_index, base_side)))
     anchor = -1
-    for key, entry in base_keys:
-        counterpart = this_by_key.get(key)
-        if counterpart is not None:
-            anchor = counterpart.index
+    for base_index, key in enumerate(base_side.keys):
+        index = this_side.index.get(key)
+        if index is not None:
+            anchor = index
         else:
-            pair = replace(_compare(key, None, entry), loop=base_loops.get(entry.index))
-            ordered.append(((anchor, 1, entry.index), pair))
+            pair = base_side.pair(key, base_index, None, this_side).mirrored()
+            ordered.append(((anchor, 1, base_index), pair))
     ordered.sort(key=lambda item: item[0])
     pairs = [pair for _, pair in ordered]
     version = None if this_version == baseline_version else (baseline_version, this_version)
     first = _first_divergence(pairs)
-    sides = (_Side(this, this_input), _Side(baseline, baseline_input))
-    causes = _root_causes(pairs, first, sides, this_by_key, base_by_key)
-    return RunDiff(pairs, version, first, causes)
-
-
-def _loop_keys(tree: StepTree, keys: Sequence[tuple[AlignKey, Entry]]) -> dict[int, AlignKey]:
-    """Entry index → the alignment key of the loop step whose iteration ran it."""
-    key_of = {entry.index: key for key, entry in keys}
-    loops: dict[int, AlignKey] = {}
-    for key, entry in keys:
-        if key.iteration is None or not isinstance(entry, StepEntry):
-            continue
-        loop = tree.loop_of(entry)
-        if loop is not None and loop.entries:
-            loop_key = key_of.get(loop.entries[0].index)
-            if loop_key is not None:
-                loops[entry.index] = loop_key
-    return loops
+    causes = _root_causes(pairs, first, sides)
+    return RunDiff(pairs, version, first, causes, (this, baseline), alike, alike_attempt)
 
 
 def _compare(key: AlignKey, this: Entry | None, baseline: Entry | None) -> EntryDiff:
@@ -365,51 +393,70 @@ def _first_divergence(pairs: Sequence[EntryDiff]) -> Divergence | None:
 def entries_to_fetch(this: StepTree, baseline: StepTree) -> tuple[list[int], list[int]]:
     """Indexes of pending entries whose payloads a comparison needs, in each run.
 
-    Loop iterations whose entries are pending in both runs and of the same shape (same
-    name, same status) are compared by that shape, unless their iteration holds an entry
-    that is not alike: data flow is traced through its other steps. Everything else pending is
-    needed, top-level steps included (they are few, and data flow runs through them).
+    Loop iterations whose entries are pending in both runs and of the same shape (stepId,
+    iteration, status) are compared by that shape, unless their iteration holds an entry
+    that is not alike: data flow is traced through its other steps. Everything else pending
+    is needed, top-level steps included (they are few, and data flow runs through them).
+    Nothing is parsed to tell.
     """
-    this_pairs = list(align_keys(this.entries))
-    base_by_key = dict(align_keys(baseline.entries))
-    plain_alike: list[tuple[AlignKey, int, int]] = []
+    this_keys, base_keys = align_keys(this), align_keys(baseline)
+    base_index = {key: i for i, key in enumerate(base_keys)}
+    this_facts, base_facts = this.facts, baseline.facts
+    plain_alike: list[tuple[int | None, int, int]] = []
     differing_iterations: set[int | None] = set()
     wanted_this: set[int] = set()
     wanted_base: set[int] = set()
-    for key, entry in this_pairs:
-        other = base_by_key.pop(key, None)
-        this_pending = this.entries.is_pending(entry.index)
-        base_pending = other is not None and baseline.entries.is_pending(other.index)
-        if (
-            key.iteration is not None
-            and this_pending
-            and base_pending
-            and isinstance(entry, StepEntry)
-            and isinstance(other, StepEntry)
-            and entry.name == other.name
-            and entry.status == other.status
-        ):
-            plain_alike.append((key, entry.index, other.index))
-            continue
+    for index, key in enumerate(this_keys):
+        other = base_index.pop(key, None)
+        this_pending = this.entries.is_pending(index)
+        base_pending = other is not None and baseline.entries.is_pending(other)
+        if this_pending and base_pending and key[2] is not None:
+            assert other is not None
+            if this_facts[index] == base_facts[other]:
+                plain_alike.append((key[2], index, other))
+                continue
         # Not alike, or not known to be: its iteration's other steps may be traced through.
-        differing_iterations.add(key.iteration)
+        differing_iterations.add(key[2])
         if this_pending:
-            wanted_this.add(entry.index)
+            wanted_this.add(index)
         if base_pending:
             assert other is not None
-            wanted_base.add(other.index)
-    differing_iterations.update(key.iteration for key in base_by_key)
-    for key, this_index, base_index in plain_alike:
-        if key.iteration in differing_iterations:
-            wanted_this.add(this_index)
-            wanted_base.add(base_index)
+            wanted_base.add(other)
+    differing_iterations.update(key[2] for key in base_index)
+    for iteration, this_at, base_at in plain_alike:
+        if iteration in differing_iterations:
+            wanted_this.add(this_at)
+            wanted_base.add(base_at)
     return sorted(wanted_this), sorted(wanted_base)
 
 
-@dataclass(frozen=True, slots=True)
 class _Side:
-    tree: StepTree
-    run_input: Any
+    """One run of the comparison: its tree, run input, and entries by alignment key."""
+
+    def __init__(self, tree: StepTree, run_input: Any) -> None:
+        self.tree = tree
+        self.run_input = run_input
+        self.keys = align_keys(tree)
+        self.index = {key: i for i, key in enumerate(self.keys)}
+
+    def entry(self, key: tuple | None) -> Entry | None:
+        """This run's entry with alignment key `key`, if any."""
+        index = self.index.get(key) if key is not None else None
+        return None if index is None else self.tree.entries[index]
+
+    def pair(self, key: tuple, index: int, other_index: int | None, other: _Side) -> EntryDiff:
+        """Entry `index` of this run compared with `other`'s entry `other_index`."""
+        baseline = None if other_index is None else other.tree.entries[other_index]
+        pair = _compare(AlignKey(*key), self.tree.entries[index], baseline)
+        return replace(pair, loop=self.loop_key(index))
+
+    def loop_key(self, index: int) -> AlignKey | None:
+        """The alignment key of the loop step whose iteration ran entry `index`."""
+        entry = self.tree.entries[index]
+        loop = self.tree.loop_of(entry) if isinstance(entry, StepEntry) else None
+        if loop is None or not loop.entries:
+            return None
+        return AlignKey(*self.keys[loop.entries[0].index])
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,11 +470,7 @@ class _Hop:
 
 
 def _root_causes(
-    pairs: Sequence[EntryDiff],
-    first: Divergence | None,
-    sides: tuple[_Side, _Side],
-    this_by_key: dict[AlignKey, Entry],
-    base_by_key: dict[AlignKey, Entry],
+    pairs: Sequence[EntryDiff], first: Divergence | None, sides: tuple[_Side, _Side]
 ) -> list[RootCause]:
     target = next(
         (
@@ -445,11 +488,6 @@ def _root_causes(
         return []
     this_entry, base_entry = target.this, target.baseline
     assert isinstance(this_entry, StepEntry) and isinstance(base_entry, StepEntry)
-    key_of = (
-        {e.index: k for k, e in this_by_key.items()},
-        {e.index: k for k, e in base_by_key.items()},
-    )
-    by_key = (this_by_key, base_by_key)
     causes: list[RootCause] = []
     seen: set[tuple[str, str]] = set()
     for change in target.input.changes[:MAX_TRACED_INPUTS]:
@@ -457,7 +495,7 @@ def _root_causes(
             _chain(sides[0], this_entry, change.json_path),
             _chain(sides[1], base_entry, change.json_path),
         )
-        cause = _earliest_difference(chains, sides, key_of, by_key, change)
+        cause = _earliest_difference(chains, sides, change)
         if (cause.path, cause.reaches) not in seen:
             seen.add((cause.path, cause.reaches))
             causes.append(cause)
@@ -467,8 +505,6 @@ def _root_causes(
 def _earliest_difference(
     chains: tuple[list[_Hop], list[_Hop]],
     sides: tuple[_Side, _Side],
-    key_of: tuple[dict[int, AlignKey], dict[int, AlignKey]],
-    by_key: tuple[dict[AlignKey, Entry], dict[AlignKey, Entry]],
     change: LeafChange,
 ) -> RootCause:
     reaches = chains[0][0].text
@@ -479,7 +515,7 @@ def _earliest_difference(
         for position in range(len(chain) - 1, 0, -1):
             hop = chain[position]
             mine = _value_at_hop(sides[own], hop)
-            theirs = _counterpart_value(hop, sides[other], key_of[own], by_key[other])
+            theirs = _counterpart_value(hop, sides[own], sides[other])
             if not same_json(mine, theirs):
                 after, before = (mine, theirs) if own == 0 else (theirs, mine)
                 through = tuple(h.text for h in reversed(chain[1:position]))
@@ -496,13 +532,10 @@ def _value_at_hop(side: _Side, hop: _Hop) -> Any:
     return _at(getattr(entry, hop.field, MISSING), hop.json_path)
 
 
-def _counterpart_value(
-    hop: _Hop, other: _Side, key_of: dict[int, AlignKey], other_by_key: dict[AlignKey, Entry]
-) -> Any:
+def _counterpart_value(hop: _Hop, own: _Side, other: _Side) -> Any:
     if hop.entry_index is None:
         return _at(other.run_input, hop.json_path)
-    key = key_of.get(hop.entry_index)
-    entry = other_by_key.get(key) if key is not None else None
+    entry = other.entry(own.keys[hop.entry_index])
     if not isinstance(entry, StepEntry):
         return ABSENT
     return _at(getattr(entry, hop.field, MISSING), hop.json_path)
