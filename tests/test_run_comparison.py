@@ -10,6 +10,9 @@ import orjson
 from tests.database import BASE_TIME, run_row
 from tests.test_run_diff import publish_log
 from wflog_tui.cli import run
+from wflog_tui.model.run_diff import Mark
+from wflog_tui.store import StoreSettings, open_store
+from wflog_tui.store.run_comparison import load_comparison
 
 
 async def _diff(table, *args: str) -> int:
@@ -213,3 +216,46 @@ async def test_against_picks_the_baseline_and_says_so(table, capsys):
 async def test_unknown_run_exits_2(table, capsys):
     assert await _diff(table, "NOPE") == 2
     assert "no run with run_id or id NOPE" in capsys.readouterr().err
+
+
+async def test_big_runs_fetch_only_what_differs_and_what_data_flow_needs(table, monkeypatch):
+    # Every log counts as big here, so both runs come as skeletons, as 100,000 entries would.
+    monkeypatch.setattr("wflog_tui.store.run_loading.SKELETON_OVER_BYTES", 0)
+
+    def log(platform, failed, failing_iteration=None):
+        entries = publish_log(platform, failed)
+        entries.insert(
+            2,
+            {
+                "status": "COMPLETED",
+                "stepId": "loop",
+                "operation": "builtin:loop",
+                "output": {"totalItems": 40},
+            },
+        )
+        for number in range(1, 41):
+            status = "FAILED" if number == failing_iteration else "COMPLETED"
+            entries.insert(2 + number, _step("send", status, iteration=number, input={"n": number}))
+        return entries
+
+    await table.insert(
+        run_row(run_id="GOOD", steps_log=log("linkedin", False)),
+        run_row(run_id="BAD", status="FAILED", steps_log=log("mastodon", True, 7)),
+    )
+    store = await open_store(StoreSettings(dsn=table.dsn, table=table.name))
+    try:
+        loaded = await load_comparison(store, "BAD")
+    finally:
+        await store.close()
+    assert loaded is not None and loaded.diff is not None
+    this = loaded.this.tree
+    # format_message came plain in the skeleton; it was fetched, and the root is found.
+    [cause] = loaded.diff.root_causes
+    assert cause.path == "trigger.output.post.platform"
+    assert cause.through == ("format_message.output.network",)
+    # Iterations that completed alike in both runs stayed in the database.
+    assert this.entries.is_pending(3) and this.entries.is_pending(40)
+    assert loaded.diff.shape_only == 39
+    [send] = [d for d in loaded.diff.differences if d.key.step_id == "send"]
+    assert send.key.iteration == 7 and Mark.STATUS in send.marks
+    assert loaded.diff.for_entry(3).by_shape_only
