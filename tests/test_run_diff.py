@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import orjson
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as s
 
 from tests.test_model_fuzz import json_values, steps_logs
+from wflog_tui.model.diff_report import report_json, report_lines
 from wflog_tui.model.json_diff import ABSENT, diff_json
+from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.log_skeleton import LogSkeleton, SkeletonColumns
+from wflog_tui.model.run import RunSummary
 from wflog_tui.model.run_diff import Mark, compare_runs, entries_to_fetch
 from wflog_tui.model.step_tree import build_tree
 
@@ -217,3 +222,16 @@ def test_json_diff_mirrors_and_is_empty_on_itself(a, b):
     forward = {(c.json_path, repr(c.before), repr(c.after)) for c in diff_json(a, b).changes}
     backward = {(c.json_path, repr(c.after), repr(c.before)) for c in diff_json(b, a).changes}
     assert forward == backward
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(a=steps_logs, b=steps_logs, version=s.sampled_from([None, "v1", "v\x1b[2J"]))
+def test_any_comparison_renders_as_safe_text_and_json(a, b, version):
+    this = RunSummary(id="c1", run_id="r\x1b]0;x\x07", status="FAILED", workflow_name="W\u202e")
+    base = RunSummary(id="c2", run_id="r2", status="COMPLETED")
+    diff = compare_runs(_tree(a), _tree(b), this_version=version, baseline_version="v1")
+    text = "\n".join(report_lines(this, base, "newest \x1b[31m", diff))
+    assert not any(ch in text for ch in "\x1b\x07\u202e\x9b")
+    data = orjson.loads(to_json_text(report_json(this, base, "why", diff)))
+    assert data["identical"] == diff.is_empty
+    assert len(data["steps"]) == len(diff.differences)

@@ -153,6 +153,9 @@ def report_lines(
     if diff.is_empty:
         lines.append("no differences")
         return lines
+    if not diff.differences:
+        lines.append("no differences in the steps")
+        return lines
     first = diff.first_divergence
     if first is not None:
         lines.append(f"first divergence: {_where(first.diff)} ({first.kind})")
@@ -161,7 +164,7 @@ def report_lines(
     lines.append("")
     lines.append(f"Differing steps ({len(differences):,})")
     for pair in differences[:MAX_STEPS_SHOWN]:
-        marks = ", ".join(m.value for m in sorted(pair.marks))
+        marks = ", ".join(_marks(pair))
         lines.append(f"  {_where(pair)}  [{marks}]")
         rows = list(_change_rows(pair))
         for row in rows[:MAX_CHANGES_PER_STEP]:
@@ -179,6 +182,11 @@ def report_lines(
             "by their shape only (their payloads were not fetched)"
         )
     return lines
+
+
+def _marks(pair: EntryDiff) -> list[str]:
+    """The pair's marks in a fixed order (the order `Mark` lists them)."""
+    return [mark.value for mark in Mark if mark in pair.marks]
 
 
 def _json_value(value: Any) -> Any:
@@ -199,7 +207,7 @@ def report_json(
     for pair in diff.differences if diff is not None else []:
         key = pair.key
         where = {"step_id": key.step_id, "iteration": key.iteration, "attempt": key.attempt}
-        steps.append({**where, "marks": sorted(m.value for m in pair.marks)})
+        steps.append({**where, "marks": _marks(pair)})
         for row in _change_rows(pair):
             item = {**where, **row}
             item["before"], item["after"] = _json_value(row["before"]), _json_value(row["after"])

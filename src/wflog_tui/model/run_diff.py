@@ -348,11 +348,11 @@ def _compare(key: AlignKey, this: Entry | None, baseline: Entry | None) -> Entry
     if baseline is None:
         return EntryDiff(key, this, None, frozenset({Mark.ADDED}))
     if isinstance(this, MalformedEntry) or isinstance(baseline, MalformedEntry):
+        # Keys keep malformed elements apart from steps, so both are malformed: the
+        # elements are compared whole.
         output = diff_json(baseline.raw, this.raw)
-        marks = {Mark.OUTPUT} if output else set()
-        if type(this) is not type(baseline):
-            marks.add(Mark.STATUS)
-        return EntryDiff(key, this, baseline, frozenset(marks or {Mark.SAME}), output=output)
+        marks = frozenset({Mark.OUTPUT} if output else {Mark.SAME})
+        return EntryDiff(key, this, baseline, marks, output=output)
     marks: set[Mark] = set()
     if this.status != baseline.status:
         marks.add(Mark.STATUS)
