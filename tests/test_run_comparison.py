@@ -66,6 +66,8 @@ async def test_root_cause_two_hops_upstream_and_version_change(table, capsys):
         "post_to_network.input.network through format_message.output.network"
     ) in out
     assert "first divergence: format_message (input)" in out
+    assert "  post_to_network  [status changed, input changed, output changed, much slower]" in out
+    assert "      duration  10 ms → 400 ms" in out
     data = await _json(table, capsys, "BAD")
     assert data["version_change"] == {"before": "wfv_7", "after": "wfv_8"}
     assert data["first_divergence"] == {

@@ -34,7 +34,7 @@ def publish_log(platform: str, failed: bool) -> list:
         "post_to_network",
         "FAILED" if failed else "COMPLETED",
         input={"network": platform, "text": "New post from John Doe"},
-        durationMs=40,
+        durationMs=400 if failed else 10,
     )
     if failed:
         post["error"] = {"message": "unsupported network"}

@@ -15,6 +15,8 @@ import humanize
 
 from wflog_tui.model import status as st
 from wflog_tui.model.display_text import one_line
+from wflog_tui.model.durations import format_duration
+from wflog_tui.model.entries import StepEntry
 from wflog_tui.model.json_diff import ABSENT, LeafChange
 from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.provenance import format_path
@@ -166,6 +168,10 @@ def report_lines(
     for pair in differences[:MAX_STEPS_SHOWN]:
         marks = ", ".join(_marks(pair))
         lines.append(f"  {_where(pair)}  [{marks}]")
+        if Mark.SLOWER in pair.marks:
+            before = pair.baseline.duration_ms if isinstance(pair.baseline, StepEntry) else None
+            after = pair.this.duration_ms if isinstance(pair.this, StepEntry) else None
+            lines.append(f"      duration  {format_duration(before)} → {format_duration(after)}")
         rows = list(_change_rows(pair))
         for row in rows[:MAX_CHANGES_PER_STEP]:
             lines.append(
