@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import asyncpg
 import orjson
 
 from tests.database import BASE_TIME, run_row
@@ -12,7 +13,8 @@ from tests.test_run_diff import publish_log
 from wflog_tui.cli import run
 from wflog_tui.model.run_diff import Mark
 from wflog_tui.store import StoreSettings, open_store
-from wflog_tui.store.run_comparison import load_comparison
+from wflog_tui.store.queries import Queries
+from wflog_tui.store.run_comparison import BASELINE_LOOKBACK, load_comparison
 
 
 async def _diff(table, *args: str) -> int:
@@ -261,3 +263,31 @@ async def test_big_runs_fetch_only_what_differs_and_what_data_flow_needs(table, 
     [send] = [d for d in loaded.diff.differences if d.key.step_id == "send"]
     assert send.key.iteration == 7 and Mark.STATUS in send.marks
     assert loaded.diff.for_entry(3).by_shape_only
+    # A run view's open run is compared as it is, not fetched again.
+    store = await open_store(StoreSettings(dsn=table.dsn, table=table.name))
+    try:
+        again = await load_comparison(store, "BAD", "GOOD", loaded=loaded.this)
+    finally:
+        await store.close()
+    assert again is not None and again.this is loaded.this
+    assert again.diff is not None and again.diff.root_causes == loaded.diff.root_causes
+
+
+async def test_the_baseline_query_is_served_by_an_index_in_order(table):
+    await table.insert(*(run_row() for _ in range(20)), run_row(run_id="NOW", status="FAILED"))
+    store = await open_store(StoreSettings(dsn=table.dsn, table=table.name))
+    try:
+        detail = await store.fetch_run("NOW")
+        assert detail is not None
+        sql, args = Queries(store.info, None).baseline(detail.summary, BASELINE_LOOKBACK)
+    finally:
+        await store.close()
+    assert "LIMIT 1" in sql and '"started_at" >= ' in sql
+    conn = await asyncpg.connect(table.dsn)
+    try:
+        # A tiny table is cheapest to scan whole; forbid that to see what the plan can use.
+        await conn.execute("SET enable_seqscan = off")
+        plan = "\n".join(r[0] for r in await conn.fetch(f"EXPLAIN {sql}", *args))
+    finally:
+        await conn.close()
+    assert "Index" in plan and "Sort" not in plan, plan

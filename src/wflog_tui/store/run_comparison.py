@@ -38,14 +38,20 @@ class LoadedComparison:
 
 
 async def load_comparison(
-    store: Store, run_id: str, against: str | None = None
+    store: Store,
+    run_id: str,
+    against: str | None = None,
+    *,
+    loaded: LoadedRun | None = None,
 ) -> LoadedComparison | None:
     """Compare run `run_id` with `against`, or with its default baseline.
 
-    None when `run_id` is not there (in the organisation scope). Raises `RunNotFound`
-    when `against` is not there, and `StoreError`s as the store does.
+    `loaded` is run `run_id` already open (a run view's), used instead of fetching it
+    again; its pending entries that the comparison needs are filled in place. None when
+    `run_id` is not there (in the organisation scope). Raises `RunNotFound` when
+    `against` is not there, and `StoreError`s as the store does.
     """
-    this = await load_run(store, run_id)
+    this = loaded if loaded is not None else await load_run(store, run_id)
     if this is None:
         return None
     run = this.detail.summary
