@@ -79,24 +79,75 @@ class AlignKey(tuple):
         return self[3]
 
 
-def align_keys(tree: StepTree) -> list[tuple[str, str | None, int | None, int]]:
-    """Every entry's alignment key, by index, read from the tree's facts (nothing parsed).
+def align_keys(
+    tree: StepTree, skip: bytearray | None = None
+) -> dict[int, tuple[str, str | None, int | None, int]]:
+    """Entry index → alignment key, read from the tree's facts (nothing parsed), for every
+    entry not marked in `skip`.
 
-    Plain tuples, equal to and hashed like `AlignKey`s: a big log has 100,000 of them.
+    Plain tuples, equal to and hashed like `AlignKey`s. Iterations skipped as alike are
+    skipped whole in both runs, so the attempts counted for the rest still agree.
     """
     seen: dict[tuple[str, str | None, int | None], int] = {}
-    keys: list[tuple[str, str | None, int | None, int]] = []
-    append = keys.append
+    keys: dict[int, tuple[str, str | None, int | None, int]] = {}
     get = seen.get
-    for facts in tree.facts:
+    for index, facts in enumerate(tree.facts):
+        if skip is not None and skip[index]:
+            continue
         if facts is None:
             base: tuple[str, str | None, int | None] = ("malformed", None, None)
         else:
             base = ("step", facts[0], facts[2])
         attempt = get(base, 0) + 1
         seen[base] = attempt
-        append((*base, attempt))
+        keys[index] = (*base, attempt)
     return keys
+
+
+def alike_iterations(this: StepTree, baseline: StepTree) -> tuple[array, bytearray]:
+    """Loop iterations that are alike by their skeletons in both runs, entry by entry.
+
+    An iteration is alike when both runs ran it in the same loop with entries of the same
+    facts (stepId, status, iteration, operation), in the same order, every one of them
+    still pending (known by its shape only). Returns this run's index → the baseline's
+    (-1 where not alike), and a mask of the baseline's alike entries. Loops are matched by
+    the stepId of their own entry, in order. Nothing is parsed.
+    """
+    alike = array("i", [-1]) * len(this.facts)
+    base_mask = bytearray(len(baseline.facts))
+    base_loops = _loops_by_key(baseline)
+    this_facts, base_facts = this.facts, baseline.facts
+    this_pending, base_pending = this.entries.is_pending, baseline.entries.is_pending
+    for key, loop in _loops_by_key(this).items():
+        other = base_loops.get(key)
+        if other is None:
+            continue
+        theirs = other.member_indexes
+        for number, mine in loop.member_indexes.items():
+            them = theirs.get(number)
+            if them is None or len(them) != len(mine):
+                continue
+            if all(
+                this_facts[i] == base_facts[j] and this_pending(i) and base_pending(j)
+                for i, j in zip(mine, them, strict=True)
+            ):
+                for i, j in zip(mine, them, strict=True):
+                    alike[i] = j
+                    base_mask[j] = 1
+    return alike, base_mask
+
+
+def _loops_by_key(tree: StepTree) -> dict[tuple[str | None, int], LoopNode]:
+    """The tree's loops by (stepId of the loop's own entry, ordinal among the same)."""
+    loops: dict[tuple[str | None, int], LoopNode] = {}
+    counts: dict[str | None, int] = {}
+    for node in tree.nodes:
+        if isinstance(node, LoopNode):
+            facts = tree.facts[node.entries[0].index] if node.entries else None
+            step_id = facts[0] if facts is not None else None
+            counts[step_id] = counts.get(step_id, 0) + 1
+            loops[(step_id, counts[step_id])] = node
+    return loops
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,11 +247,10 @@ class RunDiff:
     version_change: tuple[str | None, str | None] | None
     first_divergence: Divergence | None
     root_causes: list[RootCause]
-    # Loop entries pending in both runs and of the same shape are not held as pairs: this
-    # run's index → the baseline's (-1: not such an entry), and the entry's attempt.
+    # Iterations alike by their skeletons are not held as pairs (`alike_iterations`):
+    # this run's index → the baseline's, -1 for every other entry.
     _trees: tuple[StepTree, StepTree] | None = field(default=None, repr=False)
     _alike: array = field(default_factory=lambda: array("i"), repr=False)
-    _alike_attempt: array = field(default_factory=lambda: array("i"), repr=False)
     _by_this: dict[int, EntryDiff] = field(default_factory=dict, repr=False)
     _by_baseline: dict[int, EntryDiff] = field(default_factory=dict, repr=False)
     _by_key: dict[AlignKey, EntryDiff] = field(default_factory=dict, repr=False)
@@ -241,9 +291,13 @@ class RunDiff:
         if base_index < 0:
             return None
         this, baseline = self._trees
-        facts = this.facts[index]
-        assert facts is not None
-        key = AlignKey("step", facts[0], facts[2], self._alike_attempt[index])
+        entry = this.entries[index]
+        assert isinstance(entry, StepEntry)
+        loop = this.loop_of(entry)
+        members = loop.member_indexes.get(entry.iteration or 0, []) if loop else []
+        facts = this.facts
+        attempt = 1 + sum(1 for i in members if i < index and facts[i] == facts[index])
+        key = AlignKey("step", entry.step_id, entry.iteration, attempt)
         return EntryDiff(
             key,
             this.entries[index],
@@ -305,29 +359,16 @@ def compare_runs(
     `*_input` are the runs' `input_payload`s (a data-flow source); versions are the runs'
     `workflow_version_id`s.
     """
-    sides = (_Side(this, this_input), _Side(baseline, baseline_input))
+    alike, base_mask = alike_iterations(this, baseline)
+    this_mask = bytearray(1 if base >= 0 else 0 for base in alike)
+    sides = (_Side(this, this_input, this_mask), _Side(baseline, baseline_input, base_mask))
     this_side, base_side = sides
-    this_facts, base_facts = this.facts, baseline.facts
-    alike = array("i", [-1]) * len(this_side.keys)
-    alike_attempt = array("i", [0]) * len(this_side.keys)
     ordered: list[tuple[tuple[int, int, int], EntryDiff]] = []
-    for index, key in enumerate(this_side.keys):
+    for index, key in this_side.keys.items():
         base_index = base_side.index.get(key)
-        if base_index is None:
-            ordered.append(((index, 0, 0), this_side.pair(key, index, None, base_side)))
-            continue
-        if (
-            key[2] is not None
-            and this_facts[index] == base_facts[base_index]
-            and this.entries.is_pending(index)
-            and baseline.entries.is_pending(base_index)
-        ):
-            alike[index] = base_index
-            alike_attempt[index] = key[3]
-            continue
         ordered.append(((index, 0, 0), this_side.pair(key, index, base_index, base_side)))
     anchor = -1
-    for base_index, key in enumerate(base_side.keys):
+    for base_index, key in base_side.keys.items():
         index = this_side.index.get(key)
         if index is not None:
             anchor = index
@@ -339,7 +380,7 @@ def compare_runs(
     version = None if this_version == baseline_version else (baseline_version, this_version)
     first = _first_divergence(pairs)
     causes = _root_causes(pairs, first, sides)
-    return RunDiff(pairs, version, first, causes, (this, baseline), alike, alike_attempt)
+    return RunDiff(pairs, version, first, causes, (this, baseline), alike)
 
 
 def _compare(key: AlignKey, this: Entry | None, baseline: Entry | None) -> EntryDiff:
@@ -393,51 +434,26 @@ def _first_divergence(pairs: Sequence[EntryDiff]) -> Divergence | None:
 def entries_to_fetch(this: StepTree, baseline: StepTree) -> tuple[list[int], list[int]]:
     """Indexes of pending entries whose payloads a comparison needs, in each run.
 
-    Loop iterations whose entries are pending in both runs and of the same shape (stepId,
-    iteration, status) are compared by that shape, unless their iteration holds an entry
-    that is not alike: data flow is traced through its other steps. Everything else pending
-    is needed, top-level steps included (they are few, and data flow runs through them).
-    Nothing is parsed to tell.
+    Everything pending except the iterations alike by their skeletons
+    (`alike_iterations`): top-level steps (few, and data flow runs through them), and
+    every entry of an iteration that is not alike (data flow is traced through its other
+    steps). Nothing is parsed to tell.
     """
-    this_keys, base_keys = align_keys(this), align_keys(baseline)
-    base_index = {key: i for i, key in enumerate(base_keys)}
-    this_facts, base_facts = this.facts, baseline.facts
-    plain_alike: list[tuple[int | None, int, int]] = []
-    differing_iterations: set[int | None] = set()
-    wanted_this: set[int] = set()
-    wanted_base: set[int] = set()
-    for index, key in enumerate(this_keys):
-        other = base_index.pop(key, None)
-        this_pending = this.entries.is_pending(index)
-        base_pending = other is not None and baseline.entries.is_pending(other)
-        if this_pending and base_pending and key[2] is not None:
-            assert other is not None
-            if this_facts[index] == base_facts[other]:
-                plain_alike.append((key[2], index, other))
-                continue
-        # Not alike, or not known to be: its iteration's other steps may be traced through.
-        differing_iterations.add(key[2])
-        if this_pending:
-            wanted_this.add(index)
-        if base_pending:
-            assert other is not None
-            wanted_base.add(other)
-    differing_iterations.update(key[2] for key in base_index)
-    for iteration, this_at, base_at in plain_alike:
-        if iteration in differing_iterations:
-            wanted_this.add(this_at)
-            wanted_base.add(base_at)
-    return sorted(wanted_this), sorted(wanted_base)
+    alike, base_mask = alike_iterations(this, baseline)
+    this_pending, base_pending = this.entries.is_pending, baseline.entries.is_pending
+    wanted_this = [i for i in range(len(alike)) if alike[i] < 0 and this_pending(i)]
+    wanted_base = [j for j in range(len(base_mask)) if not base_mask[j] and base_pending(j)]
+    return wanted_this, wanted_base
 
 
 class _Side:
     """One run of the comparison: its tree, run input, and entries by alignment key."""
 
-    def __init__(self, tree: StepTree, run_input: Any) -> None:
+    def __init__(self, tree: StepTree, run_input: Any, skip: bytearray) -> None:
         self.tree = tree
         self.run_input = run_input
-        self.keys = align_keys(tree)
-        self.index = {key: i for i, key in enumerate(self.keys)}
+        self.keys = align_keys(tree, skip)
+        self.index = {key: i for i, key in self.keys.items()}
 
     def entry(self, key: tuple | None) -> Entry | None:
         """This run's entry with alignment key `key`, if any."""
@@ -456,7 +472,8 @@ class _Side:
         loop = self.tree.loop_of(entry) if isinstance(entry, StepEntry) else None
         if loop is None or not loop.entries:
             return None
-        return AlignKey(*self.keys[loop.entries[0].index])
+        key = self.keys.get(loop.entries[0].index)
+        return None if key is None else AlignKey(*key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -535,7 +552,7 @@ def _value_at_hop(side: _Side, hop: _Hop) -> Any:
 def _counterpart_value(hop: _Hop, own: _Side, other: _Side) -> Any:
     if hop.entry_index is None:
         return _at(other.run_input, hop.json_path)
-    entry = other.entry(own.keys[hop.entry_index])
+    entry = other.entry(own.keys.get(hop.entry_index))
     if not isinstance(entry, StepEntry):
         return ABSENT
     return _at(getattr(entry, hop.field, MISSING), hop.json_path)
