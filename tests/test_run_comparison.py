@@ -262,7 +262,9 @@ async def test_big_runs_fetch_only_what_differs_and_what_data_flow_needs(table, 
     assert loaded.diff.shape_only == 39
     [send] = [d for d in loaded.diff.differences if d.key.step_id == "send"]
     assert send.key.iteration == 7 and Mark.STATUS in send.marks
-    assert loaded.diff.for_entry(3).by_shape_only
+    alike = loaded.diff.for_entry(3)
+    assert alike.by_shape_only and alike.key == ("step", "send", 1, 1)
+    assert alike.marks == {Mark.SAME}
     # A run view's open run is compared as it is, not fetched again.
     store = await open_store(StoreSettings(dsn=table.dsn, table=table.name))
     try:

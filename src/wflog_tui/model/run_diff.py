@@ -295,8 +295,12 @@ class RunDiff:
         assert isinstance(entry, StepEntry)
         loop = this.loop_of(entry)
         members = loop.member_indexes.get(entry.iteration or 0, []) if loop else []
-        facts = this.facts
-        attempt = 1 + sum(1 for i in members if i < index and facts[i] == facts[index])
+        step_ids = [facts[0] if facts else None for facts in map(this.facts.__getitem__, members)]
+        attempt = 1 + sum(
+            1
+            for i, step_id in zip(members, step_ids, strict=True)
+            if i < index and step_id == entry.step_id
+        )
         key = AlignKey("step", entry.step_id, entry.iteration, attempt)
         return EntryDiff(
             key,
