@@ -153,32 +153,55 @@ def test_json_diff_tells_null_from_absent_and_true_from_one():
     }
 
 
-def test_only_skeleton_entries_that_differ_are_fetched():
-    def skeleton(statuses):
-        count = len(statuses)
-        loop = {
-            "status": "COMPLETED",
-            "stepId": "loop",
-            "operation": "builtin:loop",
-            "output": {"totalItems": count},
-        }
-        step_ids = [None] + ["send" if s == "COMPLETED" else None for s in statuses]
-        whole = {0: loop}
-        for i, status in enumerate(statuses, start=1):
-            if status != "COMPLETED":
-                whole[i] = _step("send", status, iteration=i, error="x")
-        return LogSkeleton(
-            SkeletonColumns(
-                step_ids=step_ids,
-                names=[None] * (count + 1),
-                iterations=[None, *range(1, count + 1)],
-                canceled=[None] + [False] * count,
-                whole=whole,
-            )
+def _skeleton(statuses):
+    """A loop of `send` iterations as the store's skeleton has it: plain unless odd."""
+    count = len(statuses)
+    loop = {
+        "status": "COMPLETED",
+        "stepId": "loop",
+        "operation": "builtin:loop",
+        "output": {"totalItems": count},
+    }
+    step_ids = [None] + ["send" if s in ("COMPLETED", "CANCELED") else None for s in statuses]
+    whole = {0: loop}
+    for i, status in enumerate(statuses, start=1):
+        if step_ids[i] is None:
+            whole[i] = _step("send", status, iteration=i, error="x")
+    return LogSkeleton(
+        SkeletonColumns(
+            step_ids=step_ids,
+            names=[None] * (count + 1),
+            iterations=[None, *range(1, count + 1)],
+            canceled=[None] + [s == "CANCELED" for s in statuses],
+            whole=whole,
         )
+    )
 
-    this = _tree(skeleton(["COMPLETED", "FAILED", "COMPLETED", "COMPLETED"]), "FAILED")
-    baseline = _tree(skeleton(["COMPLETED"] * 4))
+
+iteration_statuses = s.lists(s.sampled_from(["COMPLETED", "CANCELED", "FAILED"]), max_size=30)
+
+
+@settings(max_examples=100, deadline=None)
+@given(a=iteration_statuses, b=iteration_statuses)
+def test_skeletons_fetch_every_iteration_that_differs_and_none_that_is_alike(a, b):
+    this, baseline = _tree(_skeleton(a)), _tree(_skeleton(b))
+    assert entries_to_fetch(this, this) == ([], [])
+    assert compare_runs(this, _tree(_skeleton(a))).is_empty
+    wanted_this, wanted_base = entries_to_fetch(this, baseline)
+    for number in range(1, max(len(a), len(b)) + 1):
+        mine = a[number - 1] if number <= len(a) else None
+        theirs = b[number - 1] if number <= len(b) else None
+        plain = ("COMPLETED", "CANCELED")
+        if mine == theirs and mine in plain:
+            assert number not in wanted_this and number not in wanted_base
+        else:
+            assert mine not in plain or number in wanted_this
+            assert theirs not in plain or number in wanted_base
+
+
+def test_only_skeleton_entries_that_differ_are_fetched():
+    this = _tree(_skeleton(["COMPLETED", "FAILED", "COMPLETED", "COMPLETED"]), "FAILED")
+    baseline = _tree(_skeleton(["COMPLETED"] * 4))
     wanted_this, wanted_baseline = entries_to_fetch(this, baseline)
     assert wanted_this == []  # iteration 2 is whole in this run; the others are alike
     assert wanted_baseline == [2]
