@@ -152,6 +152,21 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("run_id", metavar="RUN_ID", help="run_id (or id) of the run")
     show.add_argument("--json", action="store_true", help="print the tree as JSON")
 
+    diff = commands.add_parser(
+        "diff",
+        parents=[common],
+        help="compare a run with the last good run of its workflow, then exit",
+        description=(
+            "Compare a run with a baseline: by default the newest COMPLETED run of the same "
+            "workflow and organisation that started before it (looked for 30 days back). "
+            "Prints the baseline and why, the version change, the first divergence and its "
+            "root source, then the differing steps."
+        ),
+    )
+    diff.add_argument("run_id", metavar="RUN_ID", help="run_id (or id) of the run to explain")
+    diff.add_argument("--against", metavar="RUN_ID", help="compare with this run instead")
+    diff.add_argument("--json", action="store_true", help="print the comparison as JSON")
+
     doctor = commands.add_parser(
         "doctor",
         parents=[common, filters],
@@ -199,7 +214,7 @@ class Context:
 def _context(args: argparse.Namespace, environ: os._Environ[str] | dict[str, str]) -> Context:
     if not args.table.strip():
         raise UsageError("--table is empty")
-    if args.command == "show" and not args.run_id.strip():
+    if args.command in ("show", "diff") and not args.run_id.strip():
         raise UsageError("RUN_ID is empty")
     try:
         resolved = resolve_dsn(args.dsn, environ)
@@ -254,6 +269,32 @@ async def _show(ctx: Context, run_id: str, as_json: bool) -> int:
     else:
         now = datetime.now(UTC)
         sys.stdout.write("\n".join(report_lines(detail, tree, now)) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+async def _diff(ctx: Context, args: argparse.Namespace) -> int:
+    from wflog_tui.model.diff_report import report_json, report_lines  # `diff` only
+    from wflog_tui.store.run_comparison import load_comparison
+
+    if args.against is not None and not args.against.strip():
+        raise UsageError("--against RUN_ID is empty")
+    store = await open_store(ctx.settings)
+    try:
+        loaded = await load_comparison(store, args.run_id, args.against)
+    finally:
+        await store.close()
+    if loaded is None:
+        org = ctx.settings.organisation_scope
+        where = f" in organisation {one_line(org, 80)}" if org else ""
+        raise UsageError(f"no run with run_id or id {one_line(args.run_id, 120)!s}{where}")
+    run = loaded.this.detail.summary
+    baseline = loaded.baseline.detail.summary if loaded.baseline is not None else None
+    if args.json:
+        report = report_json(run, baseline, loaded.reason, loaded.diff)
+        sys.stdout.write(to_json_text(report, indent=True) + "\n")
+    else:
+        sys.stdout.write("\n".join(report_lines(run, baseline, loaded.reason, loaded.diff)) + "\n")
     sys.stdout.flush()
     return 0
 
@@ -422,6 +463,8 @@ def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None
             return asyncio.run(_show(ctx, args.run_id, args.json))
         if args.command == "doctor":
             return asyncio.run(_doctor(ctx, args))
+        if args.command == "diff":
+            return asyncio.run(_diff(ctx, args))
         return asyncio.run(_live(ctx, args))
     except UsageError as exc:
         _fail(str(exc), dsn_hint)

@@ -368,6 +368,11 @@ class StepTree:
             level = node.children
         return node
 
+    @property
+    def facts(self) -> Sequence[EntryFacts | None]:
+        """Every entry's `entry_facts` by index, read without parsing the entries."""
+        return self._facts
+
     def keys_of_entry(self, index: int) -> tuple[str, ...] | None:
         """The key path of the node that shows entry `index`, if any."""
         keys = self._node_of_entry.get(index)

@@ -12,7 +12,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final, TypeVar
 
 import asyncpg
@@ -308,6 +308,19 @@ class Store:
             return None if row is None else detail_from_row(row, self.info, decode_json)
 
         return await self._run("fetch_run", work, lambda r: 0 if r is None else 1)
+
+    async def fetch_baseline(self, run: RunSummary, lookback: timedelta) -> RunSummary | None:
+        """The run to compare `run` with by default (see `Queries.baseline`); None if none."""
+        built = self._queries.baseline(run, lookback)
+        if built is None:
+            return None
+        sql, args = built
+
+        async def work(conn: asyncpg.Connection) -> RunSummary | None:
+            row = await conn.fetchrow(sql, *args, timeout=self._timeout)
+            return None if row is None else summary_from_row(row)
+
+        return await self._run("fetch_baseline", work, lambda r: 0 if r is None else 1)
 
     async def fetch_entries(self, run_id: str, indexes: Sequence[int]) -> dict[int, Any]:
         """Whole `steps_log` elements by index (a skeleton's plain entries). Missing → absent."""

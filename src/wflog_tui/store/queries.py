@@ -19,6 +19,7 @@ from wflog_tui.model.timestamps import as_utc
 from wflog_tui.store.filters import (
     Params,
     RunFilter,
+    equals_condition,
     filter_conditions,
     server_now,
     status_condition,
@@ -381,6 +382,44 @@ class Queries:
             f"{_duration(info)}, {_column(info, 'error', as_text=True)}, "
             f"{total} AS total, {entries} AS entries "
             f"FROM {self._table} {where(conditions)} ORDER BY {run_id_first} LIMIT 1"
+        )
+        return sql, params.values
+
+    def baseline(self, run: RunSummary, lookback: timedelta) -> tuple[str, list[Any]] | None:
+        """The newest COMPLETED run of `run`'s workflow and organisation that started before
+        it, at most `lookback` earlier; None when `run` names no workflow or has no start.
+
+        The workflow is `workflow_id`, or `workflow_name` when the id is missing. The
+        organisation is `run`'s own (NULL matches NULL only), on top of the scope, so a
+        baseline never comes from another organisation. Bounded on `started_at` both ways
+        and ordered as the run list is, so an index on `started_at` serves it.
+        """
+        info = self.info
+        if run.started_at is None:
+            return None
+        params = Params()
+        conditions = self._scope_only(params)
+        if run.workflow_id is not None and info.has("workflow_id"):
+            conditions.append(equals_condition(info, "workflow_id", run.workflow_id, params))
+        elif run.workflow_name is not None and info.has("workflow_name"):
+            conditions.append(equals_condition(info, "workflow_name", run.workflow_name, params))
+        else:
+            return None
+        if info.has("organisation_id"):
+            if run.organisation_id is None:
+                conditions.append('"organisation_id" IS NULL')
+            else:
+                conditions.append(
+                    equals_condition(info, "organisation_id", run.organisation_id, params)
+                )
+        conditions.append(status_condition(info, frozenset({st.COMPLETED}), params))
+        conditions.append(f'"started_at" < {self._timestamp_param(params, run.started_at)}')
+        since = self._timestamp_param(params, run.started_at - lookback)
+        conditions.append(f'"started_at" >= {since}')
+        conditions.append(f'"id" <> {self._id_param(params, run.id)}')
+        sql = (
+            f"SELECT {summary_columns(info)} FROM {self._table} {where(conditions)} "
+            'ORDER BY "started_at" DESC, "id" DESC LIMIT 1'
         )
         return sql, params.values
 
