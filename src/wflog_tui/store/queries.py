@@ -25,6 +25,7 @@ from wflog_tui.store.filters import (
     where,
 )
 from wflog_tui.store.schema import JSON_COLUMNS, TableInfo, quote_ident
+from wflog_tui.store.search_sql import query_conditions
 
 # How much of `error` a list row carries: enough for a column and grouping, not megabytes.
 ERROR_PREVIEW_CHARS: Final = 500
@@ -167,7 +168,9 @@ class Queries:
         self._table = info.qualified
 
     def _conditions(self, run_filter: RunFilter, params: Params, **parts: bool) -> list[str]:
-        return filter_conditions(run_filter, self.info, params, scope=self.scope, **parts)
+        conditions = filter_conditions(run_filter, self.info, params, scope=self.scope, **parts)
+        search = {k: v for k, v in parts.items() if k in ("statuses", "workflow")}
+        return conditions + query_conditions(run_filter.query, self.info, params, **search)
 
     def _scope_only(self, params: Params) -> list[str]:
         return self._conditions(RunFilter(), params)
