@@ -164,6 +164,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     doctor.add_argument("--json", action="store_true", help="print the report as JSON")
 
+    runs = commands.add_parser(
+        "runs",
+        parents=[common],
+        help="print the runs matching a search, newest first, then exit",
+        description="Print the runs of the list matching a search (see README, Search).",
+    )
+    runs.add_argument("--search", metavar="QUERY", help="e.g. 'status:FAILED input.currency=JPY'")
+    runs.add_argument("--status", default=argparse.SUPPRESS, metavar="S[,S]")
+    runs.add_argument("--workflow", default=argparse.SUPPRESS, metavar="NAME")
+    runs.add_argument(
+        "--since", type=_since, default=argparse.SUPPRESS, metavar="15m|1h|24h|7d|all"
+    )
+    runs.add_argument("--limit", type=int, default=100, metavar="N", help="(default: 100)")
+    runs.add_argument("--json", action="store_true", help="print a JSON array of runs")
+
     demo = commands.add_parser(
         "demo",
         parents=[common, filters],
@@ -422,6 +437,10 @@ def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None
             return asyncio.run(_show(ctx, args.run_id, args.json))
         if args.command == "doctor":
             return asyncio.run(_doctor(ctx, args))
+        if args.command == "runs":
+            from wflog_tui.runs_command import print_runs
+
+            return asyncio.run(print_runs(ctx.settings, _run_filter(args), args))
         return asyncio.run(_live(ctx, args))
     except UsageError as exc:
         _fail(str(exc), dsn_hint)
