@@ -47,13 +47,28 @@ async def invoices(table):
 
 
 async def test_table_is_aligned_and_escaped(invoices, capsys):
-    code = await _in_thread("--dsn", invoices.dsn, "--table", invoices.name, "runs",
-                            "--search", "input.invoice.amount>5 Invoices")  # fmt: skip
+    code = await _in_thread(
+        "--dsn",
+        invoices.dsn,
+        "--table",
+        invoices.name,
+        "runs",
+        "--search",
+        "input.invoice.amount>5 Invoices",
+    )
     lines = capsys.readouterr().out.splitlines()
     assert code == 0
     assert lines[0].split() == [
-        "STATUS", "WORKFLOW", "RUN", "ID", "EVENT", "STARTED", "DURATION", "ORG", "ERROR"
-    ]  # fmt: skip
+        "STATUS",
+        "WORKFLOW",
+        "RUN",
+        "ID",
+        "EVENT",
+        "STARTED",
+        "DURATION",
+        "ORG",
+        "ERROR",
+    ]
     assert [line.split()[0] for line in lines[1:]] == ["COMPLETED", "FAILED"]
     # Aligned by terminal cells: the run id column starts at the same cell on each line.
     from rich.cells import cell_len
@@ -65,8 +80,18 @@ async def test_table_is_aligned_and_escaped(invoices, capsys):
 
 
 async def test_json_has_the_list_columns_and_scope_applies(invoices, capsys):
-    code = await _in_thread("--dsn", invoices.dsn, "--table", invoices.name, "--org", "org_a",
-                            "runs", "--search", "input.invoice.currency=JPY", "--json")  # fmt: skip
+    code = await _in_thread(
+        "--dsn",
+        invoices.dsn,
+        "--table",
+        invoices.name,
+        "--org",
+        "org_a",
+        "runs",
+        "--search",
+        "input.invoice.currency=JPY",
+        "--json",
+    )
     rows = orjson.loads(capsys.readouterr().out)
     assert code == 0
     assert [r["run_id"] for r in rows] == ["01JPY"]
@@ -79,8 +104,10 @@ async def test_filters_window_and_limit(invoices, capsys):
     base = ("--dsn", invoices.dsn, "--table", invoices.name, "runs", "--json")
     assert await _in_thread(*base, "--search", "input.invoice.currency=JPY", "--since", "all") == 0
     assert {r["run_id"] for r in orjson.loads(capsys.readouterr().out)} == {
-        "01JPY", "01OTHER", "01OLD"
-    }  # fmt: skip
+        "01JPY",
+        "01OTHER",
+        "01OLD",
+    }
     assert await _in_thread(*base, "--status", "failed", "--workflow", "Sync Invoices") == 0
     assert [r["run_id"] for r in orjson.loads(capsys.readouterr().out)] == ["01JPY"]
     assert await _in_thread(*base, "--limit", "2") == 0
@@ -89,15 +116,30 @@ async def test_filters_window_and_limit(invoices, capsys):
 
 async def test_no_match_prints_nothing(invoices, capsys):
     for extra in ((), ("--json",)):
-        code = await _in_thread("--dsn", invoices.dsn, "--table", invoices.name, "runs",
-                                "--search", "input.invoice.currency=EUR", *extra)  # fmt: skip
+        code = await _in_thread(
+            "--dsn",
+            invoices.dsn,
+            "--table",
+            invoices.name,
+            "runs",
+            "--search",
+            "input.invoice.currency=EUR",
+            *extra,
+        )
         captured = capsys.readouterr()
         assert code == 0 and captured.out == "" and captured.err == ""
 
 
 async def test_bad_query_exits_2_with_the_position(invoices, capsys):
-    code = await _in_thread("--dsn", invoices.dsn, "--table", invoices.name, "runs",
-                            "--search", "status:FAILED input.amount>lots")  # fmt: skip
+    code = await _in_thread(
+        "--dsn",
+        invoices.dsn,
+        "--table",
+        invoices.name,
+        "runs",
+        "--search",
+        "status:FAILED input.amount>lots",
+    )
     captured = capsys.readouterr()
     assert code == 2 and captured.out == ""
     assert "compares numbers" in captured.err and "column 28" in captured.err
