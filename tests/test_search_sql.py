@@ -177,6 +177,7 @@ async def test_hostile_values_are_plain_data(store) -> None:
     hostile_terms = [
         PayloadMatch("input", ("q",), "=", HOSTILE),
         PayloadMatch("input", ("q",), "~", HOSTILE[5:30]),
+        PayloadMatch("input", (), "~", HOSTILE[:40]),
         PayloadMatch("input", (HOSTILE,), "=", Decimal(1)),
         StepMatch((StepField("id", HOSTILE),)),
         StepMatch((PayloadMatch("output", ("q",), "=", HOSTILE),)),

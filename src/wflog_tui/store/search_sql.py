@@ -85,6 +85,12 @@ def contains_pattern(text: str) -> str:
     return "%" + escape_like(text) + "%"
 
 
+def json_text_pattern(text: str) -> str:
+    """An ILIKE pattern for `text` inside a JSON document's text, where a string's quotes,
+    backslashes and control characters appear escaped: the needle is escaped alike."""
+    return contains_pattern(orjson.dumps(text).decode()[1:-1])
+
+
 def _negated(condition: str, negated: bool) -> str:
     # NOT would drop rows where the condition is NULL (no error, no such path): a run
     # without the thing asked for is a run that does not have it.
@@ -116,7 +122,7 @@ def _term(term: Term, info: TableInfo, params: Params) -> str:
         if document is None:
             if term.op == "~" and not term.path and info.has(column):
                 # JSON kept in a text column: its text can still be searched.
-                pattern = params.add(contains_pattern(str(term.value)))
+                pattern = params.add(json_text_pattern(str(term.value)))
                 return f"{quote_ident(column)}::text ILIKE {pattern} ESCAPE '\\'"
             return "FALSE"
         return _payload(term, document, params, containment=True)
@@ -158,7 +164,7 @@ def _payload(match: PayloadMatch, document: str, params: Params, *, containment:
     """`match` on the jsonb expression `document`; with `containment`, `=` uses `@>`."""
     if match.op == "~" and not match.path:
         return (
-            f"{document}::text ILIKE {params.add(contains_pattern(str(match.value)))} ESCAPE '\\'"
+            f"{document}::text ILIKE {params.add(json_text_pattern(str(match.value)))} ESCAPE '\\'"
         )
     if match.op == "=" and containment and _containable(match):
         doc = params.add(_nested(match.path, _json_text(match.value)))
