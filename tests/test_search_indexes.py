@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
+import orjson
 import pytest
 
 from tests.database import run_row
+from wflog_tui.cli import run
 from wflog_tui.model.search_query import parse_query
 from wflog_tui.store import RunFilter, StoreSettings, introspect
 from wflog_tui.store.doctor import diagnose
@@ -61,3 +65,14 @@ async def test_suggested_gin_indexes_work_and_serve_equality(make_table, json_ty
     assert again.check("search index: steps_log").ok is True
     assert "input_payload_gin" in await _plan(table.dsn, table.name, "input.invoice.currency=JPY")
     assert "steps_log_gin" in await _plan(table.dsn, table.name, "step:(a status:COMPLETED)")
+
+
+async def test_doctor_search_flag(table, capsys):
+    base = ["--dsn", table.dsn, "--table", table.name, "doctor", "--json"]
+    code = await asyncio.to_thread(run, [*base, "--search", "step.input.currency=JPY"], {})
+    checks = {c["name"]: c for c in orjson.loads(capsys.readouterr().out)["checks"]}
+    assert code == 0
+    assert checks["search index: steps_log"]["status"] == "warn"
+    assert checks["search index: input_payload"]["status"] == "info"
+    code = await asyncio.to_thread(run, [*base, "--search", "step:("], {})
+    assert code == 2 and "never closed" in capsys.readouterr().err

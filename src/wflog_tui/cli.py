@@ -17,7 +17,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import NoReturn
 
@@ -163,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    doctor.add_argument("--search", metavar="QUERY", help="say which indexes this search needs")
 
     runs = commands.add_parser(
         "runs",
@@ -274,9 +275,11 @@ async def _show(ctx: Context, run_id: str, as_json: bool) -> int:
 
 
 async def _doctor(ctx: Context, args: argparse.Namespace) -> int:
+    from wflog_tui.runs_command import search_option
     from wflog_tui.store.doctor import diagnose
 
-    report = await diagnose(ctx.settings, run_filter=_run_filter(args), refresh_s=args.refresh)
+    run_filter = replace(_run_filter(args), query=search_option(args.search))
+    report = await diagnose(ctx.settings, run_filter=run_filter, refresh_s=args.refresh)
     if args.json:
         sys.stdout.write(to_json_text(report.to_json(), indent=True) + "\n")
     else:

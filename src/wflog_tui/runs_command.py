@@ -10,25 +10,26 @@ from wflog_tui.cli import UsageError
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.run_table import run_object, table_lines
-from wflog_tui.model.search_query import SearchSyntaxError, parse_query
+from wflog_tui.model.search_query import SearchQuery, SearchSyntaxError, parse_query
 from wflog_tui.store import RunFilter, StoreSettings, open_store
 from wflog_tui.store.run_listing import MAX_RUNS, fetch_runs
+
+
+def search_option(text: str | None) -> SearchQuery:
+    """`--search` parsed; a `UsageError` naming the column of a mistake, and showing the
+    query cut there, before any connection is opened."""
+    try:
+        return parse_query(text or "")
+    except SearchSyntaxError as exc:
+        shown = one_line((text or "")[: exc.position], 120) + " ⟵ here"
+        raise UsageError(f"--search: {exc}: {shown}") from None
 
 
 async def print_runs(
     settings: StoreSettings, run_filter: RunFilter, args: argparse.Namespace
 ) -> int:
-    """Parse `--search`, fetch up to `--limit` runs, print them; 0 even when none match.
-
-    A query that does not parse raises `UsageError` naming the column and showing
-    the query cut at that point, before any connection is opened.
-    """
-    text = args.search or ""
-    try:
-        query = parse_query(text)
-    except SearchSyntaxError as exc:
-        shown = one_line(text[: exc.position], 120) + " ⟵ here"
-        raise UsageError(f"--search: {exc}: {shown}") from None
+    """Parse `--search`, fetch up to `--limit` runs, print them; 0 even when none match."""
+    query = search_option(args.search)
     if not 1 <= args.limit <= MAX_RUNS:
         raise UsageError(f"--limit takes 1 to {MAX_RUNS:,}; got {args.limit}")
     store = await open_store(settings)
