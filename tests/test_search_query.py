@@ -181,11 +181,11 @@ _term = hs.one_of(
         StepMatch, hs.lists(_step_condition, min_size=1, max_size=3).map(tuple), hs.booleans()
     ),
 )
-_query = hs.lists(_term, max_size=5).map(lambda ts: SearchQuery(tuple(ts)))
+QUERIES = hs.lists(_term, max_size=5).map(lambda ts: SearchQuery(tuple(ts)))
 
 
 @settings(max_examples=400)
-@given(_query)
+@given(QUERIES)
 def test_printing_then_parsing_gives_the_same_query(query: SearchQuery) -> None:
     assert parse_query(format_query(query)) == query
 

@@ -3,6 +3,7 @@ attempts as plain data, the organisation scope, the time window and keyset pagin
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
 from tests.database import run_row
+from tests.test_search_query import QUERIES
 from wflog_tui.model.search_query import (
     ColumnMatch,
     PayloadMatch,
@@ -250,3 +252,20 @@ async def test_window_and_keyset_paging(table) -> None:
         assert pages == [["r1", "r2"], ["r3", "r4"]]
         counts = await store.count_by_status(RunFilter(query=parse_query("status:FAILED")))
         assert counts["COMPLETED"] > 0
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(query=QUERIES)
+async def test_any_query_runs_without_an_sql_error(store, query: SearchQuery) -> None:
+    rows = await store.fetch_page(RunFilter(query=query), limit=1000)
+    assert {row.id for row in rows} <= ALL
+    negated = SearchQuery(tuple(replace(t, negated=not t.negated) for t in query.terms[:1]))
+    if query.terms:
+        # A term and its negation split the runs between them.
+        alone = await found(store, SearchQuery(query.terms[:1]))
+        assert alone | await found(store, negated) == ALL
+        assert not alone & await found(store, negated)
