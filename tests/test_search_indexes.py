@@ -15,7 +15,7 @@ from wflog_tui.model.search_query import parse_query
 from wflog_tui.store import RunFilter, StoreSettings, introspect
 from wflog_tui.store.doctor import diagnose
 from wflog_tui.store.queries import Queries
-from wflog_tui.store.search_indexes import containment_columns
+from wflog_tui.store.search_indexes import containment_columns, gin_index_sql, search_index_hint
 
 
 def test_which_terms_use_containment() -> None:
@@ -76,3 +76,19 @@ async def test_doctor_search_flag(table, capsys):
     assert checks["search index: input_payload"]["status"] == "info"
     code = await asyncio.to_thread(run, [*base, "--search", "step:("], {})
     assert code == 2 and "never closed" in capsys.readouterr().err
+
+
+async def test_hint_for_a_slow_search(make_table):
+    table = await make_table()
+    conn = await asyncpg.connect(table.dsn)
+    try:
+        info = await introspect(conn, table.name)
+        assert search_index_hint(info, parse_query("status:FAILED Sync")) is None
+        assert "no GIN index on input_payload" in search_index_hint(info, parse_query("input.a=1"))
+        assert "steps_log terms" in search_index_hint(info, parse_query("step.error~quota"))
+        await conn.execute(gin_index_sql(info, "input_payload"))
+        info = await introspect(conn, table.name)
+        assert search_index_hint(info, parse_query("input.a=1 status:FAILED")) is None
+        assert "input_payload terms" in search_index_hint(info, parse_query("input.a~x"))
+    finally:
+        await conn.close()

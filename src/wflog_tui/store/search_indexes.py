@@ -58,6 +58,32 @@ def containment_columns(query: SearchQuery | None) -> frozenset[str]:
     return frozenset(columns)
 
 
+def search_index_hint(info: TableInfo, query: SearchQuery | None) -> str | None:
+    """Why `query` reads every run of the window, for a status line when it is slow;
+    None when an index serves each payload or step term (or there is none).
+
+    Names the first JSON column whose `=` terms lack a GIN index, else the first term
+    kind that no index can serve.
+    """
+    if query is None:
+        return None
+    for column in sorted(containment_columns(query)):
+        if _gin_index(info, column) is None:
+            return f"no GIN index on {column} serves this search; see `wflog-tui doctor`"
+    searched = {
+        "steps_log" if isinstance(term, StepMatch) else f"{term.source}_payload"
+        for term in query.terms
+        if isinstance(term, (StepMatch, PayloadMatch))
+    }
+    unserved = sorted(searched - containment_columns(query))
+    if unserved:
+        return (
+            f"no index can serve these {unserved[0]} terms (only `=` ones can use one): "
+            "each run of the window is read; see `wflog-tui doctor`"
+        )
+    return None
+
+
 def gin_index_sql(info: TableInfo, column: str) -> str:
     """`CREATE INDEX CONCURRENTLY … USING gin (column jsonb_path_ops)` for a JSON column.
 
