@@ -172,10 +172,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print the runs of the list matching a search (see README, Search).",
     )
     runs.add_argument("--search", metavar="QUERY", help="e.g. 'status:FAILED input.currency=JPY'")
-    runs.add_argument("--status", default=argparse.SUPPRESS, metavar="S[,S]")
-    runs.add_argument("--workflow", default=argparse.SUPPRESS, metavar="NAME")
+    runs.add_argument("--status", default=argparse.SUPPRESS, metavar="S[,S]", help="FAILED,…")
+    runs.add_argument("--workflow", default=argparse.SUPPRESS, metavar="NAME", help="exact name")
     runs.add_argument(
-        "--since", type=_since, default=argparse.SUPPRESS, metavar="15m|1h|24h|7d|all"
+        "--since",
+        type=_since,
+        default=argparse.SUPPRESS,
+        metavar="15m|1h|24h|7d|all",
+        help="time window (default: 24h)",
     )
     runs.add_argument("--limit", type=int, default=100, metavar="N", help="(default: 100)")
     runs.add_argument("--json", action="store_true", help="print a JSON array of runs")
