@@ -269,3 +269,14 @@ async def test_any_query_runs_without_an_sql_error(store, query: SearchQuery) ->
         alone = await found(store, SearchQuery(query.terms[:1]))
         assert alone | await found(store, negated) == ALL
         assert not alone & await found(store, negated)
+
+
+async def test_text_json_columns_allow_only_text_search(make_table) -> None:
+    table = await make_table(json_type="text")
+    await table.insert(*ROWS)
+    async with await open_store(StoreSettings(dsn=table.dsn, table=table.name)) as text_store:
+        assert await found(text_store, "input~inv_7") == {"usd"}
+        # Path and step terms need JSON the server can read; on text they match nothing.
+        assert await found(text_store, "input.invoice.currency=JPY") == set()
+        assert await found(text_store, "step:charge_card") == set()
+        assert await found(text_store, "-step:charge_card") == ALL

@@ -68,3 +68,13 @@ async def test_scope_applies(big_run):
     async with await open_store(settings) as store:
         assert await store.find_in_steps("01OTHER", "quota") == []
         assert await store.find_in_steps("01BIG", "quota") == [7, 9]
+
+
+@pytest.mark.parametrize(("json_type", "expected"), [("json", [1]), ("text", [])])
+async def test_json_and_text_columns(make_table, json_type: str, expected: list[int]):
+    table = await make_table(json_type=json_type)
+    log = [{"stepId": "a", "status": "COMPLETED"}, {"stepId": "b", "input": {"q": 'say "hi"'}}]
+    await table.insert(run_row(run_id="01SMALL", steps_log=log))
+    async with await open_store(StoreSettings(dsn=table.dsn, table=table.name)) as store:
+        # A text column is no JSON to the store: nothing is searched, nothing fails.
+        assert await store.find_in_steps("01SMALL", 'say "HI"') == expected
