@@ -12,6 +12,7 @@ from hypothesis import strategies as hs
 from wflog_tui.model import status as st
 from wflog_tui.model.search_query import (
     COLUMNS,
+    EXAMPLES,
     SOURCES,
     ColumnMatch,
     PayloadMatch,
@@ -98,6 +99,13 @@ def test_step_group_is_one_entry() -> None:
             )
         ),
     )
+
+
+@pytest.mark.parametrize(("example", "meaning"), EXAMPLES)
+def test_every_help_example_parses(example: str, meaning: str) -> None:
+    query = parse_query(example)
+    assert query.terms and meaning
+    assert parse_query(format_query(query)) == query
 
 
 @pytest.mark.parametrize(

@@ -48,6 +48,30 @@ _STOP: Final = frozenset(' \t\n\r\f\v"()')
 _SEGMENT_STOP: Final = _STOP | frozenset(".=<>~:")
 
 
+# The grammar by example, for help screens: (query, what it finds).
+EXAMPLES: Final = (
+    ("01HW7", "run id or event id starting with 01HW7, or workflow name containing it"),
+    ('"Sync Invoices"', "double quotes group words"),
+    ("status:FAILED", "status (RUNNING, COMPLETED, FAILED, TIMED_OUT, CANCELED)"),
+    ('workflow:"Sync Invoices"', "workflow name, exactly"),
+    ("org:org_gamma  version:wfv_42", "organisation, workflow version"),
+    ("event:invoice/created", "event name, exactly"),
+    ("error:card_declined", "part of the run's error, any case (% and _ literal)"),
+    ("input.invoice.currency=JPY", "the input's value at that path"),
+    ('input.invoice.amount=5000  input.code="5000"', "a number; quoted, a string"),
+    ("input.paid=true  input.note=null", "true, false and null are JSON's"),
+    ("input.invoice.amount>5000", "numbers compared: >, <, >=, <="),
+    ("input.invoice.id~inv_4", "part of the value at that path, any case"),
+    ("input~ACME", "part of the whole input, any case"),
+    ("output.id=msg_5", "output_payload, the same ways"),
+    ("step:charge_card", "a step with that stepId"),
+    ("step.status:FAILED  step.error~quota", "a step's status, part of its error"),
+    ("step.input.currency=JPY  step.output.id=msg_5", "a step's input or output"),
+    ("step:(charge_card status:FAILED)", "all of these hold for the same step"),
+    ("-status:COMPLETED", "a leading - negates; spaces mean AND"),
+)
+
+
 class SearchSyntaxError(ValueError):
     """A query that does not parse: `message` says why, `position` where (0-based)."""
 
