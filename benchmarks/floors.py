@@ -158,6 +158,59 @@ async def delta(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# Each search of the run list's `/`, written by hand: `$1` the window, `$2` the value.
+_SEARCH_CONDITIONS = {
+    "payload_eq": "input_payload @> $2::jsonb",
+    "step_error": (
+        "EXISTS (SELECT 1 FROM jsonb_array_elements(steps_log) AS s(e) "
+        "WHERE e -> 'error' ->> 'message' ILIKE $2)"
+    ),
+}
+# In-run search by hand: the fields the run view's `/` searches, of one run's entries.
+_IN_RUN = """
+    SELECT n - 1 AS index
+    FROM {table}, jsonb_array_elements(steps_log) WITH ORDINALITY AS x(e, n)
+    WHERE run_id = $1 AND (e ->> 'stepId' ILIKE $2
+        OR COALESCE(e ->> 'stepName', e ->> 'name') ILIKE $2
+        OR COALESCE(e -> 'error' ->> 'message', e ->> 'error') ILIKE $2
+        OR (e -> 'input')::text ILIKE $2 OR (e -> 'output')::text ILIKE $2)
+    ORDER BY n LIMIT 1000
+"""
+
+
+async def search(spec: dict[str, Any]) -> dict[str, Any]:
+    """A search written by hand, `times` times on one connection after one unmeasured run.
+
+    `kind` `payload_eq` is the list's page narrowed by containment of `document`;
+    `step_error` by an entry whose error message holds `needle`; `in_run` the indexes of
+    the big run's entries that mention `needle`.
+    """
+    table = spec["table"]
+    conn = await asyncpg.connect(spec["dsn"])
+    if spec["kind"] == "in_run":
+        sql = _IN_RUN.format(table=table)
+        args: tuple[Any, ...] = (spec["run_id"], f"%{spec['needle']}%")
+    else:
+        sql = (
+            f"SELECT {SUMMARY} FROM {table} WHERE {WINDOW} "
+            f"AND {_SEARCH_CONDITIONS[spec['kind']]} ORDER BY started_at DESC, id DESC LIMIT 100"
+        )
+        value = spec.get("document") or f"%{spec['needle']}%"
+        args = (_seconds(spec["since_s"]), value)
+    await conn.fetch(sql, *args)
+    times = []
+    for _ in range(spec["times"]):
+        start = time.perf_counter()
+        rows = await conn.fetch(sql, *args)
+        times.append((time.perf_counter() - start) * 1000)
+    await conn.close()
+    return {
+        "median_ms": probes.summary(times, 1)["median"],
+        "ms": probes.summary(times, 1),
+        "answer": [r[0] for r in rows],
+    }
+
+
 def _seconds(value: float) -> timedelta:
     return timedelta(seconds=value)
 
@@ -167,6 +220,7 @@ FLOORS = {
     "open_run": open_run,
     "open_run_slim": open_run_slim,
     "delta": delta,
+    "search": search,
 }
 
 

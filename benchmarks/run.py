@@ -42,6 +42,16 @@ REFRESH_TARGET_MS = 20.0
 OPEN_TARGET_RATIO = 1.5
 OPEN_MEMORY_TARGET_RATIO = 3.0
 KEYPRESS_TARGET_MS = 50.0
+# Issue 14: search inside payloads on the server.
+SEARCH_EQ_TARGET_MS = 300.0
+SEARCH_EQ_GIN_TARGET_MS = 30.0
+SEARCH_STEP_ERROR_TARGET_MS = 1000.0
+SEARCH_IN_RUN_TARGET_MS = 1000.0
+SEARCH_TIMES = 5
+# A message of the data set's errors (`dataset._ERRORS`), as `step.error~…` looks for it.
+SEARCH_STEP_ERROR_NEEDLE = "ECONNRESET"
+# The big run's iteration whose lookup output the in-run search looks for.
+SEARCH_IN_RUN_ITERATION = 31_337
 # "Independent of table size": the same figure on a table holding only the main table's
 # last 36 hours (same runs in the list's window, 1/20 of the rows), within this ratio.
 SIZE_INDEPENDENT_RATIO = 1.5
@@ -335,6 +345,33 @@ class Bench:
         )
         self.peak_rss[key] = value.get("peak_rss_mb")
 
+    async def search(self, table: str, key: str, target_ms: float, **extra: Any) -> None:
+        """One search by the store against the same search written by hand (`floors.search`),
+        each in its own process, `SEARCH_TIMES` queries on one connection after a warm-up."""
+        spec = self.spec(table, times=SEARCH_TIMES, **extra)
+        values, floors = await self.alternate(
+            ("scenarios", "search", spec), ("floors", "search", spec)
+        )
+        self.raw[key] = {"scenario": values, "floor": floors}
+        value, floor = _median(values, "median_ms"), _median(floors, "median_ms")
+        answers = [s.get("answer") for s in values + floors if "answer" in s]
+        self.figures[key] = figure(
+            value,
+            floor,
+            unit="ms",
+            target=f"≤ {target_ms:g} ms",
+            passed=_le(value, target_ms),
+            digits=1,
+            query=extra.get("query") or extra.get("needle"),
+            answer_rows=len(answers[0]) if answers else None,
+            # The app and the hand-written query must find the same runs (or entries).
+            same_answer=bool(answers) and all(a == answers[0] for a in answers),
+            first_answer=answers[0][:3] if answers else None,
+            samples=[s["median_ms"] for s in values if "median_ms" in s],
+            floor_samples=[s["median_ms"] for s in floors if "median_ms" in s],
+            errors=_errors(values + floors) or None,
+        )
+
     def size_independence(self) -> None:
         """Figures on the main table against the same on the small one (same window, 1/20 rows)."""
         main, small = (
@@ -471,6 +508,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--presses", type=int, default=200, help="key presses per phase")
     parser.add_argument("--timeout", type=float, default=180, help="seconds per process")
     parser.add_argument("--skip-bare", action="store_true", help="skip the bare-table pass")
+    parser.add_argument(
+        "--only-search", action="store_true", help="build the data, then measure searches only"
+    )
     return parser.parse_args(argv)
 
 
@@ -504,10 +544,62 @@ async def bench(args: argparse.Namespace, dsn: str, work_dir: Path) -> dict[str,
         await b.open_run(main, "bare.open_run")
         await b.refresh(main, "bare.refresh_cycle", target=False)
 
-    await b.section("indexed table", indexed)
-    await b.section("small table (the last 36 hours only)", smaller)
-    b.size_independence()
-    if not args.skip_bare:
+    async def searching() -> None:
+        assert b.data is not None
+        conn = await asyncpg.connect(dsn)
+        try:
+            # A post id of the window's newest run: `=` finds every run of that template.
+            post_id = await conn.fetchval(
+                f"SELECT input_payload #>> '{{post,id}}' FROM {main} "
+                "ORDER BY started_at DESC LIMIT 1"
+            )
+            eq = {
+                "kind": "payload_eq",
+                "query": f"input.post.id={post_id}",
+                "document": json.dumps({"post": {"id": post_id}}),
+            }
+            await b.search(main, "search.payload_eq", SEARCH_EQ_TARGET_MS, **eq)
+            started = time.monotonic()
+            await conn.execute(
+                f"CREATE INDEX bench_input_gin ON {main} USING gin (input_payload jsonb_path_ops)"
+            )
+            await conn.execute(f"ANALYZE {main}")
+            b.raw["search.gin_build_s"] = round(time.monotonic() - started, 2)
+            try:
+                await b.search(main, "search.payload_eq_gin", SEARCH_EQ_GIN_TARGET_MS, **eq)
+            finally:
+                await conn.execute(
+                    f"DROP INDEX IF EXISTS {dataset.MAIN_SHAPE.schema}.bench_input_gin"
+                )
+            needle = SEARCH_STEP_ERROR_NEEDLE
+            await b.search(
+                main,
+                "search.step_error",
+                SEARCH_STEP_ERROR_TARGET_MS,
+                kind="step_error",
+                query=f"step.error~{needle}",
+                needle=needle,
+            )
+            await b.search(
+                main,
+                "search.in_run",
+                SEARCH_IN_RUN_TARGET_MS,
+                kind="in_run",
+                run_id=data.big_run_id,
+                needle=f"hs_{1_000_000 + SEARCH_IN_RUN_ITERATION}",
+                expected_index=2 + 2 * (SEARCH_IN_RUN_ITERATION - 1),
+            )
+        finally:
+            await conn.close()
+
+    if args.only_search:
+        await b.section("search (issue 14)", searching)
+    else:
+        await b.section("indexed table", indexed)
+        await b.section("search (issue 14)", searching)
+        await b.section("small table (the last 36 hours only)", smaller)
+        b.size_independence()
+    if not args.skip_bare and not args.only_search:
         await b.section("bare table (primary key and unique run_id only)", bare)
     machine["load_average_at_end"] = os.getloadavg()
     return {

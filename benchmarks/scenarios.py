@@ -560,11 +560,49 @@ async def keypress(spec: dict[str, Any]) -> dict[str, Any]:
     return results
 
 
+async def search(spec: dict[str, Any]) -> dict[str, Any]:
+    """The store's search, `times` times after one unmeasured run (see `floors.search`).
+
+    `payload_eq` and `step_error` parse `query` and fetch the list's first page in the
+    24 h window, as `/` in the list will; `in_run` asks `find_in_steps` for `needle`.
+    """
+    from wflog_tui.model.search_query import parse_query
+    from wflog_tui.store import RunFilter
+
+    store = await _open_store(spec)
+    if spec["kind"] == "in_run":
+
+        async def once() -> list[Any]:
+            return await store.find_in_steps(spec["run_id"], spec["needle"])
+
+    else:
+        run_filter = RunFilter(
+            query=parse_query(spec["query"]), since=timedelta(seconds=spec["since_s"])
+        )
+
+        async def once() -> list[Any]:
+            return [run.id for run in await store.fetch_page(run_filter, limit=100)]
+
+    await once()
+    times = []
+    for _ in range(spec["times"]):
+        start = time.perf_counter()
+        answer = await once()
+        times.append((time.perf_counter() - start) * 1000)
+    await store.close()
+    return {
+        "median_ms": probes.summary(times, 1)["median"],
+        "ms": probes.summary(times, 1),
+        "answer": answer,
+    }
+
+
 SCENARIOS = {
     "first_paint": first_paint,
     "open_run": open_run,
     "refresh": refresh,
     "keypress": keypress,
+    "search": search,
 }
 
 

@@ -17,7 +17,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import NoReturn
 
@@ -178,6 +178,26 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    doctor.add_argument("--search", metavar="QUERY", help="say which indexes this search needs")
+
+    runs = commands.add_parser(
+        "runs",
+        parents=[common],
+        help="print the runs matching a search, newest first, then exit",
+        description="Print the runs of the list matching a search (see README, Search).",
+    )
+    runs.add_argument("--search", metavar="QUERY", help="e.g. 'status:FAILED input.currency=JPY'")
+    runs.add_argument("--status", default=argparse.SUPPRESS, metavar="S[,S]", help="FAILED,…")
+    runs.add_argument("--workflow", default=argparse.SUPPRESS, metavar="NAME", help="exact name")
+    runs.add_argument(
+        "--since",
+        type=_since,
+        default=argparse.SUPPRESS,
+        metavar="15m|1h|24h|7d|all",
+        help="time window (default: 24h)",
+    )
+    runs.add_argument("--limit", type=int, default=100, metavar="N", help="(default: 100)")
+    runs.add_argument("--json", action="store_true", help="print a JSON array of runs")
 
     demo = commands.add_parser(
         "demo",
@@ -300,9 +320,11 @@ async def _diff(ctx: Context, args: argparse.Namespace) -> int:
 
 
 async def _doctor(ctx: Context, args: argparse.Namespace) -> int:
+    from wflog_tui.runs_command import search_option
     from wflog_tui.store.doctor import diagnose
 
-    report = await diagnose(ctx.settings, run_filter=_run_filter(args), refresh_s=args.refresh)
+    run_filter = replace(_run_filter(args), query=search_option(args.search))
+    report = await diagnose(ctx.settings, run_filter=run_filter, refresh_s=args.refresh)
     if args.json:
         sys.stdout.write(to_json_text(report.to_json(), indent=True) + "\n")
     else:
@@ -465,6 +487,10 @@ def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None
             return asyncio.run(_doctor(ctx, args))
         if args.command == "diff":
             return asyncio.run(_diff(ctx, args))
+        if args.command == "runs":
+            from wflog_tui.runs_command import print_runs
+
+            return asyncio.run(print_runs(ctx.settings, _run_filter(args), args))
         return asyncio.run(_live(ctx, args))
     except UsageError as exc:
         _fail(str(exc), dsn_hint)

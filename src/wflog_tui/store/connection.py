@@ -339,6 +339,21 @@ class Store:
 
         return await self._run("fetch_entries", work, len)
 
+    async def find_in_steps(self, run_id: str, text: str, limit: int = 1000) -> list[int]:
+        """Indexes (0-based, ascending) of the run's `steps_log` entries that mention
+        `text` (any case) in their step id, name, error message, input or output; at most
+        `limit`. Searched on the server over the whole log, loaded or not; [] for no
+        match, a blank text, no such run, or a `steps_log` that is not JSON.
+        """
+        if not text.strip() or "\x00" in text or self.info.json_type("steps_log") is None:
+            return []
+        sql, args = self._queries.steps_matching(run_id.strip(), text, limit)
+
+        async def work(conn: asyncpg.Connection) -> list[int]:
+            return [row[0] for row in await conn.fetch(sql, *args, timeout=self._timeout)]
+
+        return await self._run("find_in_steps", work, len)
+
     async def fetch_steps_from(self, run_id: str, start: int) -> StepsTail:
         """A run's status and its `steps_log` elements from index `start` (0-based) on.
 

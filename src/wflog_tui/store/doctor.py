@@ -47,6 +47,7 @@ from wflog_tui.store.schema import (
     introspect,
     quote_ident,
 )
+from wflog_tui.store.search_indexes import search_index_advice
 
 MIN_SERVER_VERSION: Final = 120000
 DEFAULT_SAMPLES: Final = 3
@@ -504,6 +505,9 @@ class _Doctor:
             self._shape(info)
             relkind = await self._privileges_and_size(session, info)
             self._indexes(info, relkind)
+            if relkind != "v":
+                for advice in search_index_advice(info, run_filter.query):
+                    self.add(advice.name, advice.ok, advice.detail, advice.fix)
             await self._costs(session, info, run_filter, refresh_s)
             await self._push(session, info, channel, standby)
         except Exception as exc:

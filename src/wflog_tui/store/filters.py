@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any, Final
 
 from wflog_tui.model import status as st
+from wflog_tui.model.search_query import SearchQuery
 from wflog_tui.store.schema import TableInfo, quote_ident
 
 _UNITS: Final = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -26,7 +27,8 @@ class RunFilter:
 
     `workflow`, `organisation` and `event_name` match exactly (they come from pickers and
     flags); `search` matches a run id or event id prefix, or part of a workflow name.
-    `since` is a window ending at the server's clock.
+    `since` is a window ending at the server's clock. `query` is a parsed search
+    (`model.search_query`), compiled by `store.search_sql` into the same WHERE clause.
     """
 
     statuses: frozenset[str] = frozenset()
@@ -35,6 +37,7 @@ class RunFilter:
     event_name: str | None = None
     since: timedelta | None = None
     search: str | None = None
+    query: SearchQuery | None = None
 
 
 def parse_since(text: str) -> timedelta | None:

@@ -26,6 +26,12 @@ from wflog_tui.store.filters import (
     where,
 )
 from wflog_tui.store.schema import JSON_COLUMNS, TableInfo, quote_ident
+from wflog_tui.store.search_sql import (
+    contains_pattern,
+    json_expression,
+    json_text_pattern,
+    query_conditions,
+)
 
 # How much of `error` a list row carries: enough for a column and grouping, not megabytes.
 ERROR_PREVIEW_CHARS: Final = 500
@@ -168,7 +174,9 @@ class Queries:
         self._table = info.qualified
 
     def _conditions(self, run_filter: RunFilter, params: Params, **parts: bool) -> list[str]:
-        return filter_conditions(run_filter, self.info, params, scope=self.scope, **parts)
+        conditions = filter_conditions(run_filter, self.info, params, scope=self.scope, **parts)
+        search = {k: v for k, v in parts.items() if k in ("statuses", "workflow")}
+        return conditions + query_conditions(run_filter.query, self.info, params, **search)
 
     def _scope_only(self, params: Params) -> list[str]:
         return self._conditions(RunFilter(), params)
@@ -348,6 +356,40 @@ class Queries:
             f"SELECT CASE WHEN jsonb_typeof({log}) = 'array' "
             f"THEN jsonb_path_query_array({log}, {path}::text::jsonpath) END AS entries "
             f"FROM {self._table} {where(conditions)} ORDER BY {run_id_first} LIMIT 1"
+        )
+        return sql, params.values
+
+    def steps_matching(self, key: str, text: str, limit: int) -> tuple[str, list[Any]]:
+        """Indexes (0-based, ascending) of `steps_log` entries whose step id, name, error
+        message, input or output text holds `text` (any case), at most `limit` of them.
+
+        Over the whole stored log, so a run opened as a skeleton is searched entirely.
+        The run row is found first (one, by index); its log is then expanded once.
+        """
+        params = Params()
+        conditions = self._scope_only(params)
+        condition, run_id_first = self._run_key(params, key)
+        conditions.append(condition)
+        log = json_expression(self.info, "steps_log") or "NULL::jsonb"
+        raw, escaped = params.add(contains_pattern(text)), params.add(json_text_pattern(text))
+        fields = (
+            ("x.e ->> 'stepId'", raw),
+            ("COALESCE(x.e ->> 'stepName', x.e ->> 'name')", raw),
+            ("COALESCE(x.e -> 'error' ->> 'message', x.e ->> 'error')", raw),
+            # JSON text: the needle is matched as it is written inside a JSON string.
+            ("(x.e -> 'input')::text", escaped),
+            ("(x.e -> 'output')::text", escaped),
+        )
+        matches = " OR ".join(f"{field} ILIKE {p} ESCAPE '\\'" for field, p in fields)
+        row = (
+            f"SELECT {log} AS log FROM {self._table} {where(conditions)} "
+            f"ORDER BY {run_id_first} LIMIT 1"
+        )
+        sql = (
+            f"SELECT (x.n - 1)::int AS index FROM ({row}) AS r "
+            "CROSS JOIN LATERAL jsonb_array_elements("
+            "CASE WHEN jsonb_typeof(r.log) = 'array' THEN r.log END) WITH ORDINALITY AS x(e, n) "
+            f"WHERE {matches} ORDER BY x.n LIMIT {params.add(max(1, int(limit)))}"
         )
         return sql, params.values
 
