@@ -123,7 +123,9 @@ def _cut(value: Any, limit: int) -> str | None:
 
 
 def _step_id(entry: Mapping[str, Any]) -> str | None:
-    return _cut(entry.get("stepId"), MAX_STEP_ID_CHARS)
+    """A scalar `stepId` as text; an object or array names no step."""
+    value = entry.get("stepId")
+    return None if isinstance(value, dict | list) else _cut(value, MAX_STEP_ID_CHARS)
 
 
 def facts_from_log(steps_log: Any, status: str, top_error: str | None) -> FailureFacts:
@@ -226,6 +228,8 @@ class FailureLog:
         self.window = window
         self._by_id: dict[str, Failure] = {}
         self.previous_keys: frozenset[GroupKey] | None = None
+        # Set by the loader when it stopped at its cap: the groups then miss older failures.
+        self.truncated = False
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -241,11 +245,24 @@ class FailureLog:
             self._by_id[failure.id] = failure
 
     def move_to(self, window: TimeWindow) -> None:
-        """Slide to `window`, dropping failures of runs started before its start."""
+        """Slide to `window`, dropping failures of runs started before its start.
+
+        A dropped failure is in the previous window now, so its key stops being new.
+        """
         self.window = window
-        if window.start is not None:
-            start = window.start
-            self._by_id = {k: f for k, f in self._by_id.items() if f.started_at >= start}
+        if window.start is None:
+            return
+        start = window.start
+        dropped = {f.key for f in self._by_id.values() if f.started_at < start}
+        self._by_id = {k: f for k, f in self._by_id.items() if f.started_at >= start}
+        if self.previous_keys is not None:
+            self.previous_keys = self.previous_keys | dropped
+
+    def run_ids(self, key: GroupKey) -> list[str]:
+        """The `run_id`s of a group's failures, newest first: next/previous run of a group."""
+        members = [f for f in self._by_id.values() if f.key == key]
+        members.sort(key=lambda f: (f.at, f.id), reverse=True)
+        return [f.run_id for f in members]
 
     def groups(self, *, buckets: int = SPARKLINE_BUCKETS) -> list[FailureGroup]:
         """The groups of the failures held, newest activity first."""
