@@ -65,6 +65,15 @@ class Splitter:
         return failing - passing
 
 
+@dataclass(frozen=True, slots=True)
+class SplitterReport:
+    """A group's best splitters, and the sizes of the samples they were measured on."""
+
+    splitters: list[Splitter]
+    failing_total: int
+    passing_total: int
+
+
 def _child_path(path: str, key: str) -> str:
     if _PLAIN_KEY.fullmatch(key):
         return f"{path}.{key}"

@@ -14,12 +14,16 @@ The API a live screen needs, and what `wflog-tui groups` uses:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
 from wflog_tui.model.failure_groups import Failure, FailureGroup, FailureLog, GroupKey, TimeWindow
-from wflog_tui.model.failure_splitters import MAX_FAILING, MAX_PASSING, Splitter, rank_splitters
+from wflog_tui.model.failure_splitters import (
+    MAX_FAILING,
+    MAX_PASSING,
+    SplitterReport,
+    rank_splitters,
+)
 from wflog_tui.store.connection import Store
 from wflog_tui.store.failure_queries import FAILURE_PAGE
 from wflog_tui.store.filters import RunFilter
@@ -30,15 +34,6 @@ from wflog_tui.store.queries import PageCursor
 MAX_FAILURES: Final = 200_000
 
 Progress = Callable[[int], None]
-
-
-@dataclass(frozen=True, slots=True)
-class SplitterReport:
-    """A group's best splitters, and the sizes of the samples they were measured on."""
-
-    splitters: list[Splitter]
-    failing_total: int
-    passing_total: int
 
 
 def window_at(run_filter: RunFilter, now: datetime) -> TimeWindow:
@@ -139,3 +134,18 @@ async def group_splitters(
         passing_limit=MAX_PASSING,
     )
     return SplitterReport(rank_splitters(failing, passing), len(failing), len(passing))
+
+
+async def groups_with_splitters(
+    store: Store, run_filter: RunFilter, *, on_progress: Progress | None = None
+) -> tuple[FailureLog, list[tuple[FailureGroup, SplitterReport]]]:
+    """Every group of the filter's window with its splitters, newest activity first.
+
+    One splitter sample per group, one statement at a time: for a report, not a screen
+    (which asks for the selected group's only).
+    """
+    log = await open_failure_log(store, run_filter, on_progress=on_progress)
+    groups = []
+    for group in log.groups():
+        groups.append((group, await group_splitters(store, run_filter, log.window, group)))
+    return log, groups
