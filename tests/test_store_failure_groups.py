@@ -71,7 +71,10 @@ async def incident(table):
             **_at(30),
         )
     )
-    for n, log in enumerate([None, {"an": "object"}, "a string", [1, None, "x", [2]], 7]):
+    # An object that looks like a failed entry is no log: it must not name a step.
+    entry_alone = {"stepId": "alone", "status": "FAILED", "error": {"message": "no"}}
+    malformed = [None, {"an": "object"}, entry_alone, "a string", [1, None, "x", [2]], 7]
+    for n, log in enumerate(malformed):
         rows.append(
             run_row(
                 status="FAILED", steps_log=log, error=f"Worker crashed after {n}1 ms", **_at(40 + n)
@@ -97,7 +100,7 @@ async def test_groups_collapse_messages_and_apply_the_fallbacks(incident):
     assert declined.versions == {"v2": 6}
     assert len(declined.run_ids) == 6
     assert groups[("wait_for_reply", TIMED_OUT_SIGNATURE)].count == 1
-    assert groups[(None, "Worker crashed after <n> ms")].count == 5
+    assert groups[(None, "Worker crashed after <n> ms")].count == 6
     # A failed entry without an error object falls back to the run's error, keeps its step.
     assert groups[("42", "Top <n>")].count == 1
     assert len(groups) == 4

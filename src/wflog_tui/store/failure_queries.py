@@ -37,10 +37,15 @@ FAILURE_PAGE: Final = 5000
 # A failure row commits after the moment it is stamped with; a refresh asks again from a
 # little before the newest failure seen, and the log merges by id.
 FAILURE_OVERLAP: Final = timedelta(seconds=5)
-_FIRST_FAILED: Final = '$[*] ? (@.status == "FAILED")'
+# Strict mode with errors silenced: a log that is no array matches nothing (lax mode would
+# read an object as a one-element array), and the column is read (and detoasted) once,
+# where testing its type first would read it twice.
+_FIRST_FAILED: Final = 'strict $[*] ? (@.status == "FAILED")'
 # For a TIMED_OUT run: entries still open when it was stopped; the last one is the step.
+# Lax, because strict mode makes a missing key unknown, and an entry without `endedAt` is
+# the point; only TIMED_OUT runs without a failed entry pay for the array test.
 _OPEN: Final = (
-    '$[*] ? (@.type() == "object" && (@.status == "RUNNING" || @.status == "TIMED_OUT" '
+    'lax $[*] ? (@.type() == "object" && (@.status == "RUNNING" || @.status == "TIMED_OUT" '
     "|| !exists(@.endedAt)))"
 )
 _TEXT: Final = (
@@ -71,10 +76,14 @@ class FailureQueries(Queries):
         """The select items that carry a run's `FailureFacts`, and the FROM clause."""
         if self.info.json_type("steps_log") != "jsonb":
             return '"steps_log"::text AS "steps_log"', f"FROM {self._table}"
-        log = """(CASE WHEN jsonb_typeof("steps_log") = 'array' THEN "steps_log" END)"""
-        first = f"jsonb_path_query_first({log}, {params.add(_FIRST_FAILED)}::text::jsonpath)"
+        silent = "'{}'::jsonb, true"
+        first = (
+            f'jsonb_path_query_first("steps_log", {params.add(_FIRST_FAILED)}::text::jsonpath, '
+            f"{silent})"
+        )
         is_timed_out = f"\"status\"::text = '{st.TIMED_OUT}'"
-        open_steps = f"jsonb_path_query_array({log}, {params.add(_OPEN)}::text::jsonpath)"
+        array = """CASE WHEN jsonb_typeof("steps_log") = 'array' THEN "steps_log" END"""
+        open_steps = f"jsonb_path_query_array({array}, {params.add(_OPEN)}::text::jsonpath)"
         failed_step = _scalar_step_id("f.e")
         open_step = _scalar_step_id(f"({open_steps} -> -1)")
         items = (
@@ -83,7 +92,9 @@ class FailureQueries(Queries):
             "f.e IS NOT NULL AS has_failed_entry, "
             f"CASE WHEN f.e IS NULL AND {is_timed_out} THEN {open_step} END AS open_step_id"
         )
-        return items, f"FROM {self._table} CROSS JOIN LATERAL (SELECT {first} AS e) AS f"
+        # OFFSET 0 keeps the planner from copying the path query into each use of `f.e`:
+        # it would read and search the log five times over.
+        return items, f"FROM {self._table} CROSS JOIN LATERAL (SELECT {first} AS e OFFSET 0) AS f"
 
     def _window(
         self, params: Params, conditions: list[str], start: datetime | None, end: datetime | None
