@@ -11,6 +11,7 @@ from wflog_tui.model.failure_groups import TIMED_OUT_SIGNATURE
 from wflog_tui.store import RunFilter, StoreSettings, open_store
 from wflog_tui.store.failure_loading import (
     group_splitters,
+    load_previous_keys,
     open_failure_log,
     refresh_failure_log,
 )
@@ -36,6 +37,9 @@ async def _groups(table, run_filter=DAY, scope=None):
     settings = StoreSettings(dsn=table.dsn, table=table.name, organisation_scope=scope)
     async with await open_store(settings) as store:
         log = await open_failure_log(store, run_filter)
+        # Until the previous window is read, no group can be called new.
+        assert not any(g.new for g in log.groups())
+        await load_previous_keys(store, log, run_filter)
         return log.groups()
 
 

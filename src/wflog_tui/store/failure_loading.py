@@ -2,8 +2,9 @@
 
 The API a live screen needs, and what `wflog-tui groups` uses:
 
-- `open_failure_log` reads the window's failures (page by page, reporting progress) and
-  the keys of the previous window of the same length (for NEW);
+- `open_failure_log` reads the window's failures (page by page, reporting progress);
+- `load_previous_keys` reads the keys of the window before, of the same length, so that
+  groups can say NEW (a screen paints the groups first, then the badges);
 - `refresh_failure_log` slides the window to the server's clock and asks only for
   failures newer than the newest one held;
 - `group_splitters` compares one group's failing runs with its workflow's passing runs;
@@ -72,8 +73,8 @@ async def open_failure_log(
 ) -> FailureLog:
     """The failures of the filter's window, grouped on demand by `FailureLog.groups()`.
 
-    `on_progress` gets the number of failures read so far after each page. Raises
-    `StoreError`s as the store does.
+    No group is NEW until `load_previous_keys` has run. `on_progress` gets the number of
+    failures read so far after each page. Raises `StoreError`s as the store does.
     """
     log = FailureLog(window_at(run_filter, await store.server_now()))
 
@@ -84,18 +85,28 @@ async def open_failure_log(
 
     complete = await _read_pages(store, run_filter, start=log.window.start, on_page=add)
     log.truncated = not complete
-    previous = log.window.previous
-    if previous is not None:
-        keys: set[GroupKey] = set()
-        await _read_pages(
-            store,
-            run_filter,
-            start=previous.start,
-            end=previous.end,
-            on_page=lambda page: keys.update(f.key for f in page),
-        )
-        log.previous_keys = frozenset(keys)
     return log
+
+
+async def load_previous_keys(store: Store, log: FailureLog, run_filter: RunFilter) -> None:
+    """Read the keys of the window before `log`'s (same length), so groups can say NEW.
+
+    Separate from `open_failure_log` so a screen can show the groups first and mark the
+    new ones when this returns. Without a window start there is no previous window, and
+    nothing is new.
+    """
+    previous = log.window.previous
+    if previous is None:
+        return
+    keys: set[GroupKey] = set()
+    await _read_pages(
+        store,
+        run_filter,
+        start=previous.start,
+        end=previous.end,
+        on_page=lambda page: keys.update(f.key for f in page),
+    )
+    log.previous_keys = frozenset(keys)
 
 
 async def refresh_failure_log(store: Store, log: FailureLog, run_filter: RunFilter) -> int:
@@ -145,6 +156,7 @@ async def groups_with_splitters(
     (which asks for the selected group's only).
     """
     log = await open_failure_log(store, run_filter, on_progress=on_progress)
+    await load_previous_keys(store, log, run_filter)
     groups = []
     for group in log.groups():
         groups.append((group, await group_splitters(store, run_filter, log.window, group)))
