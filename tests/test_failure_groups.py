@@ -190,3 +190,21 @@ def test_a_planted_separating_attribute_ranks_first(failing_noise, extra_passing
     best = rank_splitters(failing, passing)
     assert (best[0].path, best[0].value) == ("input.plan", planted_value)
     assert (best[0].failing, best[0].passing) == (len(failing), 0)
+
+
+def test_run_ids_of_a_group_and_keys_that_leave_the_window():
+    log = FailureLog(DAY)
+    log.previous_keys = frozenset()
+    log.merge(
+        [
+            _failure(1, A, at=NOW - timedelta(hours=23)),
+            _failure(2, A, at=NOW - timedelta(hours=2)),
+            _failure(3, B, at=NOW - timedelta(hours=1)),
+        ]
+    )
+    assert log.run_ids(A) == ["run2", "run1"]
+    assert all(g.new for g in log.groups())
+    # Run 1 leaves the window and is in the previous one now: A is no longer new.
+    log.move_to(TimeWindow(NOW - timedelta(hours=22), NOW + timedelta(hours=2)))
+    assert {g.key: g.new for g in log.groups()} == {A: False, B: True}
+    assert log.run_ids(A) == ["run2"]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.database import run_row
-from wflog_tui.model.failure_groups import TIMED_OUT_SIGNATURE
+from wflog_tui.model.failure_groups import TIMED_OUT_SIGNATURE, facts_from_log, group_key
 from wflog_tui.store import RunFilter, StoreSettings, open_store
 from wflog_tui.store.failure_loading import (
     group_splitters,
@@ -247,3 +249,63 @@ async def test_extreme_logs_never_fail_the_query(table):
     assert (None, "e") in groups
     assert (None, TIMED_OUT_SIGNATURE) in groups  # a stepId that is an object names no step
     assert (None, "(no error message)") in groups
+
+
+def _text(size: int):
+    # PostgreSQL text holds no NUL, and JSON no lone surrogate.
+    return st.text(
+        st.characters(exclude_characters="\x00", exclude_categories=("Cs",)), max_size=size
+    )
+
+
+_entry = st.fixed_dictionaries(
+    {},
+    optional={
+        "stepId": st.one_of(
+            st.sampled_from(["a", "b", "c"]), st.integers(0, 3), st.none(), st.just({"x": 1})
+        ),
+        "status": st.sampled_from(["FAILED", "RUNNING", "COMPLETED", "TIMED_OUT", "failed", 3]),
+        "error": st.one_of(
+            st.fixed_dictionaries(
+                {"message": st.one_of(_text(30), st.integers(-(2**60), 2**60), st.none())}
+            ),
+            _text(10),
+            st.none(),
+        ),
+        "endedAt": st.just("2026-11-26T09:00:00Z"),
+    },
+)
+_log = st.one_of(
+    st.lists(st.one_of(_entry, st.integers(), _text(5), st.none()), max_size=6),
+    st.dictionaries(st.sampled_from(["status", "stepId"]), st.sampled_from(["FAILED", "x"])),
+    st.none(),
+    _text(5),
+)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    logs=st.lists(
+        st.tuples(_log, st.sampled_from(["FAILED", "TIMED_OUT"]), st.none() | _text(20)),
+        min_size=1,
+        max_size=15,
+    )
+)
+async def test_the_server_reads_a_log_as_facts_from_log_does(make_table, logs):
+    # The jsonb table's keys come from SQL; facts_from_log is the reading for text logs.
+    table = await make_table()
+    rows = [
+        run_row(status=status, steps_log=log, error=error, **_at(1 + i))
+        for i, (log, status, error) in enumerate(logs)
+    ]
+    await table.insert(*rows)
+    settings_ = StoreSettings(dsn=table.dsn, table=table.name)
+    async with await open_store(settings_) as store:
+        found = {f.id: f.key for f in await store.fetch_failures(DAY, start=None)}
+    for row in rows:
+        expected = group_key(
+            "wf_1", None, facts_from_log(row["steps_log"], row["status"], row["error"])
+        )
+        assert found[row["id"]] == expected, row["steps_log"]
