@@ -276,7 +276,7 @@ _entry = st.fixed_dictionaries(
     },
 )
 _log = st.one_of(
-    st.lists(st.one_of(_entry, st.integers(), _text(5), st.none()), max_size=6),
+    st.lists(st.one_of(_entry, st.integers(-(2**60), 2**60), _text(5), st.none()), max_size=6),
     st.dictionaries(st.sampled_from(["status", "stepId"]), st.sampled_from(["FAILED", "x"])),
     st.none(),
     _text(5),
