@@ -110,6 +110,19 @@ async def test_groups_under_org_never_show_another_organisation(table, capsys):
     assert charge["count"] == 4 and charge["organisations"] == {"org_a": 4}
 
 
+async def test_window_and_workflow_apply_before_or_after_the_subcommand(table, capsys):
+    await _seed(table)
+    await table.insert(_declined(120, "org_a", "JPY"))  # two hours ago
+    for argv in (("--since", "1h", "groups"), ("groups", "--since", "1h")):
+        code = await _in_thread("--dsn", table.dsn, "--table", table.name, *argv, "--json")
+        groups = orjson.loads(capsys.readouterr().out)
+        assert code == 0
+        assert sum(g["count"] for g in groups) == 6  # not the run of two hours ago
+    for argv in (("--workflow", "Nothing", "groups"), ("groups", "--workflow", "Nothing")):
+        assert await _in_thread("--dsn", table.dsn, "--table", table.name, *argv, "--json") == 0
+        assert orjson.loads(capsys.readouterr().out) == []
+
+
 async def test_groups_exit_codes(table, capsys):
     with pytest.raises(SystemExit) as exited:
         await _in_thread("--dsn", table.dsn, "--table", table.name, "groups", "--since", "soon")

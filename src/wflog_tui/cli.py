@@ -161,14 +161,20 @@ def build_parser() -> argparse.ArgumentParser:
             "error), newest activity first, each with what its failing runs share."
         ),
     )
+    # Defaults come from the main parser, so `--since 1h groups` is kept (see _common_options).
     groups.add_argument(
         "--since",
         type=_since,
-        default=parse_since("24h"),
+        default=argparse.SUPPRESS,
         metavar="15m|1h|24h|7d|all",
         help="the window grouped; NEW means no failure in the one before (default: 24h)",
     )
-    groups.add_argument("--workflow", metavar="NAME", help="only failures of this workflow name")
+    groups.add_argument(
+        "--workflow",
+        default=argparse.SUPPRESS,
+        metavar="NAME",
+        help="only failures of this workflow name",
+    )
     groups.add_argument("--json", action="store_true", help="print the groups as JSON")
 
     doctor = commands.add_parser(
