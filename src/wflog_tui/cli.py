@@ -490,6 +490,8 @@ async def _demo(args: argparse.Namespace, environ: os._Environ[str] | dict[str, 
             raise UsageError(translate(exc, dsn, connecting=True, at_start=True).message) from None
         simulator = asyncio.create_task(run_simulator(dsn, shape, stop, tick=args.tick))
         if args.no_ui:
+            # Ctrl-C is taken before the lines are printed: whoever reads them may press it.
+            interrupted = _interrupt_event()
             shown = mask_dsn(dsn)
             print(f"demo database: {shown}", flush=True)
             print(f"table: {shape.schema}.{shape.table} ({seeded:,} runs seeded)", flush=True)
@@ -502,7 +504,7 @@ async def _demo(args: argparse.Namespace, environ: os._Environ[str] | dict[str, 
                 print(
                     f"try: WFLOG_DSN=<your DSN> {PROG} show <RUN_ID>   (Ctrl-C stops)", flush=True
                 )
-            await _wait_for_interrupt()
+            await interrupted.wait()
             return 0
         args.table = f"{shape.schema}.{shape.table}"
         settings = StoreSettings(
@@ -546,12 +548,12 @@ def _stop_on_signals(task: asyncio.Task[object] | None) -> list[int]:
     return received
 
 
-async def _wait_for_interrupt() -> None:
-    loop = asyncio.get_running_loop()
+def _interrupt_event() -> asyncio.Event:
+    """An event set by Ctrl-C (SIGINT), from now on."""
     stopped = asyncio.Event()
     with contextlib.suppress(NotImplementedError, RuntimeError):
-        loop.add_signal_handler(signal.SIGINT, stopped.set)
-    await stopped.wait()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, stopped.set)
+    return stopped
 
 
 def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None) -> int:
