@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+import psutil
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as s
@@ -164,6 +165,9 @@ async def test_the_demo_on_a_given_dsn_prints_no_password(table):
             line = await asyncio.wait_for(process.stdout.readline(), 120)
             assert line, "the demo ended before printing its lines"
             lines.append(line.decode())
+        # What `ps` shows for it: the process title, rewritten without the password.
+        title = " ".join(psutil.Process(process.pid).cmdline())
+        assert "--dsn" in title and password not in title, title
     finally:
         process.send_signal(signal.SIGINT)
         _, err = await asyncio.wait_for(process.communicate(), 60)

@@ -83,17 +83,20 @@ class _Parser(argparse.ArgumentParser):
 
 def _mask_words(message: str, words: Sequence[str]) -> str:
     """`message` with every DSN-like word of the command line (as given or quoted) masked."""
-    for word in sorted(words, key=len, reverse=True):
-        if "://" in word or "=" in word:
-            shown = mask_dsn(word) if "://" in word else "<DSN>"
-            for spelled in (repr(word), repr(word)[1:-1], word):
-                if len(spelled) >= 3:
-                    message = message.replace(spelled, shown)
-    return mask_secrets(message, None, extra=[w for w in words if "://" in w or "=" in w])
+    secret = [w for w in words if "://" in w or "password" in w.lower()]
+    for word in sorted(secret, key=len, reverse=True):
+        shown = mask_dsn(word) if "://" in word else "<DSN>"
+        for spelled in (repr(word), repr(word)[1:-1], word):
+            message = message.replace(spelled, shown)
+    return mask_secrets(message, None, extra=secret)
 
 
 def _option_table(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
-    """Every option string of the parser and its subcommands, with its action."""
+    """Every option string of the parser and its subcommands, with its action.
+
+    argparse has no public way to list them; `_actions` and `_SubParsersAction` are the
+    attributes its own help formatter reads.
+    """
     table: dict[str, argparse.Action] = {}
     for action in parser._actions:
         for option in action.option_strings:
@@ -470,8 +473,10 @@ async def _demo(args: argparse.Namespace, environ: os._Environ[str] | dict[str, 
     signalled = _stop_on_signals(asyncio.current_task())
     try:
         if server is not None:
+            # In this thread: a signal during the start is handled once it returned, so
+            # the `finally` below always has the server to stop.
             try:
-                dsn = await asyncio.to_thread(server.start)
+                dsn = server.start()
             except EmbeddedUnavailable as exc:
                 raise UsageError(str(exc)) from None
             if server.found:
