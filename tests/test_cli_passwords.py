@@ -26,6 +26,8 @@ from hypothesis import strategies as s
 from tests.database import run_row
 from tests.test_store_connection import dsn_as
 from wflog_tui.cli import run
+from wflog_tui.store import DsnError, mask_dsn, mask_secrets
+from wflog_tui.store.dsn import describe_target, normalise_dsn
 
 MARKERS = ("PwZq", "QxZj")
 # Closed port: every connection is refused at once, so each example is quick.
@@ -60,7 +62,7 @@ def assert_no_piece(text: str, where: str) -> None:
 def urls(password: str) -> list[str]:
     return [
         f"postgresql://ro:{password}@{NOWHERE}/db",  # as typed, unencoded
-        f"postgresql://ro:{quote(password, safe='')}@{NOWHERE}/db",  # as it should be
+        f"postgresql://ro:{quote(password, safe='', errors='surrogatepass')}@{NOWHERE}/db",
     ]
 
 
@@ -232,3 +234,15 @@ async def test_a_closed_pipe_stops_quietly(table, command):
     )
     assert result.stderr == ""
     assert len(result.stdout.splitlines()) == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(password=passwords(), host=s.sampled_from(["db", "db:6432", "[::1]:5432", "a,b:5433"]))
+def test_what_the_store_says_of_a_dsn_holds_no_piece_of_its_password(password, host):
+    for url in (f"postgresql://ro:{password}@{host}/db", f"postgres://ro:{password}@{host}"):
+        shown = [mask_dsn(url), describe_target(url), mask_secrets(f"failed: {url}", url)]
+        try:
+            shown.append(normalise_dsn(url, "--dsn").source)
+        except DsnError as exc:
+            shown.append(exc.message)
+        assert_no_piece(" | ".join(shown), url)

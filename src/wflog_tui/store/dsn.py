@@ -128,8 +128,11 @@ def normalise_dsn(text: str, source: str) -> ResolvedDsn:
     if lowered.startswith(_SCHEMES):
         try:
             parts = urlsplit(text)
-        except ValueError as exc:  # "Invalid IPv6 URL": an unclosed [ in the host
-            raise DsnError(f"{source}: the URL is malformed ({exc})") from None
+        except ValueError:  # an unclosed [ or a bad IPv6 address; its text may quote the password
+            raise DsnError(
+                f"{source}: the URL is malformed: a bracketed IPv6 host is not closed or not "
+                "valid; a password holding [ ] @ : / ? # must be percent-encoded"
+            ) from None
         if _ambiguous_url(text, parts.netloc):
             raise DsnError(f"{source}: {UNREADABLE_URL}")
         try:
@@ -332,9 +335,23 @@ def _secrets_of(dsn: str | None) -> list[str]:
     spelled: set[str] = set()
     for secret in found:
         if secret:
-            spelled.update({secret, quote(secret, safe=""), quote_plus(secret), quote(secret)})
+            spelled.update(_spellings(secret))
     # Longest first, so that a secret containing another one is masked whole.
     return sorted(spelled, key=len, reverse=True)
+
+
+def _spellings(secret: str) -> list[str]:
+    """A secret as typed and percent-encoded the ways a URL may carry it.
+
+    A password from the command line may hold lone surrogates (Python's stand-in for
+    bytes that are not UTF-8); they are encoded as they are, not an error.
+    """
+    return [
+        secret,
+        quote(secret, safe="", errors="surrogatepass"),
+        quote_plus(secret, errors="surrogatepass"),
+        quote(secret, errors="surrogatepass"),
+    ]
 
 
 # Up to the last `@` of the word: an unencoded `@` in the password must not end the match.
@@ -351,7 +368,7 @@ def mask_secrets(text: str, dsn: str | None, *, extra: Iterable[str] = ()) -> st
     secrets = _secrets_of(dsn)
     for secret in extra:
         if secret:
-            secrets += [secret, quote(secret, safe=""), quote_plus(secret)]
+            secrets += _spellings(secret)
     for secret in sorted(set(secrets), key=len, reverse=True):
         text = text.replace(secret, MASK)
     text = _URL_PASSWORD.sub(lambda m: m.group(1) + MASK + m.group(3), text)
