@@ -106,6 +106,17 @@ def test_closing_the_terminal_stops_the_demo_server(session, tmp_path: Path):
     assert postmasters(data_dir) == []
 
 
+def test_closing_the_terminal_under_the_tui_stops_the_demo_server(session, tmp_path: Path):
+    data_dir = tmp_path / "pgdata"
+    name = session("tui", ["demo", "--tick", "5", "--data-dir", str(data_dir)])
+    wait_for(lambda: "LIVE" in pane(name), "the TUI to show the live list")
+    pid = server_pid(data_dir)
+    assert pid is not None and psutil.pid_exists(pid)
+    tmux("kill-session", "-t", name)
+    wait_for(lambda: not psutil.pid_exists(pid), "the server to stop", timeout=60)
+    assert postmasters(data_dir) == []
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_terminated_or_interrupted_demo_stops_its_server(session, tmp_path: Path, signum):
     data_dir = tmp_path / "pgdata"
