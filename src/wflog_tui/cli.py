@@ -396,10 +396,13 @@ async def _tui(store: Store, args: argparse.Namespace, source_label: str) -> int
         app = WflogApp(store, config, prefetched=prefetched)
         # Textual renders a crash as a traceback with local variables on stderr; ours goes,
         # masked, to the crash file instead (`run` writes it), so Textual's goes nowhere.
-        app.error_console = Console(file=io.StringIO(), width=120)
+        rendered = io.StringIO()
+        app.error_console = Console(file=rendered, width=120)
         await app.run_async()
         if app._exception is not None:  # Textual keeps the error that ended the app here
             raise app._exception
+        if rendered.getvalue().strip():  # an error Textual reported without raising (CSS)
+            raise RuntimeError(f"the app ended with an error:\n{rendered.getvalue()}")
     finally:
         for future in prefetched.values():
             if future.done() and not future.cancelled():
