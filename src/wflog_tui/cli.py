@@ -576,7 +576,6 @@ def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None
     _Parser.words = words
     _refuse_unknown_options(parser, words)
     args = parser.parse_args(words)
-    _hide_dsn_from_process_title(words)
     dsn_hint: str | None = getattr(args, "dsn", None)
     try:
         with warnings.catch_warnings():
@@ -678,4 +677,6 @@ def _fail(message: str, dsn: str | None) -> None:
 
 def main() -> NoReturn:
     """Console-script entry point."""
+    # Here, not in `run`: a process that calls `run` (a test) keeps its own title.
+    _hide_dsn_from_process_title(sys.argv[1:])
     sys.exit(run())
