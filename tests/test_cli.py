@@ -100,7 +100,7 @@ async def test_missing_table_exits_2_naming_it(pg_dsn, capsys):
     [
         (["--since", "soon"], "--since"),
         (["--refresh", "-1"], "--refresh"),
-        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["--bogus"], "unknown option --bogus"),
         (["--table", " "], "--table is empty"),
     ],
 )

@@ -1,9 +1,14 @@
 """Command line: parse arguments, resolve configuration, dispatch to the TUI, `show` or `demo`.
 
 Exit codes: 0 on success, 1 when interrupted, 2 on a usage or configuration error, always
-with one line on stderr and the password masked; 70 for a bug of ours, with the traceback
-(masked) written to a file rather than the terminal. Nothing a user can cause ends in a
-traceback.
+with one line on stderr and the password masked; 70 for a bug of ours, in the CLI or in the
+TUI, with the traceback (masked) written to a file rather than the terminal; 141 (as a tool
+killed by SIGPIPE) when stdout is closed early, as by `| head -1`, without a word. Nothing a
+user can cause ends in a traceback.
+
+A password given with `--dsn` is visible to every user of the host in `ps`, as with `psql`;
+`WFLOG_DSN`, `.pgpass` or a profile's `dsn_env` keep it out of the command line. The
+process title is rewritten without it too, where setproctitle can do so.
 """
 
 from __future__ import annotations
@@ -11,11 +16,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import difflib
 import importlib
 import logging
 import os
+import re
+import shlex
 import signal
 import sys
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -32,6 +41,7 @@ from wflog_tui.store import (
     StoreError,
     StoreSettings,
     load_run,
+    mask_dsn,
     mask_secrets,
     open_store,
     parse_since,
@@ -44,6 +54,12 @@ PROG = "wflog-tui"
 EXIT_USAGE = 2
 # A bug of ours, not the user's: EX_SOFTWARE from sysexits.h.
 EXIT_INTERNAL = 70
+# stdout closed by the reader (`| head -1`): what a tool killed by SIGPIPE exits with.
+EXIT_CLOSED_PIPE = 128 + signal.SIGPIPE
+PASSWORD_ADVICE = (
+    "A password in --dsn is visible to other users in `ps`: prefer WFLOG_DSN, ~/.pgpass "
+    "or a profile's dsn_env."
+)
 
 
 class UsageError(Exception):
@@ -51,10 +67,81 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports a mistake in one line instead of a usage block."""
+    """argparse that reports a mistake in one line instead of a usage block, masked.
+
+    argparse quotes the values it refuses (`invalid choice: 'postgresql://u:pw@…'`), so
+    every message goes through the masking, with each command-line word that looks like
+    a DSN counted as a secret.
+    """
+
+    words: Sequence[str] = ()
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {PROG} --help)\n")
+        text = _mask_words(message, self.words)
+        self.exit(EXIT_USAGE, f"{self.prog}: {one_line(text, 400)} (see {PROG} --help)\n")
+
+
+def _mask_words(message: str, words: Sequence[str]) -> str:
+    """`message` with every DSN-like word of the command line (as given or quoted) masked."""
+    secret = [w for w in words if "://" in w or "password" in w.lower()]
+    for word in sorted(secret, key=len, reverse=True):
+        shown = mask_dsn(word) if "://" in word else "<DSN>"
+        for spelled in (repr(word), repr(word)[1:-1], word):
+            message = message.replace(spelled, shown)
+    return mask_secrets(message, None, extra=secret)
+
+
+def _option_table(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
+    """Every option string of the parser and its subcommands, with its action.
+
+    argparse has no public way to list them; `_actions` and `_SubParsersAction` are the
+    attributes its own help formatter reads.
+    """
+    table: dict[str, argparse.Action] = {}
+    for action in parser._actions:
+        for option in action.option_strings:
+            table[option] = action
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                table.update(_option_table(sub))
+    return table
+
+
+def _refuse_unknown_options(parser: argparse.ArgumentParser, argv: Sequence[str]) -> None:
+    """Name an unknown option before argparse takes its value for a subcommand and echoes it.
+
+    `--dns postgresql://u:pw@…` would otherwise end in "invalid choice: 'postgresql://…'".
+    """
+    table = _option_table(parser)
+    expects_value = False
+    for word in argv:
+        if expects_value:
+            expects_value = False
+            continue
+        if word == "--":
+            return
+        if not word.startswith("-") or word == "-" or _is_number(word):
+            continue
+        name = word.split("=", 1)[0]
+        known = [option for option in table if option.startswith(name)]
+        if name.startswith("--") and len(known) > 1 and name not in table:
+            continue  # an ambiguous abbreviation: argparse says so, without any value
+        action = table.get(name) or (table[known[0]] if name.startswith("--") and known else None)
+        if action is None:
+            shown = one_line(name, 40) if "://" not in name else "?"
+            guess = difflib.get_close_matches("--" + name.lstrip("-"), table, n=1, cutoff=0.75)
+            hint = f"; did you mean {guess[0]}?" if guess else ""
+            parser.error(f"unknown option {shown}{hint}")
+        # The word after an option that takes a value is that value, whatever it looks like.
+        expects_value = "=" not in word and action.nargs is None
+
+
+def _is_number(word: str) -> bool:
+    try:
+        float(word)
+    except ValueError:
+        return False
+    return True
 
 
 def _positive_seconds(text: str) -> float:
@@ -87,7 +174,11 @@ def _common_options(*, defaults: bool) -> argparse.ArgumentParser:
     group = common.add_argument_group("connection and scope")
     group.add_argument(
         "--dsn",
-        help="PostgreSQL DSN (default: $WFLOG_DSN, $DATABASE_URL, then libpq PG* variables)",
+        help=(
+            "PostgreSQL DSN (default: $WFLOG_DSN, $DATABASE_URL, then libpq PG* variables). "
+            "Other users see --dsn in `ps`: give a password through WFLOG_DSN, ~/.pgpass or "
+            "a profile's dsn_env instead; in a URL, percent-encode @ : / ? # in it"
+        ),
     )
     group.add_argument(
         "--table",
@@ -259,6 +350,7 @@ class Context:
 def _context(args: argparse.Namespace, environ: os._Environ[str] | dict[str, str]) -> Context:
     if not args.table.strip():
         raise UsageError("--table is empty")
+    _check_org(args)
     if args.command in ("show", "diff") and not args.run_id.strip():
         raise UsageError("RUN_ID is empty")
     try:
@@ -275,6 +367,12 @@ def _context(args: argparse.Namespace, environ: os._Environ[str] | dict[str, str
         pgbouncer=resolved.pgbouncer,
     )
     return Context(settings, resolved.dsn)
+
+
+def _check_org(args: argparse.Namespace) -> None:
+    # An empty --org would match no run at all, silently: a mistake, not a scope.
+    if args.org is not None and not args.org.strip():
+        raise UsageError("--org is empty (leave it out to see every organisation)")
 
 
 def _run_filter(args: argparse.Namespace) -> RunFilter:
@@ -385,6 +483,10 @@ async def _tui(store: Store, args: argparse.Namespace, source_label: str) -> int
             # The import runs in a thread, so this loop sends the run's query during it.
             prefetched[open_run] = asyncio.ensure_future(load_run(store, open_run))
             await asyncio.to_thread(_import_ui, "wflog_tui.ui.app", "wflog_tui.ui.run_view")
+        import io
+
+        from rich.console import Console
+
         from wflog_tui.ui.app import WflogApp
         from wflog_tui.ui.config import AppConfig
 
@@ -396,7 +498,15 @@ async def _tui(store: Store, args: argparse.Namespace, source_label: str) -> int
             source_label=source_label,
         )
         app = WflogApp(store, config, prefetched=prefetched)
+        # Textual renders a crash as a traceback with local variables on stderr; ours goes,
+        # masked, to the crash file instead (`run` writes it), so Textual's goes nowhere.
+        rendered = io.StringIO()
+        app.error_console = Console(file=rendered, width=120)
         await app.run_async()
+        if app._exception is not None:  # Textual keeps the error that ended the app here
+            raise app._exception
+        if rendered.getvalue().strip():  # an error Textual reported without raising (CSS)
+            raise RuntimeError(f"the app ended with an error:\n{rendered.getvalue()}")
     finally:
         for future in prefetched.values():
             if future.done() and not future.cancelled():
@@ -437,8 +547,6 @@ def _check_theme(name: str) -> None:
 
 
 async def _live(ctx: Context, args: argparse.Namespace) -> int:
-    from wflog_tui.store import mask_dsn
-
     store = await open_store(ctx.settings)
     try:
         return await _tui(store, args, mask_dsn(ctx.dsn_for_masking) or "PG* environment")
@@ -449,31 +557,66 @@ async def _live(ctx: Context, args: argparse.Namespace) -> int:
 async def _demo(args: argparse.Namespace, environ: os._Environ[str] | dict[str, str]) -> int:
     from pathlib import Path
 
+    import asyncpg
+
     from wflog_tui.demo.embedded import EmbeddedPostgres, EmbeddedUnavailable, default_data_dir
     from wflog_tui.demo.runner import prepare_demo, run_simulator
     from wflog_tui.demo.table_ddl import TableShape
+    from wflog_tui.store.errors import translate
 
+    _check_org(args)
     server = None
     if args.dsn:
-        dsn = args.dsn
+        try:
+            dsn = resolve_dsn(args.dsn, environ).dsn or ""
+        except DsnError as exc:
+            raise UsageError(exc.message) from None
     else:
         server = EmbeddedPostgres(Path(args.data_dir) if args.data_dir else default_data_dir())
-        try:
-            dsn = server.start()
-        except EmbeddedUnavailable as exc:
-            raise UsageError(str(exc)) from None
     stop = asyncio.Event()
     simulator: asyncio.Task[None] | None = None
+    # SIGHUP (the terminal closed) and SIGTERM end the demo as Ctrl-C does, through the
+    # `finally` below, so that the embedded server is stopped rather than left running.
+    signalled = _stop_on_signals(asyncio.current_task())
     try:
+        if server is not None:
+            # In this thread: a signal during the start is handled once it returned, so
+            # the `finally` below always has the server to stop.
+            try:
+                dsn = server.start()
+            except EmbeddedUnavailable as exc:
+                raise UsageError(str(exc)) from None
+            if server.found:
+                print(f"{PROG}: {server.found}", file=sys.stderr, flush=True)
         schema, _, table = args.table.rpartition(".")
         shape = TableShape(schema=schema or "public", table=table)
-        seeded = await prepare_demo(dsn, shape, reset=args.reset)
+        try:
+            seeded = await prepare_demo(dsn, shape, reset=args.reset)
+        except (
+            OSError,
+            TimeoutError,
+            ValueError,
+            asyncpg.PostgresError,
+            asyncpg.InterfaceError,
+        ) as exc:
+            raise UsageError(translate(exc, dsn, connecting=True, at_start=True).message) from None
         simulator = asyncio.create_task(run_simulator(dsn, shape, stop, tick=args.tick))
         if args.no_ui:
-            print(f"demo database: {dsn}", flush=True)
+            # Ctrl-C is taken before the lines are printed: whoever reads them may press it.
+            interrupted = _interrupt_event()
+            shown = mask_dsn(dsn)
+            print(f"demo database: {shown}", flush=True)
             print(f"table: {shape.schema}.{shape.table} ({seeded:,} runs seeded)", flush=True)
-            print(f"try: {PROG} --dsn '{dsn}' show <RUN_ID>   (Ctrl-C stops)", flush=True)
-            await _wait_for_interrupt()
+            if shown == dsn:
+                print(
+                    f"try: {PROG} --dsn {shlex.quote(dsn)} show <RUN_ID>   (Ctrl-C stops)",
+                    flush=True,
+                )
+            else:  # the password stays where the user keeps it
+                print(
+                    f"try: WFLOG_DSN=<your DSN> {PROG} show <RUN_ID>   (Ctrl-C stops)", flush=True
+                )
+            await interrupted.wait()
             return 0
         args.table = f"{shape.schema}.{shape.table}"
         settings = StoreSettings(
@@ -487,6 +630,10 @@ async def _demo(args: argparse.Namespace, environ: os._Environ[str] | dict[str, 
             return await _tui(store, args, "embedded demo" if server else "demo")
         finally:
             await store.close()
+    except asyncio.CancelledError:
+        if not signalled:
+            raise
+        return 128 + signalled[0]
     finally:
         stop.set()
         if simulator is not None:
@@ -497,13 +644,28 @@ async def _demo(args: argparse.Namespace, environ: os._Environ[str] | dict[str, 
             server.stop()
 
 
-async def _wait_for_interrupt() -> None:
+def _stop_on_signals(task: asyncio.Task[object] | None) -> list[int]:
+    """Cancel `task` on SIGHUP or SIGTERM; the list returned receives the signal's number."""
+    received: list[int] = []
     loop = asyncio.get_running_loop()
+
+    def cancel(signum: int) -> None:
+        received.append(signum)
+        if task is not None:
+            task.cancel()
+
+    for signum in (signal.SIGHUP, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, AttributeError):
+            loop.add_signal_handler(signum, cancel, signum)
+    return received
+
+
+def _interrupt_event() -> asyncio.Event:
+    """An event set by Ctrl-C (SIGINT), from now on."""
     stopped = asyncio.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, stopped.set)
-    await stopped.wait()
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, stopped.set)
+    return stopped
 
 
 def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None) -> int:
@@ -513,38 +675,95 @@ def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None
     logging.getLogger("asyncpg").addHandler(logging.NullHandler())
     logging.getLogger("asyncpg").propagate = False
     env = environ if environ is not None else os.environ
-    args = build_parser().parse_args(argv)
-    dsn_hint: str | None = None
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    _Parser.words = words
+    _refuse_unknown_options(parser, words)
+    args = parser.parse_args(words)
+    dsn_hint: str | None = getattr(args, "dsn", None)
     try:
-        if getattr(args, "theme", None):
-            _check_theme(args.theme)
-        if args.command == "demo":
-            return asyncio.run(_demo(args, env))
-        ctx = _context(args, env)
-        dsn_hint = ctx.dsn_for_masking
-        if args.command == "show":
-            return asyncio.run(_show(ctx, args.run_id, args.json))
-        if args.command == "doctor":
-            return asyncio.run(_doctor(ctx, args))
-        if args.command == "diff":
-            return asyncio.run(_diff(ctx, args))
-        if args.command == "runs":
-            from wflog_tui.runs_command import print_runs
+        with warnings.catch_warnings():
+            warnings.showwarning = _one_line_warning
+            if getattr(args, "theme", None):
+                _check_theme(args.theme)
+            if args.command == "demo":
+                return asyncio.run(_demo(args, env))
+            ctx = _context(args, env)
+            dsn_hint = ctx.dsn_for_masking
+            if args.command == "show":
+                return asyncio.run(_show(ctx, args.run_id, args.json))
+            if args.command == "doctor":
+                return asyncio.run(_doctor(ctx, args))
+            if args.command == "diff":
+                return asyncio.run(_diff(ctx, args))
+            if args.command == "runs":
+                from wflog_tui.runs_command import print_runs
 
-            return asyncio.run(print_runs(ctx.settings, _run_filter(args), args))
-        if args.command == "groups":
-            return asyncio.run(_groups(ctx, args))
-        return asyncio.run(_live(ctx, args))
+                return asyncio.run(print_runs(ctx.settings, _run_filter(args), args))
+            if args.command == "groups":
+                return asyncio.run(_groups(ctx, args))
+            return asyncio.run(_live(ctx, args))
     except UsageError as exc:
         _fail(str(exc), dsn_hint)
     except StoreError as exc:
         _fail(exc.message, dsn_hint)
     except KeyboardInterrupt:
         return 1
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_CLOSED_PIPE
     except Exception as exc:  # a bug of ours: one line on stderr, the details in a file
         _report_crash(exc, dsn_hint)
         return EXIT_INTERNAL
     return EXIT_USAGE
+
+
+def _silence_stdout() -> None:
+    # The reader is gone: what is still buffered for stdout must not fail again when
+    # Python flushes it at exit ("Exception ignored ... BrokenPipeError").
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _hide_dsn_from_process_title(words: Sequence[str]) -> None:
+    """Rewrite the process title without the `--dsn` value, where setproctitle can.
+
+    It narrows the window in which `ps` shows the password, it does not close it: the
+    title is only rewritten once the process runs, and /proc/PID/environ and the shell's
+    history still hold it. Hence the advice to keep passwords out of the command line.
+    """
+    if not any(w == "--dsn" or w.startswith("--dsn=") for w in words):
+        return
+    try:
+        from setproctitle import setproctitle
+    except ImportError:  # pragma: no cover - depends on the install
+        return
+    shown: list[str] = []
+    hide_next = False
+    for word in words:
+        if hide_next:
+            shown.append("***")
+        elif word.startswith("--dsn="):
+            shown.append("--dsn=***")
+        else:
+            shown.append(word)
+        hide_next = word == "--dsn"
+    setproctitle(shlex.join([PROG, *shown]))
+
+
+def _one_line_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: object = None,
+    line: str | None = None,
+) -> None:
+    # asyncpg warns about a .pgpass others can read with two raw lines (where, and the
+    # source line); libpq says it in one, and so do we, with the path as libpq shows it.
+    text = re.sub(r"\b\w*Path\((['\"])(.*?)\1\)", r'"\2"', str(message))
+    print(f"{PROG}: warning: {one_line(mask_secrets(text, None), 300)}", file=sys.stderr)
 
 
 def _report_crash(exc: BaseException, dsn: str | None) -> None:
@@ -570,4 +789,6 @@ def _fail(message: str, dsn: str | None) -> None:
 
 def main() -> NoReturn:
     """Console-script entry point."""
+    # Here, not in `run`: a process that calls `run` (a test) keeps its own title.
+    _hide_dsn_from_process_title(sys.argv[1:])
     sys.exit(run())

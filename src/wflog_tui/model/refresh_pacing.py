@@ -15,6 +15,12 @@ from __future__ import annotations
 import math
 from typing import Final
 
+# Why queries are slow when a read of the table waits for a lock: a missing index is then
+# not the cause, and `doctor` would not find one to suggest.
+LOCK_WAIT_HINT: Final = (
+    "waiting on a lock held by another session (ALTER TABLE, VACUUM FULL, a migration); "
+    "see pg_locks"
+)
 DEFAULT_BUDGET: Final = 0.05
 DEFAULT_MAX_S: Final = 300.0
 # How far one faster cycle pulls the smoothed cost down: a slow spike counts at once
@@ -101,7 +107,8 @@ class RefreshPacer:
     def reason(self, hint: str | None = None) -> str | None:
         """Why refresh is slower than asked, for the status line; None when it is not.
 
-        `hint` names a likely cause (from `doctor.indexes_missing_hint`), e.g.
+        `hint` names a likely cause (from `doctor.indexes_missing_hint`, or
+        `LOCK_WAIT_HINT` when reads were found waiting on a lock), e.g.
         "no index on started_at, see `wflog-tui doctor`".
         """
         if not self.slowed:

@@ -228,6 +228,27 @@ class Store:
             with contextlib.suppress(Exception):
                 await self._pool.release(conn)
 
+    async def reads_wait_on_a_lock(self) -> bool:
+        """Whether a read of the table must wait now for a lock another session holds or awaits.
+
+        Asks for the read lock that every query of ours takes, with `lock_timeout` at 100 ms:
+        refused, the table is locked (ALTER TABLE, VACUUM FULL, a migration, or a request for
+        one queued behind a long transaction) and queries wait on that, not on a plan.
+        Nothing is locked for longer than that, and no query of ours waits on this one.
+        """
+        table = self.info.qualified
+
+        async def work(conn: asyncpg.Connection) -> bool:
+            try:
+                async with conn.transaction(readonly=True):
+                    await conn.fetchval("SELECT set_config('lock_timeout', '100ms', true)")
+                    await conn.fetch(f"EXPLAIN SELECT 1 FROM {table}", timeout=self._timeout)
+            except asyncpg.LockNotAvailableError:
+                return True
+            return False
+
+        return await self._run("reads_wait_on_a_lock", work, int)
+
     async def fetch_page(
         self, run_filter: RunFilter, *, before: PageCursor | None = None, limit: int = 100
     ) -> list[RunSummary]:

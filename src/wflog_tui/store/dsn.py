@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 from urllib.parse import (
+    SplitResult,
     parse_qsl,
     quote,
     quote_plus,
@@ -127,8 +128,13 @@ def normalise_dsn(text: str, source: str) -> ResolvedDsn:
     if lowered.startswith(_SCHEMES):
         try:
             parts = urlsplit(text)
-        except ValueError as exc:  # "Invalid IPv6 URL": an unclosed [ in the host
-            raise DsnError(f"{source}: the URL is malformed ({exc})") from None
+        except ValueError:  # an unclosed [ or a bad IPv6 address; its text may quote the password
+            raise DsnError(
+                f"{source}: the URL is malformed: a bracketed IPv6 host is not closed or not "
+                "valid; a password holding [ ] @ : / ? # must be percent-encoded"
+            ) from None
+        if _ambiguous_url(text, parts.netloc):
+            raise DsnError(f"{source}: {UNREADABLE_URL}")
         try:
             params = parse_qsl(
                 parts.query, keep_blank_values=True, strict_parsing=bool(parts.query)
@@ -232,8 +238,63 @@ def parse_conninfo(text: str, source: str = "DSN") -> dict[str, str]:
         result[key] = "".join(value)
 
 
+UNREADABLE_URL: Final = (
+    "the URL cannot be read; a user name or password holding @ : / ? # must be "
+    "percent-encoded (@ as %40, : as %3A, / as %2F, ? as %3F, # as %23)"
+)
+_PORT: Final = re.compile(r"\d*")
+
+
+def _ambiguous_url(text: str, netloc: str) -> bool:
+    """Whether the URL's authority cannot be told apart for sure: an unencoded @ : / ? #.
+
+    asyncpg splits the authority at the first `@`, urllib at the first `/?#`; when those
+    disagree, part of the password would become a host, a port or a database name and
+    end up in an error message. So a `#` anywhere, an `@` past the authority or a second
+    `@` in it, or a port that is not a number, make the URL unreadable.
+    """
+    if "#" in text or netloc.count("@") > 1:
+        return True
+    if "@" in text[len(text.partition("://")[0]) + 3 :].removeprefix(netloc):
+        return True
+    for host in netloc.rpartition("@")[2].split(","):
+        port = host.rpartition("]")[2] if host.startswith("[") else host
+        if ":" in port and not _PORT.fullmatch(port.rpartition(":")[2]):
+            return True
+    return False
+
+
+def _userinfo(dsn: str) -> str | None:
+    """Everything between `://` and the last `@` of a URL, the part that may hold a password."""
+    rest = dsn.strip().partition("://")[2]
+    return rest.rpartition("@")[0] if "@" in rest else None
+
+
 def _looks_like_url(dsn: str) -> bool:
     return dsn.lstrip().lower().startswith(_SCHEMES)
+
+
+def _split_url(dsn: str) -> SplitResult:
+    """urlsplit of a URL DSN, its authority taken as ending at the last `@` when unreadable.
+
+    For masking and describing only: then the user name and password, encoded or not,
+    stay in the authority and out of the host, the path and the fragment.
+    """
+    text = dsn.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        parts = None
+    if parts is not None and not _ambiguous_url(text, parts.netloc):
+        return parts
+    scheme, _, rest = text.partition("://")
+    userinfo, _, tail = rest.rpartition("@")
+    try:
+        after = urlsplit(f"{scheme}://{tail}")
+    except ValueError:
+        after = SplitResult(scheme, tail, "", "", "")
+    netloc = f"{userinfo}@{after.netloc}" if "@" in rest else after.netloc
+    return after._replace(netloc=netloc, fragment="")
 
 
 def _split_netloc(netloc: str) -> tuple[str | None, str | None, str]:
@@ -251,10 +312,15 @@ def _secrets_of(dsn: str | None) -> list[str]:
         return []
     found: list[str] = []
     if _looks_like_url(dsn):
-        parts = urlsplit(dsn.strip())
+        parts = _split_url(dsn)
         _, password, _ = _split_netloc(parts.netloc)
         if password:
             found += [password, unquote(password)]
+        userinfo = _userinfo(dsn)
+        if userinfo and _ambiguous_url(dsn, parts.netloc):
+            # Unreadable: any piece of what could be the password may show up on its own.
+            secret = userinfo.partition(":")[2] or userinfo
+            found += [secret, *(p for p in re.split(r"[@:/?#]", secret) if len(p) >= 4)]
         for key, value in parse_qsl(parts.query, keep_blank_values=True):
             if key in _SECRET_KEYS and value:
                 found.append(value)
@@ -269,12 +335,27 @@ def _secrets_of(dsn: str | None) -> list[str]:
     spelled: set[str] = set()
     for secret in found:
         if secret:
-            spelled.update({secret, quote(secret, safe=""), quote_plus(secret), quote(secret)})
+            spelled.update(_spellings(secret))
     # Longest first, so that a secret containing another one is masked whole.
     return sorted(spelled, key=len, reverse=True)
 
 
-_URL_PASSWORD: Final = re.compile(r"(?i)(postgres(?:ql)?://[^:/@\s]*:)([^@\s]*)(@)")
+def _spellings(secret: str) -> list[str]:
+    """A secret as typed and percent-encoded the ways a URL may carry it.
+
+    A password from the command line may hold lone surrogates (Python's stand-in for
+    bytes that are not UTF-8); they are encoded as they are, not an error.
+    """
+    return [
+        secret,
+        quote(secret, safe="", errors="surrogatepass"),
+        quote_plus(secret, errors="surrogatepass"),
+        quote(secret, errors="surrogatepass"),
+    ]
+
+
+# Up to the last `@` of the word: an unencoded `@` in the password must not end the match.
+_URL_PASSWORD: Final = re.compile(r"(?i)(postgres(?:ql)?://[^:/@\s]*:)(\S*)(@)")
 _KEYWORD_PASSWORD: Final = re.compile(r"(?i)(\b(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]*)")
 
 
@@ -287,7 +368,7 @@ def mask_secrets(text: str, dsn: str | None, *, extra: Iterable[str] = ()) -> st
     secrets = _secrets_of(dsn)
     for secret in extra:
         if secret:
-            secrets += [secret, quote(secret, safe=""), quote_plus(secret)]
+            secrets += _spellings(secret)
     for secret in sorted(set(secrets), key=len, reverse=True):
         text = text.replace(secret, MASK)
     text = _URL_PASSWORD.sub(lambda m: m.group(1) + MASK + m.group(3), text)
@@ -299,11 +380,13 @@ def mask_dsn(dsn: str | None) -> str:
     if dsn is None:
         return PG_ENVIRONMENT
     if _looks_like_url(dsn):
-        parts = urlsplit(dsn.strip())
+        parts = _split_url(dsn)
         user, password, hosts = _split_netloc(parts.netloc)
         netloc = parts.netloc
         if password is not None:
             netloc = f"{user}:{MASK}@{hosts}"
+        elif user is not None and _ambiguous_url(dsn, urlsplit(dsn.strip()).netloc):
+            netloc = f"{MASK}@{hosts}"
         pieces = []
         for piece in parts.query.split("&"):
             key, equals, _ = piece.partition("=")
@@ -324,7 +407,7 @@ def describe_target(dsn: str | None, environ: Mapping[str, str] = os.environ) ->
     # Hosts in a URL's authority may carry their own port; hosts given as parameters never do.
     in_authority = False
     if dsn and _looks_like_url(dsn):
-        parts = urlsplit(dsn.strip())
+        parts = _split_url(dsn)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         authority = unquote(_split_netloc(parts.netloc)[2])
         hosts, in_authority = (query["host"], False) if query.get("host") else (authority, True)

@@ -31,7 +31,7 @@ from textual.widgets.option_list import Option
 from wflog_tui.model import status as st
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.durations import format_duration
-from wflog_tui.model.refresh_pacing import RefreshPacer
+from wflog_tui.model.refresh_pacing import LOCK_WAIT_HINT, RefreshPacer
 from wflog_tui.model.run import RunSummary
 from wflog_tui.store import PageCursor, QueryTimeout, RunFilter, StoreError
 from wflog_tui.store.doctor import indexes_missing_hint
@@ -266,6 +266,7 @@ class RunListScreen(Screen[None]):
         self.refresh_s = self.app.config.refresh_s  # type: ignore[attr-defined]
         self.time_mode = self.app.config.time_mode  # type: ignore[attr-defined]
         self.pacer = RefreshPacer(self.refresh_s, budget=self.app.config.query_budget)  # type: ignore[attr-defined]
+        self.lock_wait = False
         self.slow_hint = indexes_missing_hint(
             self.store.info, organisation_scope=bool(self.store.settings.organisation_scope)
         )
@@ -382,6 +383,11 @@ class RunListScreen(Screen[None]):
         header_due = full or time.monotonic() - self._header_at >= HEADER_REFRESH_S
         try:
             async with self._query_lock:
+                # Slowed: find out whether a lock, not a missing index, is the cause.
+                if self.pacer.slowed:
+                    self.lock_wait = self.lock_wait or await self.store.reads_wait_on_a_lock()
+                else:
+                    self.lock_wait = False
                 if full:
                     page = await self.store.fetch_page(self.run_filter, limit=PAGE_SIZE)
                 else:
@@ -767,7 +773,7 @@ class RunListScreen(Screen[None]):
             when = "just now" if ago < FRESH_S else f"{ago}s ago"
             how = "on change (LISTEN)" if self.listener is not None else "polling"
             text.append(f"   updated {when} · every {self.pacer.next_interval():g}s, {how}")
-        slowed = self.pacer.reason(self.slow_hint)
+        slowed = self.pacer.reason(LOCK_WAIT_HINT if self.lock_wait else self.slow_hint)
         if slowed and self.disconnected_since is None:
             text.append(f"   {one_line(slowed, 160)}", style="bold")
         text.append(f"   {len(self.order):,} runs")
