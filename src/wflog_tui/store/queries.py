@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from wflog_tui.model import status as st
@@ -173,11 +173,12 @@ class Queries:
         return self._conditions(RunFilter(), params)
 
     def _timestamp_param(self, params: Params, value: datetime) -> str:
-        """A timestamp parameter of the same kind as `started_at` (naive UTC for `timestamp`)."""
-        if self.info.has_time_zone("started_at"):
-            return f"{params.add(as_utc(value))}::timestamptz"
-        naive = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-        return f"{params.add(naive)}::timestamp"
+        """A timestamp parameter of the same kind as `started_at`.
+
+        The store's codec sends both kinds as UTC, and an `ExtremeInstant` exactly as read.
+        """
+        kind = "timestamptz" if self.info.has_time_zone("started_at") else "timestamp"
+        return f"{params.add(as_utc(value))}::{kind}"
 
     def _id_param(self, params: Params, value: str) -> str:
         return f"{params.add(value)}::text::{self.info.sql_type('id')}"
@@ -214,7 +215,7 @@ class Queries:
         """Failed and timed-out runs per minute over the last `minutes`, by end time.
 
         `ago` is 0 for the current minute. A failure stamped in the future (a writer's
-        clock ahead of the server's) counts in the current minute.
+        clock ahead of the server's, or `infinity`) counts in the current minute.
         """
         params = Params()
         conditions = self._conditions(run_filter, params, statuses=False, since=False)
@@ -227,9 +228,11 @@ class Queries:
         slack = params.add(SPARKLINE_RUN_SLACK)
         conditions.append(f'"started_at" >= {window_start} - {slack}::interval')
         conditions.append(f"{at} >= {window_start}")
+        # LEAST clamps `infinity` (and any future end) to now: PostgreSQL cannot subtract
+        # an infinite timestamp, and one such row would fail the whole sparkline.
         sql = (
             "SELECT GREATEST(0, floor(extract(epoch FROM "
-            f"({this_minute} - date_trunc('minute', {at}))) / 60))::int AS ago, "
+            f"({this_minute} - date_trunc('minute', LEAST({at}, {now})))) / 60))::int AS ago, "
             f"count(*) AS n FROM {self._table} {where(conditions)} GROUP BY 1"
         )
         return sql, params.values
