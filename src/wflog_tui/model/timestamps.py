@@ -107,6 +107,32 @@ class ExtremeInstant(datetime):
         instant.__dict__["_pg_micros"] = micros
         return instant
 
+    # Two extremes share a clamp (year 12000 and infinity are both datetime.max), so they
+    # compare by what PostgreSQL holds; against an ordinary datetime the clamp decides.
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ExtremeInstant):
+            return self.pg_micros == other.pg_micros
+        return False if isinstance(other, datetime) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.pg_micros)
+
+    def __lt__(self, other: datetime) -> bool:
+        if isinstance(other, ExtremeInstant):
+            return self.pg_micros < other.pg_micros
+        return super().__lt__(other)
+
+    def __le__(self, other: datetime) -> bool:
+        return self == other or self < other
+
+    def __gt__(self, other: datetime) -> bool:
+        if isinstance(other, ExtremeInstant):
+            return self.pg_micros > other.pg_micros
+        return super().__gt__(other)
+
+    def __ge__(self, other: datetime) -> bool:
+        return self == other or self > other
+
     @property
     def infinite(self) -> bool:
         """True for `infinity` and `-infinity`, False for a finite year out of range."""
