@@ -28,6 +28,7 @@ from textual.widgets.data_table import ColumnKey, RowKey
 from textual.widgets.option_list import Option
 
 from wflog_tui.model import status as st
+from wflog_tui.model.clipboard_text import copy_text, raw_copy_text
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.durations import format_duration, list_time
 from wflog_tui.model.refresh_pacing import RefreshPacer
@@ -209,6 +210,13 @@ class RunListScreen(Screen[None]):
         Binding("plus", "refresh_rate(-1)", "Faster refresh", key_display="+", show=False),
         Binding("minus", "refresh_rate(1)", "Slower refresh", key_display="-", show=False),
         Binding("y", "copy_run_id", "Copy run id", show=False),
+        Binding(
+            "ctrl+y",
+            "copy_run_id_raw",
+            "Copy raw run id",
+            show=False,
+            tooltip="Copy the run id exactly as stored: control and invisible characters too",
+        ),
         Binding("escape", "escape", "Clear search", show=False),
         *[
             Binding(key, f"sort('{column}')", f"Sort by {column.replace('_', ' ')}", show=False)
@@ -951,8 +959,17 @@ class RunListScreen(Screen[None]):
         if run_id is None:
             return
         value = self.runs[run_id].run_id
-        self.app.copy_to_clipboard(value)
+        self.app.copy_to_clipboard(copy_text(value))
         self.notify(f"Copied run id {one_line(value, 60)}", markup=False)
+
+    def action_copy_run_id_raw(self) -> None:
+        """Copy the selected run's run id exactly as stored, unsafe characters and all."""
+        run_id = self._selected_id()
+        if run_id is None:
+            return
+        value = self.runs[run_id].run_id
+        self.app.copy_to_clipboard(raw_copy_text(value))
+        self.notify(f"Copied raw run id {one_line(value, 60)} (unescaped)", markup=False)
 
     def action_pick_workflow(self) -> None:
         """Choose a workflow to show only its runs."""
