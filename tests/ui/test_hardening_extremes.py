@@ -109,3 +109,21 @@ async def test_the_run_view_opens_a_run_with_extreme_times(extreme_table, open_s
             await pilot.pause()
         assert app.is_running
         await app.workers.wait_for_complete()
+
+
+async def test_a_failing_sparkline_leaves_the_rows_and_counts_live(table, open_store_for):
+    now = datetime.now(UTC)
+    await table.insert(run_row(run_id="R-ONE", status="FAILED", started_at=now, ended_at=now))
+    store = await open_store_for(table)
+    # The sparkline's SQL meets data it cannot handle (as `infinity` did on PostgreSQL 16).
+    store._queries.failures_per_minute = lambda *_args: ("SELECT 1 / 0 AS ago, 1 AS n", [])
+    app = app_for(store)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await settle(pilot, lambda: "failures/min unavailable" in screen_text(app))
+        text = screen_text(app)
+        assert "22012" in text and "✗ FAILED 1" in text and "R-ONE" in text
+        assert "● LIVE" in text and "DISCONNECTED" not in text
+        # A run added later still arrives: the refresh goes on around the failing part.
+        await table.insert(run_row(run_id="R-TWO", started_at=datetime.now(UTC)))
+        await settle(pilot, lambda: "R-TWO" in run_ids(app))
+        await app.workers.wait_for_complete()
