@@ -49,6 +49,9 @@ def _escape_for(code: int) -> str:
     return f"\\U{code:08x}"
 
 
+_CACHE_LIMIT: Final = 70_000  # the Basic Multilingual Plane and then some
+
+
 class _EscapeTable(dict[int, str]):
     """A `str.translate` table that decides each code point on first sight and caches it.
 
@@ -63,7 +66,9 @@ class _EscapeTable(dict[int, str]):
 
     def __missing__(self, code: int) -> str:
         text = self._escape(code) if code not in self._keep and must_escape(code) else chr(code)
-        self[code] = text
+        # Bounded: a hostile string of every code point must not grow the table for ever.
+        if len(self) < _CACHE_LIMIT:
+            self[code] = text
         return text
 
 
