@@ -196,3 +196,30 @@ async def test_every_postgres_timestamp_decodes_shows_and_goes_back_exactly(pg_d
                         assert shown.startswith(expected.zfill(len(expected)))
     finally:
         await conn.close()
+
+
+async def test_durations_past_bigint_nan_and_infinity_read_as_unknown(make_table):
+    for column_type in ("double precision", "numeric"):
+        table = await make_table()
+        await table.execute(
+            f"ALTER TABLE {table.shape.qualified} ALTER COLUMN duration_ms TYPE {column_type}"
+        )
+        now = datetime.now(UTC)
+        values = ["NaN", "Infinity", "-Infinity", "1e300", "1500.4"]
+        await table.insert(
+            *(run_row(run_id=f"D{i}", started_at=now, duration_ms=None) for i in range(5))
+        )
+        for i, value in enumerate(values):
+            await table.execute(
+                f"UPDATE {table.shape.qualified} SET duration_ms = $1::text::{column_type} "
+                "WHERE run_id = $2",
+                value,
+                f"D{i}",
+            )
+        store = await open_store(StoreSettings(dsn=table.dsn, table=table.name))
+        try:
+            page = await store.fetch_page(RunFilter(), limit=10)
+            durations = {run.run_id: run.duration_ms for run in page}
+            assert durations == {"D0": None, "D1": None, "D2": None, "D3": None, "D4": 1500}
+        finally:
+            await store.close()

@@ -118,8 +118,13 @@ def _duration(info: TableInfo) -> str:
         return 'NULL::bigint AS "duration_ms"'
     if info.columns["duration_ms"].base_type in _INTEGER_TYPES:
         return '"duration_ms"'
-    # A numeric or float column: read as a whole number of milliseconds.
-    return 'round("duration_ms"::numeric)::bigint AS "duration_ms"'
+    # A numeric or float column: read as a whole number of milliseconds. NaN, ±Infinity
+    # and values past bigint are data too: they read as unknown instead of failing the
+    # whole page (NaN compares above every number, so BETWEEN excludes it as well).
+    return (
+        'CASE WHEN "duration_ms" BETWEEN -9e18 AND 9e18 '
+        'THEN round("duration_ms"::numeric)::bigint END AS "duration_ms"'
+    )
 
 
 def summary_columns(info: TableInfo, *, error_chars: int | None = ERROR_PREVIEW_CHARS) -> str:
