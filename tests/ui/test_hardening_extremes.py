@@ -68,8 +68,9 @@ async def test_the_list_shows_extremes_and_stays_live(extreme_table, open_store_
     store = await open_store_for(extreme_table)
     app = app_for(store, run_filter=RunFilter(since=None))
     async with app.run_test(size=(200, 40)) as pilot:
+        # Rows come first, the header once its queries return: wait for both.
         await settle(
-            pilot, lambda: table_of(app).row_count == 6 and "failures/min" in screen_text(app)
+            pilot, lambda: table_of(app).row_count == 6 and "✗ FAILED 6" in screen_text(app)
         )
         assert run_ids(app)[0] == "R-INF" and run_ids(app)[-1] == "R-NEGINF"
         text = screen_text(app)

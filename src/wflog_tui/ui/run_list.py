@@ -570,14 +570,11 @@ class RunListScreen(Screen[None]):
         cursor = PageCursor(run.started_at, run.id)
         # A start at `infinity` or in year 12000 would hide every real new run from the
         # delta, which reads from the newest start on; it still pages exactly as oldest.
-        if not is_extreme(run.started_at) and (
-            self.newest is None
-            or (cursor.started_at, cursor.id)
-            > (
-                self.newest.started_at,
-                self.newest.id,
-            )
-        ):
+        newer = self.newest is None or (cursor.started_at, cursor.id) > (
+            self.newest.started_at,
+            self.newest.id,
+        )
+        if newer and not is_extreme(run.started_at):
             self.newest = cursor
         if self.oldest is None or (cursor.started_at, cursor.id) < (
             self.oldest.started_at,
