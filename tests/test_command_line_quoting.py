@@ -27,22 +27,17 @@ HOSTILE_IDS = [
     "R-*",
     "R- spaced \\ back",
 ]
-# Arguments are printed one per line between markers, so each arrives intact or not.
-_ECHO_ARGS = 'wflog-tui() { for a in "$@"; do printf "<%s>\\n" "$a"; done; }; '
+# Arguments are printed NUL-terminated (no argument can hold NUL), so each arrives whole.
+_ECHO_ARGS = "wflog-tui() { for a in \"$@\"; do printf '%s\\0' \"$a\"; done; }; "
 
 
 def run_in_shell(line: str, cwd: Path) -> list[str]:
-    """Run `line` with `wflog-tui` as a shell function echoing its arguments."""
+    """Run `line` with `wflog-tui` as a shell function printing its arguments."""
     result = subprocess.run(
-        ["bash", "-c", _ECHO_ARGS + line],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=10,
+        ["bash", "-c", _ECHO_ARGS + line], cwd=cwd, capture_output=True, check=False, timeout=10
     )
-    assert result.returncode == 0, result.stderr
-    return re.findall(r"<(.*?)>\n", result.stdout, flags=re.DOTALL)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    return result.stdout.decode("utf-8").split("\0")[:-1]
 
 
 def note_command(run_id: str, row_id: str = "c00000001") -> str:
@@ -85,7 +80,9 @@ def test_any_run_id_runs_nothing_and_arrives_as_one_argument(tmp_path_factory, r
     assert list(cwd.iterdir()) == []
 
 
-@given(hs.lists(hs.text(alphabet=hs.characters(exclude_characters="\x00")), max_size=4))
+@given(
+    hs.lists(hs.text(alphabet=hs.characters(codec="utf-8", exclude_characters="\x00")), max_size=4)
+)
 @settings(max_examples=80, deadline=None)
 def test_command_line_quotes_every_argument(tmp_path_factory, arguments):
     cwd = tmp_path_factory.mktemp("shell")
