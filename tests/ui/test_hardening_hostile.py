@@ -147,11 +147,12 @@ async def test_hostile_text_in_every_list_column_is_literal_and_unstyled(
         assert "[@click=app.quit]Q[/]\\x1b[2J\\x1b[31mRE" in shown
         assert_terminal_safe(app, "run list")
 
-        # Copying the hostile run id sends it base64-encoded inside one OSC 52 sequence:
-        # nothing in it can end the sequence early and reach the terminal raw.
+        # Copying the hostile run id sends it escaped, as shown (ctrl+y sends it raw),
+        # base64-encoded inside one OSC 52 sequence: nothing in it can end the sequence
+        # early and reach the terminal raw.
         writes = record_writes(app)
-        await pilot.press("y")
-        assert clipboard_payloads(writes) == ["01H" + HOSTILE]
+        await pilot.press("y", "ctrl+y")
+        assert clipboard_payloads(writes) == [escape_control("01H" + HOSTILE), "01H" + HOSTILE]
         assert all(w.count("\x07") == 1 for w in writes if w.startswith("\x1b]52"))
         await pilot.pause(0.1)
         assert_terminal_safe(app, "after copy (the notification)")

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 import humanize
 
+from wflog_tui.model.timestamps import ExtremeInstant
+
 
 def format_duration(ms: float | None) -> str:
     """`340 ms`, `4.2 s`, `2m 05s`, `3h 02m`, `2d 03h`; an em dash when unknown."""
@@ -33,8 +35,38 @@ def format_instant(value: datetime | None, now: datetime | None = None) -> str:
     """`2026-11-26 09:00:01.234 UTC (3 minutes ago)`; an em dash when unknown."""
     if value is None:
         return "—"
+    if isinstance(value, ExtremeInstant):
+        return value.text  # "∞", "12000-01-01 00:00:00 UTC": no age can be computed
     utc = value.astimezone(UTC)
     text = utc.strftime("%Y-%m-%d %H:%M:%S.") + f"{utc.microsecond // 1000:03d} UTC"
     if now is not None:
-        text += f" ({humanize.naturaltime(now - utc)})"
+        text += f" ({relative_time(utc, now)})"
     return text
+
+
+def relative_time(value: datetime, now: datetime) -> str:
+    """ "3 minutes ago", "in 2 hours"; "∞", "year 12000" for instants Python cannot hold."""
+    if isinstance(value, ExtremeInstant):
+        return value.short
+    try:
+        return humanize.naturaltime(now - value)
+    except OverflowError:
+        # humanize adds the delta back to now: near year 1 or 9999 that leaves the range.
+        return f"year {value.year}"
+
+
+def list_time(value: datetime | None, mode: str, now: datetime) -> str:
+    """A start time for a list column in `mode` "utc", "local" or "relative"."""
+    if value is None:
+        return "—"
+    if isinstance(value, ExtremeInstant):
+        return value.short
+    try:
+        if mode == "utc":
+            return value.astimezone(UTC).strftime("%m-%d %H:%M:%SZ")
+        if mode == "local":
+            return value.astimezone().strftime("%m-%d %H:%M:%S")
+    except (OverflowError, ValueError, OSError):
+        # The local zone can push year 1 or 9999 past the range.
+        return f"year {value.year}"
+    return relative_time(value, now)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from wflog_tui.model import status as st
+from wflog_tui.model.clipboard_text import open_run_command
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.durations import format_duration, format_instant
 from wflog_tui.model.entries import MISSING, StepEntry
@@ -85,7 +86,9 @@ def incident_note(
     if tree.failures:
         lines.append(f"- Failures in this run: {len(tree.failures):,}")
 
-    lines.append(f"- Open it: {_code(f'wflog-tui --run {run.run_id}')}")
+    # Quoted for a shell, and with no character `_code` would alter: pasted, it runs
+    # `wflog-tui` with the run id as one argument, whatever the id holds.
+    lines.append(f"- Open it: `{open_run_command(run.run_id, run.id)}`")
     focus = _focus_node(tree, node)
     if focus is not None:
         lines.extend(_step_lines(focus))

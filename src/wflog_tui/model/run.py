@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from wflog_tui.model import status as st
+from wflog_tui.model.timestamps import is_extreme
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,14 +37,15 @@ class RunSummary:
         """The duration to show: the stored one, or the time since start for a running run."""
         if self.duration_ms is not None and not self.is_running:
             return float(self.duration_ms)
-        if self.started_at is None:
+        if self.started_at is None or is_extreme(self.started_at):
             return None
         if self.is_running:
             end = now
-        elif self.ended_at is not None:
+        elif self.ended_at is not None and not is_extreme(self.ended_at):
             end = self.ended_at
         else:
-            return None  # finished, but the platform recorded neither an end nor a duration
+            # Finished, but with no end or duration recorded, or an end at ±infinity.
+            return None
         return max(0.0, (end - self.started_at).total_seconds() * 1000)
 
 

@@ -17,6 +17,7 @@ from wflog_tui.model.entries import StepEntry
 from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.run import RunDetail
 from wflog_tui.model.step_tree import LoopNode, NodeKind, StepNode, StepTree
+from wflog_tui.model.timestamps import iso_text
 
 _INDENT = "  "
 # Completed iterations are what nobody reads during an incident: a run of them is one line.
@@ -176,8 +177,8 @@ def _entry_json(entry: StepEntry) -> dict[str, Any]:
         "stepId": entry.step_id,
         "operation": entry.operation,
         "status": entry.status,
-        "startedAt": entry.started_at.isoformat() if entry.started_at else None,
-        "endedAt": entry.ended_at.isoformat() if entry.ended_at else None,
+        "startedAt": iso_text(entry.started_at),
+        "endedAt": iso_text(entry.ended_at),
         "durationMs": entry.duration_ms,
         "durationDerived": entry.duration_derived,
     }
@@ -237,8 +238,8 @@ def report_json(detail: RunDetail, tree: StepTree) -> dict[str, Any]:
             "workflowName": run.workflow_name,
             "workflowFunctionId": run.workflow_function_id,
             "status": run.status,
-            "startedAt": run.started_at.isoformat() if run.started_at else None,
-            "endedAt": run.ended_at.isoformat() if run.ended_at else None,
+            "startedAt": iso_text(run.started_at),
+            "endedAt": iso_text(run.ended_at),
             "durationMs": run.duration_ms,
             "eventId": run.event_id,
             "eventName": run.event_name,

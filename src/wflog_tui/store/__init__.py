@@ -5,6 +5,7 @@ Returns `wflog_tui.model` objects; raises only `StoreError`s; never imports Text
 
 from wflog_tui.store.codecs import UndecodableJson, decode_json
 from wflog_tui.store.connection import (
+    Header,
     QueryStat,
     Store,
     StoreSettings,
@@ -39,6 +40,7 @@ __all__ = [
     "ConnectionLost",
     "Delta",
     "DsnError",
+    "Header",
     "IndexInfo",
     "LoadedRun",
     "PageCursor",

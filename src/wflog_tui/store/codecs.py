@@ -1,4 +1,11 @@
-"""Decoding `json` and `jsonb` columns: fast with orjson, never failing, never losing data.
+"""Decoding `json`, `jsonb` and timestamp columns: never failing, never losing data.
+
+Timestamps: asyncpg turns `infinity` into a naive `datetime.max` (losing its zone and
+its meaning) and raises `OverflowError` on a year past 9999 or before 1, which would
+fail a whole page for one row. Our codec reads PostgreSQL's microseconds itself, into
+aware UTC datetimes, and out-of-range values into `ExtremeInstant`.
+
+JSON:
 
 orjson is several times faster than the standard library on big `steps_log` arrays, but it
 refuses some JSON that PostgreSQL stores (numbers beyond a double such as `1e400`, lone
@@ -13,11 +20,14 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
 
 import asyncpg
 import orjson
+
+from wflog_tui.model.timestamps import from_pg_micros, to_pg_micros
 
 # 19 digits in a row can be an integer beyond int64 that orjson would round; such text is
 # rare outside IDs kept as strings, where the slower exact decoder costs little. The check
@@ -74,4 +84,29 @@ async def install_json_codecs(conn: asyncpg.Connection) -> None:
             decoder=decode_json,
             schema="pg_catalog",
             format="text",
+        )
+
+
+def _decode_timestamp(value: tuple[int]) -> datetime:
+    return from_pg_micros(value[0])
+
+
+def _encode_timestamp(value: datetime) -> tuple[int]:
+    return (to_pg_micros(value),)
+
+
+async def install_codecs(conn: asyncpg.Connection) -> None:
+    """Install the JSON and timestamp codecs on `conn` (a pool's `init=`).
+
+    `timestamp` and `timestamptz` both come back aware in UTC (a `timestamp` column is
+    read as UTC, as the platform writes it); a naive parameter is taken as UTC.
+    """
+    await install_json_codecs(conn)
+    for type_name in ("timestamp", "timestamptz"):
+        await conn.set_type_codec(
+            type_name,
+            encoder=_encode_timestamp,
+            decoder=_decode_timestamp,
+            schema="pg_catalog",
+            format="tuple",
         )

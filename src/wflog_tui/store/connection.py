@@ -23,9 +23,15 @@ from wflog_tui.model.failure_groups import Failure, GroupKey
 from wflog_tui.model.failure_splitters import SampleRun
 from wflog_tui.model.run import RunDetail, RunSummary
 from wflog_tui.model.timestamps import as_utc
-from wflog_tui.store.codecs import decode_json, install_json_codecs
+from wflog_tui.store.codecs import decode_json, install_codecs
 from wflog_tui.store.dsn import describe_target, mask_dsn
-from wflog_tui.store.errors import ConfigurationError, ConnectionLost, RunNotFound, translate
+from wflog_tui.store.errors import (
+    ConfigurationError,
+    ConnectionLost,
+    RunNotFound,
+    StoreError,
+    translate,
+)
 from wflog_tui.store.failure_queries import (
     FAILURE_PAGE,
     FailureQueries,
@@ -106,6 +112,18 @@ class QueryStat:
     ms: float
     rows: int
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """The list's header: counts by status and failures per minute, either None if it failed.
+
+    `problems` holds one line per failed part ("sparkline: …"), already masked.
+    """
+
+    counts: dict[str, int] | None
+    spark: list[int] | None
+    problems: tuple[str, ...] = ()
 
 
 @dataclass
@@ -286,6 +304,28 @@ class Store:
             return buckets
 
         return await self._run("failures_per_minute", work, len)
+
+    async def fetch_header(self, run_filter: RunFilter, minutes: int = 60) -> Header:
+        """Counts and the failure sparkline, each failing alone.
+
+        A query error in one part (data its SQL could not handle) leaves that part None
+        and the other, and the rows, on screen. A lost connection, a timeout or a
+        configuration error (a revoked grant) still raises: it concerns the whole list.
+        """
+        problems: list[str] = []
+
+        async def part(name: str, fetch: Awaitable[T]) -> T | None:
+            try:
+                return await fetch
+            except StoreError as exc:
+                if type(exc) is not StoreError:
+                    raise
+                problems.append(f"{name}: {exc}")
+                return None
+
+        counts = await part("counts", self.count_by_status(run_filter))
+        spark = await part("sparkline", self.failures_per_minute(run_filter, minutes))
+        return Header(counts, spark, tuple(problems))
 
     async def fetch_delta(
         self, run_filter: RunFilter, *, newest: PageCursor | None, running_ids: Sequence[str]
@@ -549,7 +589,7 @@ async def open_store(settings: StoreSettings) -> Store:
             min_size=1,
             max_size=max_size,
             server_settings=server_settings,
-            init=install_json_codecs,
+            init=install_codecs,
             timeout=settings.connect_timeout_s,
             command_timeout=settings.statement_timeout_s + _CLIENT_SLACK_S,
             statement_cache_size=0 if settings.pgbouncer else 100,

@@ -29,6 +29,7 @@ import orjson
 from wflog_tui.model import status as st
 from wflog_tui.model.display_text import escape_control
 from wflog_tui.model.refresh_pacing import RefreshPacer
+from wflog_tui.store.codecs import install_codecs
 from wflog_tui.store.connection import APPLICATION_NAME, StoreSettings
 from wflog_tui.store.dsn import describe_target, mask_secrets
 from wflog_tui.store.errors import QueryTimeout, StoreError, translate
@@ -416,13 +417,16 @@ async def _connect(settings: StoreSettings) -> asyncpg.Connection:
     server_settings = settings.session_settings()
     if settings.pgbouncer:
         server_settings = {"application_name": APPLICATION_NAME}
-    return await asyncpg.connect(
+    conn = await asyncpg.connect(
         dsn=settings.dsn,
         server_settings=server_settings,
         timeout=settings.connect_timeout_s,
         command_timeout=settings.statement_timeout_s + _CLIENT_SLACK_S,
         statement_cache_size=0 if settings.pgbouncer else 100,
     )
+    # The cost checks read real rows: an infinite or year-12000 timestamp must decode.
+    await install_codecs(conn)
+    return conn
 
 
 # ---- diagnose ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from wflog_tui.model import status as st
@@ -125,8 +125,13 @@ def _duration(info: TableInfo) -> str:
         return 'NULL::bigint AS "duration_ms"'
     if info.columns["duration_ms"].base_type in _INTEGER_TYPES:
         return '"duration_ms"'
-    # A numeric or float column: read as a whole number of milliseconds.
-    return 'round("duration_ms"::numeric)::bigint AS "duration_ms"'
+    # A numeric or float column: read as a whole number of milliseconds. NaN, ±Infinity
+    # and values past bigint are data too: they read as unknown instead of failing the
+    # whole page (NaN compares above every number, so BETWEEN excludes it as well).
+    return (
+        'CASE WHEN "duration_ms" BETWEEN -9e18 AND 9e18 '
+        'THEN round("duration_ms"::numeric)::bigint END AS "duration_ms"'
+    )
 
 
 def summary_columns(info: TableInfo, *, error_chars: int | None = ERROR_PREVIEW_CHARS) -> str:
@@ -182,11 +187,12 @@ class Queries:
         return self._conditions(RunFilter(), params)
 
     def _timestamp_param(self, params: Params, value: datetime) -> str:
-        """A timestamp parameter of the same kind as `started_at` (naive UTC for `timestamp`)."""
-        if self.info.has_time_zone("started_at"):
-            return f"{params.add(as_utc(value))}::timestamptz"
-        naive = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-        return f"{params.add(naive)}::timestamp"
+        """A timestamp parameter of the same kind as `started_at`.
+
+        The store's codec sends both kinds as UTC, and an `ExtremeInstant` exactly as read.
+        """
+        kind = "timestamptz" if self.info.has_time_zone("started_at") else "timestamp"
+        return f"{params.add(as_utc(value))}::{kind}"
 
     def _id_param(self, params: Params, value: str) -> str:
         return f"{params.add(value)}::text::{self.info.sql_type('id')}"
@@ -223,7 +229,7 @@ class Queries:
         """Failed and timed-out runs per minute over the last `minutes`, by end time.
 
         `ago` is 0 for the current minute. A failure stamped in the future (a writer's
-        clock ahead of the server's) counts in the current minute.
+        clock ahead of the server's, or `infinity`) counts in the current minute.
         """
         params = Params()
         conditions = self._conditions(run_filter, params, statuses=False, since=False)
@@ -236,9 +242,11 @@ class Queries:
         slack = params.add(SPARKLINE_RUN_SLACK)
         conditions.append(f'"started_at" >= {window_start} - {slack}::interval')
         conditions.append(f"{at} >= {window_start}")
+        # LEAST clamps `infinity` (and any future end) to now: PostgreSQL cannot subtract
+        # an infinite timestamp, and one such row would fail the whole sparkline.
         sql = (
             "SELECT GREATEST(0, floor(extract(epoch FROM "
-            f"({this_minute} - date_trunc('minute', {at}))) / 60))::int AS ago, "
+            f"({this_minute} - date_trunc('minute', LEAST({at}, {now})))) / 60))::int AS ago, "
             f"count(*) AS n FROM {self._table} {where(conditions)} GROUP BY 1"
         )
         return sql, params.values

@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets._tree import TreeNode, _TreeLine
 
+from wflog_tui.model.clipboard_text import copy_text, raw_copy_text
 from wflog_tui.model.display_text import escape_control, one_line
 from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.provenance import format_path
@@ -145,6 +146,13 @@ class JsonView(Tree[_Entry]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "copy_value", "Copy value"),
+        Binding(
+            "ctrl+y",
+            "copy_value_raw",
+            "Copy raw value",
+            show=False,
+            tooltip="Copy a string exactly as stored: control and invisible characters too",
+        ),
         Binding("Y", "copy_path", "Copy path"),
         Binding("e", "expand_all", "Expand all"),
         Binding("E", "collapse_all", "Collapse all"),
@@ -534,10 +542,18 @@ class JsonView(Tree[_Entry]):
     # Actions
 
     def action_copy_value(self) -> None:
-        """Copy the value under the cursor: raw text for strings, JSON for everything else.
+        """Copy the value under the cursor: strings as shown (unsafe characters escaped,
+        line breaks kept), JSON for everything else.
 
         On a line of a long string that line is copied; on a "more" node, its whole container.
         """
+        self._copy_value(raw=False)
+
+    def action_copy_value_raw(self) -> None:
+        """Copy the value under the cursor with strings exactly as stored, unescaped."""
+        self._copy_value(raw=True)
+
+    def _copy_value(self, *, raw: bool) -> None:
         node = self.cursor_node
         if node is None:
             return
@@ -551,7 +567,10 @@ class JsonView(Tree[_Entry]):
             assert isinstance(owner_entry, _ValueEntry)
             value = owner_entry.value
             text = value if isinstance(value, str) else to_json_text(value, indent=True)
-        self._copy(text, f"Copied {one_line(where, 120)}")
+        if raw:
+            self._copy(raw_copy_text(text), f"Copied raw (unescaped) {one_line(where, 120)}")
+        else:
+            self._copy(copy_text(text, keep_newlines=True), f"Copied {one_line(where, 120)}")
 
     def action_copy_path(self) -> None:
         """Copy the JSON path of the node under the cursor, e.g. `input.recipients[2].email`."""

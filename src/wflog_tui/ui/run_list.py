@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-import humanize
 from rich.text import Text
 from textual import on, work
 from textual._two_way_dict import TwoWayDict
@@ -29,11 +28,13 @@ from textual.widgets.data_table import ColumnKey, RowKey
 from textual.widgets.option_list import Option
 
 from wflog_tui.model import status as st
+from wflog_tui.model.clipboard_text import copy_text, raw_copy_text
 from wflog_tui.model.display_text import one_line
-from wflog_tui.model.durations import format_duration
+from wflog_tui.model.durations import format_duration, list_time
 from wflog_tui.model.refresh_pacing import LOCK_WAIT_HINT, RefreshPacer
 from wflog_tui.model.run import RunSummary
-from wflog_tui.store import PageCursor, QueryTimeout, RunFilter, StoreError
+from wflog_tui.model.timestamps import is_extreme
+from wflog_tui.store import Header, PageCursor, QueryTimeout, RunFilter, StoreError
 from wflog_tui.store.doctor import indexes_missing_hint
 from wflog_tui.store.notify import Listener, Wakeup
 from wflog_tui.ui.status_text import status_text
@@ -209,6 +210,13 @@ class RunListScreen(Screen[None]):
         Binding("plus", "refresh_rate(-1)", "Faster refresh", key_display="+", show=False),
         Binding("minus", "refresh_rate(1)", "Slower refresh", key_display="-", show=False),
         Binding("y", "copy_run_id", "Copy run id", show=False),
+        Binding(
+            "ctrl+y",
+            "copy_run_id_raw",
+            "Copy raw run id",
+            show=False,
+            tooltip="Copy the run id exactly as stored: control and invisible characters too",
+        ),
         Binding("escape", "escape", "Clear search", show=False),
         *[
             Binding(key, f"sort('{column}')", f"Sort by {column.replace('_', ' ')}", show=False)
@@ -405,8 +413,7 @@ class RunListScreen(Screen[None]):
                 else:
                     self._apply(delta.new, delta.changed)
                 if header_due:
-                    counts = await self.store.count_by_status(self.run_filter)
-                    spark = await self.store.failures_per_minute(self.run_filter, 60)
+                    header = await self.store.fetch_header(self.run_filter, 60)
                     query_ms += self._last_query_ms("count_by_status")
                     query_ms += self._last_query_ms("failures_per_minute")
         except StoreError as exc:
@@ -417,7 +424,7 @@ class RunListScreen(Screen[None]):
         self._connected(query_ms / 1000)
         if header_due:
             self._header_at = time.monotonic()
-            self._show_counts(counts, spark)
+            self._show_counts(header)
         self._schedule()
 
     def _last_query_ms(self, name: str) -> float:
@@ -567,10 +574,13 @@ class RunListScreen(Screen[None]):
         if run.started_at is None:
             return
         cursor = PageCursor(run.started_at, run.id)
-        if self.newest is None or (cursor.started_at, cursor.id) > (
+        # A start at `infinity` or in year 12000 would hide every real new run from the
+        # delta, which reads from the newest start on; it still pages exactly as oldest.
+        newer = self.newest is None or (cursor.started_at, cursor.id) > (
             self.newest.started_at,
             self.newest.id,
-        ):
+        )
+        if newer and not is_extreme(run.started_at):
             self.newest = cursor
         if self.oldest is None or (cursor.started_at, cursor.id) < (
             self.oldest.started_at,
@@ -689,13 +699,7 @@ class RunListScreen(Screen[None]):
         )
 
     def _format_started(self, value: datetime | None, now: datetime) -> str:
-        if value is None:
-            return "—"
-        if self.time_mode == "utc":
-            return value.astimezone(UTC).strftime("%m-%d %H:%M:%SZ")
-        if self.time_mode == "local":
-            return value.astimezone().strftime("%m-%d %H:%M:%S")
-        return humanize.naturaltime(now - value)
+        return list_time(value, self.time_mode, now)
 
     def _tick(self) -> None:
         """Once a second: running durations and relative times move on, with no query."""
@@ -714,7 +718,24 @@ class RunListScreen(Screen[None]):
 
     # ---- header and status ----------------------------------------------------------------
 
-    def _show_counts(self, counts: dict[str, int], spark: list[int]) -> None:
+    def _show_counts(self, header: Header) -> None:
+        for problem in header.problems:
+            self.log.warning(problem)
+        counts, spark = header.counts, header.spark
+        if counts is None:
+            self.query_one("#counts", Static).update(
+                Text(f"counts unavailable: {one_line(header.problems[0], 200)}", style="italic")
+            )
+        if spark is None:
+            self.query_one("#spark-label", Static).update(
+                Text(f"failures/min unavailable: {one_line(header.problems[-1], 200)}")
+            )
+        if counts is not None:
+            self._show_count_line(counts)
+        if spark is not None:
+            self._show_spark(spark)
+
+    def _show_count_line(self, counts: dict[str, int]) -> None:
         variables = self.app.theme_variables
         text = Text()
         for status in (*st.KNOWN, *sorted(set(counts) - set(st.KNOWN))):
@@ -725,6 +746,8 @@ class RunListScreen(Screen[None]):
         window = window_label(self.run_filter.since)
         text.append(f"   (last {window})" if window != "all" else "   (all time)", style="dim")
         self.query_one("#counts", Static).update(text)
+
+    def _show_spark(self, spark: list[int]) -> None:
         self.query_one("#failures", Sparkline).data = [float(n) for n in spark]
         total = sum(spark)
         self.query_one("#spark-label", Static).update(Text(f"failures/min, last hour: {total:,}"))
@@ -939,8 +962,17 @@ class RunListScreen(Screen[None]):
         if run_id is None:
             return
         value = self.runs[run_id].run_id
-        self.app.copy_to_clipboard(value)
+        self.app.copy_to_clipboard(copy_text(value))
         self.notify(f"Copied run id {one_line(value, 60)}", markup=False)
+
+    def action_copy_run_id_raw(self) -> None:
+        """Copy the selected run's run id exactly as stored, unsafe characters and all."""
+        run_id = self._selected_id()
+        if run_id is None:
+            return
+        value = self.runs[run_id].run_id
+        self.app.copy_to_clipboard(raw_copy_text(value))
+        self.notify(f"Copied raw run id {one_line(value, 60)} (unescaped)", markup=False)
 
     def action_pick_workflow(self) -> None:
         """Choose a workflow to show only its runs."""
