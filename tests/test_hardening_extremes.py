@@ -223,3 +223,18 @@ async def test_durations_past_bigint_nan_and_infinity_read_as_unknown(make_table
             assert durations == {"D0": None, "D1": None, "D2": None, "D3": None, "D4": 1500}
         finally:
             await store.close()
+
+
+async def test_runs_groups_and_diff_print_extremes_as_data(extreme_table, capsys):
+    base = ("--dsn", extreme_table.dsn, "--table", extreme_table.name)
+    assert await _cli(*base, "runs", "--since", "all", "--json") == 0
+    runs = {r["run_id"]: r for r in orjson.loads(capsys.readouterr().out)}
+    assert runs["R-INF"]["started_at"] == "infinity"
+    assert runs["R-NEGINF"]["ended_at"] == "-infinity"
+    assert runs["R-Y12000"]["started_at"].startswith("12000-01-01")
+    assert await _cli(*base, "groups", "--since", "all", "--json") == 0
+    groups = orjson.loads(capsys.readouterr().out)
+    assert sum(g["count"] for g in groups) == 6
+    assert groups[0]["last_seen"] == "infinity"  # newest activity first: the end at infinity
+    assert await _cli(*base, "diff", "R-INF", "--against", "R-NORMAL") == 0
+    assert "earlier" not in capsys.readouterr().out  # no distance from an infinite start

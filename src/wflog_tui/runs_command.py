@@ -22,6 +22,7 @@ from wflog_tui.model.durations import format_duration
 from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.run import RunSummary
 from wflog_tui.model.search_query import SearchQuery, SearchSyntaxError, parse_query
+from wflog_tui.model.timestamps import is_extreme, iso_text
 from wflog_tui.store import RunFilter, StoreSettings, open_store
 from wflog_tui.store.run_listing import MAX_RUNS, fetch_runs
 
@@ -33,8 +34,8 @@ CELL_CHARS: Final = 60
 
 def _instant(value: datetime | None) -> str | None:
     """ISO 8601 in UTC with a Z, as scripts parse it."""
-    if value is None:
-        return None
+    if value is None or is_extreme(value):
+        return iso_text(value)  # "infinity", "12000-01-01 …": what PostgreSQL holds
     return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

@@ -22,6 +22,7 @@ from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.provenance import format_path
 from wflog_tui.model.run import RunSummary
 from wflog_tui.model.run_diff import EntryDiff, Mark, RootCause, RunDiff
+from wflog_tui.model.timestamps import is_extreme, iso_text
 
 # Text output stays readable on a huge diff; the JSON holds everything.
 MAX_STEPS_SHOWN: Final = 200
@@ -36,6 +37,8 @@ def _workflow(run: RunSummary) -> str:
 def _earlier(run: RunSummary, baseline: RunSummary) -> str:
     if run.started_at is None or baseline.started_at is None:
         return "started at an unknown time"
+    if is_extreme(run.started_at) or is_extreme(baseline.started_at):
+        return f"started {iso_text(baseline.started_at)}"  # no distance can be computed
     delta = run.started_at - baseline.started_at
     if delta < timedelta(0):
         return f"{humanize.naturaldelta(-delta)} later"

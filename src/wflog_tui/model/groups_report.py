@@ -14,6 +14,7 @@ from wflog_tui.model.display_text import one_line
 from wflog_tui.model.durations import format_instant
 from wflog_tui.model.failure_groups import FailureGroup, TimeWindow
 from wflog_tui.model.failure_splitters import Splitter, SplitterReport
+from wflog_tui.model.timestamps import iso_text
 
 _BARS: Final = "▁▂▃▄▅▆▇█"
 # A group's blast radius lists this many organisations and versions; the JSON has all.
@@ -116,8 +117,8 @@ def report_json(
                 "step_id": group.key.step_id,
                 "signature": group.key.signature,
                 "count": group.count,
-                "first_seen": group.first_seen.isoformat(),
-                "last_seen": group.last_seen.isoformat(),
+                "first_seen": iso_text(group.first_seen),
+                "last_seen": iso_text(group.last_seen),
                 "new": group.new,
                 "buckets": list(group.buckets),
                 "organisations": _mapping(group.organisations),
