@@ -35,7 +35,14 @@ from wflog_tui.model.incident_note import incident_note
 from wflog_tui.model.log_skeleton import LogSkeleton
 from wflog_tui.model.refresh_pacing import RefreshPacer
 from wflog_tui.model.run import RunDetail
-from wflog_tui.model.step_tree import LoopNode, NodeKind, StepNode, StepTree, build_tree
+from wflog_tui.model.step_tree import (
+    LoopNode,
+    NodeKind,
+    StepNode,
+    StepTree,
+    build_tree,
+    entries_to_show,
+)
 from wflog_tui.store import (
     ConnectionLost,
     LoadedRun,
@@ -563,7 +570,7 @@ class RunScreen(Screen[None]):
         tree = self.step_tree
         if tree is None or node is None:
             return []
-        wanted = [*node.entries, *(e for c in node.children for e in c.entries)]
+        wanted = [*entries_to_show(node), *(e for c in node.children for e in c.entries)]
         entry = node.entry
         if entry is not None:
             wanted += tree.earlier_in_scope(entry)[:PAYLOAD_NEIGHBOURS]
@@ -584,7 +591,7 @@ class RunScreen(Screen[None]):
         keys: list[str] = []
         for node in event.nodes:
             keys.append(node.key)
-            wanted += node.entries
+            wanted += entries_to_show(node)
             if isinstance(node, LoopNode):
                 wanted += [tree.entries[i] for i in node.span_indexes]
             for child in node.children:
