@@ -424,20 +424,20 @@ class RetriedNode(StepNode):
         """The attempt nodes built so far."""
         return list(self._built.values())
 
-    def notable_attempts(self) -> list[int]:
-        """Attempt numbers worth naming when not all can be: the first, each one that did
-        not complete (up to `EAGER_ATTEMPTS` of them), and the last."""
-        entries = self.entries
-        indexes = entries.indexes if isinstance(entries, EntryView) else range(len(entries))
+    def attempt_runs(self) -> list[tuple[int, int, str]]:
+        """Consecutive attempts of one status as (first, last, status), 1-based, read from
+        the entries' facts without parsing them: 200,000 polls are a run or two."""
+        runs: list[list[Any]] = []
         facts = self._facts
-        numbers = {1, len(entries)}
+        indexes = self.entries.indexes  # type: ignore[attr-defined]
         for number, index in enumerate(indexes, start=1):
-            if len(numbers) >= EAGER_ATTEMPTS + 2:
-                break
             item = facts[index] if facts is not None else None
-            if item is not None and item[1] != st.COMPLETED:
-                numbers.add(number)
-        return sorted(numbers)
+            status = item[1] if item is not None else st.UNKNOWN
+            if runs and runs[-1][2] == status:
+                runs[-1][1] = number
+            else:
+                runs.append([number, number, status])
+        return [(first, last, status) for first, last, status in runs]
 
 
 @dataclass(frozen=True, slots=True)
