@@ -1084,14 +1084,17 @@ def refresh_spans(node: StepNode) -> None:
         refresh_spans(child)
 
 
-def entries_to_show(node: StepNode) -> list[StepEntry]:
-    """The entries a view of `node` reads: all of a small node's, and of a step of very
-    many attempts its first `EAGER_ATTEMPTS`, its attempts built so far and its last.
+def entries_to_show(node: StepNode, *, detail: bool = True) -> list[StepEntry]:
+    """The entries a view of `node` reads: all of a small node's; of a step of very many
+    attempts its last (what its label shows) and, for its `detail`, its first
+    `EAGER_ATTEMPTS` and the attempts built so far.
 
     What a skeleton must fill for the node stays bounded, however often the step ran.
     """
     if not isinstance(node, RetriedNode):
         return list(node.entries)
+    if not detail:
+        return [node.entries[-1]]
     shown = list(node.entries[:EAGER_ATTEMPTS])
     shown += [attempt.entries[0] for attempt in node.built_attempts()]
     shown.append(node.entries[-1])

@@ -591,7 +591,7 @@ class RunScreen(Screen[None]):
         keys: list[str] = []
         for node in event.nodes:
             keys.append(node.key)
-            wanted += entries_to_show(node)
+            wanted += entries_to_show(node, detail=False)
             if isinstance(node, LoopNode):
                 wanted += [tree.entries[i] for i in node.span_indexes]
             for child in node.children:
