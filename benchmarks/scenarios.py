@@ -306,13 +306,20 @@ def open_run(spec: dict[str, Any]) -> dict[str, Any]:
         return True
 
     def on_filled(screen: Screen, end: float) -> bool:
-        node = screen.step_view.selected_node  # type: ignore[attr-defined]
-        if node is None or node.key != then_select[-1]:
+        from wflog_tui.model.step_tree import entries_to_show
+
+        run_view = sys.modules["wflog_tui.ui.run_view"]
+        if not isinstance(screen, run_view.RunScreen):
+            return False  # a frame of another screen (its default one, a toast's)
+        node = screen.step_view.selected_node
+        if node is None or node.key != then_select[-1] or screen._shown_node is not node:
             return False
-        if screen._filling or screen._entry_queue:  # type: ignore[attr-defined]
+        if screen._filling or screen._entry_queue:
+            return False
+        if any(entry.payload_pending for entry in entries_to_show(node)):
             return False
         landed["selected_path"] = [n.label for n in node.path]
-        landed["tree_nodes_after_select"] = screen.step_view.node_count  # type: ignore[attr-defined]
+        landed["tree_nodes_after_select"] = screen.step_view.node_count
         landed["fill_queries_after_select"] = (
             fetch_entries_calls["count"] - fetch_entries_calls["at_landing"]
         )

@@ -1098,7 +1098,7 @@ def entries_to_show(node: StepNode, *, detail: bool = True) -> list[StepEntry]:
     shown = list(node.entries[:EAGER_ATTEMPTS])
     shown += [attempt.entries[0] for attempt in node.built_attempts()]
     shown.append(node.entries[-1])
-    return shown
+    return list({entry.index: entry for entry in shown}.values())
 
 
 def _failures(tree: StepTree) -> list[Failure]:
