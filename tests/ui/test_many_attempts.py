@@ -74,9 +74,30 @@ async def test_selecting_a_step_of_thousands_of_attempts_fills_one_bounded_batch
         assert entries[1500].payload_pending  # an attempt nobody showed stays a skeleton
         assert landing <= 3
         assert sum(1 for i in range(len(entries)) if not entries.is_pending(i)) < 600
+        # A jump into the middle makes that page of attempts, filled by one more query.
+        asked.clear()
+        before = view.node_count
+        assert view.select_keys(("s1", "s1/a1500"))
+        assert cursor_path(app) == ["poll status", "attempt 1,500"]
+        await settle(pilot, lambda: not entries[1500].payload_pending)
+        await settle(pilot, lambda: not screen._filling and not screen._entry_queue)
+        assert len(asked) == 1 and len(asked[0]) <= view.PAGE_SIZE + EAGER_ATTEMPTS
+        assert view.node_count <= before + view.PAGE_SIZE + 2
+        assert entries[1400].payload_pending  # attempt 1,400: on the page before, not shown
 
 
 def _pane_text(screen) -> str:
     from tests.ui.screen_text import screen_text
 
     return screen_text(screen.app)
+
+
+def test_the_waterfall_of_an_attempt_shows_that_attempt_not_every_sibling():
+    from wflog_tui.model.step_tree import build_tree
+    from wflog_tui.ui.waterfall import waterfall_rows
+
+    tree = build_tree(polling_log(500), run_status="FAILED")
+    selected = tree.find(("s1", "s1/a250"))
+    layout = waterfall_rows(tree, selected)
+    # The trigger, the step, and the selected attempt under it: not 501 attempt rows.
+    assert len(layout.rows) + layout.left_out == 3
