@@ -52,6 +52,9 @@ async def test_a_log_of_many_entries_is_a_skeleton_however_small_it_is_stored(
         # Far below the byte threshold, but over the entry count: a skeleton.
         many = await store.fetch_run("01POLL", skeleton_over=10_000_000, skeleton_entries=40)
         assert isinstance(many.steps_log, LogSkeleton) and len(many.steps_log) == 51
+        # Each plain entry says what fetching it whole will cost; the rest came whole.
+        assert all(many.steps_log.size_of(i) > 100 for i in range(1, 50))
+        assert many.steps_log.size_of(0) == 0 and many.steps_log.size_of(50) == 0
         few = await store.fetch_run("01POLL", skeleton_over=10_000_000, skeleton_entries=51)
         assert few.steps_log == log
         # Over the byte threshold already: the count does not matter.

@@ -101,3 +101,34 @@ def test_the_waterfall_of_an_attempt_shows_that_attempt_not_every_sibling():
     layout = waterfall_rows(tree, selected)
     # The trigger, the step, and the selected attempt under it: not 501 attempt rows.
     assert len(layout.rows) + layout.left_out == 3
+
+
+async def test_fills_are_cut_into_bites_of_bounded_stored_size(table, open_store_for, monkeypatch):
+    from wflog_tui.store import run_loading
+    from wflog_tui.ui import run_view
+
+    monkeypatch.setattr(run_loading, "SKELETON_OVER_BYTES", 1)
+    budget = 2_000
+    monkeypatch.setattr(run_view, "ENTRY_BATCH_BYTES", budget)
+    row, store = await open_run(table, open_store_for, polling_log(300), status="FAILED")
+    asked: list[list[int]] = []
+    fetch = store.fetch_entries
+
+    async def counted(run_id: str, indexes: Any) -> Any:
+        asked.append(list(indexes))
+        return await fetch(run_id, indexes)
+
+    store.fetch_entries = counted
+    app = app_for(store, row["run_id"])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: loaded(app))
+        screen = run_screen(app)
+        entries = screen.step_tree.entries
+        screen.step_view.select_keys(("s1",))
+        await settle(pilot, lambda: not entries[1].payload_pending)
+        await settle(pilot, lambda: not screen._filling and not screen._entry_queue)
+        sizes = [[entries.stored_size(i) for i in batch] for batch in asked]
+        assert all(size > 0 for batch in sizes for size in batch)
+        # Each bite stays within the budget, but for the entry that crossed it.
+        assert all(sum(batch[:-1]) < budget for batch in sizes)
+        assert len(asked) > 3

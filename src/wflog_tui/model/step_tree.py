@@ -106,6 +106,11 @@ class EntryList(Sequence[Entry]):
         entry = self._parsed[index]
         return entry is None or (isinstance(entry, StepEntry) and entry.payload_pending)
 
+    def stored_size(self, index: int) -> int:
+        """Bytes fetching entry `index` whole costs, for a skeleton's plain entry (else 0)."""
+        raw = self._raw
+        return raw.size_of(index) if isinstance(raw, LogSkeleton) else 0
+
     def pending_after(self, index: int) -> list[int]:
         """The entries after `index` still waiting for their whole element, in order."""
         if not isinstance(self._raw, LogSkeleton):

@@ -432,7 +432,8 @@ def _skeleton(log: str) -> str:
     An entry is *plain* when it is an object with a string `stepId` that completed or was
     canceled, has no `error`, is not the trigger or a loop, and whose `iteration` (if any)
     is a whole positive number. Plain entries, nearly all of a big log, come as their
-    stepId, name, iteration and a canceled flag; every other one comes whole, as text.
+    stepId, name, iteration, a canceled flag and its size in bytes (as `jsonb`, what a
+    fill will fetch); every other one comes whole, as text.
 
     Each field is read from each element once (in the innermost select; `OFFSET 0` keeps
     the planner from copying those expressions into every use). The arrays are built in
@@ -464,6 +465,7 @@ def _skeleton(log: str) -> str:
         'array_agg(CASE WHEN p.plain THEN p.name END) AS "wflog:names", '
         'array_agg(CASE WHEN p.plain THEN p.iteration::int END) AS "wflog:iterations", '
         "array_agg(CASE WHEN p.plain THEN p.status = 'CANCELED' END) AS \"wflog:canceled\", "
+        'array_agg(CASE WHEN p.plain THEN pg_column_size(p.e) END) AS "wflog:sizes", '
         'array_agg(CASE WHEN p.plain THEN NULL ELSE p.e::text END) AS "wflog:whole" '
         f"FROM (SELECT f.*, {plain} AS plain FROM ({fields}) AS f OFFSET 0) AS p"
     )
@@ -500,15 +502,16 @@ def detail_from_row(row: Any, info: TableInfo, decode: Any) -> RunDetail:
 
 def skeleton_from_row(row: Any, decode: Any) -> LogSkeleton:
     """A `LogSkeleton` from the `wflog:` arrays of a `Queries.run` row."""
-    ordinals, step_ids, labels, iterations, canceled, texts = (
+    ordinals, step_ids, labels, iterations, canceled, sizes, texts = (
         list(row[f"wflog:{name}"] or [])
-        for name in ("ordinals", "step_ids", "names", "iterations", "canceled", "whole")
+        for name in ("ordinals", "step_ids", "names", "iterations", "canceled", "sizes", "whole")
     )
     if ordinals != list(range(1, len(ordinals) + 1)):
         # Aggregated out of order after all: put every column in the log's order.
         order = sorted(range(len(ordinals)), key=ordinals.__getitem__)
-        step_ids, labels, iterations, canceled, texts = (
-            [column[i] for i in order] for column in (step_ids, labels, iterations, canceled, texts)
+        step_ids, labels, iterations, canceled, sizes, texts = (
+            [column[i] for i in order]
+            for column in (step_ids, labels, iterations, canceled, sizes, texts)
         )
     whole = {index: decode(text) for index, text in enumerate(texts) if text is not None}
-    return LogSkeleton(SkeletonColumns(step_ids, labels, iterations, canceled, whole))
+    return LogSkeleton(SkeletonColumns(step_ids, labels, iterations, canceled, whole, sizes))
