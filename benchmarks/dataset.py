@@ -1,4 +1,5 @@
-"""The benchmark's data: a month of runs built inside PostgreSQL, and one 100,000-entry run.
+"""The benchmark's data: a month of runs built inside PostgreSQL, one 100,000-entry run,
+and one run of a step polled 200,000 times.
 
 The bulk rows are made by `INSERT … SELECT … FROM generate_series`, `steps_log` included,
 so a million rows cost the server's time rather than a million round trips. Every "random"
@@ -37,7 +38,7 @@ from wflog_tui.demo.table_ddl import (
 from wflog_tui.demo.workflows import CATALOG, ORGS
 
 # Bumped whenever the generator changes, so kept data built by an older one is rebuilt.
-GENERATOR_VERSION: Final = 4
+GENERATOR_VERSION: Final = 5
 DAYS: Final = 30
 SMALL_DAYS: Final = 1.5
 RUNNING_RUNS: Final = 500
@@ -46,6 +47,9 @@ BIG_ITERATIONS: Final = 50_000
 BIG_FAIL_ITERATION: Final = 49_999
 BIG_RUN_ID: Final = "01BIGLOOP0000000000000000000"
 BIG_ROW_ID: Final = "cbigloop000000000000000000"
+POLL_ATTEMPTS: Final = 200_000
+POLL_RUN_ID: Final = "01POLLSTATUS0000000000000000"
+POLL_ROW_ID: Final = "cpollstatus000000000000000"
 # Kept data older than this is rebuilt: the list's window and the RUNNING rows are
 # relative to the server's clock.
 MAX_DATA_AGE: Final = timedelta(hours=2)
@@ -107,6 +111,10 @@ class Dataset:
     big_entries: int
     big_fail_index: int
     big_json_bytes: int
+    poll_run_id: str
+    poll_entries: int
+    poll_fail_index: int
+    poll_json_bytes: int
     built_at: datetime
     reused: bool
     build_seconds: dict[str, float]
@@ -401,6 +409,52 @@ def big_steps_log(
     return entries
 
 
+def poll_steps_log(attempts: int = POLL_ATTEMPTS, *, start: datetime) -> list[dict[str, Any]]:
+    """A wait on an export: trigger, then one polling step run `attempts` times, no loop.
+
+    The platform logs every attempt of a polling step under one stepId and no `iteration`.
+    All but the last say "pending"; the last gives up (FAILED). With the defaults that is
+    200,001 entries and about 40 MB of JSON that compresses about 40 times.
+    """
+    epoch_ms = round(start.timestamp() * 1000)
+
+    def iso(offset_ms: int) -> str:
+        moment = datetime.fromtimestamp((epoch_ms + offset_ms) / 1000, UTC)
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    entries: list[dict[str, Any]] = [
+        {
+            "status": "COMPLETED",
+            "stepId": "trigger_export_requested",
+            "operation": "trigger",
+            "stepName": "Export Requested",
+            "output": {"exportId": "exp_4812", "format": "csv"},
+            "startedAt": iso(0),
+            "endedAt": iso(5),
+            "durationMs": 5,
+        }
+    ]
+    for number in range(1, attempts + 1):
+        clock = 10 + 1000 * number
+        entries.append(
+            {
+                "status": "COMPLETED",
+                "stepId": "poll_status",
+                "operation": "http",
+                "stepName": "poll status",
+                "output": {"state": "pending"},
+                "startedAt": iso(clock),
+                "endedAt": iso(clock + 38),
+                "durationMs": 38,
+            }
+        )
+    last = entries[-1]
+    del last["output"]
+    last["status"] = "FAILED"
+    last["error"] = {"message": "Export still pending after 200000 polls", "name": "TimeoutError"}
+    return entries
+
+
 async def _one(conn: asyncpg.Connection, sql: str, *args: Any) -> Any:
     return await conn.fetchval(sql, *args)
 
@@ -488,26 +542,71 @@ async def _load(
 async def _insert_big_run(conn: asyncpg.Connection, shape: TableShape, now: datetime) -> int:
     start = now - timedelta(hours=2)
     entries = big_steps_log(start=start.replace(tzinfo=UTC))
-    text = orjson.dumps(entries).decode()
     end = start + timedelta(milliseconds=30 + 100 * BIG_FAIL_ITERATION)
+    return await _insert_run(
+        conn,
+        shape,
+        (BIG_ROW_ID, BIG_RUN_ID, "workflow-csv-import", "CSV Import", "import/csv.uploaded"),
+        entries,
+        (start, end),
+        ("Action failed: Invalid email address format", "wf_bigloop", "org_acme"),
+    )
+
+
+async def _insert_poll_run(conn: asyncpg.Connection, shape: TableShape, now: datetime) -> int:
+    start = now - timedelta(hours=3)
+    entries = poll_steps_log(start=start.replace(tzinfo=UTC))
+    end = start + timedelta(milliseconds=48 + 1000 * POLL_ATTEMPTS)
+    return await _insert_run(
+        conn,
+        shape,
+        (POLL_ROW_ID, POLL_RUN_ID, "workflow-export-wait", "Export Wait", "export/requested"),
+        entries,
+        (start, end),
+        ("Export still pending after 200000 polls", "wf_export", "org_acme"),
+    )
+
+
+async def _insert_run(
+    conn: asyncpg.Connection,
+    shape: TableShape,
+    names: tuple[str, str, str, str, str],
+    entries: list[dict[str, Any]],
+    span: tuple[datetime, datetime],
+    failure: tuple[str, str, str],
+) -> int:
+    """Insert one FAILED run with `steps_log` `entries`; its JSON size in bytes.
+
+    `names`: row id, run id, function id, workflow name, event name; `failure`: the run's
+    error, workflow id and organisation.
+    """
+    row_id, run_id, function_id, workflow, event = names
+    error, workflow_id, organisation = failure
+    start, end = span
+    text = orjson.dumps(entries).decode()
     status_type = f"{quote_ident(shape.schema)}.{quote_ident(STATUS_TYPE)}"
     await conn.execute(
         f"""INSERT INTO {shape.qualified} (id, run_id, workflow_function_id, workflow_name,
             event_id, event_name, input_payload, status, started_at, ended_at, duration_ms,
             steps_log, output_payload, error, error_stack, workflow_id, organisation_id,
             workflow_version_id)
-        VALUES ($1, $2, 'workflow-csv-import', 'CSV Import', '01BIGLOOPEVENT00000000000000',
-            'import/csv.uploaded', $3::text::jsonb, 'FAILED'::{status_type}, $4, $5, $6,
-            $7::text::jsonb, NULL, 'Action failed: Invalid email address format',
-            'ValidationError: Invalid email address format', 'wf_bigloop', 'org_acme',
-            'wfv_bigloop_v1')""",
-        BIG_ROW_ID,
-        BIG_RUN_ID,
+        VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, 'FAILED'::{status_type},
+            $8, $9, $10, $11::text::jsonb, NULL, $12, $12, $13, $14, $15)""",
+        row_id,
+        run_id,
+        function_id,
+        workflow,
+        f"{run_id}EVENT",
+        event,
         orjson.dumps(entries[0]["output"]).decode(),
         start,
         end,
         round((end - start).total_seconds() * 1000),
         text,
+        error,
+        workflow_id,
+        organisation,
+        f"{workflow_id}_v1",
     )
     return len(text.encode())
 
@@ -553,6 +652,9 @@ async def build(dsn: str, rows: int, *, reuse: bool, workers: int = 2) -> Datase
                 started = time.perf_counter()
                 json_bytes = await _insert_big_run(conn, shape, now)
                 timings["big_run"] = time.perf_counter() - started
+                started = time.perf_counter()
+                poll_json_bytes = await _insert_poll_run(conn, shape, now)
+                timings["poll_run"] = time.perf_counter() - started
             started = time.perf_counter()
             await conn.execute("SET maintenance_work_mem = '256MB'")
             await _key_indexes(conn, shape)
@@ -573,6 +675,7 @@ async def build(dsn: str, rows: int, *, reuse: bool, workers: int = 2) -> Datase
             "running": RUNNING_RUNS,
             "built_at": now.isoformat(),
             "big_json_bytes": json_bytes,
+            "poll_json_bytes": poll_json_bytes,
             "build_seconds": timings,
         }
         schema = quote_ident(MAIN_SHAPE.schema)
@@ -605,6 +708,10 @@ def _dataset(
         big_entries=2 + 2 * BIG_FAIL_ITERATION,
         big_fail_index=2 * BIG_FAIL_ITERATION + 1,
         big_json_bytes=meta["big_json_bytes"],
+        poll_run_id=POLL_RUN_ID,
+        poll_entries=1 + POLL_ATTEMPTS,
+        poll_fail_index=POLL_ATTEMPTS,
+        poll_json_bytes=meta["poll_json_bytes"],
         built_at=datetime.fromisoformat(meta["built_at"]),
         reused=reused,
         build_seconds={k: round(v, 2) for k, v in seconds.items()},

@@ -236,6 +236,10 @@ def open_run(spec: dict[str, Any]) -> dict[str, Any]:
     - `memory`: the UI is imported first, so its modules are not counted; RSS is read
       when the run starts to load (`load_run` is called) and its peak is followed from
       there until the frame that shows the failure: the rise is what opening the run cost.
+
+    With `spec["then_select"]` (a key path), the figure goes on: once the failure is on
+    screen that node is selected, and the figure ends at the first frame after every
+    entry its selection asked for is filled in (the skeleton's fill queue is empty).
     """
     _headless_cli(spec)
     memory_mode = spec.get("mode") == "memory"
@@ -279,6 +283,8 @@ def open_run(spec: dict[str, Any]) -> dict[str, Any]:
         timings.wrap(module.StepTreeView, "show_tree")
         timings.wrap(module.StepTreeView, "select_keys")
 
+    then_select = tuple(spec.get("then_select") or ())
+
     def on_failure(screen: Screen, end: float) -> bool:
         run_view = sys.modules["wflog_tui.ui.run_view"]
         if not isinstance(screen, run_view.RunScreen) or screen.step_tree is None:
@@ -287,13 +293,52 @@ def open_run(spec: dict[str, Any]) -> dict[str, Any]:
         entry = None if node is None else node.entry
         if entry is None or entry.index != spec["fail_index"]:
             return False
-        marks["selected"] = end
-        memory["peak_mb"] = round(probes.peak_rss_mb(), 1)
+        marks["landed"] = end
         memory["rss_at_landing_mb"] = round(probes.rss_mb(), 1)
         landed["path"] = [n.label for n in node.path]
         landed["tree_nodes"] = screen.step_view.node_count
-        screen.app.exit()
+        if then_select:
+            fetch_entries_calls["at_landing"] = fetch_entries_calls["count"]
+            screen.step_view.select_keys(then_select)
+            probe.watchers.append(on_filled)
+        else:
+            finish(screen, end)
         return True
+
+    def on_filled(screen: Screen, end: float) -> bool:
+        from wflog_tui.model.step_tree import entries_to_show
+
+        run_view = sys.modules["wflog_tui.ui.run_view"]
+        if not isinstance(screen, run_view.RunScreen):
+            return False  # a frame of another screen (its default one, a toast's)
+        node = screen.step_view.selected_node
+        if node is None or node.key != then_select[-1] or screen._shown_node is not node:
+            return False
+        if screen._filling or screen._entry_queue:
+            return False
+        if any(entry.payload_pending for entry in entries_to_show(node)):
+            return False
+        landed["selected_path"] = [n.label for n in node.path]
+        landed["tree_nodes_after_select"] = screen.step_view.node_count
+        landed["fill_queries_after_select"] = (
+            fetch_entries_calls["count"] - fetch_entries_calls["at_landing"]
+        )
+        finish(screen, end)
+        return True
+
+    def finish(screen: Screen, end: float) -> None:
+        marks["selected"] = end
+        memory["peak_mb"] = round(probes.peak_rss_mb(), 1)
+        screen.app.exit()
+
+    fetch_entries_calls = {"count": 0, "at_landing": 0}
+    original_fetch_entries = Store.fetch_entries
+
+    async def fetch_entries(*args: Any, **kwargs: Any) -> Any:
+        fetch_entries_calls["count"] += 1
+        return await original_fetch_entries(*args, **kwargs)
+
+    Store.fetch_entries = fetch_entries  # type: ignore[method-assign]
 
     probes.after_import("wflog_tui.ui.app", wrap_app)
     probes.after_import("wflog_tui.ui.step_tree_view", wrap_views)
@@ -311,6 +356,8 @@ def open_run(spec: dict[str, Any]) -> dict[str, Any]:
     return {
         "mode": "memory" if memory_mode else "time",
         "value_s": marks["selected"] - spawned,
+        "landed_s": marks["landed"] - spawned,
+        "fill_queries": fetch_entries_calls["count"],
         "interpreter_s": MODULE_START - spawned,
         "imports_s": IMPORTED - MODULE_START,
         "load_started_s": marks["load_started"] - spawned,

@@ -41,6 +41,7 @@ from wflog_tui.store import (
     StoreError,
     StoreSettings,
     load_run,
+    load_run_to_print,
     mask_dsn,
     mask_secrets,
     open_store,
@@ -396,7 +397,15 @@ def _run_filter(args: argparse.Namespace) -> RunFilter:
 async def _show(ctx: Context, run_id: str, as_json: bool) -> int:
     store = await open_store(ctx.settings)
     try:
-        detail = await store.fetch_run(run_id)
+        if as_json:
+            # The JSON report holds every entry it names, so it reads the log whole.
+            detail = await store.fetch_run(run_id)
+            tree = None
+        else:
+            # Text folds what nobody reads: a big log comes as its skeleton, and only
+            # the entries printed are fetched whole.
+            loaded = await load_run_to_print(store, run_id)
+            detail, tree = (None, None) if loaded is None else (loaded.detail, loaded.tree)
     finally:
         await store.close()
     if detail is None:
@@ -406,7 +415,10 @@ async def _show(ctx: Context, run_id: str, as_json: bool) -> int:
     summary = detail.summary
     from wflog_tui.model.run_report import report_json, report_lines  # `show` only
 
-    tree = build_tree(detail.steps_log, run_status=summary.status, run_ended_at=summary.ended_at)
+    if tree is None:
+        tree = build_tree(
+            detail.steps_log, run_status=summary.status, run_ended_at=summary.ended_at
+        )
     if as_json:
         sys.stdout.write(to_json_text(report_json(detail, tree), indent=True) + "\n")
     else:

@@ -14,6 +14,7 @@ numbers, a few megabytes instead of the hundreds a decoded log takes.
 from __future__ import annotations
 
 import copy
+from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,8 @@ class SkeletonColumns:
     """The skeleton as the store reads it: one list element per `steps_log` entry.
 
     For a plain entry `step_ids[i]` is its stepId (a string, never None); for every other
-    entry it is None and `whole[i]` holds the decoded element.
+    entry it is None and `whole[i]` holds the decoded element. `sizes[i]` is a plain
+    entry's size in bytes as stored, what fetching it whole will cost (empty: unknown).
     """
 
     step_ids: list[str | None]
@@ -35,6 +37,7 @@ class SkeletonColumns:
     iterations: list[int | None]
     canceled: list[bool | None]
     whole: Mapping[int, Any]
+    sizes: Sequence[int | None] = ()
 
 
 class LogSkeleton(Sequence[Any]):
@@ -47,7 +50,16 @@ class LogSkeleton(Sequence[Any]):
     label is read from `stepName`, else `name`.
     """
 
-    __slots__ = ("_canceled", "_iterations", "_length", "_names", "_plain", "_step_ids", "_whole")
+    __slots__ = (
+        "_canceled",
+        "_iterations",
+        "_length",
+        "_names",
+        "_plain",
+        "_sizes",
+        "_step_ids",
+        "_whole",
+    )
 
     def __init__(self, columns: SkeletonColumns) -> None:
         """The skeleton of `columns`."""
@@ -56,6 +68,8 @@ class LogSkeleton(Sequence[Any]):
         self._iterations = columns.iterations
         self._canceled = columns.canceled
         self._whole = dict(columns.whole)
+        # Compact, one machine integer each: a size per entry of a log of a million.
+        self._sizes = array("q", (size or 0 for size in columns.sizes))
         # Entries from `_plain` on came whole (a running run's tail, see `with_tail`).
         self._plain = self._length = len(self._step_ids)
 
@@ -90,6 +104,10 @@ class LogSkeleton(Sequence[Any]):
     def is_plain(self, index: int) -> bool:
         """True when entry `index` came as its shape only (its whole element is to come)."""
         return 0 <= index < self._plain and self._step_ids[index] is not None
+
+    def size_of(self, index: int) -> int:
+        """Bytes a plain entry's whole element takes as stored; 0 when not known."""
+        return self._sizes[index] if self.is_plain(index) and index < len(self._sizes) else 0
 
     def parse(self, index: int) -> StepEntry | MalformedEntry:
         """Entry `index` read as `parse_entry` reads it; a plain one is marked pending."""

@@ -16,7 +16,15 @@ from wflog_tui.model.durations import format_duration, format_instant
 from wflog_tui.model.entries import StepEntry
 from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.run import RunDetail
-from wflog_tui.model.step_tree import LoopNode, NodeKind, StepNode, StepTree
+from wflog_tui.model.step_tree import (
+    EAGER_ATTEMPTS,
+    LoopNode,
+    NodeKind,
+    RetriedNode,
+    StepNode,
+    StepTree,
+    refresh_spans,
+)
 from wflog_tui.model.timestamps import iso_text
 
 _INDENT = "  "
@@ -109,17 +117,49 @@ def _iteration_runs(loop: LoopNode) -> Iterator[tuple[int, int, str]]:
         yield int(first), int(last), str(status)
 
 
-def tree_lines(tree: StepTree, depth: int = 0) -> list[str]:
-    """The step tree as indented lines; completed and unreached iterations are folded."""
-    lines: list[str] = []
-    # Items are nodes to print, or ready-made lines for folded runs of iterations.
+def _shown_attempts(node: RetriedNode) -> Iterator[tuple[int, int, str, bool]]:
+    """A step of very many attempts as (first, last, status, folded): runs of completed
+    attempts are folded into one, the first and last attempts are shown, and so is every
+    other one up to `EAGER_ATTEMPTS`; the rest are folded with their status."""
+    listed = 0
+    total = node.attempts
+    for first, last, status in node.attempt_runs():
+        number = first
+        while number <= last:
+            wanted = number in (1, total) or (status not in _COLLAPSED and listed < EAGER_ATTEMPTS)
+            if wanted:
+                listed += 1
+                yield number, number, status, False
+                number += 1
+                continue
+            # Up to the end of the run, leaving the last attempt to be shown on its own.
+            end = last if last < total else last - 1
+            yield number, end, status, True
+            number = end + 1
+
+
+def _attempt_items(node: RetriedNode, level: int) -> list[tuple[StepNode | str, int]]:
+    items: list[tuple[StepNode | str, int]] = []
+    for first, last, status, folded in _shown_attempts(node):
+        if not folded:
+            items.append((node.attempt_node(first), level))
+            continue
+        count = last - first + 1
+        span = f"attempt {first:,}" if count == 1 else f"attempts {first:,}–{last:,}"
+        line = f"{st.glyph(status)} {one_line(st.word(status), 24).upper()} {span}"
+        items.append((line + (f" ({count:,})" if count > 1 else ""), level))
+    return items
+
+
+def _report_items(tree: StepTree, depth: int) -> Iterator[tuple[StepNode | str, int]]:
+    """What the report's tree prints, in order: nodes, or ready-made lines for folded runs
+    of iterations and attempts, each with its depth."""
     stack: list[tuple[StepNode | str, int]] = [(node, depth) for node in reversed(tree.nodes)]
     while stack:
         item, level = stack.pop()
+        yield item, level
         if isinstance(item, str):
-            lines.append(_INDENT * level + item)
             continue
-        lines.append(_INDENT * level + node_line(item))
         below: list[tuple[StepNode | str, int]] = []
         if isinstance(item, LoopNode):
             for first, last, status in _iteration_runs(item):
@@ -132,10 +172,44 @@ def tree_lines(tree: StepTree, depth: int = 0) -> list[str]:
                     below.append((line + (f" ({count:,})" if count > 1 else ""), level + 1))
                 else:
                     below.append((item.iteration_node(first), level + 1))
+        elif isinstance(item, RetriedNode):
+            below.extend(_attempt_items(item, level + 1))
         else:
             below.extend((child, level + 1) for child in item.children)
         stack.extend(reversed(below))
-    return lines
+
+
+def tree_lines(tree: StepTree, depth: int = 0) -> list[str]:
+    """The step tree as indented lines; completed iterations and attempts are folded."""
+    return [
+        _INDENT * level + (item if isinstance(item, str) else node_line(item))
+        for item, level in _report_items(tree, depth)
+    ]
+
+
+def refresh_report(tree: StepTree) -> None:
+    """Read the printed nodes' times again, after the entries they show were filled in."""
+    for item, _ in _report_items(tree, 0):
+        if not isinstance(item, str):
+            refresh_spans(item)
+
+
+def report_entry_indexes(tree: StepTree) -> list[int]:
+    """The entries the text report reads that a skeleton left pending, ascending.
+
+    A big log is read as its skeleton; only what the report prints is fetched whole, so
+    `show` on a run of 200,000 attempts reads a handful of them, not the 38 MB log.
+    """
+    entries = tree.entries
+    wanted: set[int] = set()
+    for item, _ in _report_items(tree, 0):
+        if isinstance(item, str):
+            continue
+        shown = list(item.entries[-1:]) if isinstance(item, RetriedNode) else list(item.entries)
+        if isinstance(item, LoopNode):
+            shown += [entries[i] for i in item.span_indexes]  # type: ignore[misc]
+        wanted.update(e.index for e in shown if isinstance(e, StepEntry))
+    return sorted(i for i in wanted if entries.is_pending(i))
 
 
 def failure_lines(tree: StepTree) -> list[str]:
@@ -208,7 +282,19 @@ def _node_json(node: StepNode) -> dict[str, Any]:
     if node.kind is NodeKind.MALFORMED and node.malformed is not None:
         data["reason"] = node.malformed.reason
         data["raw"] = node.malformed.raw
-    if node.entries:
+    if isinstance(node, RetriedNode):
+        # 200,000 polls would be 200,000 objects: the runs, and the attempts they show.
+        data["attempts"] = node.attempts
+        data["attemptRuns"] = [
+            {"first": first, "last": last, "status": status, "count": last - first + 1}
+            for first, last, status in node.attempt_runs()
+        ]
+        data["entries"] = [
+            {"attempt": first, **_entry_json(node.entries[first - 1])}
+            for first, _, _, folded in _shown_attempts(node)
+            if not folded
+        ]
+    elif node.entries:
         data["entries"] = [_entry_json(e) for e in node.entries]
     if isinstance(node, LoopNode):
         data["totalItems"] = node.total

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from wflog_tui.model import status as st
 from wflog_tui.model.collector_pause import paused_collector
@@ -34,6 +34,11 @@ from wflog_tui.model.entries import (
 from wflog_tui.model.log_skeleton import LogSkeleton
 
 Entry = StepEntry | MalformedEntry
+
+# A step that ran more often than this keeps its attempts as indexes (`RetriedNode`):
+# a polling step can log 200,000 attempts, which as parsed entries and nodes would take
+# gigabytes. It is also how many attempts a view reads and fills at most for one node.
+EAGER_ATTEMPTS: Final = 100
 
 
 class EntryList(Sequence[Entry]):
@@ -101,6 +106,11 @@ class EntryList(Sequence[Entry]):
         entry = self._parsed[index]
         return entry is None or (isinstance(entry, StepEntry) and entry.payload_pending)
 
+    def stored_size(self, index: int) -> int:
+        """Bytes fetching entry `index` whole costs, for a skeleton's plain entry (else 0)."""
+        raw = self._raw
+        return raw.size_of(index) if isinstance(raw, LogSkeleton) else 0
+
     def pending_after(self, index: int) -> list[int]:
         """The entries after `index` still waiting for their whole element, in order."""
         if not isinstance(self._raw, LogSkeleton):
@@ -143,6 +153,25 @@ class _MemberView(Mapping[int, list[Entry]]):
         return len(self._indexes)
 
 
+class EntryView(Sequence[StepEntry]):
+    """Some entries of the log, by index, parsed when read: a step retried 200,000 times
+    holds its attempts as indexes, not as 200,000 parsed entries."""
+
+    __slots__ = ("_entries", "indexes")
+
+    def __init__(self, indexes: Sequence[int], entries: EntryList) -> None:
+        self.indexes = indexes
+        self._entries = entries
+
+    def __len__(self) -> int:
+        return len(self.indexes)
+
+    def __getitem__(self, index):  # type: ignore[override]  # int or slice, as a list
+        if isinstance(index, slice):
+            return [self._entries[i] for i in self.indexes[index]]
+        return self._entries[self.indexes[index]]
+
+
 class NodeKind(StrEnum):
     """What a node of the step tree stands for."""
 
@@ -160,7 +189,9 @@ class StepNode:
 
     `entries` are the `steps_log` entries the node stands for: one for a plain step, every
     attempt in order for a retried step, the loop's own entries for a loop, none for an
-    iteration (its steps are its children) or a malformed element.
+    iteration (its steps are its children) or a malformed element. Views read children
+    through `child_count`, `child_at` and `child_position`, which the nodes that build
+    their children on demand (loops, steps of very many attempts) override.
     """
 
     kind: NodeKind
@@ -168,7 +199,7 @@ class StepNode:
     label: str
     status: str
     parent: StepNode | None = None
-    entries: list[StepEntry] = field(default_factory=list)
+    entries: Sequence[StepEntry] = field(default_factory=list)
     children: list[StepNode] = field(default_factory=list)
     malformed: MalformedEntry | None = None
     iteration: int | None = None
@@ -201,6 +232,26 @@ class StepNode:
         """True when the node can be opened (attempts, steps of an iteration, iterations)."""
         return bool(self.children)
 
+    def child_count(self) -> int:
+        """How many children the node shows, built or not."""
+        return len(self.children)
+
+    def child_at(self, position: int) -> StepNode:
+        """Child `position` (0-based), built on first use where children are lazy."""
+        return self.children[position]
+
+    def child_position(self, key: str) -> int | None:
+        """Where the child keyed `key` sits, without building children; None if absent."""
+        return next((i for i, child in enumerate(self.children) if child.key == key), None)
+
+    @property
+    def attempt_number(self) -> int | None:
+        """For an attempt node, which attempt it is (1-based), read from its key."""
+        if self.kind is not NodeKind.ATTEMPT:
+            return None
+        tail = self.key.rsplit("/", 1)[-1]
+        return int(tail[1:]) if tail.startswith("a") and tail[1:].isdigit() else None
+
     @property
     def rollup_status(self) -> str:
         """The worst status of the node and everything below it."""
@@ -215,7 +266,7 @@ class StepNode:
     def summary(self) -> str:
         """What a person reads beside the label: attempts, for now; loops say more."""
         if self.kind is NodeKind.STEP and self.attempts > 1:
-            return f"{self.attempts} attempts"
+            return f"{self.attempts:,} attempts"
         return ""
 
 
@@ -269,7 +320,7 @@ class LoopNode(StepNode):
         if counts.get(st.NOT_REACHED):
             parts.append(f"{counts[st.NOT_REACHED]:,} not reached")
         if self.attempts > 1:
-            parts.append(f"{self.attempts} attempts")
+            parts.append(f"{self.attempts:,} attempts")
         return " · ".join(parts)
 
     @property
@@ -281,6 +332,23 @@ class LoopNode(StepNode):
     def iteration_count(self) -> int:
         """How many iteration rows the loop shows: every item, and any reported beyond."""
         return max(self.total, max(self.member_indexes, default=0))
+
+    def child_count(self) -> int:
+        """A loop's children are its iterations, 1 … iteration_count."""
+        return self.iteration_count
+
+    def child_at(self, position: int) -> StepNode:
+        """Iteration `position + 1`, built on first use."""
+        return self.iteration_node(position + 1)
+
+    def child_position(self, key: str) -> int | None:
+        """Where iteration `<loop key>/i<n>` sits: n - 1, if the loop shows it."""
+        prefix = f"{self.key}/i"
+        digits = key[len(prefix) :]
+        if not key.startswith(prefix) or not digits.isdigit():
+            return None
+        number = int(digits)
+        return number - 1 if 1 <= number <= self.iteration_count else None
 
     def iteration_numbers(self) -> range:
         """1 … iteration_count, the rows a view pages through."""
@@ -317,6 +385,66 @@ class LoopNode(StepNode):
         return node
 
 
+@dataclass(eq=False, slots=True)
+class RetriedNode(StepNode):
+    """A step that ran more than `EAGER_ATTEMPTS` times (a polling step: 200,000 attempts).
+
+    Its `entries` are an `EntryView` parsed when read, and its attempt nodes are built
+    when asked for, one at a time, as a loop's iterations are.
+    """
+
+    _built: dict[int, StepNode] = field(default_factory=dict)
+    _facts: list[EntryFacts | None] | None = None
+
+    @property
+    def has_children(self) -> bool:
+        """A retried step opens onto its attempts, which are built only then."""
+        return True
+
+    def child_count(self) -> int:
+        """One child per attempt."""
+        return len(self.entries)
+
+    def child_at(self, position: int) -> StepNode:
+        """Attempt `position + 1`, built on first use."""
+        return self.attempt_node(position + 1)
+
+    def child_position(self, key: str) -> int | None:
+        """Where attempt `<step key>/a<n>` sits: n - 1, if the step ran that often."""
+        prefix = f"{self.key}/a"
+        digits = key[len(prefix) :]
+        if not key.startswith(prefix) or not digits.isdigit():
+            return None
+        number = int(digits)
+        return number - 1 if 1 <= number <= len(self.entries) else None
+
+    def attempt_node(self, number: int) -> StepNode:
+        """The node of attempt `number` (1-based), built on first use."""
+        node = self._built.get(number)
+        if node is None:
+            node = self._built[number] = _attempt_node(self.entries[number - 1], number, self)
+        return node
+
+    def built_attempts(self) -> list[StepNode]:
+        """The attempt nodes built so far."""
+        return list(self._built.values())
+
+    def attempt_runs(self) -> list[tuple[int, int, str]]:
+        """Consecutive attempts of one status as (first, last, status), 1-based, read from
+        the entries' facts without parsing them: 200,000 polls are a run or two."""
+        runs: list[list[Any]] = []
+        facts = self._facts
+        indexes = self.entries.indexes  # type: ignore[attr-defined]
+        for number, index in enumerate(indexes, start=1):
+            item = facts[index] if facts is not None else None
+            status = item[1] if item is not None else st.UNKNOWN
+            if runs and runs[-1][2] == status:
+                runs[-1][1] = number
+            else:
+                runs.append([number, number, status])
+        return [(first, last, status) for first, last, status in runs]
+
+
 @dataclass(frozen=True, slots=True)
 class Failure:
     """A failed entry and where it sits in the tree, for `n`/`N` and landing on open."""
@@ -343,6 +471,8 @@ class StepTree:
     # For each entry, which of `_loops` ran it (-1: none). An array, not a dict: it is one
     # slot per entry of a log that can hold hundreds of thousands.
     _loop_of_index: array = field(default_factory=lambda: array("i"), repr=False)
+    # Top-level steps of very many attempts, whose entries have no `_node_of_entry` key.
+    _retried: list[RetriedNode] = field(default_factory=list, repr=False)
 
     def walk(self) -> Iterator[StepNode]:
         """Every node that exists without opening a loop, depth first, in order."""
@@ -357,15 +487,13 @@ class StepTree:
         level: Sequence[StepNode] = self.nodes
         node: StepNode | None = None
         for key in keys:
-            parent = node
-            node = next((n for n in level if n.key == key), None)
-            if node is None and isinstance(parent, LoopNode):
-                number = _iteration_from_key(key)
-                if number is not None and 1 <= number <= parent.iteration_count:
-                    node = parent.iteration_node(number)
+            if node is None:
+                node = next((n for n in level if n.key == key), None)
+            else:
+                position = node.child_position(key)
+                node = None if position is None else node.child_at(position)
             if node is None:
                 return None
-            level = node.children
         return node
 
     @property
@@ -380,13 +508,21 @@ class StepTree:
             return keys
         ordinal = self._loop_of_index[index]
         if ordinal < 0:
-            return None
+            return self._retried_keys(index)
         loop = self._loops[ordinal]
         facts = self._facts[index]
         number = facts[2] if facts is not None else None
         if number is None:
             return None
         return _member_keys(loop, number, loop.member_indexes[number], index, self._facts)
+
+    def _retried_keys(self, index: int) -> tuple[str, ...] | None:
+        for node in self._retried:
+            indexes = node.entries.indexes  # type: ignore[attr-defined]
+            position = bisect.bisect_left(indexes, index)
+            if position < len(indexes) and indexes[position] == index:
+                return (node.key, f"{node.key}/a{position + 1}")
+        return None
 
     def node_of_entry(self, index: int) -> StepNode | None:
         """The node that shows entry `index` (building its iteration if needed)."""
@@ -439,7 +575,13 @@ class StepTree:
         else:
             top_level_before = entry.index
         for node in self.nodes:
-            for own in node.entries:
+            own_entries = node.entries
+            if isinstance(own_entries, EntryView):
+                # Only the latest attempts before `entry` of a step retried thousands of
+                # times: the one before is what can have fed it, not all 200,000.
+                stop = bisect.bisect_left(own_entries.indexes, top_level_before)
+                own_entries = own_entries[max(0, stop - EAGER_ATTEMPTS) : stop]
+            for own in own_entries:
                 if own.index < top_level_before and not own.is_trigger:
                     earlier.append(own)
         earlier.sort(key=lambda e: e.index, reverse=True)
@@ -478,13 +620,6 @@ class StepTree:
                 if child.entry is not None and child.entry.step_id == step_id:
                     return child
         return None
-
-
-def _iteration_from_key(key: str) -> int | None:
-    tail = key.rsplit("/", 1)[-1]
-    if tail.startswith("i") and tail[1:].isdigit():
-        return int(tail[1:])
-    return None
 
 
 def _entries_of(nodes: Iterable[StepNode]) -> Iterator[StepEntry]:
@@ -532,21 +667,44 @@ def _step_node(entries: list[StepEntry], parent: StepNode | None, key: str) -> S
     )
     if len(entries) > 1:
         node.children = [
-            StepNode(
-                kind=NodeKind.ATTEMPT,
-                key=f"{key}/a{number}",
-                label=f"attempt {number}",
-                status=entry.status,
-                parent=node,
-                entries=[entry],
-                iteration=entry.iteration,
-                started_at=entry.started_at,
-                ended_at=entry.ended_at,
-                duration_ms=entry.duration_ms,
-            )
-            for number, entry in enumerate(entries, start=1)
+            _attempt_node(entry, number, node) for number, entry in enumerate(entries, start=1)
         ]
     return node
+
+
+def _attempt_node(entry: StepEntry, number: int, parent: StepNode) -> StepNode:
+    return StepNode(
+        kind=NodeKind.ATTEMPT,
+        key=f"{parent.key}/a{number}",
+        label=f"attempt {number:,}",
+        status=entry.status,
+        parent=parent,
+        entries=[entry],
+        iteration=entry.iteration,
+        started_at=entry.started_at,
+        ended_at=entry.ended_at,
+        duration_ms=entry.duration_ms,
+    )
+
+
+def _retried_node(
+    indexes: list[int], entries: EntryList, facts: list[EntryFacts | None], key: str
+) -> RetriedNode:
+    """A top-level step of more than `EAGER_ATTEMPTS` attempts: two of them parsed."""
+    view = EntryView(array("i", indexes), entries)
+    last = view[-1]
+    return RetriedNode(
+        kind=NodeKind.TRIGGER if last.is_trigger else NodeKind.STEP,
+        key=key,
+        label=last.label,
+        status=last.status,
+        entries=view,
+        iteration=last.iteration,
+        started_at=last.started_at,
+        ended_at=last.ended_at,
+        duration_ms=last.duration_ms,
+        _facts=facts,
+    )
 
 
 def _malformed_node(entry: MalformedEntry, parent: StepNode | None, prefix: str) -> StepNode:
@@ -749,16 +907,14 @@ def _assemble(entries: EntryList, facts: list[EntryFacts | None], notes: list[st
 
     # Plain steps are grouped across the whole top level (a retry can come after a loop),
     # and placed where their first attempt was.
-    plain = [entries[i] for i in top if not isinstance(i, _LoopScope)]
-    plain_by_first: dict[int, StepNode] = {}
-    for node in _group_steps(plain, None, ""):
-        first = node.entries[0].index if node.entries else node.malformed.index  # type: ignore[union-attr]
-        plain_by_first[first] = node
+    plain = [i for i in top if not isinstance(i, _LoopScope)]
+    plain_by_first = _group_top(plain, entries, facts)
 
     nodes: list[StepNode] = []
     loops: list[LoopNode] = []
     node_of_entry: dict[int, tuple[str, ...]] = {}
     loop_of_index = array("i", [-1]) * len(facts)
+    retried: list[RetriedNode] = []
     for item in top:
         if isinstance(item, _LoopScope):
             loop = _loop_node(item, entries, facts)
@@ -777,14 +933,55 @@ def _assemble(entries: EntryList, facts: list[EntryFacts | None], notes: list[st
             nodes.append(node)
             if node.malformed is not None:
                 node_of_entry[item] = (node.key,)
+            if isinstance(node, RetriedNode):
+                # Its attempts are found by index (`keys_of_entry`), not one key each.
+                retried.append(node)
+                continue
             for number, entry in enumerate(node.entries, start=1):
                 node_of_entry[entry.index] = (
                     (node.key, f"{node.key}/a{number}") if node.attempts > 1 else (node.key,)
                 )
 
-    tree = StepTree(nodes, entries, [], notes, node_of_entry, facts, loops, loop_of_index)
+    tree = StepTree(nodes, entries, [], notes, node_of_entry, facts, loops, loop_of_index, retried)
     tree.failures = _failures(tree)
     return tree
+
+
+def _group_top(
+    positions: list[int], entries: EntryList, facts: list[EntryFacts | None]
+) -> dict[int, StepNode]:
+    """The top-level steps by the index of their first attempt, grouped by stepId.
+
+    Grouped on `facts`, so only what a node shows is parsed: a step of 200,000 attempts
+    reads two of them (`_retried_node`).
+    """
+    groups: dict[str, list[int]] = {}
+    order: list[list[int] | int] = []
+    for position in positions:
+        item = facts[position]
+        if item is None:
+            order.append(position)  # not a step: shown as a malformed entry
+            continue
+        group_key = item[0] if item[0] is not None else f"#{position}"
+        group = groups.get(group_key)
+        if group is None:
+            group = groups[group_key] = []
+            order.append(group)
+        group.append(position)
+    nodes: dict[int, StepNode] = {}
+    for member in order:
+        if isinstance(member, int):
+            entry = entries[member]
+            if isinstance(entry, MalformedEntry):
+                nodes[member] = _malformed_node(entry, None, "")
+            else:
+                nodes[member] = _step_node([entry], None, f"s{member}")
+        elif len(member) > EAGER_ATTEMPTS:
+            nodes[member[0]] = _retried_node(member, entries, facts, f"s{member[0]}")
+        else:
+            group_entries = [e for e in (entries[i] for i in member) if isinstance(e, StepEntry)]
+            nodes[member[0]] = _step_node(group_entries, None, f"s{member[0]}")
+    return nodes
 
 
 def _member_keys(
@@ -883,6 +1080,9 @@ def refresh_spans(node: StepNode) -> None:
     entry = node.entry
     if entry is None:
         return
+    if isinstance(node, RetriedNode):
+        for attempt in node.built_attempts():
+            refresh_spans(attempt)
     node.started_at, node.ended_at, node.duration_ms = (
         entry.started_at,
         entry.ended_at,
@@ -892,6 +1092,23 @@ def refresh_spans(node: StepNode) -> None:
         node.label = entry.label
     for child in node.children:
         refresh_spans(child)
+
+
+def entries_to_show(node: StepNode, *, detail: bool = True) -> list[StepEntry]:
+    """The entries a view of `node` reads: all of a small node's; of a step of very many
+    attempts its last (what its label shows) and, for its `detail`, its first
+    `EAGER_ATTEMPTS` and the attempts built so far.
+
+    What a skeleton must fill for the node stays bounded, however often the step ran.
+    """
+    if not isinstance(node, RetriedNode):
+        return list(node.entries)
+    if not detail:
+        return [node.entries[-1]]
+    shown = list(node.entries[:EAGER_ATTEMPTS])
+    shown += [attempt.entries[0] for attempt in node.built_attempts()]
+    shown.append(node.entries[-1])
+    return list({entry.index: entry for entry in shown}.values())
 
 
 def _failures(tree: StepTree) -> list[Failure]:

@@ -30,11 +30,19 @@ from wflog_tui.store.errors import (
 )
 from wflog_tui.store.filters import RunFilter, parse_since, parse_statuses, unknown_statuses
 from wflog_tui.store.queries import Delta, PageCursor, StepsTail
-from wflog_tui.store.run_loading import SKELETON_OVER_BYTES, LoadedRun, load_run
+from wflog_tui.store.run_loading import (
+    SKELETON_OVER_BYTES,
+    SKELETON_OVER_ENTRIES,
+    LoadedRun,
+    fill_entries,
+    load_run,
+    load_run_to_print,
+)
 from wflog_tui.store.schema import ColumnInfo, IndexInfo, TableInfo, introspect
 
 __all__ = [
     "SKELETON_OVER_BYTES",
+    "SKELETON_OVER_ENTRIES",
     "ColumnInfo",
     "ConfigurationError",
     "ConnectionLost",
@@ -58,8 +66,10 @@ __all__ = [
     "UndecodableJson",
     "decode_json",
     "describe_target",
+    "fill_entries",
     "introspect",
     "load_run",
+    "load_run_to_print",
     "mask_dsn",
     "mask_secrets",
     "open_store",

@@ -350,17 +350,26 @@ class Store:
 
         return await self._run("fetch_delta", work, lambda d: len(d.new) + len(d.changed))
 
-    async def fetch_run(self, run_id: str, *, skeleton_over: int | None = None) -> RunDetail | None:
+    async def fetch_run(
+        self,
+        run_id: str,
+        *,
+        skeleton_over: int | None = None,
+        skeleton_entries: int | None = None,
+    ) -> RunDetail | None:
         """One run by `run_id`, else by `id`; None when there is none (in scope).
 
-        With `skeleton_over` (bytes), a bigger `steps_log` array comes as a `LogSkeleton`:
+        With `skeleton_over` (bytes stored), a bigger `steps_log` array, or with
+        `skeleton_entries` one of more entries, comes as a `LogSkeleton`:
         the plain entries' payloads and times stay in the database until `fetch_entries`
         asks for them. Row and skeleton are read in one snapshot.
         """
         key = run_id.strip()
 
         async def work(conn: asyncpg.Connection) -> RunDetail | None:
-            sql, args = self._queries.run(key, skeleton_over=skeleton_over)
+            sql, args = self._queries.run(
+                key, skeleton_over=skeleton_over, skeleton_entries=skeleton_entries
+            )
             # Decoding 100,000 elements per array of a skeleton is the allocation burst
             # the cyclic collector would otherwise keep interrupting.
             with paused_collector():

@@ -292,13 +292,21 @@ class Queries:
         )
         return condition, f'("run_id"::text = {key_param}::text) DESC'
 
-    def run(self, key: str, *, skeleton_over: int | None = None) -> tuple[str, list[Any]]:
+    def run(
+        self, key: str, *, skeleton_over: int | None = None, skeleton_entries: int | None = None
+    ) -> tuple[str, list[Any]]:
         """One run in full; a `run_id` match wins over an `id` match.
 
-        With `skeleton_over`, a `steps_log` stored in more than that many bytes comes as
-        its skeleton instead (`_skeleton`): `steps_log` is NULL, `wflog:big` true, and the
+        With `skeleton_over`, a `steps_log` stored in more than that many bytes, or (with
+        `skeleton_entries`) an array of more than that many entries, comes as its skeleton
+        instead (`_skeleton`): `steps_log` is NULL, `wflog:big` true, and the
         `wflog:`-named arrays hold the log's shape. One statement, so one round trip and
         one snapshot. (A big log that is no array has no skeleton: the arrays are NULL.)
+
+        The stored size alone misleads: 200,000 attempts of one polling step are 38 MB of
+        JSON stored in 879 KB. Counting entries reads (decompresses) the value, about
+        25 ms for 49 MB here, so it is done only where the stored size did not decide,
+        and once per row (`OFFSET 0` keeps the planner from repeating it in every use).
         """
         params = Params()
         conditions = self._scope_only(params)
@@ -312,10 +320,18 @@ class Queries:
             names.append(name)
         kind = info.json_type("steps_log") if info.has("steps_log") else None
         skeleton = skeleton_over is not None and kind is not None
-        # The stored size only: testing for an array would read (and decompress) it all.
-        big = ""
+        big, sized = "", ""
         if skeleton:
-            big = f'pg_column_size("steps_log") > {params.add(int(skeleton_over))}::int'
+            test = f'pg_column_size("steps_log") > {params.add(int(skeleton_over))}::int'
+            if skeleton_entries is not None:
+                length = params.add(int(skeleton_entries))
+                test = (
+                    f"CASE WHEN {test} THEN true "
+                    f"""WHEN {kind}_typeof("steps_log") = 'array' """
+                    f'THEN {kind}_array_length("steps_log") > {length}::int ELSE false END'
+                )
+            big = '"wflog:sized"."big"'
+            sized = f' CROSS JOIN LATERAL (SELECT {test} AS "big" OFFSET 0) AS "wflog:sized"'
         for name in JSON_COLUMNS:
             if name == "steps_log" and skeleton:
                 items.append(f'CASE WHEN {big} THEN NULL ELSE "steps_log" END AS "steps_log"')
@@ -331,7 +347,7 @@ class Queries:
             items.append(f'{big} AS "wflog:big"')
             items.append(f'CASE WHEN {big} THEN "steps_log" END AS "wflog:log"')
         sql = (
-            f"SELECT {', '.join(items)} FROM {self._table} {where(conditions)} "
+            f"SELECT {', '.join(items)} FROM {self._table}{sized} {where(conditions)} "
             f"ORDER BY {run_id_first} LIMIT 1"
         )
         if skeleton:
@@ -505,7 +521,8 @@ def _skeleton(log: str) -> str:
     An entry is *plain* when it is an object with a string `stepId` that completed or was
     canceled, has no `error`, is not the trigger or a loop, and whose `iteration` (if any)
     is a whole positive number. Plain entries, nearly all of a big log, come as their
-    stepId, name, iteration and a canceled flag; every other one comes whole, as text.
+    stepId, name, iteration, a canceled flag and its size in bytes (as `jsonb`, what a
+    fill will fetch); every other one comes whole, as text.
 
     Each field is read from each element once (in the innermost select; `OFFSET 0` keeps
     the planner from copying those expressions into every use). The arrays are built in
@@ -537,6 +554,7 @@ def _skeleton(log: str) -> str:
         'array_agg(CASE WHEN p.plain THEN p.name END) AS "wflog:names", '
         'array_agg(CASE WHEN p.plain THEN p.iteration::int END) AS "wflog:iterations", '
         "array_agg(CASE WHEN p.plain THEN p.status = 'CANCELED' END) AS \"wflog:canceled\", "
+        'array_agg(CASE WHEN p.plain THEN pg_column_size(p.e) END) AS "wflog:sizes", '
         'array_agg(CASE WHEN p.plain THEN NULL ELSE p.e::text END) AS "wflog:whole" '
         f"FROM (SELECT f.*, {plain} AS plain FROM ({fields}) AS f OFFSET 0) AS p"
     )
@@ -573,15 +591,16 @@ def detail_from_row(row: Any, info: TableInfo, decode: Any) -> RunDetail:
 
 def skeleton_from_row(row: Any, decode: Any) -> LogSkeleton:
     """A `LogSkeleton` from the `wflog:` arrays of a `Queries.run` row."""
-    ordinals, step_ids, labels, iterations, canceled, texts = (
+    ordinals, step_ids, labels, iterations, canceled, sizes, texts = (
         list(row[f"wflog:{name}"] or [])
-        for name in ("ordinals", "step_ids", "names", "iterations", "canceled", "whole")
+        for name in ("ordinals", "step_ids", "names", "iterations", "canceled", "sizes", "whole")
     )
     if ordinals != list(range(1, len(ordinals) + 1)):
         # Aggregated out of order after all: put every column in the log's order.
         order = sorted(range(len(ordinals)), key=ordinals.__getitem__)
-        step_ids, labels, iterations, canceled, texts = (
-            [column[i] for i in order] for column in (step_ids, labels, iterations, canceled, texts)
+        step_ids, labels, iterations, canceled, sizes, texts = (
+            [column[i] for i in order]
+            for column in (step_ids, labels, iterations, canceled, sizes, texts)
         )
     whole = {index: decode(text) for index, text in enumerate(texts) if text is not None}
-    return LogSkeleton(SkeletonColumns(step_ids, labels, iterations, canceled, whole))
+    return LogSkeleton(SkeletonColumns(step_ids, labels, iterations, canceled, whole, sizes))

@@ -6,10 +6,13 @@ imported: with `--run`, the database works on the run while the terminal UI star
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from wflog_tui.model.log_skeleton import LogSkeleton
 from wflog_tui.model.run import RunDetail
+from wflog_tui.model.run_report import refresh_report, report_entry_indexes
 from wflog_tui.model.step_tree import StepTree, build_tree
 from wflog_tui.store.connection import Store
 
@@ -18,6 +21,11 @@ from wflog_tui.store.connection import Store
 # Logs of repeated iterations compress 15–30 times, so below this a log is at most a few
 # megabytes of JSON, which comes whole faster than a skeleton and its fills.
 SKELETON_OVER_BYTES: Final = 256 * 1024
+# Or holding more entries than this: a log of one step polled 200,000 times compresses
+# 40 times, so its stored size says "small" for 38 MB of JSON.
+SKELETON_OVER_ENTRIES: Final = 20_000
+# Whole entries fetched at most per query when a skeleton is filled outside the UI.
+FILL_BATCH: Final = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +37,8 @@ class LoadedRun:
 
 
 async def load_run(store: Store, run_id: str) -> LoadedRun | None:
-    """Fetch run `run_id` (a log over `SKELETON_OVER_BYTES` as its skeleton) and build its
-    tree; None when there is no such run.
+    """Fetch run `run_id` (a log over `SKELETON_OVER_BYTES` stored or `SKELETON_OVER_ENTRIES`
+    entries as its skeleton) and build its tree; None when there is no such run.
 
     The tree is built right here, on the event loop. Even a run of 100,000 entries (as a
     skeleton) builds in about 0.1 s; in a thread it took half as long again, because the
@@ -39,9 +47,33 @@ async def load_run(store: Store, run_id: str) -> LoadedRun | None:
     reader works, are built in a thread: see `RunScreen._merge`.) Raises `StoreError`s as
     the store does.
     """
-    detail = await store.fetch_run(run_id, skeleton_over=SKELETON_OVER_BYTES)
+    detail = await store.fetch_run(
+        run_id, skeleton_over=SKELETON_OVER_BYTES, skeleton_entries=SKELETON_OVER_ENTRIES
+    )
     if detail is None:
         return None
     run = detail.summary
     tree = build_tree(detail.steps_log, run_status=run.status, run_ended_at=run.ended_at)
     return LoadedRun(detail, tree)
+
+
+async def fill_entries(store: Store, run_id: str, tree: StepTree, indexes: Sequence[int]) -> None:
+    """Fetch entries `indexes` of a skeleton's tree whole and fill them in, `FILL_BATCH`
+    per query (each query reads the log once, so the caller keeps `indexes` few)."""
+    wanted = sorted(set(indexes))
+    for start in range(0, len(wanted), FILL_BATCH):
+        batch = wanted[start : start + FILL_BATCH]
+        found = await store.fetch_entries(run_id, batch)
+        for index in batch:
+            if index < len(tree.entries):
+                tree.entries.fill(index, found.get(index))
+
+
+async def load_run_to_print(store: Store, run_id: str) -> LoadedRun | None:
+    """Open run `run_id` as `load_run` does, then fetch whole the entries of a skeleton
+    that `show`'s text report prints (`report_entry_indexes`), and only those."""
+    loaded = await load_run(store, run_id)
+    if loaded is not None and isinstance(loaded.detail.steps_log, LogSkeleton):
+        await fill_entries(store, run_id, loaded.tree, report_entry_indexes(loaded.tree))
+        refresh_report(loaded.tree)
+    return loaded

@@ -78,9 +78,8 @@ def _is_failed(node: StepNode | None) -> bool:
 def _attempt_of(node: StepNode) -> tuple[int, int] | None:
     """(this attempt, all attempts) for a retried step or one of its attempts."""
     if node.kind is NodeKind.ATTEMPT and node.parent is not None:
-        siblings = node.parent.children
-        number = next((i for i, child in enumerate(siblings, 1) if child is node), 0)
-        return number, len(siblings)
+        # From the key: a step of very many attempts builds only the ones shown.
+        return node.attempt_number or 0, node.parent.attempts
     if node.attempts > 1 and node.kind is not NodeKind.LOOP:
         return node.attempts, node.attempts
     return None
@@ -493,9 +492,10 @@ class DetailPane(Widget):
             self._append_error(text, entry.error)
         attempt = _attempt_of(node)
         if node.kind is NodeKind.STEP and attempt is not None:
-            earlier = node.entries[:-1]
-            text.append(f"\n\nEarlier attempts ({len(earlier):,}):", style=label)
-            for number, previous in enumerate(earlier[:50], start=1):
+            # Sliced before reading: a polling step can have 200,000 earlier attempts.
+            earlier = node.entries[: min(50, node.attempts - 1)]
+            text.append(f"\n\nEarlier attempts ({node.attempts - 1:,}):", style=label)
+            for number, previous in enumerate(earlier, start=1):
                 message = previous.error.message if previous.error else "no error recorded"
                 text.append(f"\n  attempt {number:,}  ")
                 text.append_text(self._status_text(previous.status))

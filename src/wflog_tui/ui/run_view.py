@@ -35,7 +35,14 @@ from wflog_tui.model.incident_note import incident_note
 from wflog_tui.model.log_skeleton import LogSkeleton
 from wflog_tui.model.refresh_pacing import RefreshPacer
 from wflog_tui.model.run import RunDetail
-from wflog_tui.model.step_tree import LoopNode, NodeKind, StepNode, StepTree, build_tree
+from wflog_tui.model.step_tree import (
+    LoopNode,
+    NodeKind,
+    StepNode,
+    StepTree,
+    build_tree,
+    entries_to_show,
+)
 from wflog_tui.store import (
     ConnectionLost,
     LoadedRun,
@@ -59,6 +66,9 @@ _MAX_BACKOFF_S = 30.0
 PAYLOAD_NEIGHBOURS = 20
 # Whole entries fetched at most per query: two pages of iterations of two steps each.
 ENTRY_BATCH = 400
+# And at most this many bytes of them as stored: a page of steps with big payloads is
+# fetched in several bites, each read and decoded before the next is asked for.
+ENTRY_BATCH_BYTES = 4 * 1024 * 1024
 _HEADER_WIDTH = 200
 
 
@@ -563,7 +573,7 @@ class RunScreen(Screen[None]):
         tree = self.step_tree
         if tree is None or node is None:
             return []
-        wanted = [*node.entries, *(e for c in node.children for e in c.entries)]
+        wanted = [*entries_to_show(node), *(e for c in node.children for e in c.entries)]
         entry = node.entry
         if entry is not None:
             wanted += tree.earlier_in_scope(entry)[:PAYLOAD_NEIGHBOURS]
@@ -584,7 +594,7 @@ class RunScreen(Screen[None]):
         keys: list[str] = []
         for node in event.nodes:
             keys.append(node.key)
-            wanted += node.entries
+            wanted += entries_to_show(node, detail=False)
             if isinstance(node, LoopNode):
                 wanted += [tree.entries[i] for i in node.span_indexes]
             for child in node.children:
@@ -661,18 +671,24 @@ class RunScreen(Screen[None]):
             self._filling = False
 
     def _next_batch(self) -> _EntryRequest:
-        """Up to `ENTRY_BATCH` still-pending entries from the front of the queue."""
+        """Still-pending entries from the front of the queue: up to `ENTRY_BATCH` of them,
+        and up to `ENTRY_BATCH_BYTES` as stored (at least one, however big)."""
         tree = self.step_tree
         indexes: list[int] = []
         keys: list[str] = []
         done: list[Callable[[], None]] = []
-        while self._entry_queue and len(indexes) < ENTRY_BATCH:
+        size = 0
+        while self._entry_queue and len(indexes) < ENTRY_BATCH and size < ENTRY_BATCH_BYTES:
             request = self._entry_queue[0]
-            room = ENTRY_BATCH - len(indexes)
-            taken, request.indexes = request.indexes[:room], request.indexes[room:]
-            if tree is not None:
-                taken = [i for i in taken if tree.entries.is_pending(i)]
-            indexes += taken
+            used = 0
+            for index in request.indexes:
+                if len(indexes) >= ENTRY_BATCH or (indexes and size >= ENTRY_BATCH_BYTES):
+                    break
+                used += 1
+                if tree is None or tree.entries.is_pending(index):
+                    indexes.append(index)
+                    size += 0 if tree is None else tree.entries.stored_size(index)
+            request.indexes = request.indexes[used:]
             keys += request.keys
             if not request.indexes:
                 self._entry_queue.pop(0)

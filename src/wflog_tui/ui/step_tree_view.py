@@ -319,17 +319,13 @@ class StepTreeView(Tree[_Item]):
         node = item.node
         if node is None:
             return len(self._step_tree.nodes)
-        if isinstance(node, LoopNode):
-            return node.iteration_count
-        return len(node.children)
+        return node.child_count()
 
     def _child(self, item: _StepItem, position: int) -> StepNode:
         node = item.node
         if node is None:
             return self._step_tree.nodes[position]
-        if isinstance(node, LoopNode):
-            return node.iteration_node(position + 1)
-        return node.children[position]
+        return node.child_at(position)
 
     def _position_of(self, item: _StepItem, key: str) -> int | None:
         """Where the child keyed `key` sits among `item`'s children, without building them."""
@@ -338,14 +334,7 @@ class StepTreeView(Tree[_Item]):
             if self._top_positions is None:
                 self._top_positions = {n.key: i for i, n in enumerate(self._step_tree.nodes)}
             return self._top_positions.get(key)
-        if isinstance(node, LoopNode):
-            prefix = f"{node.key}/i"
-            digits = key[len(prefix) :]
-            if not key.startswith(prefix) or not digits.isdigit():
-                return None
-            number = int(digits)
-            return number - 1 if 1 <= number <= node.iteration_count else None
-        return next((i for i, child in enumerate(node.children) if child.key == key), None)
+        return node.child_position(key)
 
     def _load(self, owner: TreeNode[_Item], around: int | None = None) -> None:
         """Create `owner`'s first page of children (or the page holding `around`), once."""
@@ -377,10 +366,14 @@ class StepTreeView(Tree[_Item]):
         item = owner.data
         assert isinstance(item, _StepItem)
         hidden = end - start
-        iterations = isinstance(item.node, LoopNode)
-        noun = "iteration" if iterations else "step"
+        node = item.node
+        numbered = isinstance(node, LoopNode) or (
+            node is not None and node.kind in (NodeKind.STEP, NodeKind.TRIGGER)
+        )
+        # A loop's children are iterations, a step's are its attempts, both numbered.
+        noun = "step" if not numbered else "iteration" if isinstance(node, LoopNode) else "attempt"
         label = f"… {hidden:,} more {noun}{'s' if hidden != 1 else ''}"
-        if iterations:
+        if numbered:
             label += f" ({start + 1:,}–{end:,})" if hidden > 1 else f" ({end:,})"
         label += f" — enter to load {min(hidden, self.PAGE_SIZE):,}"
         return Text(label, style=_MUTED)

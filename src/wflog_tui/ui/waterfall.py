@@ -23,7 +23,7 @@ from textual.widgets import Static
 
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.durations import format_duration
-from wflog_tui.model.step_tree import LoopNode, StepNode, StepTree
+from wflog_tui.model.step_tree import LoopNode, RetriedNode, StepNode, StepTree
 from wflog_tui.ui.status_text import status_style
 
 EIGHTHS: Final = "▏▎▍▌▋▊▉█"
@@ -114,8 +114,9 @@ def _visible_nodes(
 ) -> Iterator[tuple[StepNode, int, bool]]:
     """Top-level nodes in order, opened down the selected node's path.
 
-    A loop opens onto the one iteration on that path, never all of its iterations; any other
-    node on the path (an iteration, a retried step) opens onto all its children.
+    A loop opens onto the one iteration on that path, never all of its iterations, and a
+    step of very many attempts onto the one attempt on it; any other node on the path (an
+    iteration, a retried step) opens onto all its children.
     """
     path = selected.path if selected is not None else ()
     on_path = {id(node) for node in path}
@@ -125,7 +126,7 @@ def _visible_nodes(
         yield node, depth, node is selected
         if id(node) not in on_path:
             continue
-        if isinstance(node, LoopNode):
+        if isinstance(node, LoopNode | RetriedNode):
             children = [n for n in path if n.parent is node]
         else:
             children = list(node.children)
