@@ -13,6 +13,7 @@ from tests.test_run_diff import publish_log
 from wflog_tui.cli import run
 from wflog_tui.model.run_diff import Mark
 from wflog_tui.store import StoreSettings, open_store
+from wflog_tui.store.codecs import install_codecs
 from wflog_tui.store.queries import Queries
 from wflog_tui.store.run_comparison import BASELINE_LOOKBACK, load_comparison
 
@@ -286,6 +287,7 @@ async def test_the_baseline_query_is_served_by_an_index_in_order(table):
         await store.close()
     assert "LIMIT 1" in sql and '"started_at" >= ' in sql
     conn = await asyncpg.connect(table.dsn)
+    await install_codecs(conn)  # the store's parameters are aware instants, as its pool sends
     try:
         # A tiny table is cheapest to scan whole; forbid that to see what the plan can use.
         await conn.execute("SET enable_seqscan = off")
