@@ -30,7 +30,8 @@ from wflog_tui.model.display_text import escape_control
 from wflog_tui.model.refresh_pacing import RefreshPacer
 from wflog_tui.store.connection import APPLICATION_NAME, StoreSettings
 from wflog_tui.store.dsn import describe_target, mask_secrets
-from wflog_tui.store.errors import QueryTimeout, StoreError, translate
+from wflog_tui.store.error_translation import translate
+from wflog_tui.store.errors import QueryTimeout, StoreError
 from wflog_tui.store.filters import RunFilter
 from wflog_tui.store.notify import (
     NOTIFY_CHANNEL_DEFAULT,
