@@ -15,6 +15,11 @@ from __future__ import annotations
 import math
 from typing import Final
 
+# The refresh period of live views: the default, and the bounds both `--refresh` and the
+# `+`/`-` keys keep to.
+DEFAULT_REFRESH_S: Final = 2.0
+MIN_REFRESH_S: Final = 0.1
+MAX_REFRESH_S: Final = 3600.0
 DEFAULT_BUDGET: Final = 0.05
 DEFAULT_MAX_S: Final = 300.0
 # How far one faster cycle pulls the smoothed cost down: a slow spike counts at once

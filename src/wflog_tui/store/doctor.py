@@ -27,7 +27,7 @@ import orjson
 
 from wflog_tui.model import status as st
 from wflog_tui.model.display_text import escape_control
-from wflog_tui.model.refresh_pacing import RefreshPacer
+from wflog_tui.model.refresh_pacing import DEFAULT_REFRESH_S, RefreshPacer
 from wflog_tui.store.connection import APPLICATION_NAME, StoreSettings
 from wflog_tui.store.dsn import describe_target, mask_secrets
 from wflog_tui.store.error_translation import translate
@@ -288,7 +288,7 @@ async def diagnose(
     settings: StoreSettings,
     *,
     run_filter: RunFilter | None = None,
-    refresh_s: float = 2.0,
+    refresh_s: float = DEFAULT_REFRESH_S,
     channel: str = NOTIFY_CHANNEL_DEFAULT,
     samples: int = DEFAULT_SAMPLES,
 ) -> DoctorReport:
