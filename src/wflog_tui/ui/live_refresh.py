@@ -55,9 +55,10 @@ class LiveRefresh:
         """False once the view is being taken down: an answer arriving then is dropped."""
         host = self.host
         # Textual marks every node it is removing as pruning before their children go, so
-        # this is the one flag already set while queries start to fail. `_pruning` is
-        # Textual's own (checked against Textual 8; see ARCHITECTURE.md on upgrades).
-        return not self._stopped and host.is_attached and not host._pruning
+        # this is the one flag already set while queries start to fail; `_closing` is set
+        # once its message queue closes. Both are Textual's private state (checked against
+        # Textual 8, see ARCHITECTURE.md on upgrades).
+        return not self._stopped and host.is_attached and not host._pruning and not host._closing
 
     @property
     def scheduled(self) -> bool:
