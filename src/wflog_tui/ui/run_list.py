@@ -29,10 +29,16 @@ from wflog_tui.store import PageCursor, QueryTimeout, RunFilter, StoreError
 from wflog_tui.store.indexes import indexes_missing_hint
 from wflog_tui.store.notify import Listener, Wakeup
 from wflog_tui.ui.app import wflog_app
+from wflog_tui.ui.list_lines import (
+    counts_line,
+    filter_line,
+    freshness,
+    outage_line,
+    size_note,
+)
 from wflog_tui.ui.live_refresh import LiveRefresh
 from wflog_tui.ui.picker import Picker
 from wflog_tui.ui.run_table import RunTable
-from wflog_tui.ui.status_text import status_text
 
 PAGE_SIZE = 100
 # Older rows are fetched when the cursor comes this close to the end of the list.
@@ -51,8 +57,6 @@ STATUS_KEYS = {
     "4": st.TIMED_OUT,
     "5": st.CANCELED,
 }
-# Data younger than this is shown as fetched "just now".
-FRESH_S = 5
 # Counts and the sparkline are fetched at most this often (and on every filter change).
 HEADER_REFRESH_S = 10.0
 # With LISTEN/NOTIFY, the list still refreshes this often without a notification.
@@ -69,18 +73,6 @@ SORT_KEYS = {
     "D": "duration",
     "O": "organisation",
 }
-
-
-def window_label(window: timedelta | None) -> str:
-    """`15m`, `24h`, `7d` or `all`, as the --since flag spells it."""
-    if window is None:
-        return "all"
-    seconds = int(window.total_seconds())
-    # A day is spelled 24h, as people say it; from two days on, days.
-    for unit, size, least in (("d", 86400, 172800), ("h", 3600, 3600), ("m", 60, 60)):
-        if seconds >= least and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 class RunListScreen(Screen[None]):
@@ -447,75 +439,36 @@ class RunListScreen(Screen[None]):
     # ---- header and status ----------------------------------------------------------------
 
     def _show_counts(self, counts: dict[str, int], spark: list[int]) -> None:
-        variables = self.app.theme_variables
-        text = Text()
-        for status in (*st.KNOWN, *sorted(set(counts) - set(st.KNOWN))):
-            if text:
-                text.append("   ")
-            text.append_text(status_text(status, variables))
-            text.append(f" {counts.get(status, 0):,}", style="bold")
-        window = window_label(self.run_filter.since)
-        text.append(f"   (last {window})" if window != "all" else "   (all time)", style="dim")
-        self.query_one("#counts", Static).update(text)
+        line = counts_line(counts, self.run_filter.since, self.app.theme_variables)
+        self.query_one("#counts", Static).update(line)
         self.query_one("#failures", Sparkline).data = [float(n) for n in spark]
         total = sum(spark)
         self.query_one("#spark-label", Static).update(Text(f"failures/min, last hour: {total:,}"))
 
     def _show_filter(self) -> None:
-        f = self.run_filter
-        text = Text("Filter: ", style="bold")
-        parts: list[Text] = []
-        if f.statuses:
-            parts.append(Text("status=" + ",".join(sorted(one_line(s, 20) for s in f.statuses))))
-        if f.workflow:
-            parts.append(Text("workflow=" + one_line(f.workflow, 60)))
-        if f.organisation:
-            parts.append(Text("org=" + one_line(f.organisation, 40)))
-        if f.event_name:
-            parts.append(Text("event=" + one_line(f.event_name, 40)))
-        if f.search:
-            parts.append(Text("search=" + one_line(f.search, 60)))
-        parts.append(Text(f"window={window_label(f.since)}"))
-        text.append_text(Text("  ").join(parts))
-        table = self.table
-        arrow = "↓" if table.sort_reverse else "↑"
-        sort = f"   sort: {table.sort_column.replace('_', ' ')} {arrow}"
-        text.append(sort, style="dim")
-        self.query_one("#filter-bar", Static).update(text)
+        line = filter_line(self.run_filter, self.table.sort_column, self.table.sort_reverse)
+        self.query_one("#filter-bar", Static).update(line)
 
     def _show_status(self) -> None:
-        now = datetime.now(UTC)
-        text = Text()
         if self.disconnected_since is not None:
-            since = self.disconnected_since.astimezone().strftime("%H:%M:%S")
             # A statement timeout is a slow database, not a lost one: say which.
             state = "TOO SLOW" if self.too_slow else "DISCONNECTED"
-            text.append(f"✗ {state} since {since}", style="bold reverse")
-            # Said before the error, which can be long enough to push it off the line.
-            text.append(" data shown is stale, retrying", style="bold")
-            text.append(f"  {one_line(self.message, 120)}")
+            line = outage_line(state, self.disconnected_since, self.message)
         elif self.paused:
-            text.append("❚❚ PAUSED", style="bold reverse")
-            text.append("  p resumes, space refreshes once")
+            line = Text().append("❚❚ PAUSED", style="bold reverse")
+            line.append("  p resumes, space refreshes once")
         elif self.following:
-            text.append("● FOLLOWING newest running run", style="bold")
+            line = Text().append("● FOLLOWING newest running run", style="bold")
         else:
-            text.append("● LIVE", style="bold")
+            line = Text().append("● LIVE", style="bold")
         if self.last_fetch is not None:
-            ago = max(0, int((now - self.last_fetch).total_seconds()))
-            # Seconds only once they say something: a fresh list reads "just now".
-            when = "just now" if ago < FRESH_S else f"{ago}s ago"
             how = "on change (LISTEN)" if self.listener is not None else "polling"
-            text.append(f"   updated {when} · every {self.live.pacer.next_interval():g}s, {how}")
+            line.append(freshness(self.last_fetch, self.live.pacer.next_interval(), how))
         slowed = self.live.pacer.reason(self.slow_hint)
         if slowed and self.disconnected_since is None:
-            text.append(f"   {one_line(slowed, 160)}", style="bold")
-        text.append(f"   {len(self.order):,} runs")
-        if not self.exhausted:
-            text.append(" (more below)", style="dim")
-        if self.new_above:
-            text.append(f"   +{self.new_above} new above", style="bold")
-        self.query_one("#list-status", Static).update(text)
+            line.append(f"   {one_line(slowed, 160)}", style="bold")
+        line.append_text(size_note(len(self.order), self.exhausted, self.new_above))
+        self.query_one("#list-status", Static).update(line)
 
     # ---- events ---------------------------------------------------------------------------
 
