@@ -27,8 +27,8 @@ from wflog_tui.model.display_text import one_line
 from wflog_tui.model.durations import format_duration
 from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.step_tree import LoopNode, NodeKind, StepNode, StepTree, refresh_spans
-from wflog_tui.ui.lazy_tree import LazyTree
-from wflog_tui.ui.status_text import status_style
+from wflog_tui.ui.widgets.lazy_tree import LazyTree
+from wflog_tui.ui.widgets.status_text import status_style
 
 # Label spans carry names, resolved when a line is drawn: `status:<STATUS>` takes the theme's
 # status colour (`$status-…`, as every view does), the others the widget's component styles.

@@ -13,7 +13,7 @@ from rich.text import Text
 from wflog_tui.model import status as st
 from wflog_tui.model.display_text import one_line
 from wflog_tui.store import RunFilter
-from wflog_tui.ui.status_text import status_text
+from wflog_tui.ui.widgets.status_text import status_text
 
 # Data younger than this is shown as fetched "just now".
 FRESH_S = 5

@@ -29,16 +29,16 @@ from wflog_tui.store import PageCursor, QueryTimeout, RunFilter, StoreError
 from wflog_tui.store.indexes import indexes_missing_hint
 from wflog_tui.store.notify import Listener, Wakeup
 from wflog_tui.ui.app import wflog_app
-from wflog_tui.ui.list_lines import (
+from wflog_tui.ui.live_refresh import LiveRefresh
+from wflog_tui.ui.run_list.lines import (
     counts_line,
     filter_line,
     freshness,
     outage_line,
     size_note,
 )
-from wflog_tui.ui.live_refresh import LiveRefresh
-from wflog_tui.ui.picker import Picker
-from wflog_tui.ui.run_table import RunTable
+from wflog_tui.ui.run_list.table import RunTable
+from wflog_tui.ui.widgets.picker import Picker
 
 PAGE_SIZE = 100
 # Older rows are fetched when the cursor comes this close to the end of the list.

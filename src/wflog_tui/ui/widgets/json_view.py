@@ -26,7 +26,7 @@ from textual.widgets.tree import TreeNode
 from wflog_tui.model.display_text import escape_control, one_line
 from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.provenance import format_path
-from wflog_tui.ui.lazy_tree import LazyTree
+from wflog_tui.ui.widgets.lazy_tree import LazyTree
 
 PathKey = str | int
 """One step of a JSON path: a dict key or a list index."""

@@ -44,13 +44,13 @@ from wflog_tui.store import (
 )
 from wflog_tui.ui.app import wflog_app
 from wflog_tui.ui.config import AppConfig
-from wflog_tui.ui.data_flow import DataFlowView
-from wflog_tui.ui.detail_pane import DetailPane
-from wflog_tui.ui.entry_fill import EntryFill, EntryRequest, pending_indexes
-from wflog_tui.ui.json_view import JsonView
 from wflog_tui.ui.live_refresh import LiveRefresh
-from wflog_tui.ui.run_header import RunHeader
-from wflog_tui.ui.step_tree_view import StepTreeView
+from wflog_tui.ui.run_view.data_flow import DataFlowView
+from wflog_tui.ui.run_view.detail_pane import DetailPane
+from wflog_tui.ui.run_view.entry_fill import EntryFill, EntryRequest, pending_indexes
+from wflog_tui.ui.run_view.header import RunHeader
+from wflog_tui.ui.run_view.step_tree_view import StepTreeView
+from wflog_tui.ui.widgets.json_view import JsonView
 
 # Entries around the selected one whose payloads data flow reads.
 PAYLOAD_NEIGHBOURS = 20

@@ -24,7 +24,7 @@ from wflog_tui.model import status as st
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.durations import format_duration
 from wflog_tui.model.run import RunSummary
-from wflog_tui.ui.status_text import status_text
+from wflog_tui.ui.widgets.status_text import status_text
 
 TIME_MODES = ("relative", "utc", "local")
 

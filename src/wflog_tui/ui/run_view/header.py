@@ -12,7 +12,7 @@ from textual.widgets import Static
 from wflog_tui.model.display_text import escape_control, one_line
 from wflog_tui.model.durations import format_duration, format_instant
 from wflog_tui.model.run import RunDetail
-from wflog_tui.ui.status_text import status_text
+from wflog_tui.ui.widgets.status_text import status_text
 
 _HEADER_WIDTH = 200
 
