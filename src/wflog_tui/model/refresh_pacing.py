@@ -106,7 +106,7 @@ class RefreshPacer:
     def reason(self, hint: str | None = None) -> str | None:
         """Why refresh is slower than asked, for the status line; None when it is not.
 
-        `hint` names a likely cause (from `doctor.indexes_missing_hint`), e.g.
+        `hint` names a likely cause (from `store.indexes.indexes_missing_hint`), e.g.
         "no index on started_at, see `wflog-tui doctor`".
         """
         if not self.slowed:
