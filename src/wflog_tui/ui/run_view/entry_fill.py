@@ -17,12 +17,14 @@ from typing import Any
 from textual.widget import Widget
 
 from wflog_tui.model.entries import StepEntry
-from wflog_tui.model.step_tree import StepTree
+from wflog_tui.model.step_tree import LoopNode, StepNode, StepTree
 from wflog_tui.store import StoreError
 from wflog_tui.ui.live_refresh import LiveRefresh
 
 # Whole entries fetched at most per query: two pages of iterations of two steps each.
 ENTRY_BATCH = 400
+# Entries around the selected one whose payloads data flow reads.
+PAYLOAD_NEIGHBOURS = 20
 
 
 @dataclass(eq=False)
@@ -40,6 +42,38 @@ class EntryRequest:
 def pending_indexes(entries: Sequence[object]) -> list[int]:
     """The indexes of the entries still waiting for their whole element, ascending."""
     return sorted({e.index for e in entries if isinstance(e, StepEntry) and e.payload_pending})
+
+
+def selection_needs(tree: StepTree | None, node: StepNode | None) -> list[int]:
+    """Entries of a skeleton that showing `node` needs whole: its own, and the ones
+    data flow reads (earlier in scope, and later in its iteration)."""
+    if tree is None or node is None:
+        return []
+    wanted = [*node.entries, *(e for c in node.children for e in c.entries)]
+    entry = node.entry
+    if entry is not None:
+        wanted += tree.earlier_in_scope(entry)[:PAYLOAD_NEIGHBOURS]
+        loop = tree.loop_of(entry)
+        if loop is not None and entry.iteration is not None:
+            later = [i for i in loop.member_indexes.get(entry.iteration, []) if i > entry.index]
+            wanted += [tree.entries[i] for i in later[:PAYLOAD_NEIGHBOURS]]
+    return pending_indexes(wanted)
+
+
+def shown_needs(tree: StepTree, nodes: Sequence[StepNode]) -> tuple[list[int], list[str]]:
+    """The pending entries of nodes that just came into view (their own, a loop's spans,
+    their children's), and the keys of the nodes to redraw once they are in."""
+    wanted: list[object] = []
+    keys: list[str] = []
+    for node in nodes:
+        keys.append(node.key)
+        wanted += node.entries
+        if isinstance(node, LoopNode):
+            wanted += [tree.entries[i] for i in node.span_indexes]
+        for child in node.children:
+            keys.append(child.key)
+            wanted += child.entries
+    return pending_indexes(wanted), keys
 
 
 class EntryFill:

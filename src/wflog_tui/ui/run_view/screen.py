@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -31,7 +31,7 @@ from wflog_tui.model.display_text import one_line
 from wflog_tui.model.incident_note import incident_note
 from wflog_tui.model.log_skeleton import LogSkeleton
 from wflog_tui.model.run import RunDetail
-from wflog_tui.model.step_tree import LoopNode, NodeKind, StepNode, StepTree, build_tree
+from wflog_tui.model.step_tree import NodeKind, StepNode, StepTree, build_tree
 from wflog_tui.store import (
     ConnectionLost,
     LoadedRun,
@@ -47,26 +47,14 @@ from wflog_tui.ui.config import AppConfig
 from wflog_tui.ui.live_refresh import LiveRefresh
 from wflog_tui.ui.run_view.data_flow import DataFlowView
 from wflog_tui.ui.run_view.detail_pane import DetailPane
-from wflog_tui.ui.run_view.entry_fill import EntryFill, EntryRequest, pending_indexes
+from wflog_tui.ui.run_view.entry_fill import EntryFill, EntryRequest, selection_needs, shown_needs
 from wflog_tui.ui.run_view.header import RunHeader
+from wflog_tui.ui.run_view.navigation import Location, failure_step
 from wflog_tui.ui.run_view.step_tree_view import StepTreeView
 from wflog_tui.ui.widgets.json_view import JsonView
 
-# Entries around the selected one whose payloads data flow reads.
-PAYLOAD_NEIGHBOURS = 20
-
-
 # The detail pane's tabs that show a field a data-flow jump can target.
 _FIELD_OF_TAB = {"input": "input", "output": "output", "run-input": "input_payload"}
-
-
-@dataclass(frozen=True)
-class _Location:
-    """Where the reader was before a data-flow jump: a node, and what the pane showed."""
-
-    keys: tuple[str, ...]
-    field: str | None = None
-    json_path: tuple = ()
 
 
 class RunScreen(Screen[None]):
@@ -129,7 +117,7 @@ class RunScreen(Screen[None]):
         self._following = True
         self._pending: StepsTail | None = None
         self._ticker: Timer | None = None
-        self._back: list[_Location] = []
+        self._back: list[Location] = []
         self._shown_node: StepNode | None = None
 
     # Layout
@@ -455,26 +443,10 @@ class RunScreen(Screen[None]):
             return
         self._shown_node = node
         self.detail_pane.show(node, tree=self.step_tree, detail=self.detail)
-        pending = self._payloads_needed(node)
+        pending = selection_needs(self.step_tree, node)
         if pending and node is not None:
             keys = [node.key, *(child.key for child in node.children)]
             self.entry_fill.request(EntryRequest(pending, keys), urgent=True)
-
-    def _payloads_needed(self, node: StepNode | None) -> list[int]:
-        """Entries of a skeleton that showing `node` needs whole: its own, and the ones
-        data flow reads (earlier in scope, and later in its iteration)."""
-        tree = self.step_tree
-        if tree is None or node is None:
-            return []
-        wanted = [*node.entries, *(e for c in node.children for e in c.entries)]
-        entry = node.entry
-        if entry is not None:
-            wanted += tree.earlier_in_scope(entry)[:PAYLOAD_NEIGHBOURS]
-            loop = tree.loop_of(entry)
-            if loop is not None and entry.iteration is not None:
-                later = [i for i in loop.member_indexes.get(entry.iteration, []) if i > entry.index]
-                wanted += [tree.entries[i] for i in later[:PAYLOAD_NEIGHBOURS]]
-        return pending_indexes(wanted)
 
     @on(StepTreeView.NodesShown)
     def _nodes_shown(self, event: StepTreeView.NodesShown) -> None:
@@ -483,17 +455,7 @@ class RunScreen(Screen[None]):
         tree = self.step_tree
         if tree is None or not isinstance(self._raw, LogSkeleton):
             return
-        wanted: list[object] = []
-        keys: list[str] = []
-        for node in event.nodes:
-            keys.append(node.key)
-            wanted += node.entries
-            if isinstance(node, LoopNode):
-                wanted += [tree.entries[i] for i in node.span_indexes]
-            for child in node.children:
-                keys.append(child.key)
-                wanted += child.entries
-        indexes = pending_indexes(wanted)
+        indexes, keys = shown_needs(tree, event.nodes)
         if indexes:
             self.entry_fill.request(EntryRequest(indexes, keys))
 
@@ -559,7 +521,7 @@ class RunScreen(Screen[None]):
             if keys is None:
                 self.notify("That entry is not in the step tree.", severity="warning", markup=False)
                 return
-        self._back.append(_Location(here, *self._pane_location()))
+        self._back.append(Location(here, *self._pane_location()))
         self._go(keys, event.field, tuple(event.json_path))
         self.refresh_bindings()
 
@@ -609,23 +571,12 @@ class RunScreen(Screen[None]):
         tree = self.step_tree
         if tree is None:
             return
-        failures = [f for f in tree.failures if f.keys]
-        if not failures:
+        step = failure_step(tree, self.step_view.selected_node, direction)
+        if step is None:
             self.notify("No failures in this run.", markup=False)
             return
-        here = _position(self.step_view.selected_node)
-        if direction > 0:
-            target = next((i for i, f in enumerate(failures) if f.entry_index > here), None)
-            wrapped, target = target is None, 0 if target is None else target
-        else:
-            before = [i for i, f in enumerate(failures) if f.entry_index < here]
-            wrapped = not before
-            target = before[-1] if before else len(failures) - 1
-        self.step_view.select_keys(failures[target].keys)
-        message = f"failure {target + 1:,} of {len(failures):,}"
-        if wrapped and len(failures) > 1:
-            message += " (wrapped around)"
-        self.notify(message, markup=False, timeout=2)
+        self.step_view.select_keys(step.keys)
+        self.notify(step.message, markup=False, timeout=2)
 
     def action_sibling_iteration(self, delta: int) -> None:
         """The same step in the next (1) or previous (-1) iteration that ran it."""
@@ -705,17 +656,3 @@ class RunScreen(Screen[None]):
         if action == "jump_back":
             return True if self._back else None
         return True
-
-
-def _position(node: StepNode | None) -> int:
-    """Where `node` sits in `steps_log` order, for "the next failure after the cursor"."""
-    while node is not None:
-        if node.entries:
-            return node.entries[0].index
-        if node.malformed is not None:
-            return node.malformed.index
-        for child in node.children:
-            if child.entries:
-                return child.entries[0].index
-        node = node.parent
-    return -1

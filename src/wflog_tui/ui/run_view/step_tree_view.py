@@ -519,7 +519,7 @@ class StepTreeView(LazyTree[_Item]):
         if node is not self.cursor_node:
             self._scroll_target = None
             return
-        region = self._get_label_region(node.line)
+        region = self.label_region(node)
         if region is not None:
             # origin_visible=False: a label wider than the view would otherwise make Textual
             # give up centring and put the node at the top, hiding the path above it.

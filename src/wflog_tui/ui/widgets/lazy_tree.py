@@ -24,7 +24,7 @@ from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Span, Text
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.widgets import Tree
 from textual.widgets._tree import TreeNode, _TreeLine
 
@@ -73,11 +73,15 @@ class LazyTree(Tree[T], Generic[T]):
             self.post_message(Tree.NodeHighlighted(node))
         self._scroll_into_view(node, center=center)
 
+    def label_region(self, node: TreeNode[T]) -> Region | None:
+        """Where `node`'s label is drawn, to scroll it into view; None when not drawn."""
+        return self._get_label_region(node.line)
+
     def _scroll_into_view(self, node: TreeNode[T], *, center: bool) -> None:
         """Scroll `node`'s label into view, now and again after the next layout."""
 
         def scroll() -> None:
-            region = self._get_label_region(node.line)
+            region = self.label_region(node)
             if region is not None:
                 self.scroll_to_region(region, animate=False, center=center, force=True)
 
