@@ -253,12 +253,7 @@ class StepTreeView(LazyTree[_Item]):
         node = self._node_for(keys)
         if node is None:
             return False
-        ancestor = node.parent
-        while ancestor is not None:
-            if not ancestor.is_expanded:
-                ancestor.expand()
-            ancestor = ancestor.parent
-        self._reveal(node, center=True)
+        self.open_to(node)
         return True
 
     def refresh_nodes(self, keys: Sequence[str]) -> None:

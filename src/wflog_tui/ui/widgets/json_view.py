@@ -274,12 +274,7 @@ class JsonView(LazyTree[_Entry]):
             if child is None:
                 return False
             node = child
-        ancestor = node.parent
-        while ancestor is not None:
-            if not ancestor.is_expanded:
-                ancestor.expand()
-            ancestor = ancestor.parent
-        self._reveal(node, center=True)
+        self.open_to(node)
         return True
 
     def on_mount(self) -> None:

@@ -77,6 +77,15 @@ class LazyTree(Tree[T], Generic[T]):
         """Where `node`'s label is drawn, to scroll it into view; None when not drawn."""
         return self._get_label_region(node.line)
 
+    def open_to(self, node: TreeNode[T]) -> None:
+        """Expand every ancestor of `node`, then put the cursor on it, centred."""
+        ancestor = node.parent
+        while ancestor is not None:
+            if not ancestor.is_expanded:
+                ancestor.expand()
+            ancestor = ancestor.parent
+        self._reveal(node, center=True)
+
     def _scroll_into_view(self, node: TreeNode[T], *, center: bool) -> None:
         """Scroll `node`'s label into view, now and again after the next layout."""
 
