@@ -32,6 +32,7 @@ from typing import NoReturn
 
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.json_text import to_json_text
+from wflog_tui.model.refresh_pacing import DEFAULT_REFRESH_S, MAX_REFRESH_S, MIN_REFRESH_S
 from wflog_tui.model.step_tree import build_tree
 from wflog_tui.store import (
     DsnError,
@@ -155,6 +156,15 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _refresh_seconds(text: str) -> float:
+    value = _positive_seconds(text)
+    if not MIN_REFRESH_S <= value <= MAX_REFRESH_S:
+        raise argparse.ArgumentTypeError(
+            f"expected {MIN_REFRESH_S:g} to {MAX_REFRESH_S:g} seconds, got {text!r}"
+        )
+    return value
+
+
 def _since(text: str) -> object:
     try:
         return parse_since(text)
@@ -214,8 +224,8 @@ def _filter_options(*, defaults: bool) -> argparse.ArgumentParser:
     )
     group.add_argument(
         "--refresh",
-        type=_positive_seconds,
-        default=_default(2.0, defaults),
+        type=_refresh_seconds,
+        default=_default(DEFAULT_REFRESH_S, defaults),
         metavar="SECONDS",
         help="refresh period of live views (default: 2)",
     )
@@ -574,7 +584,7 @@ async def _demo(args: argparse.Namespace, environ: os._Environ[str] | dict[str, 
     from wflog_tui.demo.embedded import EmbeddedPostgres, EmbeddedUnavailable, default_data_dir
     from wflog_tui.demo.runner import prepare_demo, run_simulator
     from wflog_tui.demo.table_ddl import TableShape
-    from wflog_tui.store.errors import translate
+    from wflog_tui.store.error_translation import translate
 
     _check_org(args)
     server = None

@@ -14,8 +14,8 @@ from tests.ui.test_run_list import app_for, settle, table_of
 from tests.ui.test_run_view import app_for as run_app_for
 from tests.ui.test_run_view import loaded
 from wflog_tui.model.display_text import escape_control
-from wflog_tui.ui.json_view import JsonView
 from wflog_tui.ui.palette import ScreenActionsProvider
+from wflog_tui.ui.widgets.json_view import JsonView
 
 UNSAFE = "ok\x1b]52;c;cHduZWQ=\x07 \x1b[2J\u202eevil\u061c\U000e0041\ufe0f"
 VALUE = {"s": UNSAFE + "\nline two", "lone": "a\ud800b"}

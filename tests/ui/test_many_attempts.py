@@ -94,7 +94,7 @@ def _pane_text(screen) -> str:
 
 def test_the_waterfall_of_an_attempt_shows_that_attempt_not_every_sibling():
     from wflog_tui.model.step_tree import build_tree
-    from wflog_tui.ui.waterfall import waterfall_rows
+    from wflog_tui.ui.run_view.waterfall import waterfall_rows
 
     tree = build_tree(polling_log(500), run_status="FAILED")
     selected = tree.find(("s1", "s1/a250"))
@@ -105,11 +105,11 @@ def test_the_waterfall_of_an_attempt_shows_that_attempt_not_every_sibling():
 
 async def test_fills_are_cut_into_bites_of_bounded_stored_size(table, open_store_for, monkeypatch):
     from wflog_tui.store import run_loading
-    from wflog_tui.ui import run_view
+    from wflog_tui.ui.run_view import entry_fill
 
     monkeypatch.setattr(run_loading, "SKELETON_OVER_BYTES", 1)
     budget = 2_000
-    monkeypatch.setattr(run_view, "ENTRY_BATCH_BYTES", budget)
+    monkeypatch.setattr(entry_fill, "ENTRY_BATCH_BYTES", budget)
     row, store = await open_run(table, open_store_for, polling_log(300), status="FAILED")
     asked: list[list[int]] = []
     fetch = store.fetch_entries
