@@ -59,14 +59,14 @@ async def test_selecting_a_step_of_thousands_of_attempts_fills_one_bounded_batch
         # Landing on the last attempt made one page of attempt nodes, not 3,001.
         assert view.node_count < 2 * view.PAGE_SIZE
         assert any("3,000 more attempts (1–3,000)" in line for line in tree_lines(app))
-        await settle(pilot, lambda: not screen._filling and not screen._entry_queue)
+        await settle(pilot, lambda: screen.entry_fill.idle)
         landing = len(asked)
         # Selecting the attempts node wants its first attempts, its last and those on
         # screen: one query, a bounded number of entries.
         asked.clear()
         view.select_keys(("s1",))
         await settle(pilot, lambda: "Earlier attempts (3,000)" in _pane_text(screen))
-        await settle(pilot, lambda: not screen._filling and not screen._entry_queue)
+        await settle(pilot, lambda: screen.entry_fill.idle)
         assert len(asked) <= 1
         assert sum(map(len, asked)) <= EAGER_ATTEMPTS + view.PAGE_SIZE + 50
         entries = screen.step_tree.entries
@@ -80,7 +80,7 @@ async def test_selecting_a_step_of_thousands_of_attempts_fills_one_bounded_batch
         assert view.select_keys(("s1", "s1/a1500"))
         assert cursor_path(app) == ["poll status", "attempt 1,500"]
         await settle(pilot, lambda: not entries[1500].payload_pending)
-        await settle(pilot, lambda: not screen._filling and not screen._entry_queue)
+        await settle(pilot, lambda: screen.entry_fill.idle)
         assert len(asked) == 1 and len(asked[0]) <= view.PAGE_SIZE + EAGER_ATTEMPTS
         assert view.node_count <= before + view.PAGE_SIZE + 2
         assert entries[1400].payload_pending  # attempt 1,400: on the page before, not shown
@@ -126,7 +126,7 @@ async def test_fills_are_cut_into_bites_of_bounded_stored_size(table, open_store
         entries = screen.step_tree.entries
         screen.step_view.select_keys(("s1",))
         await settle(pilot, lambda: not entries[1].payload_pending)
-        await settle(pilot, lambda: not screen._filling and not screen._entry_queue)
+        await settle(pilot, lambda: screen.entry_fill.idle)
         sizes = [[entries.stored_size(i) for i in batch] for batch in asked]
         assert all(size > 0 for batch in sizes for size in batch)
         # Each bite stays within the budget, but for the entry that crossed it.

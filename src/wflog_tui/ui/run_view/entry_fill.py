@@ -108,6 +108,11 @@ class EntryFill:
         self._queue: list[EntryRequest] = []
         self._filling = False
 
+    @property
+    def idle(self) -> bool:
+        """True when nothing is queued or being fetched."""
+        return not self._filling and not self._queue
+
     def clear(self) -> None:
         """Forget every request (a new tree replaces the one they were for)."""
         self._queue.clear()
