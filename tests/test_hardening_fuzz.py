@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as s
 
 from tests.database import run_row
-from tests.test_model_fuzz import statuses
+from tests.strategies import statuses
 from wflog_tui.cli import run
 from wflog_tui.model.display_text import escape_control
 from wflog_tui.model.run_report import report_lines

@@ -9,6 +9,7 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as s
 
+from tests.strategies import statuses
 from wflog_tui.model.display_text import escape_control, one_line
 from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.run import RunDetail, RunSummary
@@ -25,7 +26,6 @@ json_values = s.recursive(
     ),
     max_leaves=20,
 )
-statuses = s.sampled_from(["RUNNING", "COMPLETED", "FAILED", "TIMED_OUT", "CANCELED", "odd", ""])
 dates = s.sampled_from(["2024-01-15T12:00:00Z", "2024-01-15T12:00:01.5+02:00", "nope", ""]) | (
     s.integers(min_value=-(10**15), max_value=10**15)
 )

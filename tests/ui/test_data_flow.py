@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.ui.test_detail_pane import (
-    LOOP_LOG,
-    POST,
-    SLACK_LOG,
-    PaneApp,
-    find,
-    screen_text,
-    settle,
-)
+from tests.ui.harness import screen_text
+from tests.ui.pane_app import LOOP_LOG, POST, SLACK_LOG, PaneApp, find, finish_workers
 from wflog_tui.model.provenance import LeafTrace, Match, Source, SourceKind
 from wflog_tui.ui.data_flow import DataFlowView, TraceTable, trace_rows, value_text
 
@@ -20,10 +13,10 @@ from wflog_tui.ui.data_flow import DataFlowView, TraceTable, trace_rows, value_t
 async def open_data_flow(app: PaneApp, pilot: Any, node: Any) -> DataFlowView:
     """Select `node`, then press `5` as a user would, and wait for the trace."""
     app.select(node)
-    await settle(pilot)
+    await finish_workers(pilot)
     app.pane.query_one("#error-scroll").focus()
     await pilot.press("5")
-    await settle(pilot)
+    await finish_workers(pilot)
     return app.pane.query_one(DataFlowView)
 
 
@@ -127,7 +120,7 @@ async def test_moving_on_drops_a_stale_trace() -> None:
         # Two selections in a row: only the last one's trace may fill the table.
         app.select(find(app.step_tree, "New Post Trigger"))
         app.select(find(app.step_tree, "Look Up Owner"))
-        await settle(pilot)
+        await finish_workers(pilot)
         rows = rows_of(app.pane.query_one("#flow-inputs", TraceTable))
         assert [row[0] for row in rows] == ["input.author"]
         assert rows[0][1] == "trigger_new_post.output.post.author"

@@ -22,10 +22,9 @@ import asyncpg
 import pytest
 
 from tests.database import run_row
-from tests.test_store_connection import dsn_as, role
-from tests.ui.screen_text import screen_text
-from tests.ui.test_run_list import app_for, recent, settle, table_of
-from tests.ui.test_run_view import entry, loaded, trigger
+from tests.roles import dsn_as, role
+from tests.ui.harness import list_app, loaded, recent, screen_text, settle, table_of
+from tests.ui.step_entries import entry, trigger
 from wflog_tui.cli import run
 from wflog_tui.store import RunFilter, StoreSettings, open_store
 from wflog_tui.ui.run_list import RunListScreen
@@ -120,7 +119,7 @@ async def test_every_action_as_a_select_only_role_issues_only_reads(pg_dsn, tabl
                 assert await conn.fetchval("SHOW default_transaction_read_only") == "on"
                 assert await conn.fetchval("SHOW transaction_read_only") == "on"
                 assert await conn.fetchval("SELECT current_user") == name
-            app = app_for(store, run_filter=RunFilter(since=timedelta(hours=24)))
+            app = list_app(store, run_filter=RunFilter(since=timedelta(hours=24)))
             async with app.run_test(size=(180, 45)) as pilot:
                 await settle(pilot, lambda: table_of(app).row_count == 3)
                 for key in ("3", "3", "ctrl+z", "ctrl+z", "1", "0", "right_square_bracket",
@@ -151,7 +150,7 @@ async def test_every_action_as_a_select_only_role_issues_only_reads(pg_dsn, tabl
                 assert isinstance(screen, RunListScreen)
                 table_of(app).move_cursor(row=screen._index("r1"))
                 await pilot.press("enter")
-                await settle(pilot, lambda: loaded(app), attempts=400)
+                await settle(pilot, lambda: loaded(app), within=20)
                 await pilot.pause(0.5)  # a few tail cycles
                 await pilot.press("tab")
                 for key in "1234567":

@@ -16,9 +16,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.ui.screen_text import screen_text
-from tests.ui.test_run_list import app_for, recent, run_ids, settle, table_of
-from tests.ui.test_run_view import entry, loaded, trigger
+from tests.ui.harness import list_app, loaded, recent, run_ids, screen_text, settle, table_of
+from tests.ui.step_entries import entry, trigger
 from wflog_tui.cli import run
 from wflog_tui.store import RunFilter
 from wflog_tui.ui.run_list import RunListScreen
@@ -62,7 +61,7 @@ async def two_orgs(table):
 
 
 def scoped_app(store, **config):
-    return app_for(
+    return list_app(
         store, run_filter=RunFilter(organisation="org_a", since=timedelta(hours=24)), **config
     )
 
