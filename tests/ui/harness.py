@@ -60,6 +60,13 @@ async def settle(
             )
 
 
+async def queries_done(pilot: Any, store: Any, count: int = 1, **wait: float) -> None:
+    """Wait until `store` has answered `count` more queries: that many refreshes (or loads)
+    have come back, so what the screen shows is what they fetched."""
+    start = store.stats.calls
+    await settle(pilot, lambda: store.stats.calls >= start + count, **wait)
+
+
 def _source_of(condition: Callable[[], bool]) -> str:
     """The condition's source lines, to say which wait failed."""
     try:

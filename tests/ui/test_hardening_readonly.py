@@ -20,10 +20,11 @@ from datetime import timedelta
 
 import asyncpg
 import pytest
+from textual.command import CommandPalette
 
 from tests.database import run_row
 from tests.roles import dsn_as, role
-from tests.ui.harness import list_app, loaded, recent, screen_text, settle, table_of
+from tests.ui.harness import list_app, loaded, queries_done, recent, screen_text, settle, table_of
 from tests.ui.step_entries import entry, trigger
 from wflog_tui.cli import run
 from wflog_tui.store import RunFilter, StoreSettings, open_store
@@ -128,22 +129,24 @@ async def test_every_action_as_a_select_only_role_issues_only_reads(pg_dsn, tabl
                     await pilot.press(key)
                     await pilot.pause(0.05)
                 await pilot.press("slash", *"01RO", "enter")
-                await pilot.pause(0.3)
+                await settle(pilot, lambda: "search=01RO" in screen_text(app))
+                await queries_done(pilot, store)
                 await pilot.press("escape", "escape")
                 await pilot.press("w")
                 await settle(
                     pilot, lambda: "Workflow" in screen_text(app) and "Beta" in screen_text(app)
                 )
                 await pilot.press("down", "down", "enter")
-                await pilot.pause(0.3)
+                await settle(pilot, lambda: "workflow=Beta" in screen_text(app))
+                await queries_done(pilot, store)
                 await pilot.press("o")
                 await settle(pilot, lambda: "org_b" in screen_text(app))
                 await pilot.press("escape", "x")
                 await settle(pilot, lambda: table_of(app).row_count == 3)
                 await pilot.press("ctrl+p")
-                await pilot.pause(0.2)
+                await settle(pilot, lambda: isinstance(app.screen, CommandPalette))
                 await pilot.press("escape", "question_mark")
-                await pilot.pause(0.2)
+                await settle(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
                 await pilot.press("escape")
                 # Open the running run: load, tail, every tab, copy, reload, failures.
                 screen = app.screen
@@ -151,7 +154,7 @@ async def test_every_action_as_a_select_only_role_issues_only_reads(pg_dsn, tabl
                 table_of(app).move_cursor(row=screen._index("r1"))
                 await pilot.press("enter")
                 await settle(pilot, lambda: loaded(app), within=20)
-                await pilot.pause(0.5)  # a few tail cycles
+                await queries_done(pilot, store, 3)  # a few tail cycles
                 await pilot.press("tab")
                 for key in "1234567":
                     await pilot.press(key)
