@@ -105,6 +105,7 @@ def _show(dsn: str, table_name: str, run_id: str, *extra: str) -> tuple[int, str
     return code, out.getvalue(), err.getvalue()
 
 
+@pytest.mark.slow
 @settings(
     max_examples=60,
     deadline=None,
@@ -126,6 +127,7 @@ async def test_show_prints_any_stored_steps_log_safely(table, steps_log):
     assert report["run"]["runId"] == run_id
 
 
+@pytest.mark.slow
 @settings(
     max_examples=120,
     deadline=None,

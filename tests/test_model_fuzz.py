@@ -6,6 +6,7 @@ import itertools
 from datetime import UTC, datetime
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as s
 
@@ -60,6 +61,7 @@ def _detail(steps_log) -> RunDetail:
     return RunDetail(summary=summary, steps_log=steps_log, error="[bold]x\x1b[2J")
 
 
+@pytest.mark.slow
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(steps_log=steps_logs, run_status=statuses | s.none())
 def test_no_steps_log_makes_the_model_raise(steps_log, run_status):
@@ -83,6 +85,7 @@ def test_no_steps_log_makes_the_model_raise(steps_log, run_status):
                 tree.sibling_iteration(iteration, -1)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(steps_log=steps_logs)
 def test_report_never_raises_and_never_emits_control_characters(steps_log):

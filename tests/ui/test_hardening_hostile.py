@@ -181,6 +181,7 @@ async def open_hostile_run(table, open_store_for, steps_log_text: str, **fields:
     return row, store
 
 
+@pytest.mark.slow
 async def test_a_hostile_run_through_tree_every_tab_data_flow_and_copy(table, open_store_for):
     big = "x" * 5_000_000
     nested = deep_json(900, HOSTILE)
@@ -264,6 +265,7 @@ MALFORMED: dict[str, str | None] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shape", list(MALFORMED))
 async def test_every_malformed_steps_log_opens_and_every_key_is_safe(shape, table, open_store_for):
     text = MALFORMED[shape]

@@ -106,6 +106,7 @@ async def test_a_run_id_that_does_not_exist_or_holds_escapes_is_named_escaped(ta
     assert "\x1b" not in err and "\x07" not in err
 
 
+@pytest.mark.slow
 async def test_search_with_sql_wildcards_and_markup_matches_literally(table, open_store_for):
     await table.insert(
         recent(1, run_id="01SALE", workflow_name="50%_off [bold]now[/]"),

@@ -38,9 +38,13 @@ from wflog_tui.ui.config import AppConfig
 from wflog_tui.ui.run_list import RETRY_FIRST_S, RunListScreen
 from wflog_tui.ui.run_view import RunScreen
 
-pytestmark = pytest.mark.skipif(
-    bool(os.environ.get("WFLOG_TEST_DSN")), reason="stops and starts an embedded server"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        bool(os.environ.get("WFLOG_TEST_DSN")), reason="stops and starts an embedded server"
+    ),
+    # Each starts a server of its own and waits out its stop, restart or backoff.
+    pytest.mark.slow,
+]
 
 
 @dataclass

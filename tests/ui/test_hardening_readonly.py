@@ -92,6 +92,7 @@ async def write_counters(admin, qualified: str) -> tuple:
     )
 
 
+@pytest.mark.slow
 async def test_every_action_as_a_select_only_role_issues_only_reads(pg_dsn, table, statements):
     running_steps = [trigger(), entry("fetch_user", t=1), entry("send", "RUNNING", t=2)]
     await table.insert(

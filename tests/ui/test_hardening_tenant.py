@@ -84,6 +84,7 @@ def no_leak(app) -> None:
     assert "org_b" not in text
 
 
+@pytest.mark.slow
 async def test_the_scoped_list_counts_sparkline_search_and_pickers_show_only_the_org(
     two_orgs, open_store_for
 ):

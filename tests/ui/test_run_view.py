@@ -539,6 +539,7 @@ async def test_a_running_runs_duration_ticks_when_animations_are_on(table, open_
         await settle(pilot, lambda: header() != first)
 
 
+@pytest.mark.slow
 async def test_a_big_run_opens_as_a_skeleton_and_fills_what_is_shown(
     table, open_store_for, monkeypatch
 ):
