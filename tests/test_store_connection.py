@@ -58,13 +58,19 @@ async def test_statement_timeout_becomes_query_timeout(table):
 
 async def test_store_survives_its_backends_being_terminated(pg_dsn, table):
     await table.insert(run_row(id="a"))
-    async with await open_store(StoreSettings(dsn=table.dsn, table=table.name)) as store:
+    # A role of its own, so only this store's backends are killed: other tests (on other
+    # workers, or other people's runs on a shared server) connect as 'wflog-tui' too.
+    async with (
+        role(pg_dsn, table) as name,
+        await open_store(StoreSettings(dsn=dsn_as(table.dsn, name), table=table.name)) as store,
+    ):
         assert [r.id for r in await store.fetch_page(RunFilter())] == ["a"]
         admin = await asyncpg.connect(pg_dsn)
         try:
             killed = await admin.fetchval(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE application_name = 'wflog-tui' AND pid <> pg_backend_pid()"
+                "WHERE application_name = 'wflog-tui' AND usename = $1",
+                name,
             )
         finally:
             await admin.close()
