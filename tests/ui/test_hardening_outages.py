@@ -281,7 +281,7 @@ async def test_the_app_opened_on_a_server_that_then_vanishes_never_crashes(
         await pilot.press("r")
         await settle(pilot, lambda: loaded(app), within=20)
         await pilot.press("escape")
-        await settle(pilot, lambda: isinstance(app.screen, RunListScreen) and live(app), 800)
+        await settle(pilot, lambda: isinstance(app.screen, RunListScreen) and live(app), within=40)
     assert app.return_code in (None, 0)
 
 
