@@ -11,6 +11,7 @@ import pytest
 from tests.database import run_row
 from tests.roles import dsn_as, role
 from tests.standby import standby_of
+from tests.waiting import eventually
 from wflog_tui.store import RunFilter, StoreSettings, open_store
 from wflog_tui.store.notify import (
     INSERT_TRIGGER,
@@ -88,7 +89,7 @@ async def test_a_burst_of_writes_is_one_wakeup(table):
             # Twenty transactions, twenty notifications ...
             await table.insert(*(run_row(status="RUNNING") for _ in range(20)))
             # All of them arrive before the view next asks.
-            await asyncio.sleep(1.0)
+            await eventually(lambda: listener.notifications >= 20, "twenty notifications")
             assert listener.notifications == 20
             # ... one refresh.
             assert await listener.wait(ARRIVAL_S) is Wakeup.CHANGED
