@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as s
 
 from tests.database import run_row
-from tests.test_store_connection import dsn_as
+from tests.roles import dsn_as
 from wflog_tui.cli import run
 from wflog_tui.store import DsnError, mask_dsn, mask_secrets
 from wflog_tui.store.dsn import describe_target, normalise_dsn

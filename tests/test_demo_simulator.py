@@ -11,6 +11,7 @@ import uuid
 
 import asyncpg
 
+from tests.waiting import eventually
 from wflog_tui.demo.runner import DemoSession, prepare_demo
 from wflog_tui.demo.simulator import Simulator
 from wflog_tui.demo.table_ddl import TableShape, quote_ident
@@ -80,7 +81,8 @@ async def test_cancelling_the_task_cancels_runs_in_flight(make_table):
     handle = await make_table(status_enum=False, json_type="json", timestamp_type="timestamptz")
     sim = Simulator(handle.dsn, handle.shape, tick=0.02, rng_seed=11, concurrency=6)
     task = asyncio.create_task(sim.run())
-    await asyncio.sleep(0.4)
+    # As many runs as may be in flight at once: some are mid-way when the task is cancelled.
+    await eventually(lambda: sim.runs_started >= sim.concurrency, "the simulator filled up")
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
@@ -102,7 +104,7 @@ async def test_demo_session_prepares_and_simulates_in_a_thread(pg_dsn):
         assert await prepare_demo(pg_dsn, shape, runs=40) == 0
         session = DemoSession(pg_dsn, shape, tick=0.02, rng_seed=5)
         with session:
-            await asyncio.sleep(0.4)
+            await eventually(lambda: session.simulator.runs_started > 0, "the demo started a run")
             assert session.running
         assert not session.running and session.error is None
         assert session.simulator.runs_started > 0

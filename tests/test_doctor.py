@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import time
 from contextlib import asynccontextmanager
 
@@ -11,10 +10,11 @@ import asyncpg
 import pytest
 
 from tests.database import run_row
-from tests.test_notify import standby_of
-from tests.test_store_connection import dsn_as, role
+from tests.roles import dsn_as, free_port, role
+from tests.standby import standby_of
 from wflog_tui.demo.table_ddl import quote_ident, recommended_index_sql
 from wflog_tui.store import RunFilter, StoreSettings, introspect
+from wflog_tui.store.connection import APPLICATION_NAME
 from wflog_tui.store.doctor import diagnose
 from wflog_tui.store.indexes import indexes_missing_hint
 from wflog_tui.store.notify import trigger_sql
@@ -170,8 +170,14 @@ async def change_recorder(table):
             BEGIN INSERT INTO {log} VALUES (TG_OP); RETURN NULL; END $$;
         CREATE TRIGGER record_dml AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
             ON {table.shape.qualified} FOR EACH STATEMENT EXECUTE FUNCTION {schema}.record_dml();
+        -- The trigger fires for the whole server, which other tests share (other workers,
+        -- other people): only the app's own sessions, named by APPLICATION_NAME, count.
         CREATE FUNCTION {schema}.record_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$
-            BEGIN INSERT INTO {log} VALUES (tg_tag); END $$;
+            BEGIN
+                IF current_setting('application_name') = '{APPLICATION_NAME}' THEN
+                    INSERT INTO {log} VALUES (tg_tag);
+                END IF;
+            END $$;
         CREATE EVENT TRIGGER wflog_test_record_ddl ON ddl_command_start
             EXECUTE FUNCTION {schema}.record_ddl();
     """)
@@ -221,14 +227,8 @@ async def test_missing_optional_columns_are_a_warning(make_table):
     assert report.check("index: organisation") is None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 async def test_an_unreachable_server_is_a_report_with_exit_2_and_no_password():
-    dsn = f"postgresql://alice:s3cr%40t-pw@127.0.0.1:{_free_port()}/app"
+    dsn = f"postgresql://alice:s3cr%40t-pw@127.0.0.1:{free_port()}/app"
     report = await diagnose(StoreSettings(dsn=dsn, connect_timeout_s=2))
     assert report.exit_code == 2
     assert report.fatal.startswith("cannot reach PostgreSQL at 127.0.0.1:")

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as s
 
 from tests.database import run_row
-from tests.test_model_fuzz import statuses
+from tests.strategies import statuses
 from wflog_tui.cli import run
 from wflog_tui.model.display_text import escape_control
 from wflog_tui.model.run_report import report_lines
@@ -105,6 +105,7 @@ def _show(dsn: str, table_name: str, run_id: str, *extra: str) -> tuple[int, str
     return code, out.getvalue(), err.getvalue()
 
 
+@pytest.mark.slow
 @settings(
     max_examples=60,
     deadline=None,
@@ -126,6 +127,7 @@ async def test_show_prints_any_stored_steps_log_safely(table, steps_log):
     assert report["run"]["runId"] == run_id
 
 
+@pytest.mark.slow
 @settings(
     max_examples=120,
     deadline=None,

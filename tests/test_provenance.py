@@ -600,6 +600,7 @@ def check_source(source: Source, leaf: Any, fields: dict[tuple[str, int | None],
         assert found != leaf
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     run_input=maybe_missing,

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import socket
-import uuid
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
 import pytest
 
 from tests.database import run_row
+from tests.roles import can_rewrite_hba, dsn_as, free_port, password_required, role
 from wflog_tui.store import (
     ConfigurationError,
     ConnectionLost,
@@ -23,34 +20,6 @@ from wflog_tui.store import (
     open_store,
     resolve_dsn,
 )
-
-
-def dsn_as(dsn: str, user: str, password: str | None = None) -> str:
-    """The test server's DSN, logging in as another role."""
-    parts = urlsplit(dsn)
-    host = parts.netloc.rpartition("@")[2]
-    auth = quote(user, safe="") + (":" + quote(password, safe="") if password else "")
-    return urlunsplit((parts.scheme, f"{auth}@{host}", parts.path, parts.query, ""))
-
-
-@contextlib.asynccontextmanager
-async def role(pg_dsn: str, handle, password: str | None = None):
-    """A login role that may read the handle's table; dropped afterwards."""
-    name = f"r_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(pg_dsn)
-    try:
-        secret = "" if password is None else f" PASSWORD '{password}'"
-        await conn.execute(f"CREATE ROLE {name} LOGIN{secret}")
-        await conn.execute(f'GRANT USAGE ON SCHEMA "{handle.shape.schema}" TO {name}')
-        await conn.execute(f"GRANT SELECT ON {handle.shape.qualified} TO {name}")
-        yield name
-    finally:
-        await conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1", name
-        )
-        await conn.execute(f"DROP OWNED BY {name}")
-        await conn.execute(f"DROP ROLE {name}")
-        await conn.close()
 
 
 async def test_sessions_are_read_only_named_and_time_limited(table):
@@ -89,13 +58,19 @@ async def test_statement_timeout_becomes_query_timeout(table):
 
 async def test_store_survives_its_backends_being_terminated(pg_dsn, table):
     await table.insert(run_row(id="a"))
-    async with await open_store(StoreSettings(dsn=table.dsn, table=table.name)) as store:
+    # A role of its own, so only this store's backends are killed: other tests (on other
+    # workers, or other people's runs on a shared server) connect as 'wflog-tui' too.
+    async with (
+        role(pg_dsn, table) as name,
+        await open_store(StoreSettings(dsn=dsn_as(table.dsn, name), table=table.name)) as store,
+    ):
         assert [r.id for r in await store.fetch_page(RunFilter())] == ["a"]
         admin = await asyncpg.connect(pg_dsn)
         try:
             killed = await admin.fetchval(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE application_name = 'wflog-tui' AND pid <> pg_backend_pid()"
+                "WHERE application_name = 'wflog-tui' AND usename = $1",
+                name,
             )
         finally:
             await admin.close()
@@ -145,14 +120,8 @@ async def test_pgbouncer_mode_is_still_read_only_and_time_limited(table):
     assert len(await asyncio.gather(table.execute("SELECT 1"))) == 1
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 async def test_unreachable_server_is_a_configuration_error_without_password():
-    port = _free_port()
+    port = free_port()
     dsn = f"postgresql://alice:s3cr%40t-pw@127.0.0.1:{port}/app?connect_timeout=2"
     resolved = resolve_dsn(dsn, {})
     with pytest.raises(ConfigurationError) as caught:
@@ -177,42 +146,8 @@ async def test_unknown_database_is_a_configuration_error(pg_dsn):
         await open_store(StoreSettings(dsn=dsn))
 
 
-@contextlib.asynccontextmanager
-async def password_required(pg_dsn: str, name: str):
-    """Make the test server ask `name` (only) for a password, by a line atop pg_hba.conf.
-
-    The embedded server trusts every local connection; a superuser can rewrite its
-    pg_hba.conf and reload it. The file is restored afterwards.
-    """
-    conn = await asyncpg.connect(pg_dsn)
-    try:
-        hba_file = await conn.fetchval("SHOW hba_file")
-        original = await conn.fetchval("SELECT pg_read_file($1)", hba_file)
-        lines = [f"local all {name} scram-sha-256", f"host all {name} all scram-sha-256"]
-        await _write_lines(conn, hba_file, lines + original.split("\n"))
-        await conn.fetchval("SELECT pg_reload_conf()")
-        await asyncio.sleep(0.3)
-        try:
-            yield
-        finally:
-            await _write_lines(conn, hba_file, original.split("\n"))
-            await conn.fetchval("SELECT pg_reload_conf()")
-            await asyncio.sleep(0.3)
-    finally:
-        await conn.close()
-
-
-async def _write_lines(conn, path: str, lines: list[str]) -> None:
-    # COPY writes one row per line; ORDER BY keeps the file's order.
-    await conn.execute("CREATE TEMP TABLE IF NOT EXISTS hba_lines (n int, line text)")
-    await conn.execute("TRUNCATE hba_lines")
-    await conn.executemany("INSERT INTO hba_lines VALUES ($1, $2)", list(enumerate(lines)))
-    quoted = path.replace("'", "''")
-    await conn.execute(f"COPY (SELECT line FROM hba_lines ORDER BY n) TO '{quoted}'")
-
-
 async def test_bad_password_is_reported_without_the_password(pg_dsn, table):
-    if not await _can_rewrite_hba(pg_dsn):
+    if not await can_rewrite_hba(pg_dsn):
         pytest.skip("WFLOG_TEST_DSN server: not rewriting its pg_hba.conf")
     password = "Tr0ub4dor&3 :@/%"
     async with (
@@ -231,15 +166,3 @@ async def test_bad_password_is_reported_without_the_password(pg_dsn, table):
     for spelled in (password, quote(password, safe=""), "Tr0ub4dor"):
         assert spelled not in message
         assert spelled not in repr(caught.value)
-
-
-async def _can_rewrite_hba(pg_dsn: str) -> bool:
-    if os.environ.get("WFLOG_TEST_DSN"):
-        return False
-    conn = await asyncpg.connect(pg_dsn)
-    try:
-        return bool(
-            await conn.fetchval("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-        )
-    finally:
-        await conn.close()

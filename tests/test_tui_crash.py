@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.database import run_row
+from tests.roles import dsn_as
 from tests.test_demo_left_running import tmux, wait_for
-from tests.test_store_connection import dsn_as
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 

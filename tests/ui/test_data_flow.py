@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.ui.test_detail_pane import (
-    LOOP_LOG,
-    POST,
-    SLACK_LOG,
-    PaneApp,
-    find,
-    screen_text,
-    settle,
-)
+from tests.ui.harness import screen_text, settle
+from tests.ui.pane_app import LOOP_LOG, POST, SLACK_LOG, PaneApp, find, finish_workers
 from wflog_tui.model.provenance import LeafTrace, Match, Source, SourceKind
 from wflog_tui.ui.run_view.data_flow import DataFlowView, TraceTable, trace_rows, value_text
 
@@ -20,10 +13,10 @@ from wflog_tui.ui.run_view.data_flow import DataFlowView, TraceTable, trace_rows
 async def open_data_flow(app: PaneApp, pilot: Any, node: Any) -> DataFlowView:
     """Select `node`, then press `5` as a user would, and wait for the trace."""
     app.select(node)
-    await settle(pilot)
+    await finish_workers(pilot)
     app.pane.query_one("#error-scroll").focus()
     await pilot.press("5")
-    await settle(pilot)
+    await finish_workers(pilot)
     return app.pane.query_one(DataFlowView)
 
 
@@ -60,11 +53,9 @@ async def test_enter_asks_to_jump_to_the_source_and_a_literal_goes_nowhere() -> 
     async with app.run_test(size=(140, 30)) as pilot:
         await open_data_flow(app, pilot, find(app.step_tree, "Notify Sales Channel"))
         await pilot.press("enter")  # input.channel: a literal
-        await pilot.pause()
-        assert app.jumps == []
+        await settle(pilot, lambda: app.jumps == [])
         await pilot.press("down", "enter")
-        await pilot.pause()
-        assert app.jumps == [(0, "output", ("post", "author"))]
+        await settle(pilot, lambda: app.jumps == [(0, "output", ("post", "author"))])
         await pilot.press("down", "g")
         await pilot.pause()
         assert app.jumps[-1] == (1, "output", ("owner", "email"))
@@ -88,8 +79,7 @@ async def test_a_loop_iteration_input_comes_from_its_collection_item() -> None:
         assert "iteration 2 of 3" in shown
 
         await pilot.press("enter")
-        await pilot.pause()
-        assert app.jumps == [(1, "output", ("collection", 1))]
+        await settle(pilot, lambda: app.jumps == [(1, "output", ("collection", 1))])
 
 
 async def test_used_by_lists_later_steps_and_enter_jumps_to_their_input() -> None:
@@ -106,8 +96,7 @@ async def test_used_by_lists_later_steps_and_enter_jumps_to_their_input() -> Non
 
         uses.focus()
         await pilot.press("enter")
-        await pilot.pause()
-        assert app.jumps == [(1, "input", ("author",))]
+        await settle(pilot, lambda: app.jumps == [(1, "input", ("author",))])
 
 
 async def test_groups_and_malformed_nodes_ask_for_a_step() -> None:
@@ -116,7 +105,7 @@ async def test_groups_and_malformed_nodes_ask_for_a_step() -> None:
         loop = app.step_tree.nodes[1]
         for node in (loop, loop.iteration_node(2), find(app.step_tree, "malformed entry #4")):
             await open_data_flow(app, pilot, node)
-            assert "Select a step to trace its input." in screen_text(app)
+            await settle(pilot, lambda: "Select a step to trace its input." in screen_text(app))
             assert app.pane.query_one("#flow-inputs", TraceTable).row_count == 0
 
 
@@ -127,7 +116,7 @@ async def test_moving_on_drops_a_stale_trace() -> None:
         # Two selections in a row: only the last one's trace may fill the table.
         app.select(find(app.step_tree, "New Post Trigger"))
         app.select(find(app.step_tree, "Look Up Owner"))
-        await settle(pilot)
+        await finish_workers(pilot)
         rows = rows_of(app.pane.query_one("#flow-inputs", TraceTable))
         assert [row[0] for row in rows] == ["input.author"]
         assert rows[0][1] == "trigger_new_post.output.post.author"
@@ -206,5 +195,4 @@ async def test_uses_inside_a_loop_name_their_iteration() -> None:
         ]
         uses.focus()
         await pilot.press("down", "enter")
-        await pilot.pause()
-        assert app.jumps == [(3, "input", ("subject",))]
+        await settle(pilot, lambda: app.jumps == [(3, "input", ("subject",))])

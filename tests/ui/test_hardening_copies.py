@@ -7,12 +7,9 @@ from datetime import UTC, datetime
 from textual.command import CommandPalette
 
 from tests.database import run_row
-from tests.ui.screen_text import screen_text
+from tests.ui.harness import list_app, loaded, run_app, screen_text, settle, table_of
 from tests.ui.test_hardening_hostile import clipboard_payloads, record_writes
 from tests.ui.test_json_view import JsonApp
-from tests.ui.test_run_list import app_for, settle, table_of
-from tests.ui.test_run_view import app_for as run_app_for
-from tests.ui.test_run_view import loaded
 from wflog_tui.model.display_text import escape_control
 from wflog_tui.ui.palette import ScreenActionsProvider
 from wflog_tui.ui.widgets.json_view import JsonView
@@ -75,7 +72,7 @@ async def test_the_list_copies_a_run_id_escaped_and_raw_on_request(table, open_s
     hostile = "01H" + UNSAFE
     await table.insert(run_row(run_id=hostile, started_at=datetime.now(UTC)))
     store = await open_store_for(table)
-    app = app_for(store)
+    app = list_app(store)
     async with app.run_test(size=(160, 30)) as pilot:
         await settle(pilot, lambda: table_of(app).row_count == 1)
         writes = record_writes(app)
@@ -94,7 +91,7 @@ async def test_c_on_a_run_with_lone_surrogates_copies_an_escaped_note(make_table
         ' "error": {"message": "bad \\udbff"}}]',
     )
     store = await open_store_for(table)
-    app = run_app_for(store, "R-SURR", refresh_s=60)
+    app = run_app(store, "R-SURR", refresh_s=60)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: loaded(app))
         writes = record_writes(app)

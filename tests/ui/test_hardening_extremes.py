@@ -11,10 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.database import run_row
-from tests.ui.screen_text import screen_text
-from tests.ui.test_run_list import app_for, run_ids, settle, table_of
-from tests.ui.test_run_view import app_for as run_app_for
-from tests.ui.test_run_view import loaded
+from tests.ui.harness import list_app, loaded, run_app, run_ids, screen_text, settle, table_of
 from wflog_tui.store import RunFilter
 
 EXTREMES = {
@@ -66,7 +63,7 @@ async def extreme_table(request, make_table):
 
 async def test_the_list_shows_extremes_and_stays_live(extreme_table, open_store_for):
     store = await open_store_for(extreme_table)
-    app = app_for(store, run_filter=RunFilter(since=None))
+    app = list_app(store, run_filter=RunFilter(since=None))
     async with app.run_test(size=(200, 40)) as pilot:
         # Rows come first, the header once its queries return: wait for both.
         await settle(
@@ -93,7 +90,7 @@ async def test_the_list_shows_extremes_and_stays_live(extreme_table, open_store_
 @pytest.mark.parametrize("run_id", ["R-INF", "R-ENDINF", "R-Y12000", "R-BC", "R-NEGINF"])
 async def test_the_run_view_opens_a_run_with_extreme_times(extreme_table, open_store_for, run_id):
     store = await open_store_for(extreme_table)
-    app = run_app_for(store, run_id, refresh_s=60)
+    app = run_app(store, run_id, refresh_s=60)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: loaded(app))
         text = screen_text(app)
@@ -118,7 +115,7 @@ async def test_a_failing_sparkline_leaves_the_rows_and_counts_live(table, open_s
     store = await open_store_for(table)
     # The sparkline's SQL meets data it cannot handle (as `infinity` did on PostgreSQL 16).
     store._queries.failures_per_minute = lambda *_args: ("SELECT 1 / 0 AS ago, 1 AS n", [])
-    app = app_for(store)
+    app = list_app(store)
     async with app.run_test(size=(200, 40)) as pilot:
         await settle(pilot, lambda: "failures/min unavailable" in screen_text(app))
         text = screen_text(app)

@@ -18,9 +18,8 @@ import pytest
 from rich.text import Text
 
 from tests.database import run_row
-from tests.ui.screen_text import screen_text
-from tests.ui.test_run_list import app_for, recent, settle, table_of
-from tests.ui.test_run_view import RunOnlyApp, entry, loaded
+from tests.ui.harness import RunOnlyApp, list_app, loaded, recent, screen_text, settle, table_of
+from tests.ui.step_entries import entry
 from wflog_tui.model.display_text import escape_control
 from wflog_tui.ui.config import AppConfig
 from wflog_tui.ui.run_view import RunScreen
@@ -122,7 +121,7 @@ async def test_hostile_text_in_every_list_column_is_literal_and_unstyled(
         recent(2, id="plain", run_id="01PLAIN", status="paused"),
     )
     store = await open_store_for(handle)
-    app = app_for(store)
+    app = list_app(store)
     async with app.run_test(size=(220, 40)) as pilot:
         await settle(
             pilot, lambda: table_of(app).row_count == 2 and "? paused 1" in screen_text(app)
@@ -159,7 +158,7 @@ async def test_hostile_text_in_every_list_column_is_literal_and_unstyled(
 
         # Opening it: the run view of the same row.
         await pilot.press("enter")
-        await settle(pilot, lambda: loaded(app), attempts=400)
+        await settle(pilot, lambda: loaded(app), within=20)
         shown = screen_text(app)
         assert "[bold]B[/] [link=https://evil.example]L[/link]" in shown
         assert_terminal_safe(app, "run view")
@@ -183,6 +182,7 @@ async def open_hostile_run(table, open_store_for, steps_log_text: str, **fields:
     return row, store
 
 
+@pytest.mark.slow
 async def test_a_hostile_run_through_tree_every_tab_data_flow_and_copy(table, open_store_for):
     big = "x" * 5_000_000
     nested = deep_json(900, HOSTILE)
@@ -210,7 +210,7 @@ async def test_a_hostile_run_through_tree_every_tab_data_flow_and_copy(table, op
         store, AppConfig(open_run=row["run_id"], refresh_s=0.2, animations=False, query_budget=1)
     )
     async with app.run_test(size=(200, 50)) as pilot:
-        await settle(pilot, lambda: loaded(app), attempts=600)
+        await settle(pilot, lambda: loaded(app), within=30)
         screen = app.screen
         assert isinstance(screen, RunScreen)
         # It landed on the failing step, whose name is the hostile string.
@@ -225,8 +225,7 @@ async def test_a_hostile_run_through_tree_every_tab_data_flow_and_copy(table, op
             assert_terminal_safe(app, f"tab {key}")
             assert isinstance(app.screen, RunScreen)
         await pilot.press("5")
-        await pilot.pause(0.5)
-        assert "[bold]B[/]" in screen_text(app)
+        await settle(pilot, lambda: "[bold]B[/]" in screen_text(app))
         writes = record_writes(app)
         screen.step_view.focus()
         await pilot.press("c")
@@ -267,6 +266,7 @@ MALFORMED: dict[str, str | None] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shape", list(MALFORMED))
 async def test_every_malformed_steps_log_opens_and_every_key_is_safe(shape, table, open_store_for):
     text = MALFORMED[shape]
@@ -283,7 +283,7 @@ async def test_every_malformed_steps_log_opens_and_every_key_is_safe(shape, tabl
         store, AppConfig(open_run=row["run_id"], refresh_s=0.2, animations=False, query_budget=1)
     )
     async with app.run_test(size=(160, 40)) as pilot:
-        await settle(pilot, lambda: loaded(app), attempts=600)
+        await settle(pilot, lambda: loaded(app), within=30)
         assert_terminal_safe(app, shape)
         screen = app.screen
         for keys in (
@@ -319,7 +319,7 @@ async def test_statuses_outside_the_spec_in_an_enum_free_table_through_list_and_
         recent(3, id="m", run_id="01M", status="[red]FAILED[/red]\u202e"),
     )
     store = await open_store_for(handle)
-    app = app_for(store)
+    app = list_app(store)
     async with app.run_test(size=(200, 40)) as pilot:
         # Counted and listed as found: an empty status, an unknown word, markup (cut at 20).
         # The counts follow the rows: wait for both.
@@ -331,5 +331,5 @@ async def test_statuses_outside_the_spec_in_an_enum_free_table_through_list_and_
             await pilot.pause(0.1)
         await settle(pilot, lambda: table_of(app).row_count == 3)
         await pilot.press("home", "enter")
-        await settle(pilot, lambda: loaded(app), attempts=400)
+        await settle(pilot, lambda: loaded(app), within=20)
         assert_terminal_safe(app, "odd status run")

@@ -13,8 +13,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.ui.screen_text import screen_text
-from tests.ui.test_run_list import app_for, recent, run_ids, settle, table_of
+from tests.ui.harness import list_app, recent, run_ids, screen_text, settle, table_of
 from wflog_tui.cli import run
 from wflog_tui.store import RunFilter, parse_since
 from wflog_tui.ui.run_view import RunScreen
@@ -107,6 +106,7 @@ async def test_a_run_id_that_does_not_exist_or_holds_escapes_is_named_escaped(ta
     assert "\x1b" not in err and "\x07" not in err
 
 
+@pytest.mark.slow
 async def test_search_with_sql_wildcards_and_markup_matches_literally(table, open_store_for):
     await table.insert(
         recent(1, run_id="01SALE", workflow_name="50%_off [bold]now[/]"),
@@ -114,7 +114,7 @@ async def test_search_with_sql_wildcards_and_markup_matches_literally(table, ope
         recent(3, run_id="01BACK", workflow_name="back\\slash"),
     )
     store = await open_store_for(table)
-    app = app_for(store)
+    app = list_app(store)
     async with app.run_test(size=(180, 40)) as pilot:
         await settle(pilot, lambda: table_of(app).row_count == 3)
         for term, expected in (
@@ -142,7 +142,7 @@ async def test_search_with_sql_wildcards_and_markup_matches_literally(table, ope
 
 async def test_deep_link_to_a_missing_run_with_markup_says_not_found(table, open_store_for):
     store = await open_store_for(table)
-    app = app_for(store, open_run="[bold]gone[/] \x1b[2J", refresh_s=30)
+    app = list_app(store, open_run="[bold]gone[/] \x1b[2J", refresh_s=30)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot, lambda: "No run [bold]gone[/] \\x1b[2J here" in screen_text(app))
         assert isinstance(app.screen, RunScreen)
@@ -152,7 +152,7 @@ async def test_deep_link_to_a_missing_run_with_markup_says_not_found(table, open
 async def test_a_window_wider_than_postgres_can_count_back_lists_every_run(table, open_store_for):
     await table.insert(recent(1, run_id="01ANCIENT"))
     store = await open_store_for(table)
-    app = app_for(store, run_filter=RunFilter(since=parse_since("999999w")))
+    app = list_app(store, run_filter=RunFilter(since=parse_since("999999w")))
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot, lambda: run_ids(app) == ["01ANCIENT"])
         text = screen_text(app)

@@ -20,9 +20,17 @@ import orjson
 import pytest
 
 from tests.database import TableHandle, run_row
-from tests.ui.screen_text import screen_text
-from tests.ui.test_run_list import app_for, recent, run_ids, settle, table_of
-from tests.ui.test_run_view import RunOnlyApp, entry, loaded, trigger
+from tests.ui.harness import (
+    RunOnlyApp,
+    list_app,
+    loaded,
+    recent,
+    run_ids,
+    screen_text,
+    settle,
+    table_of,
+)
+from tests.ui.step_entries import entry, trigger
 from wflog_tui.demo.embedded import EmbeddedPostgres
 from wflog_tui.demo.table_ddl import TableShape, create_table_sql, quote_ident
 from wflog_tui.store import ConnectionLost, RunFilter, StoreSettings, open_store
@@ -31,9 +39,13 @@ from wflog_tui.ui.live_refresh import RETRY_FIRST_S
 from wflog_tui.ui.run_list import RunListScreen
 from wflog_tui.ui.run_view import RunScreen
 
-pytestmark = pytest.mark.skipif(
-    bool(os.environ.get("WFLOG_TEST_DSN")), reason="stops and starts an embedded server"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        bool(os.environ.get("WFLOG_TEST_DSN")), reason="stops and starts an embedded server"
+    ),
+    # Each starts a server of its own and waits out its stop, restart or backoff.
+    pytest.mark.slow,
+]
 
 
 @dataclass
@@ -108,7 +120,7 @@ async def test_list_survives_a_server_stop_and_recovers_alone_after_restart(
     handle = own_server.handle
     await handle.insert(*[recent(2 + i, run_id=f"01OUT{i:02d}") for i in range(8)])
     store = await open_store_for(handle)
-    app = app_for(store)
+    app = list_app(store)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot, lambda: table_of(app).row_count == 8)
         await pilot.press("down", "down", "down")
@@ -127,12 +139,12 @@ async def test_list_survives_a_server_stop_and_recovers_alone_after_restart(
         assert "01OUT07" in text
         assert selected_run_id(app) == "01OUT03"
         # Each failure doubles the wait before the next try.
-        await settle(pilot, lambda: app.screen.live.retry_s >= 4 * RETRY_FIRST_S, attempts=400)
+        await settle(pilot, lambda: app.screen.retry_s >= 4 * RETRY_FIRST_S, within=20)
         assert disconnected(app)
 
         await own_server.start()
         await handle.insert(recent(0.5, run_id="01AFTER"))
-        await settle(pilot, lambda: "01AFTER" in run_ids(app), attempts=800)
+        await settle(pilot, lambda: "01AFTER" in run_ids(app), within=40)
         assert live(app)
         assert not table_of(app).has_class("stale")
         assert app.screen.live.retry_s == RETRY_FIRST_S
@@ -178,7 +190,7 @@ async def test_run_view_tail_survives_a_server_stop_and_resumes_alone(own_server
             orjson.dumps(done).decode(),
             row["id"],
         )
-        await settle(pilot, lambda: "notify" in screen_text(app), attempts=1500)
+        await settle(pilot, lambda: "notify" in screen_text(app), within=75)
         assert "disconnected" not in screen_text(app)
         assert screen.step_view.selected_keys == keys
         assert screen.step_view.selected_node.label == "fetch_user"
@@ -189,7 +201,7 @@ async def test_terminated_backends_are_replaced_without_losing_the_list(
 ):
     await table.insert(*[recent(2 + i, run_id=f"01KIL{i:02d}") for i in range(5)])
     store = await open_store_for(table)
-    app = app_for(store)
+    app = list_app(store)
     admin = await asyncpg.connect(pg_dsn)
     try:
         async with app.run_test(size=(160, 40)) as pilot:
@@ -204,7 +216,7 @@ async def test_terminated_backends_are_replaced_without_losing_the_list(
                 await pilot.pause(0.15)
             assert killed >= 1
             await table.insert(recent(0.5, run_id="01REBORN"))
-            await settle(pilot, lambda: "01REBORN" in run_ids(app) and live(app), attempts=600)
+            await settle(pilot, lambda: "01REBORN" in run_ids(app) and live(app), within=30)
             assert selected_run_id(app) == "01KIL02"
             assert table_of(app).row_count == 6
     finally:
@@ -225,12 +237,12 @@ async def test_a_query_over_the_statement_timeout_marks_the_list_stale_until_it_
     await table.insert(*[recent(2 + i, run_id=f"01SLO{i:02d}") for i in range(4)])
     view = TableHandle(table.dsn, TableShape(schema=table.shape.schema, table="slow_log"))
     store = await open_store_for(view, statement_timeout_s=0.3)
-    app = app_for(store)
+    app = list_app(store)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot, lambda: table_of(app).row_count == 4)
         await pilot.press("down")
         await table.execute(f"UPDATE {schema}.knob SET slow = true")
-        await settle(pilot, lambda: too_slow(app), attempts=400)
+        await settle(pilot, lambda: too_slow(app), within=20)
         line = status_line(app)
         assert "statement_timeout" in line and "data shown is stale" in line, line
         assert table_of(app).row_count == 4
@@ -238,7 +250,7 @@ async def test_a_query_over_the_statement_timeout_marks_the_list_stale_until_it_
 
         await table.execute(f"UPDATE {schema}.knob SET slow = false")
         await table.insert(recent(0.5, run_id="01FAST"))
-        await settle(pilot, lambda: "01FAST" in run_ids(app), attempts=800)
+        await settle(pilot, lambda: "01FAST" in run_ids(app), within=40)
         assert live(app)
         assert selected_run_id(app) == "01SLO01"
 
@@ -250,7 +262,7 @@ async def test_the_app_opened_on_a_server_that_then_vanishes_never_crashes(
     handle = own_server.handle
     await handle.insert(recent(1, run_id="01GONE", status="FAILED"))
     store = await open_store_for(handle)
-    app = app_for(store, refresh_s=30)
+    app = list_app(store, refresh_s=30)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot, lambda: table_of(app).row_count == 1)
         await own_server.stop()
@@ -268,9 +280,9 @@ async def test_the_app_opened_on_a_server_that_then_vanishes_never_crashes(
         await pilot.pause(0.3)
         await own_server.start()
         await pilot.press("r")
-        await settle(pilot, lambda: loaded(app), attempts=400)
+        await settle(pilot, lambda: loaded(app), within=20)
         await pilot.press("escape")
-        await settle(pilot, lambda: isinstance(app.screen, RunListScreen) and live(app), 800)
+        await settle(pilot, lambda: isinstance(app.screen, RunListScreen) and live(app), within=40)
     assert app.return_code in (None, 0)
 
 
@@ -293,7 +305,7 @@ async def test_a_failed_load_of_older_runs_does_not_stop_the_retries(own_server,
     handle = own_server.handle
     await handle.insert(*[recent(1 + i, run_id=f"01PG{i:03d}") for i in range(130)])
     store = await open_store_for(handle)
-    app = app_for(store)
+    app = list_app(store)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot, lambda: table_of(app).row_count == 100)
         await own_server.stop()
@@ -302,7 +314,7 @@ async def test_a_failed_load_of_older_runs_does_not_stop_the_retries(own_server,
         await pilot.pause(0.5)
         await own_server.start()
         await handle.insert(recent(0.5, run_id="01BACK"))
-        await settle(pilot, lambda: "01BACK" in run_ids(app), attempts=800)
+        await settle(pilot, lambda: "01BACK" in run_ids(app), within=40)
         # A page request still in flight across the restart may fail once more; the
         # refresh loop, left running, clears it on its next cycle.
-        await settle(pilot, lambda: live(app), attempts=800)
+        await settle(pilot, lambda: live(app), within=40)

@@ -20,12 +20,12 @@ from datetime import timedelta
 
 import asyncpg
 import pytest
+from textual.command import CommandPalette
 
 from tests.database import run_row
-from tests.test_store_connection import dsn_as, role
-from tests.ui.screen_text import screen_text
-from tests.ui.test_run_list import app_for, recent, settle, table_of
-from tests.ui.test_run_view import entry, loaded, trigger
+from tests.roles import dsn_as, role
+from tests.ui.harness import list_app, loaded, queries_done, recent, screen_text, settle, table_of
+from tests.ui.step_entries import entry, trigger
 from wflog_tui.cli import run
 from wflog_tui.store import RunFilter, StoreSettings, open_store
 from wflog_tui.ui.run_list import RunListScreen
@@ -92,6 +92,7 @@ async def write_counters(admin, qualified: str) -> tuple:
     )
 
 
+@pytest.mark.slow
 async def test_every_action_as_a_select_only_role_issues_only_reads(pg_dsn, table, statements):
     running_steps = [trigger(), entry("fetch_user", t=1), entry("send", "RUNNING", t=2)]
     await table.insert(
@@ -120,7 +121,7 @@ async def test_every_action_as_a_select_only_role_issues_only_reads(pg_dsn, tabl
                 assert await conn.fetchval("SHOW default_transaction_read_only") == "on"
                 assert await conn.fetchval("SHOW transaction_read_only") == "on"
                 assert await conn.fetchval("SELECT current_user") == name
-            app = app_for(store, run_filter=RunFilter(since=timedelta(hours=24)))
+            app = list_app(store, run_filter=RunFilter(since=timedelta(hours=24)))
             async with app.run_test(size=(180, 45)) as pilot:
                 await settle(pilot, lambda: table_of(app).row_count == 3)
                 for key in ("3", "3", "ctrl+z", "ctrl+z", "1", "0", "right_square_bracket",
@@ -129,30 +130,32 @@ async def test_every_action_as_a_select_only_role_issues_only_reads(pg_dsn, tabl
                     await pilot.press(key)
                     await pilot.pause(0.05)
                 await pilot.press("slash", *"01RO", "enter")
-                await pilot.pause(0.3)
+                await settle(pilot, lambda: "search=01RO" in screen_text(app))
+                await queries_done(pilot, store)
                 await pilot.press("escape", "escape")
                 await pilot.press("w")
                 await settle(
                     pilot, lambda: "Workflow" in screen_text(app) and "Beta" in screen_text(app)
                 )
                 await pilot.press("down", "down", "enter")
-                await pilot.pause(0.3)
+                await settle(pilot, lambda: "workflow=Beta" in screen_text(app))
+                await queries_done(pilot, store)
                 await pilot.press("o")
                 await settle(pilot, lambda: "org_b" in screen_text(app))
                 await pilot.press("escape", "x")
                 await settle(pilot, lambda: table_of(app).row_count == 3)
                 await pilot.press("ctrl+p")
-                await pilot.pause(0.2)
+                await settle(pilot, lambda: isinstance(app.screen, CommandPalette))
                 await pilot.press("escape", "question_mark")
-                await pilot.pause(0.2)
+                await settle(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
                 await pilot.press("escape")
                 # Open the running run: load, tail, every tab, copy, reload, failures.
                 screen = app.screen
                 assert isinstance(screen, RunListScreen)
                 table_of(app).move_cursor(row=screen.table.index_of("r1"))
                 await pilot.press("enter")
-                await settle(pilot, lambda: loaded(app), attempts=400)
-                await pilot.pause(0.5)  # a few tail cycles
+                await settle(pilot, lambda: loaded(app), within=20)
+                await queries_done(pilot, store, 3)  # a few tail cycles
                 await pilot.press("tab")
                 for key in "1234567":
                     await pilot.press(key)

@@ -19,16 +19,14 @@ import asyncpg
 import pytest
 from rich.console import Console
 
-from tests.test_store_connection import (
-    _can_rewrite_hba,
-    _free_port,
+from tests.roles import (
+    can_rewrite_hba,
     dsn_as,
+    free_port,
     password_required,
     role,
 )
-from tests.ui.screen_text import screen_text
-from tests.ui.test_run_list import app_for, recent, settle, table_of
-from tests.ui.test_run_view import loaded
+from tests.ui.harness import list_app, loaded, recent, screen_text, settle, table_of
 from wflog_tui.cli import run
 from wflog_tui.store import StoreSettings, open_store
 from wflog_tui.ui.run_list import RunListScreen
@@ -71,7 +69,7 @@ async def cli(*argv: str, env: dict[str, str] | None = None) -> tuple[int, str, 
 @pytest.fixture
 async def secret_role(pg_dsn, table):
     """A role that logs in with PASSWORD only, and a DSN carrying it."""
-    if not await _can_rewrite_hba(pg_dsn):
+    if not await can_rewrite_hba(pg_dsn):
         pytest.skip("WFLOG_TEST_DSN server: not rewriting its pg_hba.conf")
     async with (
         role(pg_dsn, table, password=PASSWORD) as name,
@@ -88,7 +86,7 @@ async def test_the_app_shows_no_password_in_session_outage_and_recovery(pg_dsn, 
     try:
         async with store:
             assert_hidden(repr(store) + repr(store.settings), where="repr")
-            app = app_for(store, source_label="postgresql://x:***@host/db")
+            app = list_app(store, source_label="postgresql://x:***@host/db")
             async with app.run_test(size=(160, 40)) as pilot:
                 await settle(pilot, lambda: table_of(app).row_count == 1)
                 assert_hidden(everything_shown(app), where="live list")
@@ -112,10 +110,10 @@ async def test_the_app_shows_no_password_in_session_outage_and_recovery(pg_dsn, 
                 assert_hidden(everything_shown(app), where="run view error")
                 await admin.execute(f"ALTER ROLE {name} PASSWORD '{PASSWORD}'")
                 await pilot.press("r")
-                await settle(pilot, lambda: loaded(app), attempts=600)
+                await settle(pilot, lambda: loaded(app), within=30)
                 assert_hidden(everything_shown(app), where="run view")
                 await pilot.press("escape")
-                await settle(pilot, lambda: "● LIVE" in screen_text(app), attempts=800)
+                await settle(pilot, lambda: "● LIVE" in screen_text(app), within=40)
     finally:
         await admin.execute(f"ALTER ROLE {name} PASSWORD '{PASSWORD}'")
         await admin.close()
@@ -132,7 +130,7 @@ async def test_a_crash_inside_the_app_renders_no_password(table, secret_role, mo
     monkeypatch.setattr(RunListScreen, "_show_counts", broken)
     store = await open_store(StoreSettings(dsn=dsn, table=table.name))
     async with store:
-        app = app_for(store)
+        app = list_app(store)
         # What Textual prints to stderr when the app dies: recorded instead.
         app.error_console = Console(record=True, width=200, file=io.StringIO())
         # A worker's failure reaches the test as WorkerFailed around our RuntimeError.
@@ -187,7 +185,7 @@ async def test_cli_errors_doctor_and_show_never_print_the_password(table, secret
     ],
 )
 async def test_unusable_dsns_exit_2_without_the_password(dsn):
-    text = dsn.format(pw=quote(TRICKY, safe="") if "://" in dsn else PASSWORD, port=_free_port())
+    text = dsn.format(pw=quote(TRICKY, safe="") if "://" in dsn else PASSWORD, port=free_port())
     secret = TRICKY if "://" in dsn else PASSWORD
     for argv in (["show", "x"], ["doctor"], ["doctor", "--json"], []):
         code, out, err = await cli("--dsn", text, *argv)

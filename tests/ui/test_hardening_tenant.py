@@ -16,9 +16,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.ui.screen_text import screen_text
-from tests.ui.test_run_list import app_for, recent, run_ids, settle, table_of
-from tests.ui.test_run_view import entry, loaded, trigger
+from tests.ui.harness import (
+    list_app,
+    loaded,
+    queries_done,
+    recent,
+    run_ids,
+    screen_text,
+    settle,
+    table_of,
+)
+from tests.ui.step_entries import entry, trigger
 from wflog_tui.cli import run
 from wflog_tui.store import RunFilter
 from wflog_tui.ui.run_list import RunListScreen
@@ -62,7 +70,7 @@ async def two_orgs(table):
 
 
 def scoped_app(store, **config):
-    return app_for(
+    return list_app(
         store, run_filter=RunFilter(organisation="org_a", since=timedelta(hours=24)), **config
     )
 
@@ -76,6 +84,7 @@ def no_leak(app) -> None:
     assert "org_b" not in text
 
 
+@pytest.mark.slow
 async def test_the_scoped_list_counts_sparkline_search_and_pickers_show_only_the_org(
     two_orgs, open_store_for
 ):
@@ -95,7 +104,7 @@ async def test_the_scoped_list_counts_sparkline_search_and_pickers_show_only_the
         for term in (f"01{MARK}", f"01{MARK}EVT", MARK.lower(), "%", "_"):
             await pilot.press("slash", *term, "enter")
             await settle(pilot, lambda term=term: f"search={term}" in screen_text(app))
-            await pilot.pause(0.3)
+            await queries_done(pilot, store)
             assert all(not rid.startswith(f"01{MARK}") for rid in run_ids(app)), term
             no_leak(app)
             await pilot.press("escape")
@@ -106,11 +115,11 @@ async def test_the_scoped_list_counts_sparkline_search_and_pickers_show_only_the
             await pilot.press(key)
             await pilot.pause(0.1)
         await settle(pilot, lambda: "window=all" in screen_text(app))
-        await pilot.pause(0.5)
+        await queries_done(pilot, store, 2)
         assert sorted(run_ids(app)) == ["01A1", "01A2", "01A3"]
         no_leak(app)
         await pilot.press("x")
-        await pilot.pause(0.5)
+        await queries_done(pilot, store, 2)
         assert sorted(run_ids(app)) == ["01A1", "01A2", "01A3"]
         no_leak(app)
 
@@ -144,7 +153,7 @@ async def test_a_deep_link_to_another_orgs_run_is_not_found(two_orgs, open_store
         assert "No run" in text
         assert "LEAKB error" not in text and "secret" not in text and "org_b" not in text
         await pilot.press("r")
-        await pilot.pause(0.3)
+        await pilot.pause(0.3)  # nothing to wait for: the reload finds nothing again
         assert "outside the organisation scope" in screen_text(app)
         await pilot.press("escape")
         await settle(pilot, lambda: isinstance(app.screen, RunListScreen))
@@ -165,7 +174,7 @@ async def test_a_run_moved_to_another_org_stops_being_tailed_and_shown(two_orgs,
         await settle(pilot, lambda: "gone from the table" in screen_text(app))
         assert MARK not in screen_text(app)
         await pilot.press("r")
-        await pilot.pause(0.5)
+        await pilot.pause(0.5)  # the reload finds nothing in scope: no result to wait for
         # The reload finds nothing in scope; the tail it resumes says the run is gone.
         text = screen_text(app)
         assert "gone from the table" in text or "outside the organisation scope" in text
@@ -173,7 +182,7 @@ async def test_a_run_moved_to_another_org_stops_being_tailed_and_shown(two_orgs,
         await pilot.press("escape")
         await settle(pilot, lambda: isinstance(app.screen, RunListScreen))
         # The list's watched running row left the scope: it is not updated with org_b data.
-        await pilot.pause(0.6)
+        await queries_done(pilot, store, 2)
         no_leak(app)
 
 

@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.ui.test_run_view import (
-    app_for,
-    cursor_path,
-    entry,
-    loaded,
-    open_run,
-    run_screen,
-    settle,
-    tree_lines,
-    trigger,
-)
+from tests.ui.harness import loaded, run_app, settle
+from tests.ui.step_entries import entry, trigger
+from tests.ui.test_run_view import cursor_path, open_run, run_screen, tree_lines
 from wflog_tui.model.step_tree import EAGER_ATTEMPTS, RetriedNode
 
 ATTEMPTS = 3000
@@ -47,7 +39,7 @@ async def test_selecting_a_step_of_thousands_of_attempts_fills_one_bounded_batch
         return await fetch(run_id, indexes)
 
     store.fetch_entries = counted
-    app = app_for(store, row["run_id"])
+    app = run_app(store, row["run_id"])
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: loaded(app))
         screen = run_screen(app)
@@ -87,7 +79,7 @@ async def test_selecting_a_step_of_thousands_of_attempts_fills_one_bounded_batch
 
 
 def _pane_text(screen) -> str:
-    from tests.ui.screen_text import screen_text
+    from tests.ui.harness import screen_text
 
     return screen_text(screen.app)
 
@@ -119,7 +111,7 @@ async def test_fills_are_cut_into_bites_of_bounded_stored_size(table, open_store
         return await fetch(run_id, indexes)
 
     store.fetch_entries = counted
-    app = app_for(store, row["run_id"])
+    app = run_app(store, row["run_id"])
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: loaded(app))
         screen = run_screen(app)

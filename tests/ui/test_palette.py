@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import CommandList, CommandPalette
@@ -131,6 +132,7 @@ async def test_a_focused_panel_action_runs_in_the_panel(tmp_path: Path) -> None:
         assert panel.copies == 1
 
 
+@pytest.mark.slow
 async def test_switching_theme_from_the_palette(tmp_path: Path) -> None:
     app = PaletteApp(tmp_path)
     async with app.run_test(size=(100, 40)) as pilot:

@@ -9,8 +9,7 @@ import contextlib
 
 import asyncpg
 
-from tests.ui.screen_text import screen_text
-from tests.ui.test_run_list import app_for, recent, settle
+from tests.ui.harness import list_app, recent, screen_text, settle
 
 
 @contextlib.asynccontextmanager
@@ -52,11 +51,11 @@ async def test_a_lock_wait_is_named_not_a_missing_index(pg_dsn, make_table, open
     store = await open_store_for(bare)
     # Half of the time may go to queries: a free list refreshes every 0.2 s, one whose
     # reads wait ~0.5 s on the lock slows to about 1 s, and is still refreshed in the test.
-    app = app_for(store, query_budget=0.5)
+    app = list_app(store, query_budget=0.5)
     async with app.run_test(size=(220, 30)) as pilot:
         await settle(pilot, lambda: "01A" in screen_text(app))
         async with locking_the_table(pg_dsn, bare.shape.qualified, hold_s=0.5, gap_s=0.05):
-            await settle(pilot, lambda: "waiting on a lock" in screen_text(app), attempts=600)
+            await settle(pilot, lambda: "waiting on a lock" in screen_text(app), within=12)
             text = screen_text(app)
             assert "refresh slowed to" in text and "held by another session" in text
             assert "no index on started_at" not in text

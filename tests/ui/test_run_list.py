@@ -2,52 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from textual.widgets import DataTable
+import pytest
 
-from tests.database import run_row
-from tests.ui.screen_text import screen_text
+from tests.ui.harness import list_app, recent, run_ids, screen_text, settle, table_of
 from wflog_tui.store import RunFilter
-from wflog_tui.ui.app import WflogApp
-from wflog_tui.ui.config import AppConfig
 from wflog_tui.ui.run_list import RunListScreen
-
-NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-def recent(minutes_ago: float, **fields) -> dict:
-    started = NOW - timedelta(minutes=minutes_ago)
-    fields.setdefault("ended_at", started + timedelta(seconds=2))
-    return run_row(started_at=started, **fields)
-
-
-def app_for(store, **config) -> WflogApp:
-    config.setdefault("refresh_s", 0.2)
-    config.setdefault("animations", False)
-    # Shared test machines are slow: the pacing test below sets its own budget.
-    config.setdefault("query_budget", 1.0)
-    config.setdefault("run_filter", RunFilter(since=timedelta(hours=24)))
-    return WflogApp(store, AppConfig(**config))
-
-
-async def settle(pilot, until, attempts: int = 300) -> None:
-    """Let refresh cycles run until `until()` holds (bounded; fails loudly if never)."""
-    for _ in range(attempts):
-        await pilot.pause(0.05)
-        if until():
-            return
-    raise AssertionError("the screen never reached the expected state")
-
-
-def table_of(app) -> DataTable:
-    return app.screen.query_one("#runs", DataTable)
-
-
-def run_ids(app) -> list[str]:
-    screen = app.screen
-    assert isinstance(screen, RunListScreen)
-    return [screen.runs[key].run_id for key in screen.order]
 
 
 async def test_lists_runs_newest_first_with_counts_and_filter(table, open_store_for):
@@ -57,7 +18,7 @@ async def test_lists_runs_newest_first_with_counts_and_filter(table, open_store_
         recent(3, run_id="01MID", status="RUNNING", ended_at=None, duration_ms=None),
     )
     store = await open_store_for(table)
-    app = app_for(store)
+    app = list_app(store)
     async with app.run_test(size=(160, 40)) as pilot:
         # Rows are drawn first, the counts once their query returns: wait for both.
         await settle(pilot, lambda: table_of(app).row_count == 3 and "FAILED 1" in screen_text(app))
@@ -73,7 +34,7 @@ async def test_lists_runs_newest_first_with_counts_and_filter(table, open_store_
 async def test_new_runs_appear_without_moving_a_reader(table, open_store_for):
     await table.insert(*[recent(10 + i, run_id=f"01R{i:02d}") for i in range(20)])
     store = await open_store_for(table)
-    app = app_for(store)
+    app = list_app(store)
     async with app.run_test(size=(160, 30)) as pilot:
         await settle(pilot, lambda: table_of(app).row_count == 20)
         for _ in range(5):
@@ -93,7 +54,7 @@ async def test_running_row_is_updated_in_place(table, open_store_for):
         recent(1, id="crun", run_id="01LIVE", status="RUNNING", ended_at=None, duration_ms=None)
     )
     store = await open_store_for(table)
-    app = app_for(store)
+    app = list_app(store)
     async with app.run_test(size=(160, 30)) as pilot:
         await settle(pilot, lambda: table_of(app).row_count == 1)
         await table.execute(
@@ -113,7 +74,7 @@ async def test_status_toggle_and_failing_only(table, open_store_for):
         recent(3, run_id="01SLOW", status="TIMED_OUT"),
     )
     store = await open_store_for(table)
-    app = app_for(store)
+    app = list_app(store)
     async with app.run_test(size=(160, 30)) as pilot:
         await settle(pilot, lambda: table_of(app).row_count == 3)
         await pilot.press("3")
@@ -131,7 +92,7 @@ async def test_search_by_run_id_prefix_and_markup_is_literal(table, open_store_f
         recent(2, run_id="01XYZ"),
     )
     store = await open_store_for(table)
-    app = app_for(store)
+    app = list_app(store)
     async with app.run_test(size=(160, 30)) as pilot:
         await settle(pilot, lambda: table_of(app).row_count == 2)
         cell = table_of(app).get_cell(app.screen.order[0], "workflow")
@@ -147,7 +108,7 @@ async def test_search_by_run_id_prefix_and_markup_is_literal(table, open_store_f
 async def test_pause_stops_refresh_and_space_refreshes_once(table, open_store_for):
     await table.insert(recent(5, run_id="01A"))
     store = await open_store_for(table)
-    app = app_for(store)
+    app = list_app(store)
     async with app.run_test(size=(160, 30)) as pilot:
         await settle(pilot, lambda: table_of(app).row_count == 1)
         await pilot.press("p")
@@ -165,7 +126,7 @@ async def test_pause_stops_refresh_and_space_refreshes_once(table, open_store_fo
 async def test_older_runs_load_at_the_end(table, open_store_for):
     await table.insert(*[recent(1 + i, run_id=f"01P{i:03d}") for i in range(130)])
     store = await open_store_for(table)
-    app = app_for(store, refresh_s=30)
+    app = list_app(store, refresh_s=30)
     async with app.run_test(size=(160, 30)) as pilot:
         await settle(pilot, lambda: table_of(app).row_count == 100)
         await pilot.press("end")
@@ -180,7 +141,7 @@ async def test_sort_by_workflow_and_reverse(table, open_store_for):
         recent(3, run_id="01C", workflow_name="Gamma"),
     )
     store = await open_store_for(table)
-    app = app_for(store, refresh_s=30)
+    app = list_app(store, refresh_s=30)
     async with app.run_test(size=(160, 30)) as pilot:
         await settle(pilot, lambda: table_of(app).row_count == 3)
         await pilot.press("W")
@@ -195,7 +156,7 @@ async def test_slow_queries_slow_the_refresh_and_say_why(make_table, open_store_
     await bare.insert(recent(1, run_id="01A"))
     store = await open_store_for(bare)
     # A budget no query can meet: every cycle is "too slow" for a 0.2 s refresh.
-    app = app_for(store, query_budget=1e-6)
+    app = list_app(store, query_budget=1e-6)
     async with app.run_test(size=(200, 30)) as pilot:
         await settle(pilot, lambda: "refresh slowed to" in screen_text(app))
         text = screen_text(app)
@@ -203,6 +164,9 @@ async def test_slow_queries_slow_the_refresh_and_say_why(make_table, open_store_
         assert app.screen.live.pacer.next_interval() > 0.2
 
 
+# On the worker that runs tests/test_notify.py: a notification on the shared channel from
+# another test would be a refresh this test counts as polling.
+@pytest.mark.xdist_group("notify_channel")
 async def test_with_a_notify_trigger_the_list_waits_for_changes_instead_of_polling(
     table, open_store_for
 ):
@@ -211,7 +175,7 @@ async def test_with_a_notify_trigger_the_list_waits_for_changes_instead_of_polli
     await table.execute(trigger_sql(table.name))
     await table.insert(recent(3, run_id="01FIRST"))
     store = await open_store_for(table)
-    app = app_for(store, refresh_s=0.3)
+    app = list_app(store, refresh_s=0.3)
     async with app.run_test(size=(160, 30)) as pilot:
         await settle(pilot, lambda: "on change (LISTEN)" in screen_text(app))
         await pilot.pause(0.5)  # the one refresh that follows LISTEN
@@ -228,7 +192,7 @@ async def test_workflow_and_organisation_pickers_set_the_filter(table, open_stor
         recent(2, run_id="01B", workflow_name="Beta", organisation_id="org_b"),
     )
     store = await open_store_for(table)
-    app = app_for(store, refresh_s=30)
+    app = list_app(store, refresh_s=30)
     async with app.run_test(size=(160, 30)) as pilot:
         await settle(pilot, lambda: table_of(app).row_count == 2)
         await pilot.press("w")
@@ -251,7 +215,7 @@ async def test_workflow_and_organisation_pickers_set_the_filter(table, open_stor
 async def test_the_list_does_not_query_while_a_run_view_covers_it(table, open_store_for):
     await table.insert(recent(1, run_id="01SEEN"))
     store = await open_store_for(table)
-    app = app_for(store, refresh_s=0.2, run_filter=RunFilter(since=timedelta(hours=24)))
+    app = list_app(store, refresh_s=0.2, run_filter=RunFilter(since=timedelta(hours=24)))
     async with app.run_test(size=(160, 30)) as pilot:
         await settle(pilot, lambda: "fetch_delta" in store.stats.last)
         await pilot.press("enter")

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from textual import events
 
 from tests.database import run_row
-from tests.ui.screen_text import screen_text
+from tests.ui.harness import loaded, run_app, screen_text, settle
+from tests.ui.step_entries import T0, entry, trigger
 from wflog_tui.model.log_skeleton import LogSkeleton
 from wflog_tui.model.step_tree import NodeKind
 from wflog_tui.store import ConnectionLost, QueryTimeout, load_run
@@ -22,31 +20,6 @@ from wflog_tui.ui.config import AppConfig
 from wflog_tui.ui.run_view import RunScreen
 from wflog_tui.ui.run_view.detail_pane import DetailPane
 from wflog_tui.ui.widgets.json_view import JsonView
-
-T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
-
-
-def at(seconds: float) -> str:
-    return (T0 + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")
-
-
-def entry(step_id: str, status: str = "COMPLETED", *, t: float = 0, **extra: Any) -> dict:
-    """One `steps_log` entry as the platform writes it."""
-    value: dict[str, Any] = {
-        "status": status,
-        "stepId": step_id,
-        "operation": extra.pop("operation", "http"),
-        "startedAt": at(t),
-    }
-    if status != "RUNNING":
-        value["endedAt"] = at(t + 0.5)
-        value["durationMs"] = 500
-    value.update(extra)
-    return value
-
-
-def trigger() -> dict:
-    return entry("trigger_new_user", operation="trigger", stepName="New User", output={"n": 3})
 
 
 def loop(step_id: str, items: list, t: float = 1) -> dict:
@@ -95,55 +68,10 @@ def three_failures() -> list[dict]:
     ]
 
 
-class RunOnlyApp(WflogApp):
-    """The app with only the run view on its stack.
-
-    The run list has tests of its own; without it, the only queries and timers in these
-    tests are the run view's, so what they wait for is what they assert on.
-    """
-
-    # Textual reads CSS_PATH beside the class's own module; the app's is beside app.py.
-    CSS_PATH = Path(inspect.getfile(WflogApp)).with_name("app.tcss")
-
-    def on_mount(self, event: events.Mount) -> None:
-        # Textual calls every class's on_mount; this one replaces WflogApp's.
-        event.prevent_default()
-        assert self.config.open_run is not None
-        self.push_screen(RunScreen(self.config.open_run))
-
-
-def app_for(store, run_id: str, **config: Any) -> WflogApp:
-    config.setdefault("refresh_s", 0.1)
-    config.setdefault("animations", False)
-    # Test queries are a large share of a 0.1 s period; pacing is tested on its own below.
-    config.setdefault("query_budget", 1.0)
-    return RunOnlyApp(store, AppConfig(open_run=run_id, **config))
-
-
-async def settle(pilot, until, attempts: int = 200) -> None:
-    """Let workers and refreshes run until `until()` holds (bounded; fails loudly if never)."""
-    for _ in range(attempts):
-        await pilot.pause(0.02)
-        if until():
-            return
-    raise AssertionError("the screen never reached the expected state:\n" + screen_text(pilot.app))
-
-
 def run_screen(app) -> RunScreen:
     screen = app.screen
     assert isinstance(screen, RunScreen)
     return screen
-
-
-def loaded(app) -> bool:
-    """The run is fetched and on screen: its tree has a place in the last layout (what
-    `screen_text` reads), not only a model."""
-    screen = app.screen
-    return (
-        isinstance(screen, RunScreen)
-        and screen.step_tree is not None
-        and screen.step_view.region.height > 0
-    )
 
 
 def cursor_path(app) -> list[str]:
@@ -185,7 +113,7 @@ async def test_opens_on_the_first_failure_with_its_path_expanded(table, open_sto
         workflow_name="Onboard Users",
         error="Action failed: bounce for user2",
     )
-    app = app_for(store, row["run_id"])
+    app = run_app(store, row["run_id"])
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: loaded(app))
         await pilot.pause()
@@ -210,7 +138,7 @@ async def test_opens_on_the_first_failure_with_its_path_expanded(table, open_sto
 
 async def test_n_and_shift_n_cycle_through_failures_and_wrap(table, open_store_for):
     row, store = await open_run(table, open_store_for, three_failures(), status="FAILED")
-    app = app_for(store, row["run_id"])
+    app = run_app(store, row["run_id"])
     notices: list[str] = []
     async with app.run_test(size=(160, 50), notifications=True) as pilot:
         original = app.notify
@@ -244,7 +172,7 @@ async def test_brackets_move_to_the_same_step_in_neighbouring_iterations(table, 
         steps.append(email(number, 5, "FAILED" if number == 3 else "COMPLETED"))
         steps.append(entry("log_result", operation="db", iteration=number, totalItems=5))
     row, store = await open_run(table, open_store_for, steps, status="FAILED")
-    app = app_for(store, row["run_id"])
+    app = run_app(store, row["run_id"])
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: loaded(app))
         assert cursor_path(app)[-2:] == ["iteration 3", "send_email"]
@@ -265,7 +193,7 @@ async def test_a_failure_deep_in_a_big_loop_opens_without_building_the_loop(tabl
     steps = [trigger(), loop("loop_users", [f"user{i}" for i in range(1, total + 1)])]
     steps += [email(n, total, "FAILED" if n == 4812 else "COMPLETED") for n in range(1, total + 1)]
     row, store = await open_run(table, open_store_for, steps, status="FAILED")
-    app = app_for(store, row["run_id"])
+    app = run_app(store, row["run_id"])
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: loaded(app))
         await pilot.pause()
@@ -292,7 +220,7 @@ async def test_landing_keeps_the_path_above_a_failure_with_a_long_label_in_view(
         for n in range(1, total + 1)
     ]
     row, store = await open_run(table, open_store_for, steps, status="FAILED")
-    app = app_for(store, row["run_id"])
+    app = run_app(store, row["run_id"])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, lambda: loaded(app))
         await pilot.pause()
@@ -312,9 +240,9 @@ async def test_a_run_of_100000_entries_opens_and_lands_on_its_failure(table, ope
         steps.append(entry("log_result", operation="db", iteration=number, totalItems=total))
     assert len(steps) > 100_000
     row, store = await open_run(table, open_store_for, steps, status="FAILED")
-    app = app_for(store, row["run_id"])
+    app = run_app(store, row["run_id"])
     async with app.run_test(size=(160, 50)) as pilot:
-        await settle(pilot, lambda: loaded(app), attempts=1500)
+        await settle(pilot, lambda: loaded(app), within=30)
         assert cursor_path(app) == ["Process Each User", "iteration 49,999", "send_email"]
         view = run_screen(app).step_view
         assert view.node_count < 400
@@ -333,7 +261,7 @@ async def test_tailing_adds_new_steps_without_moving_the_reader(
     row, store = await open_run(
         table, open_store_for, steps, status="RUNNING", ended_at=None, duration_ms=None
     )
-    app = app_for(store, row["run_id"])
+    app = run_app(store, row["run_id"])
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: loaded(app))
         # A running run lands on its running step; the reader moves up to the trigger.
@@ -365,14 +293,9 @@ async def test_tailing_adds_new_steps_without_moving_the_reader(
             row["run_id"],
             (T0 + timedelta(seconds=4)).replace(tzinfo=None),
         )
-        # The header and the tree's lines can reach the screen a frame apart.
-        await settle(
-            pilot,
-            lambda: (
-                "not tailing" in screen_text(app)
-                and "✓ COMPLETED  Send Welcome" in screen_text(app)
-            ),
-        )
+        await settle(pilot, lambda: "not tailing" in screen_text(app))
+        # A skeleton's last entry is filled in by its own query, after the tail's.
+        await settle(pilot, lambda: "✓ COMPLETED  Send Welcome" in screen_text(app))
         text = screen_text(app)
         assert "✓ COMPLETED" in text.splitlines()[0]
         assert cursor_path(app) == ["New User"]
@@ -388,7 +311,7 @@ async def test_pausing_counts_new_steps_and_following_applies_them(table, open_s
     row, store = await open_run(
         table, open_store_for, steps, status="RUNNING", ended_at=None, duration_ms=None
     )
-    app = app_for(store, row["run_id"])
+    app = run_app(store, row["run_id"])
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: loaded(app))
         await pilot.press("f")
@@ -430,7 +353,7 @@ async def test_a_lost_connection_keeps_the_run_and_says_since_when(table, open_s
         table, open_store_for, steps, status="RUNNING", ended_at=None, duration_ms=None
     )
     flaky = FlakyStore(store)
-    app = app_for(flaky, row["run_id"], refresh_s=0.05)
+    app = run_app(flaky, row["run_id"], refresh_s=0.05)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: loaded(app))
         flaky.down = True
@@ -438,7 +361,7 @@ async def test_a_lost_connection_keeps_the_run_and_says_since_when(table, open_s
         assert "retrying in" in screen_text(app)
         assert "● RUNNING  fetch_user" in screen_text(app)
         flaky.down = False
-        await settle(pilot, lambda: "TAIL ●" in screen_text(app), attempts=400)
+        await settle(pilot, lambda: "TAIL ●" in screen_text(app))
 
 
 async def test_slow_tail_queries_slow_the_tail_and_say_so(table, open_store_for):
@@ -447,7 +370,7 @@ async def test_slow_tail_queries_slow_the_tail_and_say_so(table, open_store_for)
         table, open_store_for, steps, status="RUNNING", ended_at=None, duration_ms=None
     )
     # Any query is "slow" against a budget this small: the period stretches and says why.
-    app = app_for(store, row["run_id"], query_budget=1e-6)
+    app = run_app(store, row["run_id"], query_budget=1e-6)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: "refresh slowed to" in screen_text(app))
         assert "TAIL ●" in screen_text(app)
@@ -455,7 +378,7 @@ async def test_slow_tail_queries_slow_the_tail_and_say_so(table, open_store_for)
 
 async def test_an_unknown_run_says_so_and_esc_goes_back(table, open_store_for):
     store = await open_store_for(table)
-    app = app_for(store, "01NOSUCHRUN")
+    app = run_app(store, "01NOSUCHRUN")
     async with app.run_test(size=(160, 50)) as pilot:
         # The header grows to the message's second line on the next layout: wait for both.
         await settle(
@@ -473,7 +396,7 @@ async def test_an_unknown_run_says_so_and_esc_goes_back(table, open_store_for):
 async def test_a_store_error_is_a_message_not_a_traceback(table, open_store_for):
     row, store = await open_run(table, open_store_for, [trigger()])
     await store.close()
-    app = app_for(store, row["run_id"])
+    app = run_app(store, row["run_id"])
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: "Could not load run" in screen_text(app))
         assert "Press r to try again" in screen_text(app)
@@ -494,7 +417,7 @@ async def test_hostile_text_is_shown_literally(table, open_store_for):
         workflow_name="[b]wf[/b]\x07",
         error="\x1b]8;;http://evil\x07click",
     )
-    app = app_for(store, row["run_id"])
+    app = run_app(store, row["run_id"])
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: loaded(app))
         text = screen_text(app)
@@ -511,7 +434,7 @@ async def test_c_copies_an_incident_note_about_the_failure(table, open_store_for
     row, store = await open_run(
         table, open_store_for, three_failures(), status="FAILED", workflow_name="Onboard Users"
     )
-    app = app_for(store, row["run_id"])
+    app = run_app(store, row["run_id"])
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: loaded(app))
         await pilot.press("c")
@@ -525,7 +448,7 @@ async def test_c_copies_an_incident_note_about_the_failure(table, open_store_for
 
 async def test_a_data_flow_jump_selects_the_source_and_b_comes_back(table, open_store_for):
     row, store = await open_run(table, open_store_for, three_failures(), status="FAILED")
-    app = app_for(store, row["run_id"])
+    app = run_app(store, row["run_id"])
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: loaded(app))
         screen = run_screen(app)
@@ -553,7 +476,7 @@ async def test_a_data_flow_jump_selects_the_source_and_b_comes_back(table, open_
 
 async def test_tab_moves_focus_between_tree_and_detail(table, open_store_for):
     row, store = await open_run(table, open_store_for, three_failures(), status="FAILED")
-    app = app_for(store, row["run_id"])
+    app = run_app(store, row["run_id"])
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: loaded(app))
         screen = run_screen(app)
@@ -567,7 +490,7 @@ async def test_tab_moves_focus_between_tree_and_detail(table, open_store_for):
 
 async def test_a_completed_run_lands_on_its_first_step(table, open_store_for):
     row, store = await open_run(table, open_store_for, [trigger(), entry("only")])
-    app = app_for(store, row["run_id"])
+    app = run_app(store, row["run_id"])
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: loaded(app))
         node = run_screen(app).step_view.selected_node
@@ -577,7 +500,7 @@ async def test_a_completed_run_lands_on_its_first_step(table, open_store_for):
 
 async def test_r_reloads_the_run_and_keeps_the_cursor(table, open_store_for):
     row, store = await open_run(table, open_store_for, three_failures(), status="FAILED")
-    app = app_for(store, row["run_id"])
+    app = run_app(store, row["run_id"])
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: loaded(app))
         await pilot.press("n")
@@ -605,7 +528,7 @@ async def test_a_running_runs_duration_ticks_when_animations_are_on(table, open_
         duration_ms=None,
     )
     # A long refresh period, so only the clock can change the header.
-    app = app_for(store, row["run_id"], animations=True, refresh_s=60)
+    app = run_app(store, row["run_id"], animations=True, refresh_s=60)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: loaded(app))
 
@@ -614,9 +537,10 @@ async def test_a_running_runs_duration_ticks_when_animations_are_on(table, open_
 
         first = header()
         assert "(running)" in first
-        await settle(pilot, lambda: header() != first, attempts=150)
+        await settle(pilot, lambda: header() != first)
 
 
+@pytest.mark.slow
 async def test_a_big_run_opens_as_a_skeleton_and_fills_what_is_shown(
     table, open_store_for, monkeypatch
 ):
@@ -644,7 +568,7 @@ async def test_a_big_run_opens_as_a_skeleton_and_fills_what_is_shown(
             in_flight -= 1
 
     store._run = counted
-    app = app_for(store, row["run_id"])
+    app = run_app(store, row["run_id"])
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: loaded(app))
         screen = run_screen(app)
@@ -719,7 +643,7 @@ async def test_a_failed_load_before_the_app_is_reported_by_the_run_view(table, o
     row, store = await open_run(table, open_store_for, three_failures(), status="FAILED")
     failed: asyncio.Future = asyncio.get_running_loop().create_future()
     failed.set_exception(QueryTimeout("canceling statement due to statement timeout"))
-    app = app_for(store, row["run_id"])
+    app = run_app(store, row["run_id"])
     app._prefetched = {row["run_id"]: failed}
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: "Could not load run" in screen_text(app))

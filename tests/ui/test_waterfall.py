@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.ui.test_detail_pane import LOOP_LOG, POST, SLACK_LOG, PaneApp, find, screen_text, settle
+from tests.ui.harness import screen_text
+from tests.ui.pane_app import LOOP_LOG, POST, SLACK_LOG, PaneApp, find, finish_workers
 from wflog_tui.model.step_tree import build_tree
 from wflog_tui.ui.run_view.waterfall import EIGHTHS, Waterfall, axis_line, bar_cells, waterfall_rows
 
@@ -107,10 +108,10 @@ async def test_the_timing_tab_draws_rows_bars_durations_and_the_axis() -> None:
     app = PaneApp(SLACK_LOG, status="FAILED", input_payload=POST)
     async with app.run_test(size=(100, 24)) as pilot:
         app.select(find(app.step_tree, "Look Up Owner"))
-        await settle(pilot)
+        await finish_workers(pilot)
         app.pane.query_one("#input-json").focus()
         await pilot.press("4")
-        await settle(pilot)
+        await finish_workers(pilot)
         lines = screen_text(app).splitlines()
         assert " Started   2024-01-15 10:30:00.100 UTC" in lines
         assert "Duration  500 ms" in "\n".join(lines)
@@ -129,10 +130,10 @@ async def test_the_timing_tab_draws_rows_bars_durations_and_the_axis() -> None:
 
         # A retried step opens onto its attempts when selected.
         app.select(find(app.step_tree, "Notify Sales Channel"))
-        await settle(pilot)
+        await finish_workers(pilot)
         app.pane.query_one("#error-scroll").focus()
         await pilot.press("4")
-        await settle(pilot)
+        await finish_workers(pilot)
         shown = screen_text(app)
         assert "▶ Notify Sales Channel" in shown
         assert "attempt 3" in shown
@@ -159,10 +160,10 @@ async def test_steps_without_timestamps_say_no_timing() -> None:
     app = PaneApp(log, status="RUNNING")
     async with app.run_test(size=(100, 24)) as pilot:
         app.select(find(app.step_tree, "untimed"))
-        await settle(pilot)
+        await finish_workers(pilot)
         app.pane.query_one("#input-json").focus()
         await pilot.press("4")
-        await settle(pilot)
+        await finish_workers(pilot)
         lines = screen_text(app).splitlines()
         assert "no timing" in next(line for line in lines if "▶ untimed" in line)
         opened = next(line for line in lines if line.lstrip().startswith("open"))
