@@ -132,3 +132,12 @@ async def test_groups_exit_codes(table, capsys):
     assert "nope" in capsys.readouterr().err
     assert await _in_thread("--dsn", table.dsn, "--table", table.name, "groups", "--json") == 0
     assert orjson.loads(capsys.readouterr().out) == []
+
+
+async def test_a_window_reaching_past_year_one_groups_every_failure(table, capsys):
+    await _seed(table)
+    await table.insert(_declined(120, "org_a", "JPY"))
+    argv = ("--dsn", table.dsn, "--table", table.name, "groups", "--since", "999999w", "--json")
+    assert await _in_thread(*argv) == 0
+    groups = orjson.loads(capsys.readouterr().out)
+    assert sum(g["count"] for g in groups) == 7  # every failure, the old one too

@@ -84,7 +84,10 @@ class TimeWindow:
         """The window of the same length just before this one; None without a start."""
         if self.start is None:
             return None
-        return TimeWindow(self.start - (self.end - self.start), self.start)
+        try:
+            return TimeWindow(self.start - (self.end - self.start), self.start)
+        except OverflowError:
+            return TimeWindow(None, self.start)  # all before a start near year 1
 
 
 @dataclass(frozen=True, slots=True)

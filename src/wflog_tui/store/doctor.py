@@ -34,6 +34,7 @@ from wflog_tui.store.connection import APPLICATION_NAME, StoreSettings
 from wflog_tui.store.dsn import describe_target, mask_secrets
 from wflog_tui.store.error_translation import translate
 from wflog_tui.store.errors import QueryTimeout, StoreError
+from wflog_tui.store.failure_loading import window_at
 from wflog_tui.store.failure_queries import FAILURE_PAGE, FailureQueries
 from wflog_tui.store.filters import RunFilter
 from wflog_tui.store.indexes import (
@@ -626,7 +627,7 @@ class _Doctor:
         ]
         # Failure groups read the window's failures by the same index as the list; the
         # check's plan names the index they use.
-        start = None if run_filter.since is None else datetime.now(UTC) - run_filter.since
+        start = window_at(run_filter, datetime.now(UTC)).start
         failures = FailureQueries(info, self.settings.organisation_scope)
         await self._measure(
             session,

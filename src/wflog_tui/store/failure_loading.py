@@ -39,7 +39,11 @@ Progress = Callable[[int], None]
 
 def window_at(run_filter: RunFilter, now: datetime) -> TimeWindow:
     """The filter's window (`since`, or no bound) ending at `now`."""
-    return TimeWindow(now - run_filter.since if run_filter.since else None, now)
+    try:
+        start = now - run_filter.since if run_filter.since else None
+    except OverflowError:
+        start = None  # reaching back past year 1 (--since 999999w): every row is in it
+    return TimeWindow(start, now)
 
 
 async def _read_pages(
