@@ -34,7 +34,7 @@ from wflog_tui.model.durations import format_duration
 from wflog_tui.model.refresh_pacing import RefreshPacer
 from wflog_tui.model.run import RunSummary
 from wflog_tui.store import PageCursor, QueryTimeout, RunFilter, StoreError
-from wflog_tui.store.doctor import indexes_missing_hint
+from wflog_tui.store.indexes import indexes_missing_hint
 from wflog_tui.store.notify import Listener, Wakeup
 from wflog_tui.ui.status_text import status_text
 
