@@ -38,6 +38,8 @@ from wflog_tui.store.queries import (
 from wflog_tui.store.schema import DEFAULT_TABLE, TableInfo, introspect
 
 APPLICATION_NAME: Final = "wflog-tui"
+# How many run ids' start times the store keeps, to bound lookups on `started_at`.
+_KNOWN_STARTS: Final = 4096
 MAX_CONNECTIONS: Final = 3
 DEFAULT_CONNECT_TIMEOUT_S: Final = 5.0
 # A client-side limit on top of statement_timeout: when the network drops, no server
@@ -129,6 +131,9 @@ class Store:
         self.info = info
         self.stats = StoreStats()
         self._queries = Queries(info, settings.organisation_scope)
+        # started_at of the rows seen, by id and by run_id: lookups by key then name it,
+        # and a table partitioned by started_at reads one partition instead of all.
+        self._started: dict[str, datetime] = {}
 
     def __repr__(self) -> str:
         return f"Store({self.info.display_name}, dsn={mask_dsn(self.settings.dsn)!r})"
@@ -145,6 +150,16 @@ class Store:
             await asyncio.wait_for(self._pool.close(), self.settings.connect_timeout_s)
         except Exception:
             self._pool.terminate()
+
+    def _remember(self, runs: Sequence[RunSummary]) -> None:
+        for run in runs:
+            if run.started_at is None:
+                continue
+            for key in (run.id, run.run_id):
+                self._started.pop(key, None)
+                self._started[key] = run.started_at
+        while len(self._started) > _KNOWN_STARTS:
+            del self._started[next(iter(self._started))]
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -225,7 +240,9 @@ class Store:
     ) -> list[RunSummary]:
         """One page of the run list, newest first, after `before` (keyset paging)."""
         sql, args = self._queries.page(run_filter, before, limit)
-        return await self._run("fetch_page", _summaries(sql, args, self._timeout), len)
+        page = await self._run("fetch_page", _summaries(sql, args, self._timeout), len)
+        self._remember(page)
+        return page
 
     async def count_by_status(self, run_filter: RunFilter) -> dict[str, int]:
         """Runs per status in the filter's window; the five known statuses always present."""
@@ -266,20 +283,30 @@ class Store:
         `new` holds matching rows from a few seconds before `newest` on (at most 500,
         newest first); with no `newest`, the newest matching rows. `changed` holds the
         current state of `running_ids` (looked up by primary key) whether or not they still
-        match the filter, within the organisation scope.
+        match the filter, within the organisation scope: between the earliest and latest
+        `started_at` among them when the store has seen every one.
         """
+        started = [self._started.get(i) for i in running_ids]
+        bounds = [s for s in started if s is not None] if None not in started else []
 
         async def work(conn: asyncpg.Connection) -> Delta:
             sql, args = self._queries.newer(run_filter, newest)
             new = [summary_from_row(r) for r in await conn.fetch(sql, *args, timeout=self._timeout)]
             changed: list[RunSummary] = []
             if running_ids:
-                sql, args = self._queries.by_ids(running_ids)
+                sql, args = self._queries.by_ids(running_ids, bounds)
                 rows = await conn.fetch(sql, *args, timeout=self._timeout)
                 changed = [summary_from_row(r) for r in rows]
             return Delta(new=new, changed=changed)
 
-        return await self._run("fetch_delta", work, lambda d: len(d.new) + len(d.changed))
+        delta = await self._run("fetch_delta", work, lambda d: len(d.new) + len(d.changed))
+        # A row not found where it was seen (its started_at changed, or it is gone) is
+        # looked for everywhere next time.
+        for missing in set(running_ids) - {r.id for r in delta.changed}:
+            self._started.pop(missing, None)
+        self._remember(delta.new)
+        self._remember(delta.changed)
+        return delta
 
     async def fetch_run(self, run_id: str, *, skeleton_over: int | None = None) -> RunDetail | None:
         """One run by `run_id`, else by `id`; None when there is none (in scope).
@@ -289,13 +316,18 @@ class Store:
         asks for them. Row and skeleton are read in one snapshot.
         """
         key = run_id.strip()
+        started_at = self._started.get(key)
 
         async def work(conn: asyncpg.Connection) -> RunDetail | None:
-            sql, args = self._queries.run(key, skeleton_over=skeleton_over)
+            sql, args = self._queries.run(key, skeleton_over=skeleton_over, started_at=started_at)
             # Decoding 100,000 elements per array of a skeleton is the allocation burst
             # the cyclic collector would otherwise keep interrupting.
             with paused_collector():
                 row = await conn.fetchrow(sql, *args, timeout=self._timeout)
+                if row is None and started_at is not None:
+                    # Not where it was seen: look everywhere.
+                    sql, args = self._queries.run(key, skeleton_over=skeleton_over)
+                    row = await conn.fetchrow(sql, *args, timeout=self._timeout)
                 if row is None:
                     return None
                 detail = detail_from_row(row, self.info, decode_json)
@@ -308,7 +340,10 @@ class Store:
             row = await conn.fetchrow(sql, *args, timeout=self._timeout)
             return None if row is None else detail_from_row(row, self.info, decode_json)
 
-        return await self._run("fetch_run", work, lambda r: 0 if r is None else 1)
+        detail = await self._run("fetch_run", work, lambda r: 0 if r is None else 1)
+        if detail is not None:
+            self._remember([detail.summary])
+        return detail
 
     async def fetch_baseline(self, run: RunSummary, lookback: timedelta) -> RunSummary | None:
         """The run to compare `run` with by default (see `Queries.baseline`); None if none."""
@@ -330,8 +365,10 @@ class Store:
         if not wanted or self.info.json_type("steps_log") is None:
             return {}
 
+        started_at = self._started.get(key)
+
         async def work(conn: asyncpg.Connection) -> dict[int, Any]:
-            sql, args = self._queries.entries(key, wanted)
+            sql, args = self._queries.entries(key, wanted, started_at)
             value = await conn.fetchval(sql, *args, timeout=self._timeout)
             if not isinstance(value, list):
                 return {}
@@ -349,9 +386,15 @@ class Store:
         key = run_id.strip()
         start = max(0, int(start))
 
+        started_at = self._started.get(key)
+
         async def work(conn: asyncpg.Connection) -> StepsTail:
-            sql, args = self._queries.steps_from(key, start)
+            sql, args = self._queries.steps_from(key, start, started_at)
             row = await conn.fetchrow(sql, *args, timeout=self._timeout)
+            if row is None and started_at is not None:
+                # Not where it was seen: look everywhere.
+                sql, args = self._queries.steps_from(key, start)
+                row = await conn.fetchrow(sql, *args, timeout=self._timeout)
             if row is None:
                 raise RunNotFound(f"run {key} not found")
             total, entries = row["total"], row["entries"]

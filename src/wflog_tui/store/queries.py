@@ -248,35 +248,49 @@ class Queries:
         )
         return sql, params.values
 
-    def by_ids(self, ids: Sequence[str]) -> tuple[str, list[Any]]:
+    def by_ids(self, ids: Sequence[str], started: Sequence[datetime] = ()) -> tuple[str, list[Any]]:
         """The current state of rows by primary key, within the scope but no other filter.
 
         A run that stopped matching the filter (RUNNING → FAILED under a RUNNING filter)
-        must still reach the UI, or it would stay RUNNING on screen for ever.
+        must still reach the UI, or it would stay RUNNING on screen for ever. `started`,
+        the rows' `started_at` when known, bounds the search: on a table partitioned by
+        `started_at`, only the partitions holding them are read.
         """
         params = Params()
         conditions = self._scope_only(params)
         ids_param = params.add(list(dict.fromkeys(ids)))
         conditions.append(f'"id" = ANY({ids_param}::text[]::{self.info.sql_type("id")}[])')
+        if started:
+            low = self._timestamp_param(params, min(started))
+            high = self._timestamp_param(params, max(started))
+            conditions.append(f'"started_at" BETWEEN {low} AND {high}')
         sql = (
             f"SELECT {summary_columns(self.info)} FROM {self._table} {where(conditions)} "
             'ORDER BY "started_at" DESC, "id" DESC'
         )
         return sql, params.values
 
-    def _run_key(self, params: Params, key: str) -> tuple[str, str]:
+    def _run_key(
+        self, params: Params, key: str, started_at: datetime | None = None
+    ) -> tuple[str, str]:
         """A run by `run_id`, or else by `id`: both are unique, so at most two rows match.
 
         Returns the condition and an ORDER BY item that puts a `run_id` match first.
+        With the run's `started_at` (known once it was fetched), the condition names it
+        too, so a partitioned table reads one partition instead of probing each.
         """
         key_param = params.add(key)
         run_id_type, id_type = self.info.sql_type("run_id"), self.info.sql_type("id")
         condition = (
             f'("run_id" = {key_param}::text::{run_id_type} OR "id" = {key_param}::text::{id_type})'
         )
+        if started_at is not None:
+            condition += f' AND "started_at" = {self._timestamp_param(params, started_at)}'
         return condition, f'("run_id"::text = {key_param}::text) DESC'
 
-    def run(self, key: str, *, skeleton_over: int | None = None) -> tuple[str, list[Any]]:
+    def run(
+        self, key: str, *, skeleton_over: int | None = None, started_at: datetime | None = None
+    ) -> tuple[str, list[Any]]:
         """One run in full; a `run_id` match wins over an `id` match.
 
         With `skeleton_over`, a `steps_log` stored in more than that many bytes comes as
@@ -286,7 +300,7 @@ class Queries:
         """
         params = Params()
         conditions = self._scope_only(params)
-        condition, run_id_first = self._run_key(params, key)
+        condition, run_id_first = self._run_key(params, key, started_at)
         conditions.append(condition)
         info = self.info
         items = [summary_columns(info, error_chars=None)]
@@ -329,7 +343,9 @@ class Queries:
             )
         return sql, params.values
 
-    def entries(self, key: str, indexes: Sequence[int]) -> tuple[str, list[Any]]:
+    def entries(
+        self, key: str, indexes: Sequence[int], started_at: datetime | None = None
+    ) -> tuple[str, list[Any]]:
         """Whole `steps_log` elements by index (`indexes` ascending), for a skeleton's
         plain entries.
 
@@ -339,7 +355,7 @@ class Queries:
         """
         params = Params()
         conditions = self._scope_only(params)
-        condition, run_id_first = self._run_key(params, key)
+        condition, run_id_first = self._run_key(params, key, started_at)
         conditions.append(condition)
         kind = self.info.json_type("steps_log")
         log = '"steps_log"' if kind == "jsonb" else '"steps_log"::jsonb'
@@ -351,7 +367,9 @@ class Queries:
         )
         return sql, params.values
 
-    def steps_from(self, key: str, start: int) -> tuple[str, list[Any]]:
+    def steps_from(
+        self, key: str, start: int, started_at: datetime | None = None
+    ) -> tuple[str, list[Any]]:
         """A run's state and its `steps_log` elements from `start` on, sliced on the server.
 
         Anything but an array counts as empty, so a null or an object is no SQL error.
@@ -360,7 +378,7 @@ class Queries:
         """
         params = Params()
         conditions = self._scope_only(params)
-        condition, run_id_first = self._run_key(params, key)
+        condition, run_id_first = self._run_key(params, key, started_at)
         conditions.append(condition)
         kind = self.info.json_type("steps_log")
         if kind is not None:
