@@ -164,7 +164,7 @@ async def test_pgbouncer_and_a_one_connection_pool_poll(table):
         assert "one connection" in listener.reason
 
 
-async def test_listener_stays_within_the_pool_of_three(pg_dsn, table):
+async def test_listener_stays_within_the_pool_of_two(table):
     await table.execute(trigger_sql(table.name))
     await table.insert(run_row(id="a"))
     async with await open_for(table) as store:
@@ -173,14 +173,9 @@ async def test_listener_stays_within_the_pool_of_three(pg_dsn, table):
         try:
             pages = await asyncio.gather(*(store.fetch_page(RunFilter()) for _ in range(6)))
             assert all([r.id for r in page] == ["a"] for page in pages)
-            admin = await asyncpg.connect(pg_dsn)
-            try:
-                backends = await admin.fetchval(
-                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'wflog-tui'"
-                )
-            finally:
-                await admin.close()
-            assert backends <= 3
+            # The server is shared with other tests: count this store's own connections
+            # (tests/test_many_viewers.py counts them on the server, per role).
+            assert store._pool.get_size() == 2
             assert listener.active
         finally:
             await listener.stop()

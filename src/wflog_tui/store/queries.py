@@ -76,11 +76,14 @@ class Delta:
     """What a refresh learnt: rows at or after the newest seen, and rows asked about again.
 
     `new` overlaps the rows already seen by a few seconds (`DELTA_OVERLAP`) and may hold
-    some of them again; the UI merges by id.
+    some of them again; the UI merges by id. `replica_lag` says the answer may be that
+    much behind the primary.
     """
 
     new: list[RunSummary]
     changed: list[RunSummary]
+    # On a hot standby more than a second behind its primary: how far (else None).
+    replica_lag: timedelta | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +101,18 @@ class StepsTail:
     total: int
     start: int
     entries: list[Any]
+
+
+# How far a standby is behind: the age of the last transaction it replayed, unless it has
+# replayed everything it received (an idle primary sends nothing, and is not "behind").
+REPLICA_LAG: Final = """
+SELECT CASE
+    WHEN NOT pg_is_in_recovery() THEN NULL
+    WHEN pg_last_wal_receive_lsn() IS NOT NULL
+         AND pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN interval '0'
+    ELSE GREATEST(interval '0', now() - pg_last_xact_replay_timestamp())
+END
+"""
 
 
 def _column(info: TableInfo, name: str, *, as_text: bool = False) -> str:
