@@ -105,12 +105,13 @@ class StepsTail:
 
 # How far a standby is behind: the age of the last transaction it replayed, unless it has
 # replayed everything it received (an idle primary sends nothing, and is not "behind").
+# NULL when unknown: not a standby, or nothing replayed since it started.
 REPLICA_LAG: Final = """
 SELECT CASE
     WHEN NOT pg_is_in_recovery() THEN NULL
     WHEN pg_last_wal_receive_lsn() IS NOT NULL
          AND pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN interval '0'
-    ELSE GREATEST(interval '0', now() - pg_last_xact_replay_timestamp())
+    ELSE now() - pg_last_xact_replay_timestamp()
 END
 """
 
