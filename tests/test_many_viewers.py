@@ -13,7 +13,13 @@ from hypothesis import strategies as hs
 
 from tests.database import run_row
 from tests.test_store_connection import dsn_as, role
-from wflog_tui.store import ConnectionLost, RunFilter, StoreSettings, open_store
+from wflog_tui.store import (
+    ConfigurationError,
+    ConnectionLost,
+    RunFilter,
+    StoreSettings,
+    open_store,
+)
 from wflog_tui.store.connection import REFUSED_WAIT_MAX_S, refused_wait
 from wflog_tui.store.notify import Listener, trigger_sql
 
@@ -140,3 +146,18 @@ def test_viewers_refused_at_once_come_back_spread_out():
     # Fifty viewers refused together: their next tries spread over seconds, not one instant.
     assert waits[0] >= 4.0 and waits[-1] <= 8.0
     assert waits[-1] - waits[0] > 1.0
+
+
+async def test_a_full_server_at_start_is_one_clear_line(pg_dsn, table):
+    async with role(pg_dsn, table) as name:
+        admin = await asyncpg.connect(pg_dsn)
+        try:
+            await admin.execute(f"ALTER ROLE {name} CONNECTION LIMIT 0")
+        finally:
+            await admin.close()
+        settings = StoreSettings(dsn=dsn_as(table.dsn, name), table=table.name)
+        with pytest.raises(ConfigurationError) as caught:
+            await open_store(settings)
+        assert "has no free connection slots (too many connections for role" in (
+            caught.value.message
+        )

@@ -171,6 +171,7 @@ class Store:
         self._one_at_a_time = asyncio.Lock()
         self._refusals = 0
         self._refused_until = 0.0
+        self._refused_wall = datetime.now(UTC)
         self._refused_reason = ""
         self.stats = StoreStats()
         self._queries = Queries(info, settings.organisation_scope)
@@ -214,8 +215,7 @@ class Store:
         """Until when the store makes no new connection, after the server refused one for
         want of slots; None when it is not waiting. Calls meanwhile raise `ConnectionLost`
         at once, saying how long is left."""
-        left = self._refused_until - time.monotonic()
-        return datetime.now(UTC) + timedelta(seconds=left) if left > 0 else None
+        return self._refused_wall if self._refused_until > time.monotonic() else None
 
     def _refused(self, left: float) -> ConnectionLost:
         return ConnectionLost(
@@ -235,6 +235,7 @@ class Store:
         self._refusals += 1
         wait = refused_wait(self._refusals, self.settings.refused_wait_s)
         self._refused_until = time.monotonic() + wait
+        self._refused_wall = datetime.now(UTC) + timedelta(seconds=wait)
         self._refused_reason = error.message
         return self._refused(wait)
 
