@@ -171,9 +171,12 @@ def _scans(plan: dict) -> list[dict]:
     return found
 
 
+@pytest.mark.parametrize("timestamp_type", ["timestamp(3)", "timestamptz"])
 @pytest.mark.parametrize("case", PRUNING_CASES, ids=lambda c: c.name)
-async def test_every_query_reads_only_the_partitions_of_its_window(make_table, case):
-    handle = await partitioned(make_table)
+async def test_every_query_reads_only_the_partitions_of_its_window(
+    make_table, case, timestamp_type
+):
+    handle = await partitioned(make_table, timestamp_type=timestamp_type)
     now = datetime.now(UTC)
     target = run_row(
         id="target", run_id="01TARGET", started_at=now - timedelta(minutes=30), status="FAILED"

@@ -130,9 +130,10 @@ def partition_bounds(shape: TableShape) -> list[tuple[str, date, date]]:
 
 def partition_sql(shape: TableShape) -> list[str]:
     """`CREATE TABLE ... PARTITION OF` for each partition of a partitioned shape."""
+    # Midnight UTC whatever the session's time zone (a `timestamp` column ignores the +00).
     return [
         f"CREATE TABLE IF NOT EXISTS {quote_ident(shape.schema)}.{quote_ident(name)} "
-        f"PARTITION OF {shape.qualified} FOR VALUES FROM ('{start.isoformat()}') "
-        f"TO ('{end.isoformat()}')"
+        f"PARTITION OF {shape.qualified} FOR VALUES FROM ('{start.isoformat()} 00:00+00') "
+        f"TO ('{end.isoformat()} 00:00+00')"
         for name, start, end in partition_bounds(shape)
     ]
