@@ -346,6 +346,9 @@ class _Doctor:
         # Whether the table is big enough for a sequential scan of it to be a finding;
         # set from the row estimate (or, before the first ANALYZE, the size on disk).
         self._big = True
+        # The relations a sequential scan of which is a finding: the table, or each of
+        # its partitions (a missing index there reads whole days of runs).
+        self._relations: set[str] = set()
         self.report = DoctorReport(target=describe_target(settings.dsn), table=settings.table)
 
     def add(
@@ -567,6 +570,7 @@ class _Doctor:
     def _partitions(self, info: TableInfo, partitioning: Partitioning) -> None:
         parts = partitioning.partitions
         self.report.partitions = [f"{p.name}  {p.bound}" for p in parts]
+        self._relations.update(p.name for p in parts)
         detail = f"{len(parts)} partitions, by {partitioning.key or 'an unknown key'}"
         if not partitioning.by_started_at:
             self.add(
@@ -604,15 +608,17 @@ class _Doctor:
             )
 
         lacking: list[str] = []
+        unindexable = [p.name for p in parts if not p.indexable]
         for wanted in recommended(info):
             without = [
                 p.name
                 for p in parts
                 if p.indexable and finder(wanted.check)(partition_table_info(info, p)) is None
             ]
-            if without:
+            if without and len(without) == len(parts) - len(unindexable) > 1:
+                lacking.append(f"{wanted.check.removeprefix('index: ')}: all {len(without)}")
+            elif without:
                 lacking.append(f"{wanted.check.removeprefix('index: ')}: {', '.join(without)}")
-        unindexable = [p.name for p in parts if not p.indexable]
         if lacking:
             self.add(
                 "partition indexes",
@@ -764,7 +770,7 @@ class _Doctor:
         detail = f"{median:.1f} ms (median of {len(timings)}); plan: {' | '.join(text)}"
         ok = not (reads_all and self._big)
         if not ok:
-            detail += "; reads the whole table"
+            detail += "; reads whole partitions" if self._relations else "; reads the whole table"
         self.add(name, ok, detail, None if ok else fix)
         return rows if keep else median
 
@@ -790,7 +796,7 @@ class _Doctor:
             path.append(_describe(node))
             children = node.get("Plans") or []
             node = children[0] if children else None
-        return " > ".join(path), _scans_whole(plan, info.name)
+        return " > ".join(path), _scans_whole(plan, {info.name, *self._relations})
 
     async def _push(self, session: _Session, info: TableInfo, channel: str, standby: bool) -> None:
         sql = trigger_sql(info, channel)
@@ -822,10 +828,10 @@ def _describe(node: dict[str, Any]) -> str:
     return kind
 
 
-def _scans_whole(plan: dict[str, Any], table: str) -> bool:
-    if plan.get("Node Type") == "Seq Scan" and plan.get("Relation Name") == table:
+def _scans_whole(plan: dict[str, Any], tables: set[str]) -> bool:
+    if plan.get("Node Type") == "Seq Scan" and plan.get("Relation Name") in tables:
         return True
-    return any(_scans_whole(child, table) for child in plan.get("Plans") or [])
+    return any(_scans_whole(child, tables) for child in plan.get("Plans") or [])
 
 
 def _index_columns(index: IndexInfo) -> str:
