@@ -95,6 +95,8 @@ async def test_a_standby_is_polled_and_its_lag_shown_when_over_a_second(pair):
         listener = Listener(store)
         assert not await listener.start()
         assert listener.reason == "a standby does not receive notifications"
+        # ... and asking took no second connection from the replica.
+        assert store._pool.get_size() == 1
         # Caught up (once a transaction has been replayed): no lag to speak of.
         await pair.primary.insert(run_row(id="b", run_id="01B"))
         await until(lambda: _replayed(pair, "01B"))

@@ -154,6 +154,9 @@ class Listener:
             return self._refuse("PgBouncer in transaction mode keeps no session to LISTEN on")
         if min(settings.max_connections, MAX_CONNECTIONS) < 2:
             return self._refuse("a pool of one connection has none to spare for LISTEN")
+        if self.store.standby:
+            # Known since the store opened: no second connection to find it out again.
+            return self._refuse("a standby does not receive notifications")
         hold = contextlib.AsyncExitStack()
         try:
             conn = await hold.enter_async_context(self.store.dedicated_connection())
