@@ -55,6 +55,10 @@ async def test_a_viewer_queries_on_one_connection_and_listens_on_another(pg_dsn,
                 assert all(results[:4]) and len(results) == 12
                 assert store.stats.peak_in_flight == 1
                 assert await backends(admin, name) == 1
+                # A primary: no lag to report, and no statement spent asking.
+                assert not store.standby and await store.replica_lag() is None
+                delta = await store.fetch_delta(window, newest=None, running_ids=[])
+                assert delta.replica_lag is None
                 # Push refresh adds the LISTEN connection, and only while it is on.
                 listener = Listener(store)
                 assert await listener.start(), listener.reason
