@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -32,6 +32,7 @@ from wflog_tui.demo.table_ddl import (
     STATUS_TYPE,
     TableShape,
     create_table_sql,
+    partition_sql,
     quote_ident,
     recommended_index_sql,
 )
@@ -60,6 +61,9 @@ _LENGTHS: Final = 7
 VARIANTS: Final = 4
 
 MAIN_SHAPE: Final = TableShape(schema="bench", recommended_indexes=False)
+PARTITIONED_SCHEMA: Final = "bench_part"
+# Daily partitions ahead of the newest run, as a partition-making job would keep them.
+PARTITIONS_AHEAD: Final = 2
 SMALL_SHAPE: Final = TableShape(schema="bench_small", recommended_indexes=False)
 
 _LOREM: Final = (
@@ -716,4 +720,82 @@ def _dataset(
         reused=reused,
         build_seconds={k: round(v, 2) for k, v in seconds.items()},
         table_bytes=table_bytes,
+    )
+
+
+@dataclass(frozen=True)
+class Partitioned:
+    """The main table copied into a table partitioned by day on started_at."""
+
+    table: str
+    partitions: int
+    build_seconds: float
+
+
+async def build_partitioned(dsn: str, data: Dataset) -> Partitioned:
+    """The main table's rows (the big run included) in one partition per day they span,
+    plus `PARTITIONS_AHEAD` days ahead, with the same keys and recommended indexes.
+
+    Rebuilt every run: it is a copy, and costs a fraction of generating the rows.
+    """
+    started = time.perf_counter()
+    conn = await asyncpg.connect(dsn)
+    try:
+        oldest, newest = await conn.fetchrow(
+            f"SELECT min(started_at)::date, max(started_at)::date FROM {MAIN_SHAPE.qualified}"
+        )
+        days = (newest - oldest).days + 1 + PARTITIONS_AHEAD
+        shape = replace(
+            MAIN_SHAPE,
+            schema=PARTITIONED_SCHEMA,
+            partition_by="day",
+            first_partition=oldest,
+            partitions=days,
+        )
+        q = quote_ident
+        await conn.execute(f"DROP SCHEMA IF EXISTS {q(shape.schema)} CASCADE")
+        await conn.execute(create_table_sql(shape))
+        # Keys and indexes after the load (faster), the partitions unlogged like the source.
+        await conn.execute(
+            f"ALTER TABLE {shape.qualified} DROP CONSTRAINT {q(shape.table + '_pkey')};"
+            f"DROP INDEX {q(shape.schema)}.{q(shape.table + '_run_id_idx')}"
+        )
+        for statement in partition_sql(shape):
+            name = statement.split("IF NOT EXISTS ", 1)[1].split(" PARTITION OF ", 1)[0]
+            await conn.execute(f"ALTER TABLE {name} SET UNLOGGED")
+        await conn.execute("SET synchronous_commit = off")
+        # Each schema has its own status enum: the copy goes through text.
+        status_type = f"{q(shape.schema)}.{q(STATUS_TYPE)}"
+        columns = [
+            r["attname"]
+            for r in await conn.fetch(
+                "SELECT attname::text FROM pg_catalog.pg_attribute WHERE attrelid = $1::regclass "
+                "AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+                MAIN_SHAPE.qualified,
+            )
+        ]
+        select = ", ".join(
+            f"{q(c)}::text::{status_type}" if c == "status" else q(c) for c in columns
+        )
+        await conn.execute(
+            f"INSERT INTO {shape.qualified} ({', '.join(q(c) for c in columns)}) "
+            f"SELECT {select} FROM {MAIN_SHAPE.qualified} ORDER BY started_at"
+        )
+        await conn.execute("SET maintenance_work_mem = '256MB'")
+        await conn.execute(
+            f"ALTER TABLE {shape.qualified} ADD CONSTRAINT {q(shape.table + '_pkey')} "
+            f"PRIMARY KEY ({q('id')}, {q('started_at')})"
+        )
+        await conn.execute(
+            f"CREATE INDEX {q(shape.table + '_run_id_idx')} ON {shape.qualified} ({q('run_id')})"
+        )
+        for statement in recommended_index_sql(shape, concurrently=False):
+            await conn.execute(statement)
+        await conn.execute(f"VACUUM (ANALYZE) {shape.qualified}")
+    finally:
+        await conn.close()
+    return Partitioned(
+        table=f"{shape.schema}.{shape.table}",
+        partitions=days,
+        build_seconds=round(time.perf_counter() - started, 2),
     )

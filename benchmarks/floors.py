@@ -272,6 +272,75 @@ async def failures(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def textual_line(spec: dict[str, Any]) -> dict[str, Any]:
+    """A minimal Textual app that paints one static line: the floor of any Textual screen.
+
+    From process start to the end of the first frame the compositor renders (the headless
+    driver, as the app's scenarios use), then it exits.
+    """
+    from textual.app import App, ComposeResult
+    from textual.screen import Screen
+    from textual.widgets import Static
+
+    imported = probes.now()
+    marks: dict[str, float] = {}
+    original = Screen._compositor_refresh
+
+    def compositor_refresh(screen: Screen) -> None:
+        original(screen)
+        if "painted" not in marks and screen.query(Static):
+            marks["painted"] = probes.now()
+            screen.app.exit()
+
+    Screen._compositor_refresh = compositor_refresh  # type: ignore[method-assign]
+
+    class OneLine(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static("wflog-tui", markup=False)
+
+    OneLine().run()
+    return {
+        "value_s": marks["painted"] - spec["spawned_at"],
+        "interpreter_s": MODULE_START - spec["spawned_at"],
+        "imports_s": imported - MODULE_START,
+        "app_s": marks["painted"] - imported,
+    }
+
+
+async def skeleton(spec: dict[str, Any]) -> dict[str, Any]:
+    """Fetch only the run's skeleton (stepId, iteration, status, error message per entry),
+    expanded on the server, and print its first failure: the floor of landing on it."""
+    connect_start = probes.now()
+    conn = await asyncpg.connect(spec["dsn"])
+    connected = probes.now()
+    rows = await conn.fetch(
+        f"""SELECT e->>'stepId' AS step_id, e->>'iteration' AS iteration,
+                   e->>'status' AS status, e->'error'->>'message' AS message
+            FROM {spec["table"]}, jsonb_array_elements(steps_log) AS x(e)
+            WHERE run_id = $1""",
+        spec["run_id"],
+    )
+    fetched = probes.now()
+    failure = next(
+        (i for i, r in enumerate(rows) if r["status"] == "FAILED"),
+        None,
+    )
+    if failure is not None:
+        row = rows[failure]
+        print(f"{row['step_id']} iteration {row['iteration']}: {row['message']}", flush=True)
+    done = probes.now()
+    await conn.close()
+    return {
+        "value_s": done - spec["spawned_at"],
+        "interpreter_s": MODULE_START - spec["spawned_at"],
+        "imports_s": IMPORTED - MODULE_START,
+        "connect_s": connected - connect_start,
+        "query_s": fetched - connected,
+        "entries": len(rows),
+        "first_failure_index": failure,
+    }
+
+
 def _seconds(value: float) -> timedelta:
     return timedelta(seconds=value)
 
@@ -283,13 +352,17 @@ FLOORS = {
     "open_run_slim": open_run_slim,
     "delta": delta,
     "search": search,
+    "skeleton": skeleton,
 }
+# Floors that run their own event loop.
+PLAIN_FLOORS = {"textual_line": textual_line}
 
 
 def main() -> None:
     """Run one floor and write its result."""
     name, spec, out = probes.child_args()
-    result = asyncio.run(FLOORS[name](spec))
+    plain = PLAIN_FLOORS.get(name)
+    result = plain(spec) if plain is not None else asyncio.run(FLOORS[name](spec))
     probes.write_result(out, result)
 
 

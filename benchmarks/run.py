@@ -61,6 +61,9 @@ WEEK_S = 7 * 24 * 3600
 # last 36 hours (same runs in the list's window, 1/20 of the rows), within this ratio.
 SIZE_INDEPENDENT_RATIO = 1.5
 LIST_MEMORY_INDEPENDENT_RATIO = 1.10
+# Landing near the physical floor: each from process start, against floors of this run.
+LANDING_TARGET_RATIO = 2.0
+VIEWERS_PEAK_CONNECTIONS_TARGET = 60
 
 
 def log(message: str) -> None:
@@ -451,6 +454,178 @@ class Bench:
             floor_samples=[s["splitters_ms"] for s in floors if "splitters_ms" in s],
         )
 
+    async def landing(self, table: str) -> None:
+        """The three landing targets against the new floors: a minimal Textual app painting
+        one line, and a bare asyncpg process printing the big run's failure from its
+        skeleton."""
+        assert self.data is not None
+        big = self.spec(table, run_id=self.data.big_run_id)
+        line = [await self.children.run("floors", "textual_line", big)]
+        skeletons = []
+        for _ in range(self.args.repeats):
+            skeletons.append(await self.children.run("floors", "skeleton", big))
+            line.append(await self.children.run("floors", "textual_line", big))
+        small = await _small_failed_run(self.dsn, table, self.data.big_run_id)
+        spec = self.spec(table, run_id=small[0], fail_index=small[1], mode="time")
+        small_runs = [
+            await self.children.run("scenarios", "open_run", spec) for _ in range(self.args.repeats)
+        ]
+        self.raw["landing"] = {"textual_line": line, "skeleton": skeletons, "small": small_runs}
+        textual, skeleton = _median(line, "value_s"), _median(skeletons, "value_s")
+        small_value = _median(small_runs, "value_s")
+        big_value = self.figures.get("open_run", {}).get("value")
+        page = self.figures.get("list_first_paint", {})
+        list_floor = None
+        if textual is not None and page.get("floor") is not None:
+            list_floor = textual + page["floor"]
+        target = f"≤ {LANDING_TARGET_RATIO:g}× floor"
+
+        def within(value: float | None, floor: float | None) -> bool | None:
+            return None if value is None or not floor else value / floor <= LANDING_TARGET_RATIO
+
+        self.figures["floor.textual_line"] = figure(
+            textual,
+            None,
+            unit="s",
+            target=None,
+            passed=None,
+            value_is="a minimal Textual app painting one static line, from process start",
+            samples=[round(s["value_s"], 3) for s in line if "value_s" in s],
+            typical=_typical(line, "value_s"),
+            errors=_errors(line) or None,
+        )
+        self.figures["landing.big_run"] = figure(
+            big_value,
+            skeleton,
+            unit="s",
+            target=target,
+            passed=within(big_value, skeleton),
+            value_is="open_run: the 100,000-entry run until its failure is selected on screen",
+            floor_is="bare asyncpg: the run's skeleton (stepId, iteration, status, error "
+            "message, by jsonb_array_elements), its failure printed",
+            floor_samples=[round(s["value_s"], 3) for s in skeletons if "value_s" in s],
+            typical_floor=_typical(skeletons, "value_s"),
+            errors=_errors(skeletons) or None,
+        )
+        self.figures["landing.small_run"] = figure(
+            small_value,
+            textual,
+            unit="s",
+            target=target,
+            passed=within(small_value, textual),
+            value_is=f"wflog-tui --run {small[0]} (a FAILED run of {small[2]} entries) until "
+            "its failure is selected on screen",
+            floor_is="the minimal Textual app",
+            samples=[round(s["value_s"], 3) for s in small_runs if "value_s" in s],
+            typical=_typical(small_runs, "value_s"),
+            errors=_errors(small_runs) or None,
+        )
+        self.figures["landing.list"] = figure(
+            page.get("value"),
+            list_floor,
+            unit="s",
+            target=target,
+            passed=within(page.get("value"), list_floor),
+            value_is="list_first_paint",
+            floor_is="the minimal Textual app plus the bare first-page query (list_page)",
+        )
+
+    async def partitioned(self) -> None:
+        """The main table copied into daily partitions: first paint, open-run, refresh."""
+        assert self.data is not None
+        built = await dataset.build_partitioned(self.dsn, self.data)
+        self.raw["partitioned.build"] = {
+            "table": built.table,
+            "partitions": built.partitions,
+            "seconds": built.build_seconds,
+        }
+        log(f"partitioned copy: {built.partitions} daily partitions in {built.build_seconds} s")
+        await self.list_first_paint(built.table, "partitioned.list_first_paint", target=False)
+        await self.open_run(built.table, "partitioned.open_run")
+        await self.refresh(built.table, "partitioned.refresh_cycle", target=False)
+        for name in ("list_first_paint", "open_run", "refresh_cycle"):
+            entry = self.figures.get(f"partitioned.{name}")
+            if entry is not None:
+                entry["plain_table_value"] = self.figures.get(name, {}).get("value")
+                entry["partitions"] = built.partitions
+
+    async def many_viewers(self, table: str) -> None:
+        """`--viewers` headless viewers for `--viewer-seconds`: half on the list, half
+        following a running run, while runs are written; the server watched throughout."""
+        count, groups = self.args.viewers, max(1, self.args.viewer_processes)
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            running = [
+                r["run_id"]
+                for r in await conn.fetch(
+                    f"SELECT run_id FROM {table} WHERE status = 'RUNNING' "
+                    "ORDER BY started_at DESC LIMIT $1",
+                    count,
+                )
+            ]
+        finally:
+            await conn.close()
+        plan = [
+            {"kind": "list"}
+            if i % 2 == 0
+            else {"kind": "tail", "run_id": running[i % len(running)]}
+            for i in range(count)
+        ]
+        start_at = time.monotonic() + 5.0 + count * 0.1
+        specs = [
+            self.spec(
+                table,
+                viewers=plan[g::groups],
+                seconds=self.args.viewer_seconds,
+                start_at=start_at,
+            )
+            for g in range(groups)
+        ]
+        stop = asyncio.Event()
+        watch = asyncio.create_task(watch_server(self.dsn, stop))
+        writer = asyncio.create_task(live_writer(self.dsn, table, stop))
+        try:
+            results = await asyncio.gather(
+                *(self.children.run("viewers", "group", s) for s in specs)
+            )
+        finally:
+            stop.set()
+            written = await writer
+            server = await watch
+        viewers = [v for r in results for v in r.get("viewers", [])]
+        errors = [r["error"] for r in results if "error" in r]
+        self.raw["many_viewers"] = {"groups": results, "server": server}
+        minutes = len(viewers) * self.args.viewer_seconds / 60
+        cpu = server.get("backend_cpu_s")
+        per_minute = round(cpu / minutes, 3) if cpu is not None and minutes else None
+        query_s = sum(v["query_ms_total"] for v in viewers) / 1000
+        intervals = {
+            kind: [v["interval_s"].get("median") for v in viewers if v["kind"] == kind]
+            for kind in ("list", "tail")
+        }
+        peak = server.get("peak_connections")
+        self.figures["many_viewers"] = figure(
+            peak,
+            None,
+            unit="connections (peak)",
+            target=f"≤ {VIEWERS_PEAK_CONNECTIONS_TARGET}",
+            passed=_le(peak, VIEWERS_PEAK_CONNECTIONS_TARGET),
+            digits=0,
+            viewers=len(viewers),
+            seconds=self.args.viewer_seconds,
+            processes=groups,
+            db_cpu_s_per_viewer_minute=per_minute,
+            db_cpu_is="user + system CPU of the server processes serving the viewers "
+            "(/proc/PID/stat, sampled every 0.25 s; null when the server is not local)",
+            query_s_per_viewer_minute=round(query_s / minutes, 3) if minutes else None,
+            refresh_interval_s={kind: probes_summary(values) for kind, values in intervals.items()},
+            max_queries_in_flight=max((v["peak_in_flight"] for v in viewers), default=None),
+            viewer_errors=sum(v["errors"] for v in viewers),
+            first_viewer_error=next((v["first_error"] for v in viewers if v["first_error"]), None),
+            runs_written_meanwhile=written,
+            errors=errors or None,
+        )
+
     def size_independence(self) -> None:
         """Figures on the main table against the same on the small one (same window, 1/20 rows)."""
         main, small = (
@@ -520,6 +695,77 @@ async def live_writer(dsn: str, table: str, stop: asyncio.Event) -> int:
         await conn.execute(f"DELETE FROM {table} WHERE id LIKE 'cbenchlive%'")
         await conn.close()
     return written
+
+
+async def watch_server(dsn: str, stop: asyncio.Event) -> dict[str, Any]:
+    """Until `stop`: the wflog-tui connections the server has (peak), and the CPU time of
+    the server processes behind them, read from /proc when the server is on this machine."""
+    conn = await asyncpg.connect(dsn)
+    peak, cpu_by_pid = 0, {}
+    try:
+        while not stop.is_set():
+            pids = [
+                r["pid"]
+                for r in await conn.fetch(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = 'wflog-tui'"
+                )
+            ]
+            peak = max(peak, len(pids))
+            for pid in pids:
+                cpu = _process_cpu_s(pid)
+                if cpu is not None:
+                    cpu_by_pid[pid] = cpu
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.25)
+    finally:
+        await conn.close()
+    return {
+        "peak_connections": peak,
+        "backends_seen": len(cpu_by_pid),
+        "backend_cpu_s": round(sum(cpu_by_pid.values()), 2) if cpu_by_pid else None,
+    }
+
+
+def _process_cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds of a process of this machine; None if not readable."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # utime and stime: fields 14 and 15 of stat, 12 and 13 once the name is cut off.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def probes_summary(values: list[float | None]) -> dict[str, Any]:
+    """Median, p95, min and max of the viewers' median intervals."""
+    from benchmarks.probes import summary
+
+    return summary([v for v in values if v is not None], 3)
+
+
+async def _small_failed_run(dsn: str, table: str, big_run_id: str) -> tuple[str, int, int]:
+    """A recent FAILED run of the bulk rows: (run_id, index of its first failed entry,
+    entries)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        row = await conn.fetchrow(
+            f"""SELECT run_id, jsonb_array_length(steps_log) AS entries,
+                   (SELECT n - 1 FROM jsonb_array_elements(steps_log) WITH ORDINALITY x(e, n)
+                    WHERE e->>'status' = 'FAILED' ORDER BY n LIMIT 1) AS fail_index
+            FROM {table}
+            WHERE status = 'FAILED' AND run_id <> $1
+              AND started_at >= (now() AT TIME ZONE 'UTC') - interval '1 day'
+              AND EXISTS (SELECT 1 FROM jsonb_array_elements(steps_log) e
+                          WHERE e->>'status' = 'FAILED')
+            ORDER BY started_at DESC LIMIT 1""",
+            big_run_id,
+        )
+    finally:
+        await conn.close()
+    if row is None:
+        raise RuntimeError("no FAILED run with a failed entry in the last day")
+    return row["run_id"], row["fail_index"], row["entries"]
 
 
 def machine_info(server_version: str) -> dict[str, Any]:
@@ -594,6 +840,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--only-groups",
         action="store_true",
         help="measure the failure-group figures only (a quick check of those)",
+    )
+    parser.add_argument("--viewers", type=int, default=50, help="headless viewers at once")
+    parser.add_argument("--viewer-seconds", type=float, default=60, help="how long the viewers run")
+    parser.add_argument(
+        "--viewer-processes", type=int, default=5, help="processes the viewers are spread over"
+    )
+    parser.add_argument(
+        "--skip-partitioned", action="store_true", help="skip the partitioned-table pass"
     )
     return parser.parse_args(argv)
 
@@ -691,8 +945,12 @@ async def bench(args: argparse.Namespace, dsn: str, work_dir: Path) -> dict[str,
     await b.section("indexed table", indexed)
     await b.section("failure groups (indexed table)", groups)
     await b.section("search (issue 14)", searching)
+    await b.section("landing near the floor", lambda: b.landing(main))
+    await b.section("many viewers", lambda: b.many_viewers(main))
     await b.section("small table (the last 36 hours only)", smaller)
     b.size_independence()
+    if not args.skip_partitioned:
+        await b.section("partitioned table (one partition per day)", b.partitioned)
     if not args.skip_bare:
         await b.section("bare table (primary key and unique run_id only)", bare)
     return _report(b, args, machine, started)

@@ -178,13 +178,17 @@ def first_paint(spec: dict[str, Any]) -> dict[str, Any]:
     """`wflog-tui --since 24h`: from process start to the first page of the list in a frame."""
     _headless_cli(spec)
     from wflog_tui import cli
-    from wflog_tui.store import Store
+    from wflog_tui.store import Store, connection
     from wflog_tui.ui.app import WflogApp
 
     probe, timings = FrameProbe(), Timings(spec["spawned_at"])
     probe.install()
     for method in ("fetch_page", "count_by_status", "failures_per_minute", "close"):
         timings.wrap(Store, method)
+    # Where start-up goes: the store opened (pool, connect, introspection), within it the
+    # introspection.
+    timings.wrap(cli, "open_store")
+    timings.wrap(connection, "introspect")
     marks: dict[str, float] = {}
     shown: dict[str, Any] = {}
 
@@ -217,6 +221,7 @@ def first_paint(spec: dict[str, Any]) -> dict[str, Any]:
         "imports_s": IMPORTED - MODULE_START,
         "cli_to_app_s": marks["app_created"] - IMPORTED,
         "app_to_paint_s": marks["first_paint"] - marks["app_created"],
+        "first_frame_s": (probe.first_frame or spawned) - spawned,
         "rows_shown": shown["rows"],
         "rss_at_paint_mb": shown["rss_mb"],
         "frames": len(probe.frame_ms),

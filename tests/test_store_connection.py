@@ -40,8 +40,8 @@ async def test_sessions_are_read_only_named_and_time_limited(table):
 async def test_pool_is_small(table):
     store = await open_store(StoreSettings(dsn=table.dsn, table=table.name, max_connections=10))
     async with store:
-        assert store._pool.get_max_size() == 3
-        assert store._pool.get_min_size() == 1
+        assert store._pool.get_max_size() == 2
+        assert store._pool.get_min_size() == 0
 
 
 async def test_statement_timeout_becomes_query_timeout(table):

@@ -7,6 +7,7 @@ text or enum `status`, `json` or `jsonb`, `timestamp(3)` or `timestamptz`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from wflog_tui.store.indexes import recommended_index_sql as store_recommended_index_sql
 from wflog_tui.store.schema import quote_ident
@@ -26,6 +27,11 @@ class TableShape:
     timestamp_type: str = "timestamp(3)"
     recommended_indexes: bool = True
     omit_columns: tuple[str, ...] = ()
+    # Declarative partitioning by range of started_at: "day" or "month" partitions, from
+    # `first_partition` on, `partitions` of them. None: a plain table.
+    partition_by: str | None = None
+    first_partition: date | None = None
+    partitions: int = 0
 
     @property
     def qualified(self) -> str:
@@ -70,14 +76,28 @@ def create_table_sql(shape: TableShape = TableShape()) -> str:
             "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
         )
     pkey = q(f"{shape.table}_pkey")
-    statements.append(
-        f"CREATE TABLE IF NOT EXISTS {shape.qualified} (\n    {body},\n"
-        f"    CONSTRAINT {pkey} PRIMARY KEY ({q('id')})\n)"
-    )
-    statements.append(
-        f"CREATE UNIQUE INDEX IF NOT EXISTS {q(shape.table + '_run_id_key')} "
-        f"ON {shape.qualified} ({q('run_id')})"
-    )
+    if shape.partition_by is None:
+        statements.append(
+            f"CREATE TABLE IF NOT EXISTS {shape.qualified} (\n    {body},\n"
+            f"    CONSTRAINT {pkey} PRIMARY KEY ({q('id')})\n)"
+        )
+        statements.append(
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {q(shape.table + '_run_id_key')} "
+            f"ON {shape.qualified} ({q('run_id')})"
+        )
+    else:
+        # A partitioned table's unique constraints must hold the partition key, so run_id
+        # gets a plain index (each partition its own), as partitioned deployments do.
+        statements.append(
+            f"CREATE TABLE IF NOT EXISTS {shape.qualified} (\n    {body},\n"
+            f"    CONSTRAINT {pkey} PRIMARY KEY ({q('id')}, {q('started_at')})\n)"
+            f" PARTITION BY RANGE ({q('started_at')})"
+        )
+        statements.append(
+            f"CREATE INDEX IF NOT EXISTS {q(shape.table + '_run_id_idx')} "
+            f"ON {shape.qualified} ({q('run_id')})"
+        )
+        statements.extend(partition_sql(shape))
     if shape.recommended_indexes:
         statements.extend(recommended_index_sql(shape, concurrently=False))
     return ";\n".join(statements) + ";\n"
@@ -87,3 +107,33 @@ def recommended_index_sql(shape: TableShape, *, concurrently: bool = True) -> li
     """The indexes that keep the list, the refresh and organisation scoping cheap (the ones
     `doctor` recommends)."""
     return store_recommended_index_sql(shape.schema, shape.table, concurrently=concurrently)
+
+
+def partition_bounds(shape: TableShape) -> list[tuple[str, date, date]]:
+    """(name, from, to) of each partition of a partitioned shape, oldest first."""
+    if shape.partition_by is None or shape.first_partition is None:
+        return []
+    bounds = []
+    start = shape.first_partition
+    if shape.partition_by == "month":
+        start = start.replace(day=1)
+    for _ in range(shape.partitions):
+        if shape.partition_by == "day":
+            end, label = start + timedelta(days=1), start.strftime("%Y%m%d")
+        else:
+            end = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+            label = start.strftime("%Y%m")
+        bounds.append((f"{shape.table}_p{label}", start, end))
+        start = end
+    return bounds
+
+
+def partition_sql(shape: TableShape) -> list[str]:
+    """`CREATE TABLE ... PARTITION OF` for each partition of a partitioned shape."""
+    # Midnight UTC whatever the session's time zone (a `timestamp` column ignores the +00).
+    return [
+        f"CREATE TABLE IF NOT EXISTS {quote_ident(shape.schema)}.{quote_ident(name)} "
+        f"PARTITION OF {shape.qualified} FOR VALUES FROM ('{start.isoformat()} 00:00+00') "
+        f"TO ('{end.isoformat()} 00:00+00')"
+        for name, start, end in partition_bounds(shape)
+    ]

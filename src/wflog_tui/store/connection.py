@@ -1,14 +1,19 @@
 """The store: a small read-only asyncpg pool and the queries the UI and CLI call.
 
-The tool is opened on production databases in the middle of incidents, so the pool is
-small (at most three connections), every session is read-only with a statement timeout,
-and every query is bounded by an index range or a LIMIT.
+The tool is opened on production databases in the middle of incidents, by many people at
+once, so a viewer runs one query at a time on one connection (plus, only while push
+refresh is on, the LISTEN connection), gives back connections left idle, waits with
+growing, jittered pauses when the server has no connection slot to spare, and every
+session is read-only with a statement timeout. Every query is bounded by an index range
+or a LIMIT.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
+import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,8 +30,14 @@ from wflog_tui.model.run import RunDetail, RunSummary
 from wflog_tui.model.timestamps import as_utc
 from wflog_tui.store.codecs import decode_json, install_codecs
 from wflog_tui.store.dsn import describe_target, mask_dsn
-from wflog_tui.store.error_translation import translate
-from wflog_tui.store.errors import ConfigurationError, ConnectionLost, RunNotFound, StoreError
+from wflog_tui.store.error_translation import TOO_MANY_CONNECTIONS, translate
+from wflog_tui.store.errors import (
+    ConfigurationError,
+    ConnectionLost,
+    RecoveryConflict,
+    RunNotFound,
+    StoreError,
+)
 from wflog_tui.store.failure_queries import (
     FAILURE_PAGE,
     FailureQueries,
@@ -35,6 +46,7 @@ from wflog_tui.store.failure_queries import (
 )
 from wflog_tui.store.filters import RunFilter
 from wflog_tui.store.queries import (
+    REPLICA_LAG,
     Delta,
     PageCursor,
     Queries,
@@ -46,7 +58,20 @@ from wflog_tui.store.queries import (
 from wflog_tui.store.schema import DEFAULT_TABLE, TableInfo, introspect
 
 APPLICATION_NAME: Final = "wflog-tui"
-MAX_CONNECTIONS: Final = 3
+# How many run ids' start times the store keeps, to bound lookups on `started_at`.
+_KNOWN_STARTS: Final = 4096
+# One connection for queries (they run one at a time) and one for LISTEN, only while
+# push refresh is on.
+MAX_CONNECTIONS: Final = 2
+# A connection unused this long is closed: a viewer left open on a quiet screen (paused,
+# reading a run) holds no backend.
+IDLE_CONNECTION_S: Final = 30.0
+# Waits after the server refused a connection for want of slots: doubling from the base,
+# at most this long, each drawn at random from its upper half, so many viewers refused at
+# once do not all come back at once.
+REFUSED_WAIT_MAX_S: Final = 60.0
+# A standby further behind than this says so.
+REPLICA_LAG_SHOWN: Final = timedelta(seconds=1)
 DEFAULT_CONNECT_TIMEOUT_S: Final = 5.0
 # A client-side limit on top of statement_timeout: when the network drops, no server
 # will ever cancel the statement, and a refresh must not hang for ever.
@@ -72,6 +97,7 @@ class StoreSettings:
     organisation_scope: str | None = None
     connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S
     pgbouncer: bool = False
+    refused_wait_s: float = 1.0
 
     def __repr__(self) -> str:
         return (
@@ -121,13 +147,24 @@ class Header:
     problems: tuple[str, ...] = ()
 
 
+def refused_wait(refusals: int, base_s: float, draw: Callable[[], float] = random.random) -> float:
+    """Seconds to wait after the `refusals`-th refusal in a row (1, 2, ...): the cap doubles
+    from `2 * base_s` up to `REFUSED_WAIT_MAX_S`, and the wait is drawn from its upper half.
+    """
+    cap = min(REFUSED_WAIT_MAX_S, base_s * 2 ** min(max(1, refusals), 30))
+    return cap / 2 + draw() * cap / 2
+
+
 @dataclass
 class StoreStats:
-    """The last duration and row count of each store method, for adaptive refresh."""
+    """The last duration and row count of each store method, for adaptive refresh, and how
+    many queries were ever in flight at once (one, by design)."""
 
     last: dict[str, QueryStat] = field(default_factory=dict)
     calls: int = 0
     failures: int = 0
+    in_flight: int = 0
+    peak_in_flight: int = 0
 
     def record(self, name: str, ms: float, rows: int) -> None:
         """Remember one successful call of `name`."""
@@ -143,13 +180,25 @@ class Store:
     tried once more on a fresh connection before `ConnectionLost` is raised.
     """
 
-    def __init__(self, pool: asyncpg.Pool, settings: StoreSettings, info: TableInfo) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, settings: StoreSettings, info: TableInfo, *, standby: bool = False
+    ) -> None:
         self._pool = pool
         self.settings = settings
         self.info = info
+        # A hot standby: no notifications, recovery conflicts, and replication lag.
+        self.standby = standby
+        self._one_at_a_time = asyncio.Lock()
+        self._refusals = 0
+        self._refused_until = 0.0
+        self._refused_wall = datetime.now(UTC)
+        self._refused_reason = ""
         self.stats = StoreStats()
         self._queries = Queries(info, settings.organisation_scope)
         self._failure_queries = FailureQueries(info, settings.organisation_scope)
+        # started_at of the rows seen, by id and by run_id: lookups by key then name it,
+        # and a table partitioned by started_at reads one partition instead of all.
+        self._started: dict[str, datetime] = {}
 
     def __repr__(self) -> str:
         return f"Store({self.info.display_name}, dsn={mask_dsn(self.settings.dsn)!r})"
@@ -167,12 +216,67 @@ class Store:
         except Exception:
             self._pool.terminate()
 
+    def _remember(self, runs: Sequence[RunSummary]) -> None:
+        for run in runs:
+            if run.started_at is None:
+                continue
+            for key in (run.id, run.run_id):
+                self._started.pop(key, None)
+                self._started[key] = run.started_at
+        while len(self._started) > _KNOWN_STARTS:
+            del self._started[next(iter(self._started))]
+
     @property
     def warnings(self) -> tuple[str, ...]:
         """What is off about the table (missing optional columns, odd types)."""
         return self.info.warnings
 
+    @property
+    def refused_until(self) -> datetime | None:
+        """Until when the store makes no new connection, after the server refused one for
+        want of slots; None when it is not waiting. Calls meanwhile raise `ConnectionLost`
+        at once, saying how long is left."""
+        return self._refused_wall if self._refused_until > time.monotonic() else None
+
+    def _refused(self, left: float) -> ConnectionLost:
+        return ConnectionLost(
+            f"{self._refused_reason}; this viewer waits {math.ceil(left)} s before trying again",
+            sqlstate=TOO_MANY_CONNECTIONS,
+        )
+
+    def _check_refused(self) -> None:
+        left = self._refused_until - time.monotonic()
+        if left > 0:
+            raise self._refused(left)
+
+    def _acquire_failed(self, exc: BaseException) -> StoreError:
+        error = translate(exc, self.settings.dsn, connecting=True)
+        if error.sqlstate != TOO_MANY_CONNECTIONS:
+            return error
+        self._refusals += 1
+        wait = refused_wait(self._refusals, self.settings.refused_wait_s)
+        self._refused_until = time.monotonic() + wait
+        self._refused_wall = datetime.now(UTC) + timedelta(seconds=wait)
+        self._refused_reason = error.message
+        return self._refused(wait)
+
     async def _run(
+        self,
+        name: str,
+        work: Callable[[asyncpg.Connection], Awaitable[T]],
+        count: Callable[[T], int],
+    ) -> T:
+        # One query at a time, whichever view asks: the viewer never has two in flight,
+        # and never needs a second connection for queries.
+        async with self._one_at_a_time:
+            self.stats.in_flight += 1
+            self.stats.peak_in_flight = max(self.stats.peak_in_flight, self.stats.in_flight)
+            try:
+                return await self._attempts(name, work, count)
+            finally:
+                self.stats.in_flight -= 1
+
+    async def _attempts(
         self,
         name: str,
         work: Callable[[asyncpg.Connection], Awaitable[T]],
@@ -182,24 +286,28 @@ class Store:
         for attempt in (1, 2):
             try:
                 result = await self._once(work)
-            except ConnectionLost:
+            except (ConnectionLost, RecoveryConflict) as error:
                 self.stats.failures += 1
-                if attempt == 2:
+                # A refused connection waits; anything else is tried once more (a fresh
+                # connection, or a replica that has replayed past the conflict).
+                if attempt == 2 or error.sqlstate == TOO_MANY_CONNECTIONS:
                     raise
                 continue
             except Exception:
                 self.stats.failures += 1
                 raise
+            self._refusals = 0
             self.stats.record(name, (time.perf_counter() - start) * 1000, count(result))
             return result
         raise AssertionError("unreachable")
 
     async def _once(self, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
         dsn = self.settings.dsn
+        self._check_refused()
         try:
             conn = await self._pool.acquire(timeout=self.settings.connect_timeout_s + 1)
         except Exception as exc:
-            raise translate(exc, dsn, connecting=True) from None
+            raise self._acquire_failed(exc) from None
         try:
             if self.settings.pgbouncer:
                 async with conn.transaction(readonly=True):
@@ -230,10 +338,11 @@ class Store:
         `MAX_CONNECTIONS` backends; the other connections keep serving queries. Leave the
         block before `close()`, which otherwise waits for it. Raises `StoreError`s.
         """
+        self._check_refused()
         try:
             conn = await self._pool.acquire(timeout=self.settings.connect_timeout_s + 1)
         except Exception as exc:
-            raise translate(exc, self.settings.dsn, connecting=True) from None
+            raise self._acquire_failed(exc) from None
         try:
             yield conn
         finally:
@@ -267,7 +376,9 @@ class Store:
     ) -> list[RunSummary]:
         """One page of the run list, newest first, after `before` (keyset paging)."""
         sql, args = self._queries.page(run_filter, before, limit)
-        return await self._run("fetch_page", _summaries(sql, args, self._timeout), len)
+        page = await self._run("fetch_page", _summaries(sql, args, self._timeout), len)
+        self._remember(page)
+        return page
 
     async def count_by_status(self, run_filter: RunFilter) -> dict[str, int]:
         """Runs per status in the filter's window; the five known statuses always present."""
@@ -330,20 +441,31 @@ class Store:
         `new` holds matching rows from a few seconds before `newest` on (at most 500,
         newest first); with no `newest`, the newest matching rows. `changed` holds the
         current state of `running_ids` (looked up by primary key) whether or not they still
-        match the filter, within the organisation scope.
+        match the filter, within the organisation scope: between the earliest and latest
+        `started_at` among them when the store has seen every one.
         """
+        started = [self._started.get(i) for i in running_ids]
+        bounds = [s for s in started if s is not None] if None not in started else []
 
         async def work(conn: asyncpg.Connection) -> Delta:
             sql, args = self._queries.newer(run_filter, newest)
             new = [summary_from_row(r) for r in await conn.fetch(sql, *args, timeout=self._timeout)]
             changed: list[RunSummary] = []
             if running_ids:
-                sql, args = self._queries.by_ids(running_ids)
+                sql, args = self._queries.by_ids(running_ids, bounds)
                 rows = await conn.fetch(sql, *args, timeout=self._timeout)
                 changed = [summary_from_row(r) for r in rows]
-            return Delta(new=new, changed=changed)
+            lag = await _replica_lag(conn, self._timeout) if self.standby else None
+            return Delta(new=new, changed=changed, replica_lag=lag)
 
-        return await self._run("fetch_delta", work, lambda d: len(d.new) + len(d.changed))
+        delta = await self._run("fetch_delta", work, lambda d: len(d.new) + len(d.changed))
+        # A row not found where it was seen (its started_at changed, or it is gone) is
+        # looked for everywhere next time.
+        for missing in set(running_ids) - {r.id for r in delta.changed}:
+            self._started.pop(missing, None)
+        self._remember(delta.new)
+        self._remember(delta.changed)
+        return delta
 
     async def fetch_run(
         self,
@@ -360,15 +482,23 @@ class Store:
         asks for them. Row and skeleton are read in one snapshot.
         """
         key = run_id.strip()
+        started_at = self._started.get(key)
 
         async def work(conn: asyncpg.Connection) -> RunDetail | None:
             sql, args = self._queries.run(
-                key, skeleton_over=skeleton_over, skeleton_entries=skeleton_entries
+                key,
+                skeleton_over=skeleton_over,
+                skeleton_entries=skeleton_entries,
+                started_at=started_at,
             )
             # Decoding 100,000 elements per array of a skeleton is the allocation burst
             # the cyclic collector would otherwise keep interrupting.
             with paused_collector():
                 row = await conn.fetchrow(sql, *args, timeout=self._timeout)
+                if row is None and started_at is not None:
+                    # Not where it was seen: look everywhere.
+                    sql, args = self._queries.run(key, skeleton_over=skeleton_over)
+                    row = await conn.fetchrow(sql, *args, timeout=self._timeout)
                 if row is None:
                     return None
                 detail = detail_from_row(row, self.info, decode_json)
@@ -381,7 +511,22 @@ class Store:
             row = await conn.fetchrow(sql, *args, timeout=self._timeout)
             return None if row is None else detail_from_row(row, self.info, decode_json)
 
-        return await self._run("fetch_run", work, lambda r: 0 if r is None else 1)
+        detail = await self._run("fetch_run", work, lambda r: 0 if r is None else 1)
+        if detail is not None:
+            self._remember([detail.summary])
+        return detail
+
+    async def replica_lag(self) -> timedelta | None:
+        """How far a hot standby is behind its primary, when more than a second; else None.
+
+        `fetch_delta` reports the same with each refresh; this is for views that have no
+        refresh of the list (a run followed live).
+        """
+        if not self.standby:
+            return None
+        return await self._run(
+            "replica_lag", lambda conn: _replica_lag(conn, self._timeout), lambda _: 1
+        )
 
     async def fetch_baseline(self, run: RunSummary, lookback: timedelta) -> RunSummary | None:
         """The run to compare `run` with by default (see `Queries.baseline`); None if none."""
@@ -403,8 +548,10 @@ class Store:
         if not wanted or self.info.json_type("steps_log") is None:
             return {}
 
+        started_at = self._started.get(key)
+
         async def work(conn: asyncpg.Connection) -> dict[int, Any]:
-            sql, args = self._queries.entries(key, wanted)
+            sql, args = self._queries.entries(key, wanted, started_at)
             value = await conn.fetchval(sql, *args, timeout=self._timeout)
             if not isinstance(value, list):
                 return {}
@@ -437,9 +584,15 @@ class Store:
         key = run_id.strip()
         start = max(0, int(start))
 
+        started_at = self._started.get(key)
+
         async def work(conn: asyncpg.Connection) -> StepsTail:
-            sql, args = self._queries.steps_from(key, start)
+            sql, args = self._queries.steps_from(key, start, started_at)
             row = await conn.fetchrow(sql, *args, timeout=self._timeout)
+            if row is None and started_at is not None:
+                # Not where it was seen: look everywhere.
+                sql, args = self._queries.steps_from(key, start)
+                row = await conn.fetchrow(sql, *args, timeout=self._timeout)
             if row is None:
                 raise RunNotFound(f"run {key} not found")
             total, entries = row["total"], row["entries"]
@@ -542,6 +695,11 @@ class Store:
         return self.settings.statement_timeout_s + _CLIENT_SLACK_S
 
 
+async def _replica_lag(conn: asyncpg.Connection, seconds: float) -> timedelta | None:
+    lag = await conn.fetchval(REPLICA_LAG, timeout=seconds)
+    return lag if lag is not None and lag > REPLICA_LAG_SHOWN else None
+
+
 def _is_gone(conn: asyncpg.Connection) -> bool:
     try:
         return conn.is_closed()
@@ -590,22 +748,24 @@ async def open_store(settings: StoreSettings) -> Store:
     try:
         pool = await asyncpg.create_pool(
             dsn=settings.dsn,
-            min_size=1,
+            # No floor: asyncpg keeps min_size connections however long they idle.
+            min_size=0,
             max_size=max_size,
             server_settings=server_settings,
             init=install_codecs,
             timeout=settings.connect_timeout_s,
             command_timeout=settings.statement_timeout_s + _CLIENT_SLACK_S,
             statement_cache_size=0 if settings.pgbouncer else 100,
-            # A connection idle for a minute is closed: the pool shrinks back to one
-            # between bursts instead of holding three backends on a busy server.
-            max_inactive_connection_lifetime=60.0,
+            # Queries take turns on one connection; the LISTEN one comes and goes with
+            # push refresh. Any left idle is closed, so a quiet viewer holds no backend.
+            max_inactive_connection_lifetime=IDLE_CONNECTION_S,
         )
     except Exception as exc:
         raise translate(exc, settings.dsn, connecting=True, at_start=True) from None
     try:
         async with pool.acquire() as conn:
             info = await introspect(conn, settings.table, settings.default_schema)
+            standby = bool(await conn.fetchval("SELECT pg_is_in_recovery()"))
         if settings.organisation_scope is not None and not info.has("organisation_id"):
             raise ConfigurationError(
                 f"--org needs column organisation_id, which {info.display_name} lacks"
@@ -615,4 +775,4 @@ async def open_store(settings: StoreSettings) -> Store:
         if isinstance(exc, Exception):
             raise translate(exc, settings.dsn, at_start=True) from None
         raise
-    return Store(pool, settings, info)
+    return Store(pool, settings, info, standby=standby)

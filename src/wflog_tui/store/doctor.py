@@ -42,6 +42,7 @@ from wflog_tui.store.indexes import (
     finder,
     indexes_missing_hint,
     missing_index_statements,
+    partitioned_index_statements,
     recommended,
 )
 from wflog_tui.store.notify import (
@@ -49,6 +50,12 @@ from wflog_tui.store.notify import (
     notify_triggers,
     quote_literal,
     trigger_sql,
+)
+from wflog_tui.store.partitions import (
+    PARTITION_HORIZON,
+    Partitioning,
+    partition_table_info,
+    read_partitioning,
 )
 from wflog_tui.store.queries import PageCursor, Queries, summary_from_row
 from wflog_tui.store.schema import (
@@ -121,6 +128,8 @@ class DoctorReport:
     checks: list[Check] = field(default_factory=list)
     index_statements: list[str] = field(default_factory=list)
     trigger_sql: str | None = None
+    # A partitioned table's partitions, one line each: name and bound.
+    partitions: list[str] = field(default_factory=list)
 
     @property
     def fatal(self) -> str | None:
@@ -161,14 +170,22 @@ class DoctorReport:
         lines.append(
             "no problems found." if not problems else f"{problems} to fix (marked warn or FAIL)."
         )
+        if self.partitions:
+            lines += ["", f"Partitions ({len(self.partitions)}):", ""]
+            lines += [escape_control(line) for line in self.partitions]
         if self.index_statements:
             lines += [
                 "",
                 "Missing indexes. Run these as the table's owner, one at a time, outside a",
                 "transaction: CONCURRENTLY does not block the platform's writes, but takes a",
                 "while on a big table.",
-                "",
             ]
+            if self.partitions:
+                lines += [
+                    "A partitioned table: each partition's index first, then the table's",
+                    "own ON ONLY (instant), then each partition's index attached to it.",
+                ]
+            lines.append("")
             lines += [escape_control(f"{statement};") for statement in self.index_statements]
         push = self.check(_PUSH)
         if push is not None and push.fix:
@@ -191,6 +208,7 @@ class DoctorReport:
             "checks": [c.to_json() for c in self.checks],
             "index_statements": list(self.index_statements),
             "trigger_sql": self.trigger_sql,
+            "partitions": list(self.partitions),
         }
 
 
@@ -336,6 +354,9 @@ class _Doctor:
         # Whether the table is big enough for a sequential scan of it to be a finding;
         # set from the row estimate (or, before the first ANALYZE, the size on disk).
         self._big = True
+        # The relations a sequential scan of which is a finding: the table, or each of
+        # its partitions (a missing index there reads whole days of runs).
+        self._relations: set[str] = set()
         self.report = DoctorReport(target=describe_target(settings.dsn), table=settings.table)
 
     def add(
@@ -370,7 +391,12 @@ class _Doctor:
                 return
             self._shape(info)
             relkind = await self._privileges_and_size(session, info)
-            self._indexes(info, relkind)
+            partitioning = None
+            if info.partitioned:
+                async with session.scope() as conn:
+                    partitioning = await read_partitioning(conn, info)
+                self._partitions(info, partitioning)
+            self._indexes(info, relkind, partitioning)
             if relkind != "v":
                 for advice in search_index_advice(info, run_filter.query):
                     self.add(advice.name, advice.ok, advice.detail, advice.fix)
@@ -552,25 +578,100 @@ class _Doctor:
         )
         return str(row["relkind"])
 
-    def _indexes(self, info: TableInfo, relkind: str) -> None:
+    def _partitions(self, info: TableInfo, partitioning: Partitioning) -> None:
+        parts = partitioning.partitions
+        self.report.partitions = [f"{p.name}  {p.bound}" for p in parts]
+        self._relations.update(p.name for p in parts)
+        detail = f"{len(parts)} partitions, by {partitioning.key or 'an unknown key'}"
+        if not partitioning.by_started_at:
+            self.add(
+                "partitions",
+                False,
+                f"{detail}: not by a range of started_at, so the time window cannot skip "
+                "any partition; every query reads them all",
+            )
+            return
+        self.add("partitions", bool(parts), detail + ("" if parts else ": none"))
+
+        gap = partitioning.uncovered_from()
+        ahead = f"the next {PARTITION_HORIZON.days} days"
+        if gap is None:
+            self.add("partitions ahead", True, f"partitions exist for {ahead}")
+        else:
+            when = gap.strftime("%Y-%m-%d %H:%M UTC")
+            default = partitioning.default
+            if default is not None:
+                detail = (
+                    f"no partition for runs started from {when} on: they will go to the "
+                    f"default partition {default.name}, and a partition for that time "
+                    "cannot be made later while they are there"
+                )
+            else:
+                detail = (
+                    f"no partition for runs started from {when} on: the platform's "
+                    "inserts will fail from then"
+                )
+            self.add(
+                "partitions ahead",
+                False,
+                detail,
+                f"create the partitions for {ahead} (or fix the job that makes them)",
+            )
+
+        lacking: list[str] = []
+        unindexable = [p.name for p in parts if not p.indexable]
+        for wanted in recommended(info):
+            without = [
+                p.name
+                for p in parts
+                if p.indexable and finder(wanted.check)(partition_table_info(info, p)) is None
+            ]
+            if without and len(without) == len(parts) - len(unindexable) > 1:
+                lacking.append(f"{wanted.check.removeprefix('index: ')}: all {len(without)}")
+            elif without:
+                lacking.append(f"{wanted.check.removeprefix('index: ')}: {', '.join(without)}")
+        if lacking:
+            self.add(
+                "partition indexes",
+                False,
+                "partitions without a recommended index (" + "; ".join(lacking) + ")",
+                "create the missing indexes (below)",
+            )
+        else:
+            self.add("partition indexes", True, "every partition has the recommended indexes")
+        if unindexable:
+            self.add(
+                "partition kinds",
+                None,
+                f"{', '.join(unindexable)}: partitioned again or foreign; index them by hand",
+            )
+
+    def _indexes(self, info: TableInfo, relkind: str, partitioning: Partitioning | None) -> None:
         if relkind == "v":
             self.add("indexes", None, "a view: indexes belong on the table beneath it")
             return
-        statements = missing_index_statements(info)
-        partitioned = relkind == "p"
+        partitions = partitioning.partitions if partitioning is not None else ()
+        statements = missing_index_statements(info, partitions)
         for wanted in recommended(info):
             found = finder(wanted.check)(info)
             if found is not None:
                 self.add(wanted.check, True, f"{found.name}: {_index_columns(found)}")
                 continue
             detail = f"{wanted.missing}; it serves {wanted.purpose}"
-            if partitioned:
+            if info.partitioned:
                 detail += (
-                    " (a partitioned table: CONCURRENTLY works per partition; create the "
-                    "index on each partition, then ON ONLY the table, and ATTACH them)"
+                    " (a partitioned table: PostgreSQL builds an index CONCURRENTLY only "
+                    "partition by partition; the statements below do that, then attach them)"
                 )
-            self.add(wanted.check, False, detail, create_index_sql(info, wanted) + ";")
-        invalid = [i.name for i in info.indexes if not i.valid]
+                fix = "\n".join(
+                    f"{sql};" for sql in partitioned_index_statements(info, partitions, wanted)
+                )
+            else:
+                fix = create_index_sql(info, wanted) + ";"
+            self.add(wanted.check, False, detail, fix)
+        # A partitioned table's index is invalid until every partition's is attached: the
+        # statements above finish it; dropping it would throw that work away.
+        invalid = [] if info.partitioned else [i.name for i in info.indexes if not i.valid]
         if invalid:
             self.add(
                 "invalid indexes",
@@ -691,7 +792,7 @@ class _Doctor:
         detail = f"{median:.1f} ms (median of {len(timings)}); plan: {' | '.join(text)}"
         ok = not (reads_all and self._big)
         if not ok:
-            detail += "; reads the whole table"
+            detail += "; reads whole partitions" if self._relations else "; reads the whole table"
         self.add(name, ok, detail, None if ok else fix)
         return rows if keep else median
 
@@ -717,7 +818,7 @@ class _Doctor:
             path.append(_describe(node))
             children = node.get("Plans") or []
             node = children[0] if children else None
-        return " > ".join(path), _scans_whole(plan, info.name)
+        return " > ".join(path), _scans_whole(plan, {info.name, *self._relations})
 
     async def _push(self, session: _Session, info: TableInfo, channel: str, standby: bool) -> None:
         sql = trigger_sql(info, channel)
@@ -749,10 +850,10 @@ def _describe(node: dict[str, Any]) -> str:
     return kind
 
 
-def _scans_whole(plan: dict[str, Any], table: str) -> bool:
-    if plan.get("Node Type") == "Seq Scan" and plan.get("Relation Name") == table:
+def _scans_whole(plan: dict[str, Any], tables: set[str]) -> bool:
+    if plan.get("Node Type") == "Seq Scan" and plan.get("Relation Name") in tables:
         return True
-    return any(_scans_whole(child, table) for child in plan.get("Plans") or [])
+    return any(_scans_whole(child, tables) for child in plan.get("Plans") or [])
 
 
 def _index_columns(index: IndexInfo) -> str:

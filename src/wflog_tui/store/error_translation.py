@@ -17,8 +17,11 @@ from wflog_tui.store.errors import (
     ConfigurationError,
     ConnectionLost,
     QueryTimeout,
+    RecoveryConflict,
     StoreError,
 )
+
+TOO_MANY_CONNECTIONS = "53300"
 
 # SQLSTATEs that mean the session is gone: admin shutdown, crash shutdown, cannot connect now.
 _GONE_STATES = frozenset({"57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"})
@@ -30,7 +33,6 @@ _CONFIG_STATES = {
     "42P01": ConfigurationError,  # undefined_table
     "42703": ConfigurationError,  # undefined_column
     "42501": ConfigurationError,  # insufficient_privilege
-    "53300": ConfigurationError,  # too_many_connections
 }
 
 
@@ -81,6 +83,18 @@ def translate(
         text = str(exc) or type(exc).__name__
         if sqlstate in _CONFIG_STATES:
             kind = _CONFIG_STATES[sqlstate]
+        elif sqlstate == TOO_MANY_CONNECTIONS:
+            # "sorry, too many clients already", "too many connections for role ...",
+            # "remaining connection slots are reserved for ...": the server is full.
+            kind = ConfigurationError
+            text = f"PostgreSQL at {target} has no free connection slots ({text})"
+        elif sqlstate == "40001" and "conflict with recovery" in text:
+            kind = RecoveryConflict
+            detail = getattr(exc, "detail", None)
+            text = (
+                "the replica cancelled the query: replaying the primary's changes needed "
+                "what it was reading" + (f" ({detail})" if detail else "")
+            )
         elif sqlstate == "57014":
             kind = QueryTimeout
             if "statement timeout" in text:

@@ -37,3 +37,7 @@ class QueryTimeout(StoreError):
 
 class RunNotFound(StoreError):
     """No run with that run id or id (within the organisation scope, if any)."""
+
+
+class RecoveryConflict(StoreError):
+    """A standby cancelled the query: replaying the primary's changes needed what it held."""

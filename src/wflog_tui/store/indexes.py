@@ -7,10 +7,11 @@ list (which names a missing one when refresh slows down), the demo and the bench
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from wflog_tui.store.partitions import Partition, partition_table_info
 from wflog_tui.store.schema import IndexInfo, TableInfo, quote_ident
 
 # PostgreSQL cuts identifiers longer than this many bytes.
@@ -136,23 +137,64 @@ def create_index_sql(info: TableInfo, wanted: Recommended) -> str:
     return f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {info.qualified} {wanted.body}"
 
 
-def missing_index_statements(info: TableInfo) -> list[str]:
+def missing_index_statements(info: TableInfo, partitions: Sequence[Partition] = ()) -> list[str]:
     """The statements that create the recommended indexes the table lacks.
 
     An invalid index left under a recommended name by a failed concurrent build would
-    make `IF NOT EXISTS` skip the build, so it is dropped first.
+    make `IF NOT EXISTS` skip the build, so it is dropped first. On a partitioned table
+    (with its `partitions`) each index is made by `partitioned_index_statements`.
     """
     statements: list[str] = []
-    invalid = {i.name for i in info.indexes if not i.valid}
     for wanted in recommended(info):
         if finder(wanted.check)(info) is not None:
             continue
-        name = index_name(info.name, wanted.suffix)
-        if name in invalid:
-            qualified = f"{quote_ident(info.schema)}.{quote_ident(name)}"
-            statements.append(f"DROP INDEX CONCURRENTLY IF EXISTS {qualified}")
+        if info.partitioned:
+            statements += partitioned_index_statements(info, partitions, wanted)
+            continue
+        statements += _drop_invalid(info.schema, info, index_name(info.name, wanted.suffix))
         statements.append(create_index_sql(info, wanted))
     return statements
+
+
+def partitioned_index_statements(
+    info: TableInfo, partitions: Sequence[Partition], wanted: Recommended
+) -> list[str]:
+    """One recommended index on a partitioned table, built without blocking writes.
+
+    PostgreSQL refuses `CREATE INDEX CONCURRENTLY` on a partitioned table. What works:
+    the index built concurrently on each partition, an invalid index made `ON ONLY` the
+    parent (instant: it reads no rows), then each partition's index attached to it; the
+    parent's index turns valid when the last one is attached, and partitions made later
+    get it by themselves. Every statement may be run again after a failure.
+    """
+    parent = index_name(info.name, wanted.suffix)
+    statements: list[str] = []
+    attach: list[str] = []
+    for partition in partitions:
+        if not partition.indexable:
+            continue
+        own = index_name(partition.name, wanted.suffix)
+        if not any(i.name == own and i.valid for i in partition.indexes):
+            own_info = partition_table_info(info, partition)
+            statements += _drop_invalid(partition.schema, own_info, own)
+            statements.append(
+                f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {quote_ident(own)} "
+                f"ON {partition.qualified} {wanted.body}"
+            )
+        attach.append(
+            f"ALTER INDEX {quote_ident(info.schema)}.{quote_ident(parent)} "
+            f"ATTACH PARTITION {quote_ident(partition.schema)}.{quote_ident(own)}"
+        )
+    statements.append(
+        f"CREATE INDEX IF NOT EXISTS {quote_ident(parent)} ON ONLY {info.qualified} {wanted.body}"
+    )
+    return statements + attach
+
+
+def _drop_invalid(schema: str, info: TableInfo, name: str) -> list[str]:
+    if any(i.name == name and not i.valid for i in info.indexes):
+        return [f"DROP INDEX CONCURRENTLY IF EXISTS {quote_ident(schema)}.{quote_ident(name)}"]
+    return []
 
 
 def indexes_missing_hint(info: TableInfo, *, organisation_scope: bool = False) -> str | None:

@@ -10,9 +10,9 @@ mode (LISTEN needs a session of its own), with a pool of one connection, and whe
 trigger on the table notifies the channel.
 
 The listening connection is taken from the store's pool (`Store.dedicated_connection`)
-rather than opened beside it, so the tool keeps to its three backends whatever the caller
-does; it is idle but for notifications, and leaves the other pooled connections to the
-queries, which never run more than one at a time per view.
+rather than opened beside it, so the tool keeps to its two backends whatever the caller
+does; it is idle but for notifications, and leaves the other one to the queries, which
+run one at a time.
 """
 
 from __future__ import annotations
@@ -154,6 +154,9 @@ class Listener:
             return self._refuse("PgBouncer in transaction mode keeps no session to LISTEN on")
         if min(settings.max_connections, MAX_CONNECTIONS) < 2:
             return self._refuse("a pool of one connection has none to spare for LISTEN")
+        if self.store.standby:
+            # Known since the store opened: no second connection to find it out again.
+            return self._refuse("a standby does not receive notifications")
         hold = contextlib.AsyncExitStack()
         try:
             conn = await hold.enter_async_context(self.store.dedicated_connection())

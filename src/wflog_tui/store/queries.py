@@ -82,11 +82,14 @@ class Delta:
     """What a refresh learnt: rows at or after the newest seen, and rows asked about again.
 
     `new` overlaps the rows already seen by a few seconds (`DELTA_OVERLAP`) and may hold
-    some of them again; the UI merges by id.
+    some of them again; the UI merges by id. `replica_lag` says the answer may be that
+    much behind the primary.
     """
 
     new: list[RunSummary]
     changed: list[RunSummary]
+    # On a hot standby more than a second behind its primary: how far (else None).
+    replica_lag: timedelta | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +107,19 @@ class StepsTail:
     total: int
     start: int
     entries: list[Any]
+
+
+# How far a standby is behind: the age of the last transaction it replayed, unless it has
+# replayed everything it received (an idle primary sends nothing, and is not "behind").
+# NULL when unknown: not a standby, or nothing replayed since it started.
+REPLICA_LAG: Final = """
+SELECT CASE
+    WHEN NOT pg_is_in_recovery() THEN NULL
+    WHEN pg_last_wal_receive_lsn() IS NOT NULL
+         AND pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN interval '0'
+    ELSE now() - pg_last_xact_replay_timestamp()
+END
+"""
 
 
 def _column(info: TableInfo, name: str, *, as_text: bool = False) -> str:
@@ -264,36 +280,53 @@ class Queries:
         )
         return sql, params.values
 
-    def by_ids(self, ids: Sequence[str]) -> tuple[str, list[Any]]:
+    def by_ids(self, ids: Sequence[str], started: Sequence[datetime] = ()) -> tuple[str, list[Any]]:
         """The current state of rows by primary key, within the scope but no other filter.
 
         A run that stopped matching the filter (RUNNING → FAILED under a RUNNING filter)
-        must still reach the UI, or it would stay RUNNING on screen for ever.
+        must still reach the UI, or it would stay RUNNING on screen for ever. `started`,
+        the rows' `started_at` when known, bounds the search: on a table partitioned by
+        `started_at`, only the partitions holding them are read.
         """
         params = Params()
         conditions = self._scope_only(params)
         ids_param = params.add(list(dict.fromkeys(ids)))
         conditions.append(f'"id" = ANY({ids_param}::text[]::{self.info.sql_type("id")}[])')
+        if started:
+            low = self._timestamp_param(params, min(started))
+            high = self._timestamp_param(params, max(started))
+            conditions.append(f'"started_at" BETWEEN {low} AND {high}')
         sql = (
             f"SELECT {summary_columns(self.info)} FROM {self._table} {where(conditions)} "
             'ORDER BY "started_at" DESC, "id" DESC'
         )
         return sql, params.values
 
-    def _run_key(self, params: Params, key: str) -> tuple[str, str]:
+    def _run_key(
+        self, params: Params, key: str, started_at: datetime | None = None
+    ) -> tuple[str, str]:
         """A run by `run_id`, or else by `id`: both are unique, so at most two rows match.
 
         Returns the condition and an ORDER BY item that puts a `run_id` match first.
+        With the run's `started_at` (known once it was fetched), the condition names it
+        too, so a partitioned table reads one partition instead of probing each.
         """
         key_param = params.add(key)
         run_id_type, id_type = self.info.sql_type("run_id"), self.info.sql_type("id")
         condition = (
             f'("run_id" = {key_param}::text::{run_id_type} OR "id" = {key_param}::text::{id_type})'
         )
+        if started_at is not None:
+            condition += f' AND "started_at" = {self._timestamp_param(params, started_at)}'
         return condition, f'("run_id"::text = {key_param}::text) DESC'
 
     def run(
-        self, key: str, *, skeleton_over: int | None = None, skeleton_entries: int | None = None
+        self,
+        key: str,
+        *,
+        skeleton_over: int | None = None,
+        skeleton_entries: int | None = None,
+        started_at: datetime | None = None,
     ) -> tuple[str, list[Any]]:
         """One run in full; a `run_id` match wins over an `id` match.
 
@@ -310,7 +343,7 @@ class Queries:
         """
         params = Params()
         conditions = self._scope_only(params)
-        condition, run_id_first = self._run_key(params, key)
+        condition, run_id_first = self._run_key(params, key, started_at)
         conditions.append(condition)
         info = self.info
         items = [summary_columns(info, error_chars=None)]
@@ -361,7 +394,9 @@ class Queries:
             )
         return sql, params.values
 
-    def entries(self, key: str, indexes: Sequence[int]) -> tuple[str, list[Any]]:
+    def entries(
+        self, key: str, indexes: Sequence[int], started_at: datetime | None = None
+    ) -> tuple[str, list[Any]]:
         """Whole `steps_log` elements by index (`indexes` ascending), for a skeleton's
         plain entries.
 
@@ -371,7 +406,7 @@ class Queries:
         """
         params = Params()
         conditions = self._scope_only(params)
-        condition, run_id_first = self._run_key(params, key)
+        condition, run_id_first = self._run_key(params, key, started_at)
         conditions.append(condition)
         kind = self.info.json_type("steps_log")
         log = '"steps_log"' if kind == "jsonb" else '"steps_log"::jsonb'
@@ -417,7 +452,9 @@ class Queries:
         )
         return sql, params.values
 
-    def steps_from(self, key: str, start: int) -> tuple[str, list[Any]]:
+    def steps_from(
+        self, key: str, start: int, started_at: datetime | None = None
+    ) -> tuple[str, list[Any]]:
         """A run's state and its `steps_log` elements from `start` on, sliced on the server.
 
         Anything but an array counts as empty, so a null or an object is no SQL error.
@@ -426,7 +463,7 @@ class Queries:
         """
         params = Params()
         conditions = self._scope_only(params)
-        condition, run_id_first = self._run_key(params, key)
+        condition, run_id_first = self._run_key(params, key, started_at)
         conditions.append(condition)
         kind = self.info.json_type("steps_log")
         if kind is not None:

@@ -102,6 +102,11 @@ class TableInfo:
         """`schema.table` as people write it."""
         return f"{self.schema}.{self.name}"
 
+    @property
+    def partitioned(self) -> bool:
+        """True for a declaratively partitioned parent (relkind 'p')."""
+        return self.kind == "partitioned table"
+
     def has(self, column: str) -> bool:
         """True when the table has the column."""
         return column in self.columns
@@ -231,7 +236,7 @@ ORDER BY a.attnum
 """
 
 _INDEXES: Final = """
-SELECT i.relname::text AS name,
+SELECT x.indrelid AS table_oid, i.relname::text AS name,
        pg_get_indexdef(x.indexrelid) AS definition,
        ARRAY(
            SELECT COALESCE(a.attname::text, '(expression)')
@@ -243,11 +248,39 @@ SELECT i.relname::text AS name,
        x.indpred IS NOT NULL AS partial, x.indisvalid AS valid
 FROM pg_catalog.pg_index x
 JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
-WHERE x.indrelid = $1
+WHERE x.indrelid = ANY($1::oid[])
 ORDER BY i.relname
 """
 
-_KINDS: Final = {"r": "table", "p": "table", "v": "view", "m": "materialized view", "f": "table"}
+# A partitioned table is a table to every query (PostgreSQL routes reads to its
+# partitions); only `doctor` looks at the partitions themselves.
+_KINDS: Final = {
+    "r": "table",
+    "p": "partitioned table",
+    "v": "view",
+    "m": "materialized view",
+    "f": "table",
+}
+
+
+async def read_indexes(
+    conn: asyncpg.Connection, oids: list[int]
+) -> dict[int, tuple[IndexInfo, ...]]:
+    """The indexes of each relation in `oids` (a table's, or each partition's), by oid."""
+    found: dict[int, list[IndexInfo]] = {}
+    for row in await conn.fetch(_INDEXES, oids):
+        found.setdefault(row["table_oid"], []).append(
+            IndexInfo(
+                name=row["name"],
+                definition=row["definition"],
+                columns=tuple(row["columns"]),
+                unique=row["is_unique"],
+                primary=row["is_primary"],
+                partial=row["partial"],
+                valid=row["valid"],
+            )
+        )
+    return {oid: tuple(indexes) for oid, indexes in found.items()}
 
 
 async def introspect(
@@ -306,18 +339,7 @@ async def introspect(
     if "ended_at" in columns and columns["ended_at"].base_type not in _TIMESTAMP_TYPES:
         warnings.append(f"column ended_at is {columns['ended_at'].sql_type}, not a timestamp")
         columns.pop("ended_at")
-    indexes = tuple(
-        IndexInfo(
-            name=row["name"],
-            definition=row["definition"],
-            columns=tuple(row["columns"]),
-            unique=row["is_unique"],
-            primary=row["is_primary"],
-            partial=row["partial"],
-            valid=row["valid"],
-        )
-        for row in await conn.fetch(_INDEXES, found["oid"])
-    )
+    indexes = (await read_indexes(conn, [found["oid"]])).get(found["oid"], ())
     return TableInfo(
         schema=found["schema"],
         name=found["name"],
