@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as hs
@@ -18,6 +17,7 @@ from wflog_tui.cli import run
 from wflog_tui.demo.table_ddl import partition_bounds
 from wflog_tui.model.run import RunSummary
 from wflog_tui.store import RunFilter, StoreSettings, introspect, open_store
+from wflog_tui.store.codecs import install_codecs
 from wflog_tui.store.doctor import diagnose
 from wflog_tui.store.partitions import RANGE_OF_STARTED_AT, Partition, Partitioning
 from wflog_tui.store.queries import PageCursor, Queries
@@ -184,6 +184,7 @@ async def test_every_query_reads_only_the_partitions_of_its_window(
     rows = [target] + [run_row(started_at=at_day(days)) for days in range(DAYS_BACK)]
     await handle.insert(*rows)
     conn = await asyncpg.connect(handle.dsn)
+    await install_codecs(conn)  # parameters as the store's pool sends them (aware instants)
     try:
         info = await introspect(conn, handle.name)
         run = RunSummary(
@@ -209,7 +210,7 @@ async def test_every_query_reads_only_the_partitions_of_its_window(
         raw = await conn.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *args)
     finally:
         await conn.close()
-    plan = orjson.loads(raw)[0]["Plan"]
+    plan = raw[0]["Plan"]  # the store's JSON codec has decoded it
     scans = _scans(plan)
     bounds = {name: (start, end) for name, start, end in partition_bounds(handle.shape)}
     scanned = {s["Relation Name"] for s in scans}

@@ -64,6 +64,7 @@ from wflog_tui.store.schema import (
     IndexInfo,
     TableInfo,
     introspect,
+    parse_table_name,
     quote_ident,
 )
 from wflog_tui.store.search_indexes import search_index_advice
@@ -486,13 +487,17 @@ class _Doctor:
 
     async def _table_fix(self, session: _Session) -> str:
         # Prisma names the table after the model ("WorkflowExecutionLog") unless mapped.
+        # Partitions are not offered (the parent is), and the schema the user named, else
+        # the search path's first, comes first: that is where a typo most likely is.
+        schema, _, _ = parse_table_name(self.settings.table)
         rows = await session.fetch(
             "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name "
             "FROM pg_catalog.pg_class c "
             "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') "
+            "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition "
             "AND replace(lower(c.relname), '_', '') LIKE '%executionlog%' "
-            "ORDER BY 1 LIMIT 5"
+            "ORDER BY n.nspname = COALESCE($1, current_schema()) DESC, 1 LIMIT 5",
+            schema,
         )
         if not rows:
             return "pass --table [SCHEMA.]TABLE"
