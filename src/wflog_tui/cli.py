@@ -23,6 +23,7 @@ from typing import NoReturn
 
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.json_text import to_json_text
+from wflog_tui.model.step_link import TABS
 from wflog_tui.model.step_tree import build_tree
 from wflog_tui.store import (
     DsnError,
@@ -97,6 +98,12 @@ def _common_options(*, defaults: bool) -> argparse.ArgumentParser:
     )
     group.add_argument("--org", metavar="ORG_ID", help="show only this organisation's runs")
     group.add_argument(
+        "--config", metavar="PATH", help="configuration file (default: see wflog-tui config)"
+    )
+    group.add_argument(
+        "--profile", metavar="NAME", help="a [profiles.NAME] of the file (default: $WFLOG_PROFILE)"
+    )
+    group.add_argument(
         "--statement-timeout",
         type=_positive_seconds,
         default=_default(5.0, defaults),
@@ -129,6 +136,10 @@ def _filter_options(*, defaults: bool) -> argparse.ArgumentParser:
     )
     group.add_argument("--theme", metavar="NAME", help="colour theme (see the command palette)")
     group.add_argument("--run", metavar="RUN_ID", help="open this run directly")
+    group.add_argument("--step", metavar="STEP_ID", help="with --run: land on this step")
+    group.add_argument("--iteration", type=int, metavar="N", help="with --step: in iteration N")
+    group.add_argument("--tab", choices=TABS, help="with --run: open this detail tab")
+    group.add_argument("--view", metavar="NAME", help="open a [views.NAME] of the file")
     return options
 
 
@@ -151,6 +162,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     show.add_argument("run_id", metavar="RUN_ID", help="run_id (or id) of the run")
     show.add_argument("--json", action="store_true", help="print the tree as JSON")
+    show.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        help="text (default), json (same as --json) or markdown, to paste into an incident",
+    )
+
+    config = commands.add_parser(
+        "config",
+        parents=[common, filters],
+        help="print the merged configuration and where each value came from",
+        description=(
+            "Print every setting after flags, environment, profile and [defaults] are "
+            "merged, and where each came from. The password is masked."
+        ),
+    )
+    config.add_argument("--search", metavar="QUERY", help="as `runs --search`")
 
     diff = commands.add_parser(
         "diff",
@@ -196,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="15m|1h|24h|7d|all",
         help="time window (default: 24h)",
     )
+    runs.add_argument("--view", metavar="NAME", help="a [views.NAME] of the file")
     runs.add_argument("--limit", type=int, default=100, metavar="N", help="(default: 100)")
     runs.add_argument("--json", action="store_true", help="print a JSON array of runs")
 
@@ -354,6 +382,9 @@ async def _tui(store: Store, args: argparse.Namespace, source_label: str) -> int
             open_run=open_run,
             source_label=source_label,
         )
+        from wflog_tui.configuration import with_configuration
+
+        config = with_configuration(config, args)
         app = WflogApp(store, config, prefetched=prefetched)
         await app.run_async()
     finally:
@@ -472,9 +503,15 @@ def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None
     logging.getLogger("asyncpg").addHandler(logging.NullHandler())
     logging.getLogger("asyncpg").propagate = False
     env = environ if environ is not None else os.environ
-    args = build_parser().parse_args(argv)
+    from wflog_tui.configuration import apply_configuration, config_lines, parse_arguments
+
+    args = parse_arguments(build_parser(), argv)
     dsn_hint: str | None = None
     try:
+        args.resolution = apply_configuration(args, env)
+        if args.command == "config":
+            sys.stdout.write("\n".join(config_lines(args.resolution)) + "\n")
+            return 0
         if getattr(args, "theme", None):
             _check_theme(args.theme)
         if args.command == "demo":
@@ -482,7 +519,11 @@ def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None
         ctx = _context(args, env)
         dsn_hint = ctx.dsn_for_masking
         if args.command == "show":
-            return asyncio.run(_show(ctx, args.run_id, args.json))
+            if args.format == "markdown":
+                from wflog_tui.run_markdown_command import print_markdown
+
+                return asyncio.run(print_markdown(ctx.settings, args))
+            return asyncio.run(_show(ctx, args.run_id, args.json or args.format == "json"))
         if args.command == "doctor":
             return asyncio.run(_doctor(ctx, args))
         if args.command == "diff":
