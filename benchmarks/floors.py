@@ -211,11 +211,73 @@ async def search(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def failures(spec: dict[str, Any]) -> dict[str, Any]:
+    """The failures of the window, then of the one before it, with the first FAILED
+    entry's stepId and message found on the server, fetched whole with no grouping: the
+    floor of failure groups. Then the floor of splitters: the newest 500 failing and 2,000
+    COMPLETED payloads of the workflow with most failures, decoded with orjson.
+    """
+    table, since = spec["table"], _seconds(spec["since_s"])
+    conn = await asyncpg.connect(spec["dsn"])
+    failed = "status IN ('FAILED', 'TIMED_OUT')"
+    columns = (
+        "id, run_id, status::text AS status, workflow_id, workflow_name, organisation_id, "
+        "workflow_version_id, started_at, ended_at, left(error, 500) AS error, "
+        "e ->> 'stepId' AS step_id, left(e -> 'error' ->> 'message', 500) AS message"
+    )
+    # OFFSET 0: the path query runs once per row, not once per use of `e`.
+    first = "jsonb_path_query_first(steps_log, '$[*] ? (@.status == \"FAILED\")') AS e"
+    current = (
+        f"SELECT {columns} FROM {table} CROSS JOIN LATERAL (SELECT {first} OFFSET 0) AS f "
+        f"WHERE {failed} AND {WINDOW}"
+    )
+    previous = (
+        f"SELECT {columns} FROM {table} CROSS JOIN LATERAL (SELECT {first} OFFSET 0) AS f "
+        f"WHERE {failed} AND started_at >= (now() AT TIME ZONE 'UTC') - 2 * $1::interval "
+        f"AND started_at < (now() AT TIME ZONE 'UTC') - $1::interval"
+    )
+    start = time.perf_counter()
+    rows = await conn.fetch(current, since)
+    fetched = time.perf_counter()
+    before = await conn.fetch(previous, since)
+    previous_done = time.perf_counter()
+    workflow = max(
+        {r["workflow_id"] for r in rows}, key=lambda w: sum(r["workflow_id"] == w for r in rows)
+    )
+    ids = [r["id"] for r in rows if r["workflow_id"] == workflow][:500]
+    split_start = time.perf_counter()
+    failing = await conn.fetch(
+        f"SELECT input_payload::text AS p, organisation_id, workflow_version_id FROM {table} "
+        "WHERE id = ANY($1::text[])",
+        ids,
+    )
+    passing = await conn.fetch(
+        f"SELECT input_payload::text AS p, organisation_id, workflow_version_id FROM {table} "
+        f"WHERE workflow_id = $2 AND status = 'COMPLETED' AND {WINDOW} "
+        "ORDER BY started_at DESC, id DESC LIMIT 2000",
+        since,
+        workflow,
+    )
+    payloads = [orjson.loads(r["p"]) for r in [*failing, *passing] if r["p"] is not None]
+    split_done = time.perf_counter()
+    await conn.close()
+    return {
+        "db_ms": round((fetched - start) * 1000, 2),
+        "failures": len(rows),
+        "previous_failures": len(before),
+        "previous_db_ms": round((previous_done - fetched) * 1000, 2),
+        "splitters_ms": round((split_done - split_start) * 1000, 2),
+        "splitter_sample": [len(failing), len(passing)],
+        "payloads": len(payloads),
+    }
+
+
 def _seconds(value: float) -> timedelta:
     return timedelta(seconds=value)
 
 
 FLOORS = {
+    "failures": failures,
     "list_page": list_page,
     "open_run": open_run,
     "open_run_slim": open_run_slim,

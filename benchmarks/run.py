@@ -52,6 +52,11 @@ SEARCH_TIMES = 5
 SEARCH_STEP_ERROR_NEEDLE = "ECONNRESET"
 # The big run's iteration whose lookup output the in-run search looks for.
 SEARCH_IN_RUN_ITERATION = 31_337
+# Failure groups: database time for a day's and a week's window, and one group's splitters.
+GROUPS_DAY_TARGET_MS = 300.0
+GROUPS_WEEK_TARGET_MS = 2000.0
+SPLITTERS_TARGET_MS = 500.0
+WEEK_S = 7 * 24 * 3600
 # "Independent of table size": the same figure on a table holding only the main table's
 # last 36 hours (same runs in the list's window, 1/20 of the rows), within this ratio.
 SIZE_INDEPENDENT_RATIO = 1.5
@@ -372,6 +377,64 @@ class Bench:
             errors=_errors(values + floors) or None,
         )
 
+    async def failure_groups(self, table: str, key: str, since_s: int, target_ms: float) -> None:
+        """Failure groups of a window (and its previous one) against the bare SQL that
+        fetches the same failures; for the day's window, the splitters of the biggest group
+        against fetching and decoding a sample of the same size."""
+        spec = self.spec(table, since_s=since_s)
+        values, floors = await self.alternate(
+            ("scenarios", "failure_groups", spec), ("floors", "failures", spec)
+        )
+        self.raw[key] = {"scenario": values, "floor": floors}
+        db, floor = _median(values, "db_ms"), _median(floors, "db_ms")
+        window = f"{since_s // 3600} h"
+        self.figures[key] = figure(
+            db,
+            floor,
+            unit="ms",
+            target=f"≤ {target_ms:g} ms of database time",
+            passed=_le(db, target_ms),
+            digits=1,
+            value_is=f"store time of every page of failures of the last {window}: "
+            "fetch_failures summed (store.stats: round trip, decoding, group keys)",
+            floor_is="the same failures with the failing step and message found by the "
+            "same JSON path, one bare statement, no paging or grouping",
+            previous_window_db_ms=_median(values, "previous_db_ms"),
+            previous_window_floor_ms=_median(floors, "previous_db_ms"),
+            load_ms=_median(values, "load_ms"),
+            group_ms=_median(values, "group_ms"),
+            failures=_median(values, "failures"),
+            floor_failures=_median(floors, "failures"),
+            groups=_median(values, "groups"),
+            pages=_median(values, "pages"),
+            progress_updates=_median(values, "progress_updates"),
+            samples=[s["db_ms"] for s in values if "db_ms" in s],
+            floor_samples=[s["db_ms"] for s in floors if "db_ms" in s],
+            errors=_errors(values + floors) or None,
+        )
+        self.peak_rss[key] = _median(values, "peak_rss_mb")
+        if since_s != SINCE_S:
+            return
+        split, split_floor = _median(values, "splitters_ms"), _median(floors, "splitters_ms")
+        self.figures[key + ".splitters"] = figure(
+            split,
+            split_floor,
+            unit="ms",
+            target=f"≤ {SPLITTERS_TARGET_MS:g} ms",
+            passed=_le(split, SPLITTERS_TARGET_MS),
+            digits=1,
+            value_is="group_splitters for the biggest group: both samples fetched, "
+            "payloads decoded, candidates ranked",
+            floor_is="the same sample sizes fetched and decoded with orjson, no ranking",
+            db_ms=_median(values, "splitters_db_ms"),
+            sample=_typical(values, "splitters_ms")
+            and _typical(values, "splitters_ms").get("splitter_sample"),
+            floor_sample=_typical(floors, "splitters_ms")
+            and _typical(floors, "splitters_ms").get("splitter_sample"),
+            samples=[s["splitters_ms"] for s in values if "splitters_ms" in s],
+            floor_samples=[s["splitters_ms"] for s in floors if "splitters_ms" in s],
+        )
+
     def size_independence(self) -> None:
         """Figures on the main table against the same on the small one (same window, 1/20 rows)."""
         main, small = (
@@ -511,6 +574,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--only-search", action="store_true", help="build the data, then measure searches only"
     )
+    parser.add_argument(
+        "--only-groups",
+        action="store_true",
+        help="measure the failure-group figures only (a quick check of those)",
+    )
     return parser.parse_args(argv)
 
 
@@ -526,6 +594,10 @@ async def bench(args: argparse.Namespace, dsn: str, work_dir: Path) -> dict[str,
     await conn.close()
     machine = machine_info(server_version)
     main, small = data.table, data.small_table
+
+    async def groups() -> None:
+        await b.failure_groups(main, "failure_groups_24h", SINCE_S, GROUPS_DAY_TARGET_MS)
+        await b.failure_groups(main, "failure_groups_7d", WEEK_S, GROUPS_WEEK_TARGET_MS)
 
     async def indexed() -> None:
         await b.list_first_paint(main, "list_first_paint", target=True)
@@ -592,15 +664,29 @@ async def bench(args: argparse.Namespace, dsn: str, work_dir: Path) -> dict[str,
         finally:
             await conn.close()
 
-    if args.only_search:
-        await b.section("search (issue 14)", searching)
-    else:
-        await b.section("indexed table", indexed)
-        await b.section("search (issue 14)", searching)
-        await b.section("small table (the last 36 hours only)", smaller)
-        b.size_independence()
-    if not args.skip_bare and not args.only_search:
+    if args.only_search or args.only_groups:
+        # A quick check of one feature's figures: the rest of the harness is skipped.
+        if args.only_search:
+            await b.section("search (issue 14)", searching)
+        if args.only_groups:
+            await b.section("failure groups (indexed table)", groups)
+        return _report(b, args, machine, started)
+    await b.section("indexed table", indexed)
+    await b.section("failure groups (indexed table)", groups)
+    await b.section("search (issue 14)", searching)
+    await b.section("small table (the last 36 hours only)", smaller)
+    b.size_independence()
+    if not args.skip_bare:
         await b.section("bare table (primary key and unique run_id only)", bare)
+    return _report(b, args, machine, started)
+
+
+def _report(
+    b: Bench, args: argparse.Namespace, machine: dict[str, Any], started: float
+) -> dict[str, Any]:
+    """The report of a harness run, from what `b` measured."""
+    data = b.data
+    assert data is not None
     machine["load_average_at_end"] = os.getloadavg()
     return {
         "harness": {

@@ -597,7 +597,69 @@ async def search(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def failure_groups(spec: dict[str, Any]) -> dict[str, Any]:
+    """Failure groups of a `since_s` window, then the keys of the window before (for
+    NEW), then the splitters of the biggest group, through the store's own functions.
+
+    `db_ms` is the store's time (round trip, decoding and each row's group key,
+    `store.stats`) summed over the window's pages; `previous_db_ms` the same for the
+    window before, which a screen reads after painting the groups.
+    """
+    from wflog_tui.store import RunFilter
+    from wflog_tui.store.failure_loading import (
+        group_splitters,
+        load_previous_keys,
+        open_failure_log,
+    )
+
+    store = await _open_store(spec)
+    db_ms: dict[str, float] = {}
+    calls: dict[str, int] = {}
+    record = store.stats.record
+
+    def counting(name: str, ms: float, rows: int) -> None:
+        db_ms[name] = db_ms.get(name, 0.0) + ms
+        calls[name] = calls.get(name, 0) + 1
+        record(name, ms, rows)
+
+    store.stats.record = counting  # type: ignore[method-assign]
+    run_filter = RunFilter(since=timedelta(seconds=spec["since_s"]))
+    progress: list[int] = []
+    try:
+        start = time.perf_counter()
+        log = await open_failure_log(store, run_filter, on_progress=progress.append)
+        loaded = time.perf_counter()
+        current_ms = db_ms.get("fetch_failures", 0.0)
+        await load_previous_keys(store, log, run_filter)
+        previous_loaded = time.perf_counter()
+        groups = log.groups()
+        grouped = time.perf_counter()
+        biggest = max(groups, key=lambda g: g.count)
+        report = await group_splitters(store, run_filter, log.window, biggest)
+        split = time.perf_counter()
+    finally:
+        await store.close()
+    return {
+        "failures": len(log),
+        "groups": len(groups),
+        "new_groups": sum(g.new for g in groups),
+        "db_ms": round(current_ms, 2),
+        "previous_db_ms": round(db_ms.get("fetch_failures", 0.0) - current_ms, 2),
+        "previous_ms": round((previous_loaded - loaded) * 1000, 2),
+        "pages": calls.get("fetch_failures", 0),
+        "progress_updates": len(progress),
+        "load_ms": round((loaded - start) * 1000, 2),
+        "group_ms": round((grouped - previous_loaded) * 1000, 2),
+        "splitters_ms": round((split - grouped) * 1000, 2),
+        "splitters_db_ms": round(db_ms.get("fetch_splitter_sample", 0.0), 2),
+        "splitter_sample": [report.failing_total, report.passing_total],
+        "biggest_group": biggest.count,
+        "peak_rss_mb": probes.peak_rss_mb(),
+    }
+
+
 SCENARIOS = {
+    "failure_groups": failure_groups,
     "first_paint": first_paint,
     "open_run": open_run,
     "refresh": refresh,

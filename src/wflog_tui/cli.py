@@ -194,6 +194,31 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--against", metavar="RUN_ID", help="compare with this run instead")
     diff.add_argument("--json", action="store_true", help="print the comparison as JSON")
 
+    groups = commands.add_parser(
+        "groups",
+        parents=[common],
+        help="print what is failing, grouped, with what the failing runs share",
+        description=(
+            "Print the failure groups of the window (workflow, failing step, normalised "
+            "error), newest activity first, each with what its failing runs share."
+        ),
+    )
+    # Defaults come from the main parser, so `--since 1h groups` is kept (see _common_options).
+    groups.add_argument(
+        "--since",
+        type=_since,
+        default=argparse.SUPPRESS,
+        metavar="15m|1h|24h|7d|all",
+        help="the window grouped; NEW means no failure in the one before (default: 24h)",
+    )
+    groups.add_argument(
+        "--workflow",
+        default=argparse.SUPPRESS,
+        metavar="NAME",
+        help="only failures of this workflow name",
+    )
+    groups.add_argument("--json", action="store_true", help="print the groups as JSON")
+
     doctor = commands.add_parser(
         "doctor",
         parents=[common, filters],
@@ -343,6 +368,22 @@ async def _diff(ctx: Context, args: argparse.Namespace) -> int:
         sys.stdout.write(to_json_text(report, indent=True) + "\n")
     else:
         sys.stdout.write("\n".join(report_lines(run, baseline, loaded.reason, loaded.diff)) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+async def _groups(ctx: Context, args: argparse.Namespace) -> int:
+    from wflog_tui.model.groups_report import report_json, report_lines  # `groups` only
+    from wflog_tui.store.failure_loading import groups_with_splitters
+
+    run_filter = RunFilter(workflow=args.workflow, organisation=args.org, since=args.since)
+    async with await open_store(ctx.settings) as store:
+        log, groups = await groups_with_splitters(store, run_filter)
+    if args.json:
+        sys.stdout.write(to_json_text(report_json(groups), indent=True) + "\n")
+    else:
+        lines = report_lines(groups, log.window, datetime.now(UTC), truncated=log.truncated)
+        sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
     return 0
 
@@ -532,6 +573,8 @@ def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None
             from wflog_tui.runs_command import print_runs
 
             return asyncio.run(print_runs(ctx.settings, _run_filter(args), args))
+        if args.command == "groups":
+            return asyncio.run(_groups(ctx, args))
         return asyncio.run(_live(ctx, args))
     except UsageError as exc:
         _fail(str(exc), dsn_hint)

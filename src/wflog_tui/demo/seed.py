@@ -24,6 +24,7 @@ from typing import Any, Final
 import asyncpg
 
 from wflog_tui.demo.ids import CROCKFORD, cuid, ulid
+from wflog_tui.demo.refund_incident import incident_run, incident_starts
 from wflog_tui.demo.row_writer import RowWriter
 from wflog_tui.demo.table_ddl import TableShape
 from wflog_tui.demo.workflows import (
@@ -493,6 +494,8 @@ _OUTCOMES: Final = (
     (st.CANCELED, 2.5),
 )
 _INCIDENT: Final = timedelta(minutes=50)
+# Runs of the refund incident's new version in the history (see `refund_incident`).
+_REFUND_INCIDENT_RUNS: Final = 70
 _ARCHIVED: Final = Failure("is_archived", "SlackAPIError")
 
 
@@ -575,9 +578,12 @@ def history_rows(
                 _scenario(rng, "new_post_to_slack", globex, started, now),
             )
         )
+    # The refund incident's runs come from their own generator, so the rest of the history
+    # stays what it was; they take the place of the last random runs.
+    refunds = min(_REFUND_INCIDENT_RUNS, max(0, budget - len(plans)))
     names = [name for name, _ in _EVENT_WORKFLOWS]
     weights = [weight for _, weight in _EVENT_WORKFLOWS]
-    while len(plans) < budget:
+    while len(plans) < budget - refunds:
         name = rng.choices(names, weights=weights)[0]
         org = rng.choices(ORGS, weights=_ORG_WEIGHTS)[0]
         started = _random_start(rng, now, start)
@@ -590,6 +596,16 @@ def history_rows(
                 row_id=cuid(script.started_at, rng),
                 run_id=ulid(script.started_at, rng),
                 event_id=ulid(script.started_at, rng),
+            )
+        )
+    incident_rng = random.Random(rng_seed * 7919 + 1)
+    for started in incident_starts(incident_rng, now, refunds):
+        script = incident_run(incident_rng, started)
+        rows.append(
+            script.row(
+                row_id=cuid(script.started_at, incident_rng),
+                run_id=ulid(script.started_at, incident_rng),
+                event_id=ulid(script.started_at, incident_rng),
             )
         )
     return rows

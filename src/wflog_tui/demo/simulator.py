@@ -6,7 +6,9 @@ next step starts; a loop's quick iterations move several at a time, and a step t
 times out stays RUNNING for the platform's whole step timeout. A run's row is
 inserted as RUNNING with its trigger entry and gets its status, `ended_at`,
 `duration_ms`, `output_payload` and `error` when its last step ends. Every 7th run (and
-the first, if asked) is a CSV import of 30 to 200 rows that fails part-way through.
+the first, if asked) is a CSV import of 30 to 200 rows that fails part-way through;
+every 5th (the 3rd, the 8th, ...) is a run of the refund incident's new version
+(`refund_incident`), which fails when the refund is in yen, and wins where both fall.
 
 Each tick's writes are single autocommit statements on one connection: no transaction
 stays open across ticks. Stopping (the event, `stop()`, or cancelling the task) marks the
@@ -26,6 +28,7 @@ from typing import Any, Final
 import asyncpg
 
 from wflog_tui.demo.ids import cuid, ulid
+from wflog_tui.demo.refund_incident import incident_run
 from wflog_tui.demo.row_writer import RowWriter
 from wflog_tui.demo.table_ddl import TableShape
 from wflog_tui.demo.workflows import (
@@ -44,6 +47,7 @@ DEFAULT_TICK: Final = 0.7
 # The table as Prisma creates it, where the demo writes unless told otherwise.
 DEFAULT_SHAPE: Final = TableShape()
 FAILING_LOOP_EVERY: Final = 7
+INCIDENT_EVERY: Final = 5
 _RETRY_PAUSE: Final = 2.0
 _log = logging.getLogger(__name__)
 _CONNECTION_ERRORS: Final = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
@@ -200,6 +204,9 @@ class Simulator:
 
     def _next_script(self, now: datetime) -> RunScript:
         rng = self._rng
+        if self.runs_started % INCIDENT_EVERY == INCIDENT_EVERY // 2:
+            # The refund incident goes on: its new version keeps failing refunds in yen.
+            return incident_run(rng, now)
         org = rng.choice(ORGS)
         failing_loop = self.runs_started % FAILING_LOOP_EVERY == (
             0 if self._failing_loop_first else FAILING_LOOP_EVERY - 1

@@ -375,6 +375,8 @@ class RunScript:
     halted: dict[str, Any] | None = field(default=None, repr=False)
     # Milliseconds from the start to the last moment an entry records.
     span_ms: int = 0
+    # A version other than the definition's usual one (a deploy the demo stages).
+    workflow_version_id: str | None = None
 
     @property
     def duration_ms(self) -> int | None:
@@ -402,6 +404,11 @@ class RunScript:
             "error_stack": self.error_stack,
             "organisation_id": self.org.id,
             **definition_ids(self.org, self.workflow),
+            **(
+                {"workflow_version_id": self.workflow_version_id}
+                if self.workflow_version_id
+                else {}
+            ),
         }
 
 

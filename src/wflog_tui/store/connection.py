@@ -19,11 +19,19 @@ import asyncpg
 
 from wflog_tui.model import status as st
 from wflog_tui.model.collector_pause import paused_collector
+from wflog_tui.model.failure_groups import Failure, GroupKey
+from wflog_tui.model.failure_splitters import SampleRun
 from wflog_tui.model.run import RunDetail, RunSummary
 from wflog_tui.model.timestamps import as_utc
 from wflog_tui.store.codecs import decode_json, install_json_codecs
 from wflog_tui.store.dsn import describe_target, mask_dsn
 from wflog_tui.store.errors import ConfigurationError, ConnectionLost, RunNotFound, translate
+from wflog_tui.store.failure_queries import (
+    FAILURE_PAGE,
+    FailureQueries,
+    failure_from_row,
+    sample_from_row,
+)
 from wflog_tui.store.filters import RunFilter
 from wflog_tui.store.queries import (
     Delta,
@@ -128,6 +136,7 @@ class Store:
         self.info = info
         self.stats = StoreStats()
         self._queries = Queries(info, settings.organisation_scope)
+        self._failure_queries = FailureQueries(info, settings.organisation_scope)
 
     def __repr__(self) -> str:
         return f"Store({self.info.display_name}, dsn={mask_dsn(self.settings.dsn)!r})"
@@ -398,6 +407,70 @@ class Store:
         """Organisation ids seen among the newest runs, sorted; only the scope's when scoped."""
         sql, args = self._queries.organisations()
         return await self._run("organisations", _values(sql, args, self._timeout), len)
+
+    async def server_now(self) -> datetime:
+        """The server's clock (UTC-aware): failure windows are measured from it."""
+        sql, args = self._failure_queries.server_now()
+
+        async def work(conn: asyncpg.Connection) -> datetime:
+            value = await conn.fetchval(sql, *args, timeout=self._timeout)
+            return as_utc(value) or datetime.now(UTC)
+
+        return await self._run("server_now", work, lambda _: 1)
+
+    async def fetch_failures(
+        self,
+        run_filter: RunFilter,
+        *,
+        start: datetime | None,
+        end: datetime | None = None,
+        newer_than: datetime | None = None,
+        before: PageCursor | None = None,
+        limit: int = FAILURE_PAGE,
+    ) -> list[Failure]:
+        """One page of FAILED and TIMED_OUT runs started in [start, end), newest first.
+
+        Each comes with its group key, read from the log on the server where the column is
+        `jsonb`. `newer_than` keeps runs that failed from a few seconds before it on (a
+        refresh); `before` pages on. The filter's workflow and organisation apply.
+        """
+        sql, args = self._failure_queries.failures(
+            run_filter, start=start, end=end, newer_than=newer_than, before=before, limit=limit
+        )
+
+        async def work(conn: asyncpg.Connection) -> list[Failure]:
+            rows = await conn.fetch(sql, *args, timeout=self._timeout)
+            return [failure_from_row(row, decode_json) for row in rows]
+
+        return await self._run("fetch_failures", work, len)
+
+    async def fetch_splitter_sample(
+        self,
+        run_filter: RunFilter,
+        key: GroupKey,
+        failing_ids: Sequence[str],
+        *,
+        start: datetime | None,
+        passing_limit: int,
+    ) -> tuple[list[SampleRun], list[SampleRun]]:
+        """Payload, organisation and version of the failing runs `failing_ids` (primary
+        keys) and of the newest `passing_limit` COMPLETED runs of `key`'s workflow started
+        from `start` on. Two statements on one connection, one after the other.
+        """
+        failing_sql, failing_args = self._failure_queries.failing_sample(failing_ids)
+        passing_sql, passing_args = self._failure_queries.passing_sample(
+            run_filter, key, start=start, limit=passing_limit
+        )
+
+        async def work(conn: asyncpg.Connection) -> tuple[list[SampleRun], list[SampleRun]]:
+            failing: list[SampleRun] = []
+            if failing_ids:
+                rows = await conn.fetch(failing_sql, *failing_args, timeout=self._timeout)
+                failing = [sample_from_row(row, decode_json) for row in rows]
+            rows = await conn.fetch(passing_sql, *passing_args, timeout=self._timeout)
+            return failing, [sample_from_row(row, decode_json) for row in rows]
+
+        return await self._run("fetch_splitter_sample", work, lambda s: len(s[0]) + len(s[1]))
 
     @property
     def _timeout(self) -> float:

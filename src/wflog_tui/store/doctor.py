@@ -20,6 +20,7 @@ import statistics
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Final
 
 import asyncpg
@@ -31,6 +32,7 @@ from wflog_tui.model.refresh_pacing import RefreshPacer
 from wflog_tui.store.connection import APPLICATION_NAME, StoreSettings
 from wflog_tui.store.dsn import describe_target, mask_secrets
 from wflog_tui.store.errors import QueryTimeout, StoreError, translate
+from wflog_tui.store.failure_queries import FAILURE_PAGE, FailureQueries
 from wflog_tui.store.filters import RunFilter
 from wflog_tui.store.notify import (
     NOTIFY_CHANNEL_DEFAULT,
@@ -759,6 +761,17 @@ class _Doctor:
                 fix=indexes,
             ),
         ]
+        # Failure groups read the window's failures by the same index as the list; the
+        # check's plan names the index they use.
+        start = None if run_filter.since is None else datetime.now(UTC) - run_filter.since
+        failures = FailureQueries(info, self.settings.organisation_scope)
+        await self._measure(
+            session,
+            info,
+            "cost: failure groups",
+            [failures.failures(run_filter, start=start, limit=FAILURE_PAGE)],
+            fix=window or indexes,
+        )
         if any(ms is None for ms in cycle):
             return
         total_ms = sum(float(ms) for ms in cycle if ms is not None)
