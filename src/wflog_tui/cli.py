@@ -219,6 +219,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     groups.add_argument("--json", action="store_true", help="print the groups as JSON")
 
+    report = commands.add_parser(
+        "report",
+        parents=[common],
+        help="write an incident report in Markdown to stdout",
+        description=(
+            "Write one Markdown document: the failure groups of the window with their "
+            "splitters and blast radius; for the top groups, the newest failing run, its "
+            "diff against the last good run and its root cause; links to reopen each; the "
+            "exact window and filters used. Written as it is read."
+        ),
+    )
+    report.add_argument(
+        "--since",
+        type=_since,
+        default=argparse.SUPPRESS,
+        metavar="15m|1h|24h|7d|all",
+        help="the window reported (default: 24h)",
+    )
+    report.add_argument(
+        "--workflow", default=argparse.SUPPRESS, metavar="NAME", help="one workflow's failures"
+    )
+    report.add_argument(
+        "--top", type=int, default=3, metavar="N", help="groups explained in full (default: 3)"
+    )
+
     doctor = commands.add_parser(
         "doctor",
         parents=[common, filters],
@@ -575,6 +600,10 @@ def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None
             return asyncio.run(print_runs(ctx.settings, _run_filter(args), args))
         if args.command == "groups":
             return asyncio.run(_groups(ctx, args))
+        if args.command == "report":
+            from wflog_tui.report_command import write_report
+
+            return asyncio.run(write_report(ctx.settings, args))
         return asyncio.run(_live(ctx, args))
     except UsageError as exc:
         _fail(str(exc), dsn_hint)

@@ -106,7 +106,7 @@ def _show(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, timedelta):
-        return _window_text(value)
+        return window_text(value)
     return one_line(str(value), 200)
 
 
@@ -114,7 +114,7 @@ def _shown(dest: str, value: Any) -> str:
     return "all" if dest == "since" and value is None else _show(value)
 
 
-def _window_text(window: timedelta) -> str:
+def window_text(window: timedelta) -> str:
     """`1h`, `24h`, `7d`, `90s`: a window as `--since` spells it (a day as 24h, as the
     list's window label does)."""
     seconds = int(window.total_seconds())
