@@ -255,3 +255,11 @@ def test_any_text_checks_or_is_one_config_error(text):
         parse_config(text.encode(), Path("c.toml"), mode=0o600)
     except ConfigError as exc:
         assert "\n" not in str(exc)
+
+
+def test_the_readme_example_file_checks():
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    config = parse_config(example.encode(), Path("config.toml"), mode=0o644)
+    assert set(config.profiles) == {"prod", "staging"}
+    assert config.views["jpy failures"].search == "input.invoice.currency=JPY"
