@@ -263,3 +263,13 @@ def test_the_readme_example_file_checks():
     config = parse_config(example.encode(), Path("config.toml"), mode=0o644)
     assert set(config.profiles) == {"prod", "staging"}
     assert config.views["jpy failures"].search == "input.invoice.currency=JPY"
+
+
+def test_demo_never_writes_into_a_profiles_database(tmp_path):
+    path = _write(tmp_path, '[profiles.prod]\ndsn = "postgresql://viewer@prod.db/app"\n')
+    env = {"WFLOG_PROFILE": "prod"}
+    args, res = _resolve(["--config", str(path), "demo"], env)
+    assert args.dsn is None  # the embedded server, not production
+    assert _source(res, "dsn") == "demo: --dsn only, else its embedded server"
+    args, _ = _resolve(["--config", str(path), "demo", "--dsn", "postgresql://scratch/x"], env)
+    assert args.dsn == "postgresql://scratch/x"

@@ -263,11 +263,17 @@ def _resolve_dsn(
     name: str | None,
     profile: Mapping[str, Any],
 ) -> Setting:
-    """Decide where the DSN comes from; set `args.dsn` to what `resolve_dsn` should get."""
+    """Decide where the DSN comes from; set `args.dsn` to what `resolve_dsn` should get.
+
+    `demo` writes into the database it is given, so it takes only `--dsn`: a profile
+    (perhaps production's, perhaps picked by `WFLOG_PROFILE`) never sends it anywhere.
+    """
     given = getattr(args, "dsn", UNSET)
     if given is not UNSET and given is not None:
         return Setting("dsn", mask_dsn(given), "--dsn")
     args.dsn = None
+    if getattr(args, "command", None) == "demo":
+        return Setting("dsn", "—", "demo: --dsn only, else its embedded server")
     for variable in ("WFLOG_DSN", "DATABASE_URL"):
         value = (environ.get(variable) or "").strip()
         if value:
