@@ -154,40 +154,38 @@ def apply_configuration(
     settings.append(Setting("profile", profile_name or "—", profile_source))
     settings.append(_resolve_dsn(args, environ, config, profile_name, profile))
 
-    def layered(dest: str, key: str | None = None) -> None:
-        key = key or dest
+    def layered(dest: str) -> None:
         flag = _FLAG.get(dest, "--" + dest.replace("_", "-"))
         value = getattr(args, dest, UNSET)
         if value is not UNSET:
             settings.append(Setting(dest, _shown(dest, value), flag))
             return
         candidates: list[tuple[Any, str]] = []
-        if view is not None and key in ("since", "org", "workflow", "status"):
-            from_view = getattr(view, key)
+        if view is not None and dest in ("since", "org", "workflow", "status"):
+            from_view = getattr(view, dest)
             if from_view:
                 text = ",".join(from_view) if isinstance(from_view, tuple) else from_view
                 candidates.append(
-                    (text, f"view {view.name} ({config.where('views', view.name, key)})")
+                    (text, f"view {view.name} ({config.where('views', view.name, dest)})")
                 )
-        if sticky is not None and key == "since" and sticky.since:
+        if sticky is not None and dest == "since" and sticky.since:
             candidates.append((sticky.since, "remembered from the last session"))
-        if profile_name and key in profile:
-            where = config.where("profiles", profile_name, key)
-            candidates.append((profile[key], f"profile {profile_name} ({where})"))
-        if key in config.defaults:
+        if profile_name and dest in profile:
+            where = config.where("profiles", profile_name, dest)
+            candidates.append((profile[dest], f"profile {profile_name} ({where})"))
+        if dest in config.defaults:
             candidates.append(
-                (config.defaults[key], f"[defaults] ({config.where('defaults', key)})")
+                (config.defaults[dest], f"[defaults] ({config.where('defaults', dest)})")
             )
         value, source = candidates[0] if candidates else (BUILT_IN_DEFAULTS[dest], BUILT_IN)
-        if key == "since" and isinstance(value, str):
+        if dest == "since" and isinstance(value, str):
             value = parse_since(value)
         setattr(args, dest, value)
         settings.append(Setting(dest, _shown(dest, value), source))
 
-    for dest in ("table", "org", "statement_timeout", "refresh", "since", "theme"):
+    for dest in ("table", "org", "statement_timeout", "refresh", "since", "theme", "status"):
         layered(dest)
-    for dest in ("status", "workflow"):
-        layered(dest)
+    layered("workflow")
     if view is not None and view.search and getattr(args, "search", None) is None:
         args.search = view.search
     if getattr(args, "search", None) is not None:
@@ -218,8 +216,10 @@ def apply_configuration(
     if view is not None:
         settings.append(Setting("view", view.name, "--view"))
     table = args.table if args.table != BUILT_IN_DEFAULTS["table"] else None
+    # A link may be pasted in another directory: the file it names is absolute.
+    config_path = str(Path(config_flag).resolve()) if config_flag else None
     resolution.link_scope = scope_arguments(
-        profile=profile_name, config=config_flag, org=args.org, table=table
+        profile=profile_name, config=config_path, org=args.org, table=table
     )
     resolution.open_step = _open_step(args)
     return resolution
