@@ -273,3 +273,9 @@ def test_demo_never_writes_into_a_profiles_database(tmp_path):
     assert _source(res, "dsn") == "demo: --dsn only, else its embedded server"
     args, _ = _resolve(["--config", str(path), "demo", "--dsn", "postgresql://scratch/x"], env)
     assert args.dsn == "postgresql://scratch/x"
+
+
+def test_a_malformed_dsn_is_hidden_whole_by_config(capsys):
+    assert run(["--dsn", "postgresql://alice:hunter2@[::1/app", "config"], {}) == 0
+    out = capsys.readouterr().out
+    assert "hunter2" not in out and "(a DSN that cannot be parsed; hidden)" in out

@@ -256,6 +256,15 @@ def _profile_name(
     return name, source
 
 
+def _masked(dsn: str) -> str:
+    """The DSN with its password masked; one too malformed to take apart is hidden whole
+    (`resolve_dsn` reports what is wrong with it, without the password)."""
+    try:
+        return mask_dsn(dsn)
+    except ValueError:
+        return "(a DSN that cannot be parsed; hidden)"
+
+
 def _resolve_dsn(
     args: argparse.Namespace,
     environ: Mapping[str, str],
@@ -270,7 +279,7 @@ def _resolve_dsn(
     """
     given = getattr(args, "dsn", UNSET)
     if given is not UNSET and given is not None:
-        return Setting("dsn", mask_dsn(given), "--dsn")
+        return Setting("dsn", _masked(given), "--dsn")
     args.dsn = None
     if getattr(args, "command", None) == "demo":
         return Setting("dsn", "—", "demo: --dsn only, else its embedded server")
@@ -283,11 +292,11 @@ def _resolve_dsn(
                     f"{one_line(name, 60)} (flags, then the environment, then the profile)",
                     file=sys.stderr,
                 )
-            return Setting("dsn", mask_dsn(value), variable)
+            return Setting("dsn", _masked(value), variable)
     if name and "dsn" in profile:
         args.dsn = profile["dsn"].strip()
         return Setting(
-            "dsn", mask_dsn(args.dsn), f"profile {name} ({config.where('profiles', name, 'dsn')})"
+            "dsn", _masked(args.dsn), f"profile {name} ({config.where('profiles', name, 'dsn')})"
         )
     if name and "dsn_env" in profile:
         variable = profile["dsn_env"]
@@ -303,7 +312,7 @@ def _resolve_dsn(
         except DsnError as exc:
             raise UsageError(exc.message) from None
         args.dsn = value
-        return Setting("dsn", mask_dsn(value), f"${variable} (dsn_env of profile {name}, {where})")
+        return Setting("dsn", _masked(value), f"${variable} (dsn_env of profile {name}, {where})")
     return Setting("dsn", "—", "libpq PG* variables and ~/.pgpass")
 
 
