@@ -16,7 +16,12 @@ from wflog_tui.config_file import (
     load_view,
     save_view,
 )
-from wflog_tui.configuration import apply_configuration, parse_arguments, with_configuration
+from wflog_tui.configuration import (
+    apply_configuration,
+    config_lines,
+    parse_arguments,
+    with_configuration,
+)
 from wflog_tui.model.search_query import parse_query
 from wflog_tui.sticky_state import recall_state, remember_state, state_path
 from wflog_tui.ui.config import AppConfig
@@ -100,6 +105,9 @@ def test_opening_a_view_sets_the_list_filter_search_order_and_columns(tmp_path):
     assert (config.sort_column, config.sort_reverse) == ("duration", True)
     assert config.columns == ("status", "run_id", "duration", "error")
     assert config.profile == "prod"
+    lines = {line.split()[0]: line for line in config_lines(args.resolution) if line}
+    assert lines["columns"].split()[1] == "status,run_id,duration,error"
+    assert lines["since"].split()[1:3] == ["7d", "view"]
     # A flag still beats the view.
     args = parse_arguments(build_parser(), [*argv, "--since", "15m"])
     apply_configuration(args, {})

@@ -214,7 +214,13 @@ def apply_configuration(
         )
     resolution.profile_warning = bool(profile.get("warning", False))
     if view is not None:
-        settings.append(Setting("view", view.name, "--view"))
+        settings.append(Setting("view", _show(view.name), "--view"))
+        for key in ("sort", "reverse", "columns"):
+            value = getattr(view, key)
+            if value is not None and value != ():
+                shown = ",".join(value) if isinstance(value, tuple) else str(value).lower()
+                where = config.where("views", view.name, key)
+                settings.append(Setting(key, shown, f"view {_show(view.name)} ({where})"))
     table = args.table if args.table != BUILT_IN_DEFAULTS["table"] else None
     # A link may be pasted in another directory: the file it names is absolute.
     config_path = str(Path(config_flag).resolve()) if config_flag else None
