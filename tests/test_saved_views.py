@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hs
 
 from wflog_tui.cli import build_parser
 from wflog_tui.config_file import (
@@ -171,3 +173,20 @@ def test_a_damaged_state_file_is_ignored_and_replaced():
     assert recall_state("prod").since is None
     remember_state("prod", since="1h")
     assert recall_state("prod").since == "1h"
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    name=hs.text(min_size=1, max_size=20).filter(str.strip),
+    workflow=hs.text(min_size=1, max_size=30).filter(str.strip),
+    statuses=hs.lists(hs.sampled_from(["FAILED", "RUNNING", "PAUSED"]), unique=True),
+)
+def test_any_view_name_and_values_round_trip_through_the_file(tmp_path, name, workflow, statuses):
+    path = tmp_path / "config.toml"
+    path.write_text(COMMENTED)
+    view = SavedView(name, status=tuple(sorted(statuses)), workflow=workflow, since="15m")
+    save_view(view, path)
+    assert load_view(load_config(path), name) == view
+    assert path.read_text().startswith(COMMENTED)
