@@ -184,3 +184,24 @@ async def test_format_json_is_json_and_conflicting_formats_are_refused(table, ca
     assert "invalid choice: 'html' (choose from 'text', 'json', 'markdown')" in (
         capsys.readouterr().err
     )
+
+
+async def test_a_big_run_opened_as_a_skeleton_still_shows_input_and_sources(
+    table, capsys, monkeypatch
+):
+    # Every log is "big" here: the run comes as a skeleton, its payloads fetched after.
+    monkeypatch.setattr("wflog_tui.store.run_loading.SKELETON_OVER_BYTES", 1)
+    # A completed step's output is not in the skeleton: it must be fetched to be traced.
+    account = {"status": "COMPLETED", "stepId": "fetch_account", "operation": "http"}
+    account["output"] = {"account": "acct-7781-zz"}
+    log = orjson.loads(orjson.dumps(LOG))
+    log[3]["input"]["account"] = "acct-7781-zz"
+    log.insert(1, account)
+    await table.insert(run_row(run_id="01SKEL", status="FAILED", steps_log=log))
+    argv = ["--dsn", table.dsn, "--table", table.name, "show", "01SKEL", "--format", "markdown"]
+    assert await asyncio.to_thread(run, argv, {}) == 0
+    out = capsys.readouterr().out
+    assert '```json\n{\n  "to": "user-two",' in out
+    assert "- `input.account` ← `fetch_account.output.account` (exact, step output)" in out
+    assert "- `input.to` ← `loop_users.output.collection[1]` (exact, loop item)" in out
+    assert "- Error: `SmtpError`: `mailbox unavailable`" in out
