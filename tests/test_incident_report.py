@@ -211,3 +211,14 @@ def test_a_group_link_reopens_its_newest_run_on_the_failing_step():
         "error",
         "prod",
     )
+
+
+async def test_a_window_without_failures_is_a_short_report_and_top_is_bounded(table, capsys):
+    await table.insert(run_row(run_id="01FINE", status="COMPLETED"))
+    argv = ["--dsn", table.dsn, "--table", table.name, "report", "--since", "1h"]
+    assert await asyncio.to_thread(run, argv, {}) == 0
+    out = capsys.readouterr().out
+    assert "0 groups, 0 failures, newest activity first." in out
+    assert "explained" not in out and "01FINE" not in out
+    assert await asyncio.to_thread(run, [*argv, "--top", "99"], {}) == 2
+    assert "--top takes 0 to 20; got 99" in capsys.readouterr().err
