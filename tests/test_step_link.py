@@ -21,6 +21,7 @@ from wflog_tui.model.step_link import (
     StepLink,
     command_line,
     dashboard_link,
+    link_run_id,
     locate_step,
     reopen_argv,
     scope_arguments,
@@ -189,3 +190,10 @@ def test_a_missing_step_or_iteration_says_so_and_lands_on_the_failure():
     assert other.node.iteration == 1
     assert other.note == "the step did not run in iteration 2"
     assert locate_step(tree, "send", 99).note == "the step did not run in iteration 99"
+
+
+def test_a_run_id_shown_escaped_is_linked_by_its_row_id():
+    assert link_run_id("01PLAIN", "c1") == "01PLAIN"
+    assert link_run_id("01\x1b[2J", "c1") == "c1"  # --run takes the row id too
+    assert link_run_id("01\u202e", "c\x07") == "01\u202e"  # neither plain: shown escaped
+    assert link_run_id("$(id) -x", None) == "$(id) -x"  # quoting handles these

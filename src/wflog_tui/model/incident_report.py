@@ -26,7 +26,7 @@ from wflog_tui.model.markdown_text import code, fenced, plain
 from wflog_tui.model.run import RunSummary
 from wflog_tui.model.run_diff import RunDiff
 from wflog_tui.model.run_markdown import failing_focus, focus_lines, step_link
-from wflog_tui.model.step_link import StepLink, command_line, reopen_argv
+from wflog_tui.model.step_link import StepLink, command_line, link_run_id, reopen_argv
 from wflog_tui.model.step_tree import StepTree
 
 # A group's blast radius lists this many organisations and versions, then "N more".
@@ -136,7 +136,8 @@ def group_lines(
                 for s in splitters.splitters
             )
     if group.run_ids:
-        link = StepLink(group.run_ids[0], group.key.step_id, None, "error")
+        run_id = link_run_id(group.run_ids[0], group.ids[0] if group.ids else None)
+        link = StepLink(run_id, group.key.step_id, None, "error")
         lines.append(f"- Open the newest: {_command(link, scope)}")
     return lines
 
@@ -153,20 +154,21 @@ def explained_lines(
     against the last good run (as `wflog-tui diff` prints it, fenced), and links."""
     baseline, reason, diff = comparison
     lines = [f"### {number}. Newest failing run {code(run.run_id, 120)}", ""]
+    run_id = link_run_id(run.run_id, run.id)
     focus = failing_focus(tree)
     if focus is None:
         lines.append("- No failed step in its log (the run's own error decided its group)")
-        link = StepLink(run.run_id)
+        link = StepLink(run_id)
     else:
         node, entry = focus
         lines.extend(focus_lines(node, entry))
-        link = step_link(run.run_id, node, entry, "data-flow")
+        link = step_link(run_id, node, entry, "data-flow")
     if diff is not None and diff.root_causes:
         lines.extend(f"- Root cause: {code(root_cause_line(c), 600)}" for c in diff.root_causes)
     elif diff is not None:
         lines.append("- Root cause: no changed input traced back to a changed value")
     lines.append(f"- Baseline: {plain(reason, 400)}")
-    lines.append(f"- Reopen the run: {_command(StepLink(run.run_id), scope)}")
+    lines.append(f"- Reopen the run: {_command(StepLink(run_id), scope)}")
     lines.append(f"- Reopen the step: {_command(link, scope)}")
     if baseline is not None and diff is not None:
         text = diff_lines(run, baseline, reason, diff)

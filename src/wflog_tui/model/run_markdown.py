@@ -20,7 +20,7 @@ from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.markdown_text import code, fenced, plain
 from wflog_tui.model.provenance import LeafTrace, trace_input
 from wflog_tui.model.run import RunDetail
-from wflog_tui.model.step_link import StepLink, command_line, reopen_argv
+from wflog_tui.model.step_link import StepLink, command_line, link_run_id, reopen_argv
 from wflog_tui.model.step_tree import LoopNode, NodeKind, StepNode, StepTree
 
 INPUT_LIMIT: Final = 4000
@@ -51,7 +51,8 @@ def failing_path(node: StepNode) -> str:
 
 
 def step_link(run_id: str, node: StepNode, entry: StepEntry | None, tab: str) -> StepLink:
-    """The link that reopens `run_id` on `node`'s step, in its iteration, on `tab`."""
+    """The link that reopens `run_id` (see `step_link.link_run_id`) on `node`'s step, in
+    its iteration, on `tab`."""
     step_id = entry.step_id if entry is not None else None
     iteration = node.iteration if step_id is not None else None
     return StepLink(run_id, step_id, iteration, tab)
@@ -153,7 +154,7 @@ def run_markdown(
     focus = failing_focus(tree)
     if focus is None:
         lines += ["", "No step failed."]
-        link = StepLink(run.run_id)
+        link = StepLink(link_run_id(run.run_id, run.id))
     else:
         node, entry = focus
         lines += ["", "### Failing step", "", *focus_lines(node, entry)]
@@ -164,6 +165,6 @@ def run_markdown(
                 lines += ["", "### Where the input came from", "", *source_lines(traces)]
         elif entry is not None:
             lines += ["", "No input was logged for this step."]
-        link = step_link(run.run_id, node, entry, "data-flow")
+        link = step_link(link_run_id(run.run_id, run.id), node, entry, "data-flow")
     lines += ["", "### Reopen", "", *fenced(command_line(reopen_argv(link, scope)), "sh")]
     return lines

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Final
 from urllib.parse import quote
 
+from wflog_tui.model.display_text import escape_control
 from wflog_tui.model.step_tree import StepNode, StepTree
 
 PROGRAM: Final = "wflog-tui"
@@ -29,6 +30,17 @@ class StepLink:
     step_id: str | None = None
     iteration: int | None = None
     tab: str | None = None
+
+
+def link_run_id(run_id: str, row_id: str | None = None) -> str:
+    """The id a link should name the run by: its run id, or its row id (`--run` takes
+    either) when the run id holds a character that is shown escaped, so the link can be
+    both visible as it is and exact. With neither plain, the run id (shown escaped).
+    """
+    for candidate in (run_id, row_id):
+        if candidate and escape_control(candidate) == candidate:
+            return candidate
+    return run_id
 
 
 def link_problem(link: StepLink) -> str | None:
