@@ -12,6 +12,7 @@ import tomlkit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
+from tests.database import run_row
 from wflog_tui.cli import build_parser, run
 from wflog_tui.config_file import (
     DEFAULT_KEYS,
@@ -21,8 +22,11 @@ from wflog_tui.config_file import (
     default_path,
     load_config,
     parse_config,
+    profile_store_settings,
 )
 from wflog_tui.configuration import apply_configuration, parse_arguments
+from wflog_tui.store import open_store
+from wflog_tui.store.dsn import normalise_dsn
 
 EXAMPLE = """\
 # The team's file: comments must survive.
@@ -280,3 +284,32 @@ def test_a_malformed_dsn_never_shows_its_password_in_config(capsys):
     out = capsys.readouterr().out
     (line,) = [line for line in out.splitlines() if line.startswith("dsn ")]
     assert "hunter2" not in out and line.endswith("--dsn")
+
+
+async def test_switching_to_a_profile_connects_with_its_own_dsn_scope_and_table(table):
+    text = (
+        "[defaults]\nstatement_timeout = 3\n"
+        f'[profiles.replica]\ndsn_env = "REPLICA_DSN"\norg = "org_a"\ntable = "{table.name}"\n'
+        "[profiles.bare]\n"
+    )
+    config = parse_config(text.encode(), Path("c.toml"), mode=0o600)
+    env = {"REPLICA_DSN": table.dsn, "WFLOG_DSN": "postgresql://elsewhere/x"}
+    settings_ = profile_store_settings(config, "replica", env)
+    # Chosen by name, so its own DSN beats the environment's.
+    assert settings_.dsn == normalise_dsn(table.dsn, "x").dsn
+    assert (settings_.organisation_scope, settings_.table) == ("org_a", table.name)
+    assert settings_.statement_timeout_s == 3.0
+    await table.insert(run_row(run_id="01A", organisation_id="org_a"))
+    await table.insert(run_row(run_id="01B", organisation_id="org_b"))
+    store = await open_store(settings_)
+    try:
+        assert await store.fetch_run("01A") is not None
+        assert await store.fetch_run("01B") is None  # the profile's --org holds
+    finally:
+        await store.close()
+    # A profile naming no DSN connects as a start without flags would.
+    assert profile_store_settings(config, "bare", env).dsn == "postgresql://elsewhere/x"
+    with pytest.raises(ConfigError, match=r"line 4: profiles\.replica\.dsn_env: takes its DSN"):
+        profile_store_settings(config, "replica", {})
+    with pytest.raises(ConfigError, match="no profile 'nope' \\(replica, bare\\)"):
+        profile_store_settings(config, "nope", env)

@@ -9,7 +9,8 @@ libpq applies to `.pgpass`.
 Views are written back with tomlkit, which keeps the user's comments and layout; the
 file is read with tomllib, the standard library's parser.
 
-The functions the UI calls: `load_config`, `list_views`, `load_view`, `save_view`.
+The functions the UI calls: `load_config`, `list_views`, `load_view`, `save_view`, and
+`profile_store_settings` for "Switch profile".
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ import tomlkit
 
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.search_query import SearchSyntaxError, parse_query
-from wflog_tui.store.dsn import normalise_dsn
+from wflog_tui.store.connection import StoreSettings
+from wflog_tui.store.dsn import normalise_dsn, resolve_dsn
 from wflog_tui.store.errors import DsnError
 from wflog_tui.store.filters import parse_since, parse_statuses
 
@@ -518,3 +520,80 @@ def save_view(view: SavedView, path: Path | None = None) -> ConfigFile:
         temporary.unlink(missing_ok=True)
         raise
     return config
+
+
+# --- profiles: where a profile's connection comes from.
+
+
+def profile_dsn(
+    config: ConfigFile, name: str, environ: Mapping[str, str] = os.environ
+) -> tuple[str, str] | None:
+    """The DSN profile `name` names, and where it came from (`profile prod (file:7)` or
+    `$VAR (dsn_env of profile prod, file:7)`); None when the profile names none.
+
+    Raises `ConfigError` when `dsn_env` names a variable that is unset or blank, or that
+    holds something that is not a DSN (the message never holds its value).
+    """
+    profile = config.profiles[name]
+    path = config.path or default_path()
+    if "dsn" in profile:
+        return profile["dsn"].strip(), f"profile {name} ({config.where('profiles', name, 'dsn')})"
+    if "dsn_env" not in profile:
+        return None
+    variable = profile["dsn_env"]
+    line = config.lines.get(_dotted(("profiles", name, "dsn_env")))
+    key = _dotted(("profiles", name, "dsn_env"))
+    value = (environ.get(variable) or "").strip()
+    if not value:
+        raise ConfigError(path, line, key, f"takes its DSN from ${variable}, which is not set")
+    try:
+        normalise_dsn(value, f"${variable}")
+    except DsnError as exc:
+        raise ConfigError(path, line, key, exc.message) from None
+    where = config.where("profiles", name, "dsn_env")
+    return value, f"${variable} (dsn_env of profile {name}, {where})"
+
+
+def profile_store_settings(
+    config: ConfigFile, name: str, environ: Mapping[str, str] = os.environ
+) -> StoreSettings:
+    """How to connect when someone switches to profile `name` in the app.
+
+    The person chose the profile by name, so its own `dsn` or `dsn_env` is used even when
+    `WFLOG_DSN` or `DATABASE_URL` is set; a profile naming no DSN connects as a start
+    without flags would (the environment, then libpq's `PG*` and `.pgpass`). Its `org`,
+    `table` and `statement_timeout` (else `[defaults]`', else the built-in ones) apply.
+    Raises `ConfigError` as `profile_dsn` does, and for a DSN that is not one.
+    """
+    if name not in config.profiles:
+        known = ", ".join(one_line(n, 40) for n in config.profiles) or "none"
+        raise ConfigError(
+            config.path or default_path(),
+            None,
+            None,
+            f"no profile {one_line(name, 60)!r} ({known})",
+        )
+    profile = config.profiles[name]
+    found = profile_dsn(config, name, environ)
+    try:
+        resolved = (
+            normalise_dsn(found[0], f"profile {name}")
+            if found is not None
+            else resolve_dsn(None, environ)
+        )
+    except DsnError as exc:
+        raise ConfigError(config.path or default_path(), None, None, exc.message) from None
+
+    def setting(key: str, built_in: Any) -> Any:
+        return profile.get(key, config.defaults.get(key, built_in))
+
+    extra = {"connect_timeout_s": resolved.connect_timeout_s} if resolved.connect_timeout_s else {}
+    return StoreSettings(
+        dsn=resolved.dsn,
+        table=setting("table", StoreSettings.table),
+        default_schema=resolved.default_schema,
+        statement_timeout_s=setting("statement_timeout", StoreSettings.statement_timeout_s),
+        organisation_scope=profile.get("org"),
+        pgbouncer=resolved.pgbouncer,
+        **extra,
+    )

@@ -20,12 +20,18 @@ from pathlib import Path
 from typing import Any, Final
 
 from wflog_tui.cli import PROG, UsageError
-from wflog_tui.config_file import ConfigError, ConfigFile, SavedView, load_config, load_view
+from wflog_tui.config_file import (
+    ConfigError,
+    ConfigFile,
+    SavedView,
+    load_config,
+    load_view,
+    profile_dsn,
+)
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.step_link import StepLink, link_problem, scope_arguments
 from wflog_tui.sticky_state import recall_state
-from wflog_tui.store import DsnError, mask_dsn, parse_since
-from wflog_tui.store.dsn import normalise_dsn
+from wflog_tui.store import mask_dsn, parse_since
 
 PROFILE_ENV: Final = "WFLOG_PROFILE"
 BUILT_IN: Final = "built-in default"
@@ -299,26 +305,14 @@ def _resolve_dsn(
                     file=sys.stderr,
                 )
             return Setting("dsn", _masked(value), variable)
-    if name and "dsn" in profile:
-        args.dsn = profile["dsn"].strip()
-        return Setting(
-            "dsn", _masked(args.dsn), f"profile {name} ({config.where('profiles', name, 'dsn')})"
-        )
-    if name and "dsn_env" in profile:
-        variable = profile["dsn_env"]
-        value = (environ.get(variable) or "").strip()
-        where = config.where("profiles", name, "dsn_env")
-        if not value:
-            raise UsageError(
-                f"profile {one_line(name, 60)} takes its DSN from ${variable} ({where}), "
-                "which is not set"
-            )
+    if name is not None:
         try:
-            normalise_dsn(value, f"${variable}")
-        except DsnError as exc:
-            raise UsageError(exc.message) from None
-        args.dsn = value
-        return Setting("dsn", _masked(value), f"${variable} (dsn_env of profile {name}, {where})")
+            found = profile_dsn(config, name, environ)
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from None
+        if found is not None:
+            args.dsn, source = found
+            return Setting("dsn", _masked(args.dsn), source)
     return Setting("dsn", "—", "libpq PG* variables and ~/.pgpass")
 
 
