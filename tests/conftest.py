@@ -61,3 +61,14 @@ async def make_table(pg_dsn: str) -> AsyncIterator:
 async def table(make_table) -> TableHandle:
     """The table as Prisma creates it: enum status, jsonb, timestamp(3), with indexes."""
     return await make_table()
+
+
+@pytest.fixture(autouse=True)
+def user_directories(tmp_path_factory, monkeypatch) -> Path:
+    """Each test's own XDG config and state directories: the suite never reads the
+    configuration file, profiles or remembered state of whoever runs it."""
+    home = tmp_path_factory.mktemp("xdg")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    monkeypatch.delenv("WFLOG_PROFILE", raising=False)
+    return home

@@ -33,6 +33,7 @@ from typing import NoReturn
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.refresh_pacing import DEFAULT_REFRESH_S, MAX_REFRESH_S, MIN_REFRESH_S
+from wflog_tui.model.step_link import TABS
 from wflog_tui.model.step_tree import build_tree
 from wflog_tui.store import (
     DsnError,
@@ -51,6 +52,8 @@ from wflog_tui.store import (
     resolve_dsn,
     unknown_statuses,
 )
+from wflog_tui.store.connection import DEFAULT_STATEMENT_TIMEOUT_S
+from wflog_tui.store.schema import DEFAULT_TABLE
 
 PROG = "wflog-tui"
 EXIT_USAGE = 2
@@ -193,15 +196,21 @@ def _common_options(*, defaults: bool) -> argparse.ArgumentParser:
     )
     group.add_argument(
         "--table",
-        default=_default("workflow_execution_log", defaults),
+        default=_default(DEFAULT_TABLE, defaults),
         metavar="[SCHEMA.]TABLE",
         help="the execution log table (default: workflow_execution_log)",
     )
     group.add_argument("--org", metavar="ORG_ID", help="show only this organisation's runs")
     group.add_argument(
+        "--config", metavar="PATH", help="configuration file (default: see wflog-tui config)"
+    )
+    group.add_argument(
+        "--profile", metavar="NAME", help="a [profiles.NAME] of the file (default: $WFLOG_PROFILE)"
+    )
+    group.add_argument(
         "--statement-timeout",
         type=_positive_seconds,
-        default=_default(5.0, defaults),
+        default=_default(DEFAULT_STATEMENT_TIMEOUT_S, defaults),
         metavar="SECONDS",
         help="cancel any query running longer than this (default: 5)",
     )
@@ -231,6 +240,10 @@ def _filter_options(*, defaults: bool) -> argparse.ArgumentParser:
     )
     group.add_argument("--theme", metavar="NAME", help="colour theme (see the command palette)")
     group.add_argument("--run", metavar="RUN_ID", help="open this run directly")
+    group.add_argument("--step", metavar="STEP_ID", help="with --run: land on this step")
+    group.add_argument("--iteration", type=int, metavar="N", help="with --step: in iteration N")
+    group.add_argument("--tab", choices=TABS, help="with --run: open this detail tab")
+    group.add_argument("--view", metavar="NAME", help="open a [views.NAME] of the file")
     return options
 
 
@@ -253,6 +266,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     show.add_argument("run_id", metavar="RUN_ID", help="run_id (or id) of the run")
     show.add_argument("--json", action="store_true", help="print the tree as JSON")
+    show.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        help="text (default), json (same as --json) or markdown, to paste into an incident",
+    )
+
+    config = commands.add_parser(
+        "config",
+        parents=[common, filters],
+        help="print the merged configuration and where each value came from",
+        description=(
+            "Print every setting after flags, environment, profile and [defaults] are "
+            "merged, and where each came from. The password is masked."
+        ),
+    )
+    config.add_argument("--search", metavar="QUERY", help="as `runs --search`")
 
     diff = commands.add_parser(
         "diff",
@@ -294,6 +323,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     groups.add_argument("--json", action="store_true", help="print the groups as JSON")
 
+    report = commands.add_parser(
+        "report",
+        parents=[common],
+        help="write an incident report in Markdown to stdout",
+        description=(
+            "Write one Markdown document: the failure groups of the window with their "
+            "splitters and blast radius; for the top groups, the newest failing run, its "
+            "diff against the last good run and its root cause; links to reopen each; the "
+            "exact window and filters used. Written as it is read."
+        ),
+    )
+    report.add_argument(
+        "--since",
+        type=_since,
+        default=argparse.SUPPRESS,
+        metavar="15m|1h|24h|7d|all",
+        help="the window reported (default: 24h)",
+    )
+    report.add_argument(
+        "--workflow", default=argparse.SUPPRESS, metavar="NAME", help="one workflow's failures"
+    )
+    report.add_argument(
+        "--top", type=int, default=3, metavar="N", help="groups explained in full (default: 3)"
+    )
+
     doctor = commands.add_parser(
         "doctor",
         parents=[common, filters],
@@ -323,6 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="15m|1h|24h|7d|all",
         help="time window (default: 24h)",
     )
+    runs.add_argument("--view", metavar="NAME", help="a [views.NAME] of the file")
     runs.add_argument("--limit", type=int, default=100, metavar="N", help="(default: 100)")
     runs.add_argument("--json", action="store_true", help="print a JSON array of runs")
 
@@ -519,6 +574,9 @@ async def _tui(store: Store, args: argparse.Namespace, source_label: str) -> int
             open_run=open_run,
             source_label=source_label,
         )
+        from wflog_tui.configuration import with_configuration
+
+        config = with_configuration(config, args)
         app = WflogApp(store, config, prefetched=prefetched)
         # Textual renders a crash as a traceback with local variables on stderr; ours goes,
         # masked, to the crash file instead (`run` writes it), so Textual's goes nowhere.
@@ -701,11 +759,19 @@ def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None
     parser = build_parser()
     _Parser.words = words
     _refuse_unknown_options(parser, words)
-    args = parser.parse_args(words)
-    dsn_hint: str | None = getattr(args, "dsn", None)
+    from wflog_tui.configuration import apply_configuration, config_lines, parse_arguments
+
+    args = parse_arguments(parser, words)
+    # Options not given stay UNSET until the configuration fills them in.
+    dsn_hint: str | None = args.dsn if isinstance(getattr(args, "dsn", None), str) else None
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _one_line_warning
+            args.resolution = apply_configuration(args, env)
+            dsn_hint = args.dsn or dsn_hint
+            if args.command == "config":
+                sys.stdout.write("\n".join(config_lines(args.resolution)) + "\n")
+                return 0
             if getattr(args, "theme", None):
                 _check_theme(args.theme)
             if args.command == "demo":
@@ -713,7 +779,11 @@ def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None
             ctx = _context(args, env)
             dsn_hint = ctx.dsn_for_masking
             if args.command == "show":
-                return asyncio.run(_show(ctx, args.run_id, args.json))
+                if args.format == "markdown":
+                    from wflog_tui.run_markdown_command import print_markdown
+
+                    return asyncio.run(print_markdown(ctx.settings, args))
+                return asyncio.run(_show(ctx, args.run_id, args.json or args.format == "json"))
             if args.command == "doctor":
                 return asyncio.run(_doctor(ctx, args))
             if args.command == "diff":
@@ -724,6 +794,10 @@ def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None
                 return asyncio.run(print_runs(ctx.settings, _run_filter(args), args))
             if args.command == "groups":
                 return asyncio.run(_groups(ctx, args))
+            if args.command == "report":
+                from wflog_tui.report_command import write_report
+
+                return asyncio.run(write_report(ctx.settings, args))
             return asyncio.run(_live(ctx, args))
     except UsageError as exc:
         _fail(str(exc), dsn_hint)

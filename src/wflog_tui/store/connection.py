@@ -73,6 +73,8 @@ REFUSED_WAIT_MAX_S: Final = 60.0
 # A standby further behind than this says so.
 REPLICA_LAG_SHOWN: Final = timedelta(seconds=1)
 DEFAULT_CONNECT_TIMEOUT_S: Final = 5.0
+# Any query running longer is cancelled by the server (`--statement-timeout`).
+DEFAULT_STATEMENT_TIMEOUT_S: Final = 5.0
 # A client-side limit on top of statement_timeout: when the network drops, no server
 # will ever cancel the statement, and a refresh must not hang for ever.
 _CLIENT_SLACK_S: Final = 5.0
@@ -92,7 +94,7 @@ class StoreSettings:
     dsn: str | None
     table: str = DEFAULT_TABLE
     default_schema: str | None = None
-    statement_timeout_s: float = 5.0
+    statement_timeout_s: float = DEFAULT_STATEMENT_TIMEOUT_S
     max_connections: int = MAX_CONNECTIONS
     organisation_scope: str | None = None
     connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from wflog_tui.model.refresh_pacing import DEFAULT_REFRESH_S
+from wflog_tui.model.step_link import StepLink
 from wflog_tui.store import RunFilter
 from wflog_tui.store.notify import NOTIFY_CHANNEL_DEFAULT
 
@@ -27,3 +29,23 @@ class AppConfig:
     time_mode: str = "relative"
     # Tests and screenshots set this so nothing blinks or ticks between frames.
     animations: bool = True
+    # The profile chosen (--profile or $WFLOG_PROFILE), for the header; None: none.
+    profile: str | None = None
+    # The profile asks for its name in the theme's warning colour (a production database).
+    profile_warning: bool = False
+    # The profile's `dashboard_url`, holding {run_id} (see model.step_link.dashboard_link).
+    dashboard_url: str | None = None
+    # The configuration file read (None: none exists yet); "Save view" writes into it
+    # with config_file.save_view (None there means the default path).
+    config_path: Path | None = None
+    # What a copied link carries to reopen in the same place (model.step_link.reopen_argv).
+    link_scope: tuple[str, ...] = ()
+    # --run with --step/--iteration/--tab: where the run view lands (model.step_link).
+    open_step: StepLink | None = None
+    # A view opened with --view: its name, the search-language text in `run_filter.query`,
+    # and the list's order and columns (None: the list's own).
+    view_name: str | None = None
+    search_text: str | None = None
+    sort_column: str | None = None
+    sort_reverse: bool | None = None
+    columns: tuple[str, ...] | None = None
