@@ -24,7 +24,12 @@ from wflog_tui.model.failure_splitters import SampleRun
 from wflog_tui.model.run import RunDetail, RunSummary
 from wflog_tui.model.timestamps import as_utc
 from wflog_tui.store.codecs import decode_json, install_codecs
-from wflog_tui.store.dsn import describe_target, mask_dsn
+from wflog_tui.store.dsn import (
+    NOTHING_CONFIGURED_HINT,
+    describe_target,
+    mask_dsn,
+    nothing_configured,
+)
 from wflog_tui.store.errors import (
     ConfigurationError,
     ConnectionLost,
@@ -586,7 +591,8 @@ async def open_store(settings: StoreSettings) -> Store:
     """Connect, check the table, and return a `Store`; raises `ConfigurationError` on failure.
 
     Every failure here is a configuration error to the CLI (exit 2): an unreachable
-    server, a rejected login, a missing table or column.
+    server, a rejected login, a missing table or column. A failure to connect where
+    nothing named a database says how to name one (`NOTHING_CONFIGURED_HINT`).
     """
     max_size = max(1, min(int(settings.max_connections), MAX_CONNECTIONS))
     server_settings = settings.session_settings()
@@ -607,7 +613,10 @@ async def open_store(settings: StoreSettings) -> Store:
             max_inactive_connection_lifetime=60.0,
         )
     except Exception as exc:
-        raise translate(exc, settings.dsn, connecting=True, at_start=True) from None
+        error = translate(exc, settings.dsn, connecting=True, at_start=True)
+        if nothing_configured(settings.dsn):
+            error = ConfigurationError(f"{error.message} — {NOTHING_CONFIGURED_HINT}")
+        raise error from None
     try:
         async with pool.acquire() as conn:
             info = await introspect(conn, settings.table, settings.default_schema)

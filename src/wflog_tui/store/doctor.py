@@ -32,7 +32,7 @@ from wflog_tui.model.refresh_pacing import RefreshPacer
 from wflog_tui.store.codecs import install_codecs
 from wflog_tui.store.connection import APPLICATION_NAME, StoreSettings
 from wflog_tui.store.dsn import describe_target, mask_secrets
-from wflog_tui.store.errors import QueryTimeout, StoreError, translate
+from wflog_tui.store.errors import ConfigurationError, QueryTimeout, StoreError, translate
 from wflog_tui.store.failure_queries import FAILURE_PAGE, FailureQueries
 from wflog_tui.store.filters import RunFilter
 from wflog_tui.store.notify import (
@@ -43,12 +43,15 @@ from wflog_tui.store.notify import (
 )
 from wflog_tui.store.queries import PageCursor, Queries, summary_from_row
 from wflog_tui.store.schema import (
+    DEFAULT_TABLE,
     JSON_COLUMNS,
     SPEC_COLUMNS,
     IndexInfo,
     TableInfo,
     introspect,
+    parse_table_name,
     quote_ident,
+    similar_tables,
 )
 from wflog_tui.store.search_indexes import search_index_advice
 
@@ -599,19 +602,15 @@ class _Doctor:
         return info
 
     async def _table_fix(self, session: _Session) -> str:
-        # Prisma names the table after the model ("WorkflowExecutionLog") unless mapped.
-        rows = await session.fetch(
-            "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name "
-            "FROM pg_catalog.pg_class c "
-            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') "
-            "AND replace(lower(c.relname), '_', '') LIKE '%executionlog%' "
-            "ORDER BY 1 LIMIT 5"
-        )
-        if not rows:
+        try:
+            schema, name, _ = parse_table_name(self.settings.table.strip() or DEFAULT_TABLE)
+        except ConfigurationError:
             return "pass --table [SCHEMA.]TABLE"
-        names = ", ".join(row["name"] for row in rows)
-        return f"pass --table [SCHEMA.]TABLE; tables with a similar name: {names}"
+        async with session.scope() as conn:
+            similar = await similar_tables(conn, name, schema or self.settings.default_schema)
+        if not similar:
+            return "pass --table [SCHEMA.]TABLE"
+        return f"pass --table [SCHEMA.]TABLE; tables with a similar name: {', '.join(similar)}"
 
     def _shape(self, info: TableInfo) -> None:
         missing = info.missing_optional
