@@ -53,6 +53,7 @@ from wflog_tui.store.queries import (
     skeleton_from_row,
     summary_from_row,
 )
+from wflog_tui.store.query_timing import DbTime, LoopStallMeter, TimedConnection, measure
 from wflog_tui.store.schema import DEFAULT_TABLE, TableInfo, introspect
 
 APPLICATION_NAME: Final = "wflog-tui"
@@ -112,11 +113,14 @@ class StoreSettings:
 
 @dataclass(frozen=True, slots=True)
 class QueryStat:
-    """How long one call took (ms, round trip included) and how many rows it returned."""
+    """One call: how long it took (`ms`: pool wait, round trips and decoding included),
+    how much of that was the database's (`db_ms`: asyncpg's calls less the event loop's
+    stalls, see `query_timing`), and how many rows it returned."""
 
     ms: float
     rows: int
     at: datetime
+    db_ms: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,10 +143,17 @@ class StoreStats:
     calls: int = 0
     failures: int = 0
 
-    def record(self, name: str, ms: float, rows: int) -> None:
+    def record(self, name: str, ms: float, rows: int, db_ms: float = 0.0) -> None:
         """Remember one successful call of `name`."""
         self.calls += 1
-        self.last[name] = QueryStat(ms=ms, rows=rows, at=datetime.now(UTC))
+        self.last[name] = QueryStat(ms=ms, rows=rows, at=datetime.now(UTC), db_ms=db_ms)
+
+    @staticmethod
+    def measure() -> contextlib.AbstractContextManager[DbTime]:
+        """`with store.stats.measure() as cycle:` adds up the database time (`cycle.seconds`)
+        of every store call the block makes, failed ones included: what a refresh loop
+        gives `RefreshPacer.record` (see `query_timing.measure`)."""
+        return measure()
 
 
 class Store:
@@ -158,6 +169,7 @@ class Store:
         self.settings = settings
         self.info = info
         self.stats = StoreStats()
+        self._stall_meter = LoopStallMeter()
         self._queries = Queries(info, settings.organisation_scope)
         self._failure_queries = FailureQueries(info, settings.organisation_scope)
 
@@ -189,9 +201,10 @@ class Store:
         count: Callable[[T], int],
     ) -> T:
         start = time.perf_counter()
+        db_s = 0.0
         for attempt in (1, 2):
             try:
-                result = await self._once(work)
+                result, db_s = await self._once(work, db_s)
             except ConnectionLost:
                 self.stats.failures += 1
                 if attempt == 2:
@@ -200,22 +213,28 @@ class Store:
             except Exception:
                 self.stats.failures += 1
                 raise
-            self.stats.record(name, (time.perf_counter() - start) * 1000, count(result))
+            elapsed_ms = (time.perf_counter() - start) * 1000
+            self.stats.record(name, elapsed_ms, count(result), db_ms=db_s * 1000)
             return result
         raise AssertionError("unreachable")
 
-    async def _once(self, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    async def _once(
+        self, work: Callable[[asyncpg.Connection], Awaitable[T]], db_s: float
+    ) -> tuple[T, float]:
+        """`work`'s result and `db_s` plus the database time of its calls."""
         dsn = self.settings.dsn
         try:
             conn = await self._pool.acquire(timeout=self.settings.connect_timeout_s + 1)
         except Exception as exc:
             raise translate(exc, dsn, connecting=True) from None
+        # `work` sees the connection through the timing proxy only.
+        timed: Any = TimedConnection(conn, self._stall_meter)
         try:
             if self.settings.pgbouncer:
                 async with conn.transaction(readonly=True):
-                    await _apply_settings_locally(conn, self.settings)
-                    return await work(conn)
-            return await work(conn)
+                    await _apply_settings_locally(timed, self.settings)
+                    return await work(timed), db_s + timed.seconds
+            return await work(timed), db_s + timed.seconds
         except Exception as exc:
             error = translate(exc, dsn)
             if _is_gone(conn) and not isinstance(error, ConnectionLost):
