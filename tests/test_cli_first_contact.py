@@ -37,6 +37,14 @@ def test_plain_wflog_tui_with_nothing_configured_names_every_way_to_a_database(t
     assert len(line) < 240  # still a short message
 
 
+def test_doctor_with_nothing_configured_suggests_the_same_ways(tmp_path):
+    result = _wflog("doctor", env=_bare_environment(tmp_path))
+    assert result.returncode == 2
+    fix = next(line for line in result.stdout.splitlines() if "fix:" in line)
+    for way in ("--dsn", "WFLOG_DSN", "DATABASE_URL", "PG*", "~/.pgpass", "wflog-tui demo"):
+        assert way in fix, way
+
+
 def test_a_database_the_user_named_gets_no_advice_on_naming_one(tmp_path):
     env = _bare_environment(tmp_path, PGHOST="127.0.0.1", PGPORT="1")
     result = _wflog("show", "x", env=env)

@@ -31,7 +31,12 @@ from wflog_tui.model.display_text import escape_control
 from wflog_tui.model.refresh_pacing import RefreshPacer
 from wflog_tui.store.codecs import install_codecs
 from wflog_tui.store.connection import APPLICATION_NAME, StoreSettings
-from wflog_tui.store.dsn import describe_target, mask_secrets
+from wflog_tui.store.dsn import (
+    WAYS_TO_A_DATABASE,
+    describe_target,
+    mask_secrets,
+    nothing_configured,
+)
 from wflog_tui.store.errors import ConfigurationError, QueryTimeout, StoreError, translate
 from wflog_tui.store.failure_queries import FAILURE_PAGE, FailureQueries
 from wflog_tui.store.filters import RunFilter
@@ -454,13 +459,10 @@ async def diagnose(
         conn = await _connect(settings)
     except Exception as exc:
         error = translate(exc, settings.dsn, connecting=True, at_start=True)
-        doctor.add(
-            "connection",
-            False,
-            error.message,
-            "check --dsn, WFLOG_DSN, DATABASE_URL or the PG* variables",
-            blocking=True,
-        )
+        fix = "check --dsn, WFLOG_DSN, DATABASE_URL or the PG* variables"
+        if nothing_configured(settings.dsn):
+            fix = WAYS_TO_A_DATABASE
+        doctor.add("connection", False, error.message, fix, blocking=True)
         return doctor.report
     try:
         await doctor.run(_Session(conn, settings), run_filter or RunFilter(), refresh_s, channel)

@@ -133,10 +133,11 @@ _PG_CONNECTION_VARIABLES: Final = (
     "PGPASSFILE",
     "PGSERVICE",
 )
-NOTHING_CONFIGURED_HINT: Final = (
-    "no database given: use --dsn, WFLOG_DSN, DATABASE_URL or PG* variables "
-    "(password in ~/.pgpass), or try `wflog-tui demo`"
+WAYS_TO_A_DATABASE: Final = (
+    "use --dsn, WFLOG_DSN, DATABASE_URL or PG* variables (password in ~/.pgpass), "
+    "or try `wflog-tui demo`"
 )
+NOTHING_CONFIGURED_HINT: Final = f"no database given: {WAYS_TO_A_DATABASE}"
 
 
 def nothing_configured(dsn: str | None, environ: Mapping[str, str] = os.environ) -> bool:
