@@ -66,11 +66,18 @@ async def test_a_reused_table_ends_its_stale_runs_as_the_platform_would(table):
                        _entry("notify", "RUNNING", recent)],
         ),
     )  # fmt: skip
+    await table.insert(
+        run_row(run_id="01ODD", status="RUNNING", organisation_id="org_hooli",
+                started_at=stuck_at, ended_at=None, duration_ms=None, steps_log={"odd": 1})
+    )  # fmt: skip
     prepared = await prepare_demo(table.dsn, table.shape, now=NOW)
-    assert (prepared.seeded, prepared.kept, prepared.ended) == (0, 4, 2)
-    assert prepared.describe() == "history kept: 4 runs; 2 runs left in flight ended"
+    assert (prepared.seeded, prepared.kept, prepared.ended) == (0, 5, 3)
+    assert prepared.describe() == "history kept: 5 runs; 3 runs left in flight ended"
     rows = await _rows(table.dsn, table.shape)
     assert rows["01DONE"]["status"] == "COMPLETED"
+    # A log that is not a list of entries is kept as it was; the run still ends.
+    assert rows["01ODD"]["status"] == "TIMED_OUT"
+    assert orjson.loads(rows["01ODD"]["steps_log"]) == {"odd": 1}
     assert rows["01REAL"]["status"] == "RUNNING" and rows["01REAL"]["ended_at"] is None
 
     # Its step ran past the platform's step timeout: TIMED_OUT at that limit.
@@ -134,6 +141,7 @@ def test_an_ended_run_is_consistent_whatever_its_log_holds(entries, age_s, malfo
     ended = row["ended_at"]
     assert started <= ended <= NOW and (row["status"] == "CANCELED") == (ended == NOW)
     assert row["duration_ms"] == round((ended - started).total_seconds() * 1000)
+    assert "steps_log" not in ended_run("r", started, {"not": "a list"}, NOW)
     for before, after in zip(log, row["steps_log"], strict=True):
         if isinstance(before, dict) and str(before.get("status")).upper() == "RUNNING":
             assert after["status"] == row["status"] and after["endedAt"] == iso(ended)

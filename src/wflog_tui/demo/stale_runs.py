@@ -49,8 +49,11 @@ def _last_activity(started_at: datetime, entries: list[Any]) -> datetime:
     return max(moments)
 
 
-def ended_run(run_id: str, started_at: datetime, steps_log: object, now: datetime) -> dict:
-    """The columns of a stale RUNNING run once ended (for `RowWriter.update`).
+def ended_run(
+    run_id: str, started_at: datetime, steps_log: object, now: datetime
+) -> dict[str, Any]:
+    """The columns of a stale RUNNING run once ended (for `RowWriter.update`); its
+    `steps_log` only when it is a list, the only shape whose entries can be ended.
 
     TIMED_OUT at last activity + the step timeout when that moment has passed, else
     CANCELED at `now`; RUNNING entries end with the run's status, moment and an error
@@ -88,14 +91,16 @@ def ended_run(run_id: str, started_at: datetime, steps_log: object, now: datetim
             error = f"Run timed out: no step moved for {STEP_TIMEOUT_MS // 1000}s"
     else:
         error = CANCELED_ERROR
-    return {
+    row: dict[str, Any] = {
         "id": run_id,
         "status": status,
         "ended_at": ended_at,
         "duration_ms": max(0, round((ended_at - started_at).total_seconds() * 1000)),
-        "steps_log": log if isinstance(steps_log, list) else steps_log,
         "error": error,
     }
+    if isinstance(steps_log, list):  # anything else is left as it is in the table
+        row["steps_log"] = log
+    return row
 
 
 async def end_stale_runs(conn: asyncpg.Connection, shape: TableShape, now: datetime) -> int:
@@ -118,7 +123,10 @@ async def end_stale_runs(conn: asyncpg.Connection, shape: TableShape, now: datet
     ended = [
         ended_run(row["id"], row["started_at"], _decoded(row["steps_log"]), now) for row in rows
     ]
-    await RowWriter(shape).update(conn, ended, _ENDING_COLUMNS)
+    writer = RowWriter(shape)
+    await writer.update(conn, [r for r in ended if "steps_log" in r], _ENDING_COLUMNS)
+    without_log = [c for c in _ENDING_COLUMNS if c != "steps_log"]
+    await writer.update(conn, [r for r in ended if "steps_log" not in r], without_log)
     return len(ended)
 
 
