@@ -46,7 +46,7 @@ async def test_show_prints_header_tree_and_failing_path(table, capsys):
     assert code == 0
     assert "Run           01LOOP" in out
     assert "Error         [bold]boom[/]" in out
-    assert "Process Each User · 3 items · 1 failed · 1 not reached" in out
+    assert "Process Each User (loop_users) · 3 items · 1 failed · 1 not reached" in out
     assert "✗ FAILED iteration 2 · item user2" in out
     assert "Process Each User › iteration 2 › send_email" in out
     # The OSC 52 clipboard write in the data is shown escaped, never emitted.

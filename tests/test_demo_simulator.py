@@ -100,8 +100,9 @@ async def test_demo_session_prepares_and_simulates_in_a_thread(pg_dsn):
     shape = TableShape(schema=f"t_{uuid.uuid4().hex[:12]}")
     conn = await asyncpg.connect(pg_dsn)
     try:
-        assert await prepare_demo(pg_dsn, shape, runs=40) == 40
-        assert await prepare_demo(pg_dsn, shape, runs=40) == 0
+        assert (await prepare_demo(pg_dsn, shape, runs=40)).seeded == 40
+        again = await prepare_demo(pg_dsn, shape, runs=40)
+        assert (again.seeded, again.kept) == (0, 40)
         session = DemoSession(pg_dsn, shape, tick=0.02, rng_seed=5)
         with session:
             await eventually(lambda: session.simulator.runs_started > 0, "the demo started a run")
@@ -110,7 +111,7 @@ async def test_demo_session_prepares_and_simulates_in_a_thread(pg_dsn):
         assert session.simulator.runs_started > 0
         count = await conn.fetchval(f"SELECT count(*) FROM {shape.qualified}")
         assert count == 40 + session.simulator.runs_started
-        assert await prepare_demo(pg_dsn, shape, runs=40, reset=True) == 40
+        assert (await prepare_demo(pg_dsn, shape, runs=40, reset=True)).seeded == 40
     finally:
         await conn.execute(f"DROP SCHEMA {quote_ident(shape.schema)} CASCADE")
         await conn.close()

@@ -201,7 +201,7 @@ async def test_doctor_changes_nothing_even_as_a_superuser(table):
 async def test_a_missing_table_is_reported_not_raised(table):
     report = await diagnose(settings_for(table, table=f"{table.shape.schema}.no_such_log"))
     assert report.exit_code == 2
-    assert report.fatal == f"table {table.shape.schema}.no_such_log does not exist"
+    assert report.fatal.startswith(f"table {table.shape.schema}.no_such_log does not exist")
     assert report.check("connection").ok
     assert report.check("table").status == "FAIL"
     assert table.name in report.check("table").fix  # a table with a similar name

@@ -101,7 +101,7 @@ async def test_a_run_of_200000_attempts_opens_small_fills_little_and_shows_a_sum
     assert code == 0
     lines = out.splitlines()
     assert len(lines) < 40
-    assert "poll status · 200,000 attempts" in out
+    assert "poll status (poll) · 200,000 attempts" in out
     assert "✓ COMPLETED attempt 1 [1.0 s]" in out  # filled: the skeleton has no times
     assert "COMPLETED attempts 2–199,999 (199,998)" in out
     assert "FAILED attempt 200,000 [2.0 s] — gave up" in out

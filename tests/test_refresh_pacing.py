@@ -133,3 +133,28 @@ def test_a_spike_is_felt_at_once(base, spike, timings):
     pacer.record(spike)
     # (Within float rounding: 0.5 / 0.05 is 10.000000000000002.)
     assert pacer.next_interval() >= min(pacer.ceiling_s, spike / pacer.budget) * (1 - 1e-9)
+
+
+@given(base=bases, budget=budgets, timings=st.lists(costs, min_size=1, max_size=40))
+def test_the_reason_never_claims_more_than_the_database_was_measured_to_take(base, budget, timings):
+    pacer = RefreshPacer(base, budget=budget)
+    for seen, timing in enumerate(timings, start=1):
+        pacer.record(timing)
+        reason = pacer.reason()
+        # The figure shown is the smoothed database time: never above the slowest cycle
+        # seen, so a slowdown is never blamed on time the database did not take.
+        assert pacer.cost_s <= max(timings[:seen]) * (1 + 1e-9)
+        if reason is None:
+            assert not pacer.slowed
+        else:
+            assert f"queries take {format_seconds(pacer.cost_s)}" in reason
+            assert reason.startswith(f"refresh slowed to {format_seconds(pacer.next_interval())}")
+
+
+@given(base=st.floats(min_value=1, max_value=60), fast=st.floats(min_value=0, max_value=0.04))
+def test_database_times_within_budget_never_slow_refresh(base, fast):
+    # The start-up case of issue 11: 2 ms of database time per refresh keeps the 2 s.
+    pacer = RefreshPacer(base)
+    for _ in range(5):
+        pacer.record(fast)
+    assert pacer.next_interval() == base and pacer.reason() is None

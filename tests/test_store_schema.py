@@ -66,7 +66,7 @@ async def test_missing_optional_columns_are_warnings(make_table):
 
 
 async def test_missing_table_is_named(pg_dsn):
-    with pytest.raises(ConfigurationError, match=r"^table public\.nope does not exist$"):
+    with pytest.raises(ConfigurationError, match=r"^table public\.nope does not exist"):
         await open_store(StoreSettings(dsn=pg_dsn, table="public.nope"))
     with pytest.raises(ConfigurationError, match=r"table nope does not exist in the search path"):
         await open_store(StoreSettings(dsn=pg_dsn, table="nope"))

@@ -671,7 +671,7 @@ async def _demo(args: argparse.Namespace, environ: os._Environ[str] | dict[str, 
         schema, _, table = args.table.rpartition(".")
         shape = TableShape(schema=schema or "public", table=table)
         try:
-            seeded = await prepare_demo(dsn, shape, reset=args.reset)
+            prepared = await prepare_demo(dsn, shape, reset=args.reset)
         except (
             OSError,
             TimeoutError,
@@ -686,7 +686,7 @@ async def _demo(args: argparse.Namespace, environ: os._Environ[str] | dict[str, 
             interrupted = _interrupt_event()
             shown = mask_dsn(dsn)
             print(f"demo database: {shown}", flush=True)
-            print(f"table: {shape.schema}.{shape.table} ({seeded:,} runs seeded)", flush=True)
+            print(f"table: {shape.schema}.{shape.table} ({prepared.describe()})", flush=True)
             if shown == dsn:
                 print(
                     f"try: {PROG} --dsn {shlex.quote(dsn)} show <RUN_ID>   (Ctrl-C stops)",

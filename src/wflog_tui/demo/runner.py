@@ -6,7 +6,7 @@ From an asyncio caller (the TUI's own event loop, or `--no-ui` waiting for Ctrl-
     dsn = server.start()
     stop = asyncio.Event()
     try:
-        seeded = await prepare_demo(dsn, shape)       # create the table, seed it if empty
+        prepared = await prepare_demo(dsn, shape)     # create the table, seed it if empty
         task = asyncio.create_task(run_simulator(dsn, shape, stop, tick=0.7))
         ...                                           # run the TUI, or wait for Ctrl-C
     finally:
@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 
@@ -35,7 +36,26 @@ import asyncpg
 
 from wflog_tui.demo.seed import DEFAULT_RUNS, seed_history
 from wflog_tui.demo.simulator import DEFAULT_SHAPE, DEFAULT_TICK, Simulator
+from wflog_tui.demo.stale_runs import end_stale_runs
 from wflog_tui.demo.table_ddl import TableShape, create_table_sql
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedDemo:
+    """What `prepare_demo` found and did: runs seeded, runs already there, stale runs ended."""
+
+    seeded: int
+    kept: int
+    ended: int
+
+    def describe(self) -> str:
+        """`1,200 runs seeded`, or `history kept: 1,340 runs; 3 runs left in flight ended`."""
+        if not self.kept:
+            return f"{self.seeded:,} runs seeded"
+        text = f"history kept: {self.kept:,} run{'s' if self.kept != 1 else ''}"
+        if self.ended:
+            text += f"; {self.ended:,} run{'s' if self.ended != 1 else ''} left in flight ended"
+        return text
 
 
 async def prepare_demo(
@@ -45,17 +65,23 @@ async def prepare_demo(
     now: datetime | None = None,
     reset: bool = False,
     runs: int = DEFAULT_RUNS,
-) -> int:
-    """Create the table if it is missing and seed it if it is empty; return rows written.
+) -> PreparedDemo:
+    """Create the table if it is missing and seed it if it is empty.
 
     With `reset`, the table's rows are deleted first, so the history is recent again.
+    A table that already had rows is kept, and the runs a stopped demo left RUNNING are
+    ended as the platform would have ended them (see `stale_runs`).
     """
+    now = now or datetime.now(UTC)
     conn = await asyncpg.connect(dsn)
     try:
         await conn.execute(create_table_sql(shape))
         if reset:
             await conn.execute(f"TRUNCATE {shape.qualified}")
-        return await seed_history(conn, shape, now=now or datetime.now(UTC), runs=runs)
+        kept = int(await conn.fetchval(f"SELECT count(*) FROM {shape.qualified}"))
+        ended = await end_stale_runs(conn, shape, now) if kept else 0
+        seeded = await seed_history(conn, shape, now=now, runs=runs)
+        return PreparedDemo(seeded=seeded, kept=kept, ended=ended)
     finally:
         await conn.close()
 

@@ -5,7 +5,11 @@ take 1 s would keep a backend busy half of the time, on the very server that is 
 trouble. The pacer keeps the smoothed query time of one refresh cycle at or under
 `budget` (5 %) of the interval between cycles, and says why it slowed down.
 
-Pure policy: the caller times its queries and schedules its timer; nothing here sleeps.
+Pure policy: the caller gives the database time of each cycle and schedules its timer;
+nothing here sleeps. The database time is the store's measure (`store.stats.measure()`,
+see `store/query_timing.py`), never wall-clock time around the awaits: that counts
+whatever else the event loop ran meanwhile (mounting and painting at start-up, decoding
+a big run, a machine short of CPU), and the message would blame the database for it.
 Because the caller waits the interval *after* a cycle ends, the cycle period is query time
 plus interval, so the share of wall-clock time spent querying is below the budget too.
 """
@@ -39,8 +43,9 @@ _SLACK: Final = 1e-9
 class RefreshPacer:
     """The refresh interval for one view: `base_s`, or longer when the queries are slow.
 
-    Call `record` with the summed query time of each completed refresh cycle, then
-    schedule the next cycle `next_interval()` seconds after this one ended. `base_s` may
+    Call `record` with the database time of each completed refresh cycle (the
+    `seconds` of `store.stats.measure()` around the cycle's queries), then schedule the
+    next cycle `next_interval()` seconds after this one ended. `base_s` may
     be changed at any time (the user pressed `+` or `-`); the smoothed cost is kept.
     """
 
@@ -79,7 +84,7 @@ class RefreshPacer:
         return max(self.max_s, self._base_s)
 
     def record(self, query_s: float) -> None:
-        """Take the summed query time of one completed refresh cycle, in seconds.
+        """Take the database time of one completed refresh cycle, in seconds.
 
         A value above the smoothed cost replaces it at once; a lower one moves it only
         part of the way down. Negative or non-finite values (a clock oddity) are ignored.

@@ -15,7 +15,9 @@ from wflog_tui.model.display_text import escape_control, one_line
 from wflog_tui.model.durations import format_duration, format_instant
 from wflog_tui.model.entries import StepEntry
 from wflog_tui.model.json_text import to_json_text
+from wflog_tui.model.loop_status import loop_status
 from wflog_tui.model.run import RunDetail
+from wflog_tui.model.step_identity import label_parts
 from wflog_tui.model.step_tree import (
     EAGER_ATTEMPTS,
     LoopNode,
@@ -59,13 +61,16 @@ def header_lines(detail: RunDetail, now: datetime) -> list[str]:
 
 
 def node_line(node: StepNode) -> str:
-    """One node as text: glyph, status word, label, summary, duration and flags."""
-    parts = [st.glyph(node.status), one_line(st.word(node.status), 24), one_line(node.label, 120)]
+    """One node as text: status (a loop's as `loop_status` words it), label with the
+    stepId where it differs, summary, duration and flags."""
+    if isinstance(node, LoopNode):
+        parts = [loop_status(node).text]
+    else:
+        parts = [st.glyph(node.status), one_line(st.word(node.status), 24)]
+    parts.append(label_parts(node).text(120))
     summary = node.summary()
     if summary:
         parts.append(f"· {summary}")
-    if isinstance(node, LoopNode) and node.rollup_status != node.status:
-        parts.append(f"(rolls up to {one_line(st.word(node.rollup_status), 24)})")
     if node.kind is NodeKind.ITERATION and isinstance(node.parent, LoopNode):
         item = node.parent.item(node.iteration or 0)
         if item is not None and not isinstance(item, dict | list):
@@ -276,6 +281,7 @@ def _node_json(node: StepNode) -> dict[str, Any]:
         "key": node.key,
         "kind": node.kind.value,
         "label": node.label,
+        "stepId": node.entry.step_id if node.entry is not None else None,
         "status": node.status,
         "durationMs": node.duration_ms,
     }
@@ -300,6 +306,7 @@ def _node_json(node: StepNode) -> dict[str, Any]:
         data["totalItems"] = node.total
         data["summary"] = node.summary()
         data["rollupStatus"] = node.rollup_status
+        data["statusText"] = loop_status(node).text
         data["counts"] = dict(node.counts())
         data["iterations"] = [
             {

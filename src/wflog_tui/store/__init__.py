@@ -30,6 +30,7 @@ from wflog_tui.store.errors import (
 )
 from wflog_tui.store.filters import RunFilter, parse_since, parse_statuses, unknown_statuses
 from wflog_tui.store.queries import Delta, PageCursor, StepsTail
+from wflog_tui.store.query_timing import DbTime
 from wflog_tui.store.run_loading import (
     SKELETON_OVER_BYTES,
     SKELETON_OVER_ENTRIES,
@@ -46,6 +47,7 @@ __all__ = [
     "ColumnInfo",
     "ConfigurationError",
     "ConnectionLost",
+    "DbTime",
     "Delta",
     "DsnError",
     "Header",

@@ -29,7 +29,12 @@ from wflog_tui.model.failure_splitters import SampleRun
 from wflog_tui.model.run import RunDetail, RunSummary
 from wflog_tui.model.timestamps import as_utc
 from wflog_tui.store.codecs import decode_json, install_codecs
-from wflog_tui.store.dsn import describe_target, mask_dsn
+from wflog_tui.store.dsn import (
+    NOTHING_CONFIGURED_HINT,
+    describe_target,
+    mask_dsn,
+    nothing_configured,
+)
 from wflog_tui.store.error_translation import TOO_MANY_CONNECTIONS, translate
 from wflog_tui.store.errors import (
     ConfigurationError,
@@ -55,6 +60,7 @@ from wflog_tui.store.queries import (
     skeleton_from_row,
     summary_from_row,
 )
+from wflog_tui.store.query_timing import DbTime, LoopStallMeter, TimedConnection, measure
 from wflog_tui.store.schema import DEFAULT_TABLE, TableInfo, introspect
 
 APPLICATION_NAME: Final = "wflog-tui"
@@ -130,11 +136,14 @@ class StoreSettings:
 
 @dataclass(frozen=True, slots=True)
 class QueryStat:
-    """How long one call took (ms, round trip included) and how many rows it returned."""
+    """One call: how long it took (`ms`: pool wait, round trips and decoding included),
+    how much of that was the database's (`db_ms`: asyncpg's calls less the event loop's
+    stalls, see `query_timing`), and how many rows it returned."""
 
     ms: float
     rows: int
     at: datetime
+    db_ms: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,10 +177,17 @@ class StoreStats:
     in_flight: int = 0
     peak_in_flight: int = 0
 
-    def record(self, name: str, ms: float, rows: int) -> None:
+    def record(self, name: str, ms: float, rows: int, db_ms: float = 0.0) -> None:
         """Remember one successful call of `name`."""
         self.calls += 1
-        self.last[name] = QueryStat(ms=ms, rows=rows, at=datetime.now(UTC))
+        self.last[name] = QueryStat(ms=ms, rows=rows, at=datetime.now(UTC), db_ms=db_ms)
+
+    @staticmethod
+    def measure() -> contextlib.AbstractContextManager[DbTime]:
+        """`with store.stats.measure() as cycle:` adds up the database time (`cycle.seconds`)
+        of every store call the block makes, failed ones included: what a refresh loop
+        gives `RefreshPacer.record` (see `query_timing.measure`)."""
+        return measure()
 
 
 class Store:
@@ -196,6 +212,7 @@ class Store:
         self._refused_wall = datetime.now(UTC)
         self._refused_reason = ""
         self.stats = StoreStats()
+        self._stall_meter = LoopStallMeter()
         self._queries = Queries(info, settings.organisation_scope)
         self._failure_queries = FailureQueries(info, settings.organisation_scope)
         # started_at of the rows seen, by id and by run_id: lookups by key then name it,
@@ -285,9 +302,10 @@ class Store:
         count: Callable[[T], int],
     ) -> T:
         start = time.perf_counter()
+        db_s = 0.0
         for attempt in (1, 2):
             try:
-                result = await self._once(work)
+                result, db_s = await self._once(work, db_s)
             except (ConnectionLost, RecoveryConflict) as error:
                 self.stats.failures += 1
                 # A refused connection waits; anything else is tried once more (a fresh
@@ -299,23 +317,29 @@ class Store:
                 self.stats.failures += 1
                 raise
             self._refusals = 0
-            self.stats.record(name, (time.perf_counter() - start) * 1000, count(result))
+            elapsed_ms = (time.perf_counter() - start) * 1000
+            self.stats.record(name, elapsed_ms, count(result), db_ms=db_s * 1000)
             return result
         raise AssertionError("unreachable")
 
-    async def _once(self, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    async def _once(
+        self, work: Callable[[asyncpg.Connection], Awaitable[T]], db_s: float
+    ) -> tuple[T, float]:
+        """`work`'s result and `db_s` plus the database time of its calls."""
         dsn = self.settings.dsn
         self._check_refused()
         try:
             conn = await self._pool.acquire(timeout=self.settings.connect_timeout_s + 1)
         except Exception as exc:
             raise self._acquire_failed(exc) from None
+        # `work` sees the connection through the timing proxy only.
+        timed: Any = TimedConnection(conn, self._stall_meter)
         try:
             if self.settings.pgbouncer:
                 async with conn.transaction(readonly=True):
-                    await _apply_settings_locally(conn, self.settings)
-                    return await work(conn)
-            return await work(conn)
+                    await _apply_settings_locally(timed, self.settings)
+                    return await work(timed), db_s + timed.seconds
+            return await work(timed), db_s + timed.seconds
         except Exception as exc:
             error = translate(exc, dsn)
             if _is_gone(conn) and not isinstance(error, ConnectionLost):
@@ -741,7 +765,8 @@ async def open_store(settings: StoreSettings) -> Store:
     """Connect, check the table, and return a `Store`; raises `ConfigurationError` on failure.
 
     Every failure here is a configuration error to the CLI (exit 2): an unreachable
-    server, a rejected login, a missing table or column.
+    server, a rejected login, a missing table or column. A failure to connect where
+    nothing named a database says how to name one (`NOTHING_CONFIGURED_HINT`).
     """
     max_size = max(1, min(int(settings.max_connections), MAX_CONNECTIONS))
     server_settings = settings.session_settings()
@@ -763,7 +788,10 @@ async def open_store(settings: StoreSettings) -> Store:
             max_inactive_connection_lifetime=IDLE_CONNECTION_S,
         )
     except Exception as exc:
-        raise translate(exc, settings.dsn, connecting=True, at_start=True) from None
+        error = translate(exc, settings.dsn, connecting=True, at_start=True)
+        if nothing_configured(settings.dsn):
+            error = ConfigurationError(f"{error.message} — {NOTHING_CONFIGURED_HINT}")
+        raise error from None
     try:
         async with pool.acquire() as conn:
             info = await introspect(conn, settings.table, settings.default_schema)

@@ -31,9 +31,14 @@ from wflog_tui.model.display_text import escape_control
 from wflog_tui.model.refresh_pacing import DEFAULT_REFRESH_S, RefreshPacer
 from wflog_tui.store.codecs import install_codecs
 from wflog_tui.store.connection import APPLICATION_NAME, StoreSettings
-from wflog_tui.store.dsn import describe_target, mask_secrets
+from wflog_tui.store.dsn import (
+    WAYS_TO_A_DATABASE,
+    describe_target,
+    mask_secrets,
+    nothing_configured,
+)
 from wflog_tui.store.error_translation import translate
-from wflog_tui.store.errors import QueryTimeout, StoreError
+from wflog_tui.store.errors import ConfigurationError, QueryTimeout, StoreError
 from wflog_tui.store.failure_loading import window_at
 from wflog_tui.store.failure_queries import FAILURE_PAGE, FailureQueries
 from wflog_tui.store.filters import RunFilter
@@ -59,6 +64,7 @@ from wflog_tui.store.partitions import (
 )
 from wflog_tui.store.queries import PageCursor, Queries, summary_from_row
 from wflog_tui.store.schema import (
+    DEFAULT_TABLE,
     JSON_COLUMNS,
     SPEC_COLUMNS,
     IndexInfo,
@@ -66,6 +72,7 @@ from wflog_tui.store.schema import (
     introspect,
     parse_table_name,
     quote_ident,
+    similar_tables,
 )
 from wflog_tui.store.search_indexes import search_index_advice
 
@@ -330,13 +337,10 @@ async def diagnose(
         conn = await _connect(settings)
     except Exception as exc:
         error = translate(exc, settings.dsn, connecting=True, at_start=True)
-        doctor.add(
-            "connection",
-            False,
-            error.message,
-            "check --dsn, WFLOG_DSN, DATABASE_URL or the PG* variables",
-            blocking=True,
-        )
+        fix = "check --dsn, WFLOG_DSN, DATABASE_URL or the PG* variables"
+        if nothing_configured(settings.dsn):
+            fix = WAYS_TO_A_DATABASE
+        doctor.add("connection", False, error.message, fix, blocking=True)
         return doctor.report
     try:
         await doctor.run(_Session(conn, settings), run_filter or RunFilter(), refresh_s, channel)
@@ -486,23 +490,15 @@ class _Doctor:
         return info
 
     async def _table_fix(self, session: _Session) -> str:
-        # Prisma names the table after the model ("WorkflowExecutionLog") unless mapped.
-        # Partitions are not offered (the parent is), and the schema the user named, else
-        # the search path's first, comes first: that is where a typo most likely is.
-        schema, _, _ = parse_table_name(self.settings.table)
-        rows = await session.fetch(
-            "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name "
-            "FROM pg_catalog.pg_class c "
-            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition "
-            "AND replace(lower(c.relname), '_', '') LIKE '%executionlog%' "
-            "ORDER BY n.nspname = COALESCE($1, current_schema()) DESC, 1 LIMIT 5",
-            schema,
-        )
-        if not rows:
+        try:
+            schema, name, _ = parse_table_name(self.settings.table.strip() or DEFAULT_TABLE)
+        except ConfigurationError:
             return "pass --table [SCHEMA.]TABLE"
-        names = ", ".join(row["name"] for row in rows)
-        return f"pass --table [SCHEMA.]TABLE; tables with a similar name: {names}"
+        async with session.scope() as conn:
+            similar = await similar_tables(conn, name, schema or self.settings.default_schema)
+        if not similar:
+            return "pass --table [SCHEMA.]TABLE"
+        return f"pass --table [SCHEMA.]TABLE; tables with a similar name: {', '.join(similar)}"
 
     def _shape(self, info: TableInfo) -> None:
         missing = info.missing_optional

@@ -122,6 +122,35 @@ def resolve_dsn(cli_dsn: str | None, environ: Mapping[str, str] = os.environ) ->
     return ResolvedDsn(dsn=None, source=PG_ENVIRONMENT)
 
 
+# The libpq variables that name a server, a database or a login; asyncpg reads them.
+_PG_CONNECTION_VARIABLES: Final = (
+    "PGHOST",
+    "PGHOSTADDR",
+    "PGPORT",
+    "PGDATABASE",
+    "PGUSER",
+    "PGPASSWORD",
+    "PGPASSFILE",
+    "PGSERVICE",
+)
+WAYS_TO_A_DATABASE: Final = (
+    "use --dsn, WFLOG_DSN, DATABASE_URL or PG* variables (password in ~/.pgpass), "
+    "or try `wflog-tui demo`"
+)
+NOTHING_CONFIGURED_HINT: Final = f"no database given: {WAYS_TO_A_DATABASE}"
+
+
+def nothing_configured(dsn: str | None, environ: Mapping[str, str] = os.environ) -> bool:
+    """True when no DSN was resolved and no libpq variable names a server or login.
+
+    The connection then went to libpq's defaults (localhost:5432), which a newcomer never
+    chose: a failure there is told with `NOTHING_CONFIGURED_HINT`.
+    """
+    return dsn is None and not any(
+        (environ.get(name) or "").strip() for name in _PG_CONNECTION_VARIABLES
+    )
+
+
 def normalise_dsn(text: str, source: str) -> ResolvedDsn:
     """Turn a URL or a keyword/value string into a URL asyncpg accepts, minus foreign params."""
     lowered = text.lower()

@@ -7,6 +7,7 @@ read here, so none of them guesses.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
@@ -283,6 +284,49 @@ async def read_indexes(
     return {oid: tuple(indexes) for oid, indexes in found.items()}
 
 
+# Every table a `--table` may have meant, the likely log tables first; bounded, as a
+# database of thousands of tables must not make a typo slow.
+_TABLE_CANDIDATES: Final = r"""
+SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS qualified,
+       c.relname::text AS name
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition
+  AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\_%'
+ORDER BY n.nspname = $1 DESC, n.nspname = ANY(current_schemas(false)) DESC,
+         replace(lower(c.relname), '_', '') LIKE '%executionlog%' DESC, 1
+LIMIT 2000
+"""
+SIMILAR_TABLES_SHOWN: Final = 5
+
+
+def _folded(name: str) -> str:
+    return name.lower().replace("_", "")
+
+
+async def similar_tables(
+    conn: asyncpg.Connection, name: str, schema: str | None = None
+) -> list[str]:
+    """Tables that `--table [schema.]name` may have meant, as `schema.table` (quoted
+    where needed), at most `SIMILAR_TABLES_SHOWN`.
+
+    The same name spelled with other case or underscores, or a close spelling, first;
+    then execution log tables by any name (Prisma names the table after its model,
+    `WorkflowExecutionLog`). Within each, tables of `schema`, then of the search path.
+    """
+    rows = await conn.fetch(_TABLE_CANDIDATES, schema)
+    wanted = _folded(name)
+    by_folded: dict[str, list[str]] = {}
+    for row in rows:
+        by_folded.setdefault(_folded(row["name"]), []).append(row["qualified"])
+    close = difflib.get_close_matches(wanted, by_folded, n=SIMILAR_TABLES_SHOWN, cutoff=0.75)
+    logs = [key for key in by_folded if "executionlog" in key]
+    found: list[str] = []
+    for key in dict.fromkeys([*close, *logs]):
+        found.extend(by_folded[key])
+    return found[:SIMILAR_TABLES_SHOWN]
+
+
 async def introspect(
     conn: asyncpg.Connection, table: str = DEFAULT_TABLE, default_schema: str | None = None
 ) -> TableInfo:
@@ -290,8 +334,9 @@ async def introspect(
 
     Without a schema in `table`, `default_schema` (a Prisma URL's `schema=`) is used, else
     the search path. An unquoted name is tried as typed, then folded to lower case as
-    PostgreSQL would. Raises `ConfigurationError` for a missing or unreadable table, a
-    missing required column, or a `started_at` that is not a timestamp.
+    PostgreSQL would. Raises `ConfigurationError` for a missing (naming `similar_tables`)
+    or unreadable table, a missing required column, or a `started_at` that is not a
+    timestamp.
     """
     schema, name, quoted = parse_table_name(table.strip() or DEFAULT_TABLE)
     names = [name] if quoted or name == name.lower() else [name, name.lower()]
@@ -307,7 +352,9 @@ async def introspect(
         if schema is None:
             path = await conn.fetchval("SELECT array_to_string(current_schemas(false), ', ')")
             where = f" in the search path ({path})" if path else " (the search path is empty)"
-        raise ConfigurationError(f"table {wanted} does not exist{where}")
+        similar = await similar_tables(conn, name, schema)
+        hint = f"; did you mean {', '.join(similar)}?" if similar else ""
+        raise ConfigurationError(f"table {wanted} does not exist{where}{hint}")
     info_name = f"{found['schema']}.{found['name']}"
     if not found["readable"]:
         user = await conn.fetchval("SELECT current_user::text")
