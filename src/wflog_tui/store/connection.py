@@ -761,6 +761,14 @@ async def _apply_settings_locally(conn: asyncpg.Connection, settings: StoreSetti
     )
 
 
+def _connect_failed(exc: Exception, settings: StoreSettings) -> StoreError:
+    """The first connection failed: one line, with how to name a database when nothing did."""
+    error = translate(exc, settings.dsn, connecting=True, at_start=True)
+    if nothing_configured(settings.dsn):
+        error = ConfigurationError(f"{error.message} — {NOTHING_CONFIGURED_HINT}")
+    return error
+
+
 async def open_store(settings: StoreSettings) -> Store:
     """Connect, check the table, and return a `Store`; raises `ConfigurationError` on failure.
 
@@ -788,14 +796,21 @@ async def open_store(settings: StoreSettings) -> Store:
             max_inactive_connection_lifetime=IDLE_CONNECTION_S,
         )
     except Exception as exc:
-        error = translate(exc, settings.dsn, connecting=True, at_start=True)
-        if nothing_configured(settings.dsn):
-            error = ConfigurationError(f"{error.message} — {NOTHING_CONFIGURED_HINT}")
-        raise error from None
+        raise _connect_failed(exc, settings) from None
     try:
-        async with pool.acquire() as conn:
+        # The pool keeps no floor of connections, so this is where the first one is made.
+        conn = await pool.acquire()
+    except BaseException as exc:
+        pool.terminate()
+        if isinstance(exc, Exception):
+            raise _connect_failed(exc, settings) from None
+        raise
+    try:
+        try:
             info = await introspect(conn, settings.table, settings.default_schema)
             standby = bool(await conn.fetchval("SELECT pg_is_in_recovery()"))
+        finally:
+            await pool.release(conn)
         if settings.organisation_scope is not None and not info.has("organisation_id"):
             raise ConfigurationError(
                 f"--org needs column organisation_id, which {info.display_name} lacks"
