@@ -296,7 +296,7 @@ def open_run(spec: dict[str, Any]) -> dict[str, Any]:
         return True
 
     probes.after_import("wflog_tui.ui.app", wrap_app)
-    probes.after_import("wflog_tui.ui.step_tree_view", wrap_views)
+    probes.after_import("wflog_tui.ui.run_view.step_tree_view", wrap_views)
     probes.after_import(
         "wflog_tui.ui.run_view",
         lambda m: timings.wrap(m.RunScreen, "_show_run", "show_run (widgets + landing)"),

@@ -15,7 +15,8 @@ from tests.test_notify import standby_of
 from tests.test_store_connection import dsn_as, role
 from wflog_tui.demo.table_ddl import quote_ident, recommended_index_sql
 from wflog_tui.store import RunFilter, StoreSettings, introspect
-from wflog_tui.store.doctor import diagnose, indexes_missing_hint
+from wflog_tui.store.doctor import diagnose
+from wflog_tui.store.indexes import indexes_missing_hint
 from wflog_tui.store.notify import trigger_sql
 
 INDEX_CHECKS = ("index: list", "index: running", "index: organisation")

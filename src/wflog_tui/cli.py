@@ -23,6 +23,7 @@ from typing import NoReturn
 
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.json_text import to_json_text
+from wflog_tui.model.refresh_pacing import DEFAULT_REFRESH_S, MAX_REFRESH_S, MIN_REFRESH_S
 from wflog_tui.model.step_tree import build_tree
 from wflog_tui.store import (
     DsnError,
@@ -64,6 +65,15 @@ def _positive_seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
     if not 0.1 <= value <= 3600:
         raise argparse.ArgumentTypeError(f"expected 0.1 to 3600 seconds, got {text!r}")
+    return value
+
+
+def _refresh_seconds(text: str) -> float:
+    value = _positive_seconds(text)
+    if not MIN_REFRESH_S <= value <= MAX_REFRESH_S:
+        raise argparse.ArgumentTypeError(
+            f"expected {MIN_REFRESH_S:g} to {MAX_REFRESH_S:g} seconds, got {text!r}"
+        )
     return value
 
 
@@ -122,8 +132,8 @@ def _filter_options(*, defaults: bool) -> argparse.ArgumentParser:
     )
     group.add_argument(
         "--refresh",
-        type=_positive_seconds,
-        default=_default(2.0, defaults),
+        type=_refresh_seconds,
+        default=_default(DEFAULT_REFRESH_S, defaults),
         metavar="SECONDS",
         help="refresh period of live views (default: 2)",
     )

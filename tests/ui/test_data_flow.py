@@ -14,7 +14,7 @@ from tests.ui.test_detail_pane import (
     settle,
 )
 from wflog_tui.model.provenance import LeafTrace, Match, Source, SourceKind
-from wflog_tui.ui.data_flow import DataFlowView, TraceTable, trace_rows, value_text
+from wflog_tui.ui.run_view.data_flow import DataFlowView, TraceTable, trace_rows, value_text
 
 
 async def open_data_flow(app: PaneApp, pilot: Any, node: Any) -> DataFlowView:

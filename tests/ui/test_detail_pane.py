@@ -12,9 +12,9 @@ from textual.worker import WorkerCancelled
 
 from wflog_tui.model.run import RunDetail, RunSummary
 from wflog_tui.model.step_tree import NodeKind, StepNode, StepTree, build_tree
-from wflog_tui.ui.detail_pane import DetailPane
-from wflog_tui.ui.json_view import JsonView
+from wflog_tui.ui.run_view.detail_pane import DetailPane
 from wflog_tui.ui.themes import DEFAULT_THEME, register_themes, status_variable_defaults
+from wflog_tui.ui.widgets.json_view import JsonView
 
 POST = {"post": {"id": "post_123", "platform": "linkedin", "author": "John Doe", "content": "…"}}
 

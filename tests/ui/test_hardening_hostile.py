@@ -23,8 +23,8 @@ from tests.ui.test_run_list import app_for, recent, settle, table_of
 from tests.ui.test_run_view import RunOnlyApp, entry, loaded
 from wflog_tui.model.display_text import escape_control
 from wflog_tui.ui.config import AppConfig
-from wflog_tui.ui.detail_pane import DetailPane
 from wflog_tui.ui.run_view import RunScreen
+from wflog_tui.ui.run_view.detail_pane import DetailPane
 
 # An OSC 52 clipboard write of "PLANTED", a screen clear, a colour, the bell, an OSC 8 link,
 # a right-to-left override, a zero-width space, wide characters, and Rich/Textual markup.

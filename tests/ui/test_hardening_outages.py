@@ -27,7 +27,8 @@ from wflog_tui.demo.embedded import EmbeddedPostgres
 from wflog_tui.demo.table_ddl import TableShape, create_table_sql, quote_ident
 from wflog_tui.store import ConnectionLost, RunFilter, StoreSettings, open_store
 from wflog_tui.ui.config import AppConfig
-from wflog_tui.ui.run_list import RETRY_FIRST_S, RunListScreen
+from wflog_tui.ui.live_refresh import RETRY_FIRST_S
+from wflog_tui.ui.run_list import RunListScreen
 from wflog_tui.ui.run_view import RunScreen
 
 pytestmark = pytest.mark.skipif(
@@ -80,7 +81,7 @@ async def own_server() -> AsyncIterator[OwnServer]:
 def selected_run_id(app) -> str:
     screen = app.screen
     assert isinstance(screen, RunListScreen)
-    return screen.runs[screen._selected_id()].run_id
+    return screen.runs[screen.table.selected_id()].run_id
 
 
 def disconnected(app) -> bool:
@@ -126,7 +127,7 @@ async def test_list_survives_a_server_stop_and_recovers_alone_after_restart(
         assert "01OUT07" in text
         assert selected_run_id(app) == "01OUT03"
         # Each failure doubles the wait before the next try.
-        await settle(pilot, lambda: app.screen.retry_s >= 4 * RETRY_FIRST_S, attempts=400)
+        await settle(pilot, lambda: app.screen.live.retry_s >= 4 * RETRY_FIRST_S, attempts=400)
         assert disconnected(app)
 
         await own_server.start()
@@ -134,7 +135,7 @@ async def test_list_survives_a_server_stop_and_recovers_alone_after_restart(
         await settle(pilot, lambda: "01AFTER" in run_ids(app), attempts=800)
         assert live(app)
         assert not table_of(app).has_class("stale")
-        assert app.screen.retry_s == RETRY_FIRST_S
+        assert app.screen.live.retry_s == RETRY_FIRST_S
         assert selected_run_id(app) == "01OUT03"
         # Still a working app: keys act.
         await pilot.press("down")

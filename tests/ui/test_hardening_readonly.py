@@ -149,7 +149,7 @@ async def test_every_action_as_a_select_only_role_issues_only_reads(pg_dsn, tabl
                 # Open the running run: load, tail, every tab, copy, reload, failures.
                 screen = app.screen
                 assert isinstance(screen, RunListScreen)
-                table_of(app).move_cursor(row=screen._index("r1"))
+                table_of(app).move_cursor(row=screen.table.index_of("r1"))
                 await pilot.press("enter")
                 await settle(pilot, lambda: loaded(app), attempts=400)
                 await pilot.pause(0.5)  # a few tail cycles

@@ -8,7 +8,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import Footer
 
 from wflog_tui.model.provenance import format_path
-from wflog_tui.ui.json_view import JsonView
+from wflog_tui.ui.widgets.json_view import JsonView
 
 SMALL = {
     "channel": "email",

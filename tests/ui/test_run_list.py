@@ -79,12 +79,12 @@ async def test_new_runs_appear_without_moving_a_reader(table, open_store_for):
         for _ in range(5):
             await pilot.press("down")
         screen = app.screen
-        assert screen.runs[screen._selected_id()].run_id == "01R05"
+        assert screen.runs[screen.table.selected_id()].run_id == "01R05"
         await table.insert(recent(0.5, run_id="01BRAND"), recent(0.2, run_id="01NEWER"))
         await settle(pilot, lambda: table_of(app).row_count == 22)
         assert run_ids(app)[:2] == ["01NEWER", "01BRAND"]
         # The cursor is still on the run the reader was looking at.
-        assert screen.runs[screen._selected_id()].run_id == "01R05"
+        assert screen.runs[screen.table.selected_id()].run_id == "01R05"
         assert "+2 new above" in screen_text(app)
 
 
@@ -200,7 +200,7 @@ async def test_slow_queries_slow_the_refresh_and_say_why(make_table, open_store_
         await settle(pilot, lambda: "refresh slowed to" in screen_text(app))
         text = screen_text(app)
         assert "no index on started_at" in text and "wflog-tui doctor" in text
-        assert app.screen.pacer.next_interval() > 0.2
+        assert app.screen.live.pacer.next_interval() > 0.2
 
 
 async def test_with_a_notify_trigger_the_list_waits_for_changes_instead_of_polling(

@@ -19,9 +19,9 @@ from wflog_tui.model.step_tree import NodeKind
 from wflog_tui.store import ConnectionLost, QueryTimeout, load_run
 from wflog_tui.ui.app import WflogApp
 from wflog_tui.ui.config import AppConfig
-from wflog_tui.ui.detail_pane import DetailPane
-from wflog_tui.ui.json_view import JsonView
 from wflog_tui.ui.run_view import RunScreen
+from wflog_tui.ui.run_view.detail_pane import DetailPane
+from wflog_tui.ui.widgets.json_view import JsonView
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 
 from wflog_tui.model.step_tree import StepNode, StepTree, build_tree
-from wflog_tui.ui.step_tree_view import StepTreeView
+from wflog_tui.ui.run_view.step_tree_view import StepTreeView
 
 T0 = "2024-01-15T12:00:00Z"
 T1 = "2024-01-15T12:00:01Z"

@@ -8,7 +8,7 @@ import pytest
 
 from tests.ui.test_detail_pane import LOOP_LOG, POST, SLACK_LOG, PaneApp, find, screen_text, settle
 from wflog_tui.model.step_tree import build_tree
-from wflog_tui.ui.waterfall import EIGHTHS, Waterfall, axis_line, bar_cells, waterfall_rows
+from wflog_tui.ui.run_view.waterfall import EIGHTHS, Waterfall, axis_line, bar_cells, waterfall_rows
 
 
 @pytest.mark.parametrize(

@@ -8,15 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wflog_tui.store.doctor import recommended_index_sql as store_recommended_index_sql
+from wflog_tui.store.indexes import recommended_index_sql as store_recommended_index_sql
+from wflog_tui.store.schema import quote_ident
 
 STATUS_TYPE = "WorkflowExecutionStatus"
 STATUS_LABELS = ("RUNNING", "COMPLETED", "FAILED", "TIMED_OUT", "CANCELED")
-
-
-def quote_ident(name: str) -> str:
-    """Quote an SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,11 @@ from __future__ import annotations
 import math
 from typing import Final
 
+# The refresh period of live views: the default, and the bounds both `--refresh` and the
+# `+`/`-` keys keep to.
+DEFAULT_REFRESH_S: Final = 2.0
+MIN_REFRESH_S: Final = 0.1
+MAX_REFRESH_S: Final = 3600.0
 DEFAULT_BUDGET: Final = 0.05
 DEFAULT_MAX_S: Final = 300.0
 # How far one faster cycle pulls the smoothed cost down: a slow spike counts at once
@@ -101,7 +106,7 @@ class RefreshPacer:
     def reason(self, hint: str | None = None) -> str | None:
         """Why refresh is slower than asked, for the status line; None when it is not.
 
-        `hint` names a likely cause (from `doctor.indexes_missing_hint`), e.g.
+        `hint` names a likely cause (from `store.indexes.indexes_missing_hint`), e.g.
         "no index on started_at, see `wflog-tui doctor`".
         """
         if not self.slowed:

@@ -18,6 +18,7 @@ from wflog_tui.store.dsn import (
     mask_secrets,
     resolve_dsn,
 )
+from wflog_tui.store.error_translation import translate
 from wflog_tui.store.errors import (
     ConfigurationError,
     ConnectionLost,
@@ -25,7 +26,6 @@ from wflog_tui.store.errors import (
     QueryTimeout,
     RunNotFound,
     StoreError,
-    translate,
 )
 from wflog_tui.store.filters import RunFilter, parse_since, parse_statuses, unknown_statuses
 from wflog_tui.store.queries import Delta, PageCursor, StepsTail

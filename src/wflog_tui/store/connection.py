@@ -25,7 +25,8 @@ from wflog_tui.model.run import RunDetail, RunSummary
 from wflog_tui.model.timestamps import as_utc
 from wflog_tui.store.codecs import decode_json, install_json_codecs
 from wflog_tui.store.dsn import describe_target, mask_dsn
-from wflog_tui.store.errors import ConfigurationError, ConnectionLost, RunNotFound, translate
+from wflog_tui.store.error_translation import translate
+from wflog_tui.store.errors import ConfigurationError, ConnectionLost, RunNotFound
 from wflog_tui.store.failure_queries import (
     FAILURE_PAGE,
     FailureQueries,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import statistics
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -28,12 +28,20 @@ import orjson
 
 from wflog_tui.model import status as st
 from wflog_tui.model.display_text import escape_control
-from wflog_tui.model.refresh_pacing import RefreshPacer
+from wflog_tui.model.refresh_pacing import DEFAULT_REFRESH_S, RefreshPacer
 from wflog_tui.store.connection import APPLICATION_NAME, StoreSettings
 from wflog_tui.store.dsn import describe_target, mask_secrets
-from wflog_tui.store.errors import QueryTimeout, StoreError, translate
+from wflog_tui.store.error_translation import translate
+from wflog_tui.store.errors import QueryTimeout, StoreError
 from wflog_tui.store.failure_queries import FAILURE_PAGE, FailureQueries
 from wflog_tui.store.filters import RunFilter
+from wflog_tui.store.indexes import (
+    create_index_sql,
+    finder,
+    indexes_missing_hint,
+    missing_index_statements,
+    recommended,
+)
 from wflog_tui.store.notify import (
     NOTIFY_CHANNEL_DEFAULT,
     notify_triggers,
@@ -61,9 +69,7 @@ REPEAT_BELOW_MS: Final = 500.0
 # Below this many rows a sequential scan costs nothing worth reporting.
 SMALL_TABLE_ROWS: Final = 10_000
 SMALL_TABLE_BYTES: Final = 8 * 1024 * 1024
-_MAX_IDENTIFIER_BYTES: Final = 63
 _CLIENT_SLACK_S: Final = 5.0
-_DOCTOR: Final = "see `wflog-tui doctor`"
 
 # Words for `Check.ok`; plain words, so the report reads the same without colour.
 OK, WARN, FAIL, INFO = "ok", "warn", "FAIL", "info"
@@ -186,154 +192,7 @@ class DoctorReport:
         }
 
 
-# ---- recommended indexes ----------------------------------------------------------------
-
-_LIST, _RUNNING, _ORG = "index: list", "index: running", "index: organisation"
 _PUSH = "push refresh"
-
-
-@dataclass(frozen=True)
-class _Recommended:
-    check: str
-    suffix: str
-    body: str
-    purpose: str
-    missing: str
-
-
-_STARTED, _ID, _STATUS = quote_ident("started_at"), quote_ident("id"), quote_ident("status")
-# (name suffix, what follows ON table) of each recommended index: the one definition that
-# doctor checks for and prints, and that the demo and the benchmarks create.
-# INCLUDE status: the counts by status of a time window become an index-only scan.
-LIST_INDEX: Final = (
-    "_started_at_id_idx",
-    f"({_STARTED} DESC, {_ID} DESC) INCLUDE ({_STATUS})",
-)
-RUNNING_INDEX: Final = ("_running_idx", f"({_STARTED} DESC) WHERE {_STATUS} = 'RUNNING'")
-ORGANISATION_INDEX: Final = (
-    "_org_started_at_idx",
-    f"({quote_ident('organisation_id')}, {_STARTED} DESC)",
-)
-
-
-def recommended_index_sql(schema: str, table: str, *, concurrently: bool = True) -> list[str]:
-    """`CREATE INDEX` statements for every recommended index of `schema.table`."""
-    how = "CONCURRENTLY " if concurrently else ""
-    qualified = f"{quote_ident(schema)}.{quote_ident(table)}"
-    return [
-        f"CREATE INDEX {how}IF NOT EXISTS {quote_ident(index_name(table, suffix))} "
-        f"ON {qualified} {body}"
-        for suffix, body in (LIST_INDEX, RUNNING_INDEX, ORGANISATION_INDEX)
-    ]
-
-
-def _recommended(info: TableInfo) -> list[_Recommended]:
-    wanted = [
-        _Recommended(
-            _LIST,
-            *LIST_INDEX,
-            "the run list and every refresh, newest first",
-            "no index leads with started_at: the list and each refresh sort the whole table",
-        ),
-        _Recommended(
-            _RUNNING,
-            *RUNNING_INDEX,
-            "RUNNING runs (--status RUNNING) without reading finished ones",
-            "no index on RUNNING runs: showing them reads every finished run too",
-        ),
-    ]
-    if info.has("organisation_id"):
-        wanted.append(
-            _Recommended(
-                _ORG,
-                *ORGANISATION_INDEX,
-                "one organisation's runs (--org)",
-                "no index on (organisation_id, started_at): --org reads other tenants' runs",
-            )
-        )
-    return wanted
-
-
-def _finder(check: str) -> Callable[[TableInfo], IndexInfo | None]:
-    return {_LIST: list_index, _RUNNING: running_index, _ORG: organisation_index}[check]
-
-
-def _usable(info: TableInfo) -> list[IndexInfo]:
-    return [i for i in info.indexes if i.valid]
-
-
-def list_index(info: TableInfo) -> IndexInfo | None:
-    """A valid, whole-table index leading with `started_at` (either direction), if any.
-
-    One on (started_at, id) is preferred: it serves the keyset order without a sort.
-    """
-    found = [i for i in _usable(info) if not i.partial and i.columns[:1] == ("started_at",)]
-    found.sort(key=lambda i: i.columns[:2] != ("started_at", "id"))
-    return found[0] if found else None
-
-
-def running_index(info: TableInfo) -> IndexInfo | None:
-    """A valid partial index whose predicate names RUNNING, or one leading with `status`."""
-    for index in _usable(info):
-        _, where, predicate = index.definition.partition(" WHERE ")
-        if (index.partial and where and "RUNNING" in predicate) or (
-            not index.partial and index.columns[:1] == ("status",)
-        ):
-            return index
-    return None
-
-
-def organisation_index(info: TableInfo) -> IndexInfo | None:
-    """A valid, whole-table index on (organisation_id, started_at ...), if any."""
-    for index in _usable(info):
-        if not index.partial and index.columns[:2] == ("organisation_id", "started_at"):
-            return index
-    return None
-
-
-def index_name(table: str, suffix: str) -> str:
-    """The recommended index's name: the table's, cut so the whole fits 63 bytes."""
-    room = _MAX_IDENTIFIER_BYTES - len(suffix.encode())
-    return table.encode()[:room].decode(errors="ignore") + suffix
-
-
-def _create_index_sql(info: TableInfo, wanted: _Recommended) -> str:
-    """`CREATE INDEX CONCURRENTLY IF NOT EXISTS ...` for one recommended index (no `;`)."""
-    name = quote_ident(index_name(info.name, wanted.suffix))
-    return f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {info.qualified} {wanted.body}"
-
-
-def missing_index_statements(info: TableInfo) -> list[str]:
-    """The statements that create the recommended indexes the table lacks.
-
-    An invalid index left under a recommended name by a failed concurrent build would
-    make `IF NOT EXISTS` skip the build, so it is dropped first.
-    """
-    statements: list[str] = []
-    invalid = {i.name for i in info.indexes if not i.valid}
-    for wanted in _recommended(info):
-        if _finder(wanted.check)(info) is not None:
-            continue
-        name = index_name(info.name, wanted.suffix)
-        if name in invalid:
-            qualified = f"{quote_ident(info.schema)}.{quote_ident(name)}"
-            statements.append(f"DROP INDEX CONCURRENTLY IF EXISTS {qualified}")
-        statements.append(_create_index_sql(info, wanted))
-    return statements
-
-
-def indexes_missing_hint(info: TableInfo, *, organisation_scope: bool = False) -> str | None:
-    """Why refresh may be slow, from the indexes found at start (no query), or None.
-
-    For `RefreshPacer.reason`: "no index on started_at, see `wflog-tui doctor`".
-    """
-    if list_index(info) is None:
-        return f"no index on started_at, {_DOCTOR}"
-    if organisation_scope and info.has("organisation_id") and organisation_index(info) is None:
-        return f"no index on (organisation_id, started_at), {_DOCTOR}"
-    if running_index(info) is None:
-        return f"no index on RUNNING runs, {_DOCTOR}"
-    return None
 
 
 # The table's privileges and size, from the catalogue alone: `reltuples` is what ANALYZE
@@ -432,7 +291,7 @@ async def diagnose(
     settings: StoreSettings,
     *,
     run_filter: RunFilter | None = None,
-    refresh_s: float = 2.0,
+    refresh_s: float = DEFAULT_REFRESH_S,
     channel: str = NOTIFY_CHANNEL_DEFAULT,
     samples: int = DEFAULT_SAMPLES,
 ) -> DoctorReport:
@@ -694,8 +553,8 @@ class _Doctor:
             return
         statements = missing_index_statements(info)
         partitioned = relkind == "p"
-        for wanted in _recommended(info):
-            found = _finder(wanted.check)(info)
+        for wanted in recommended(info):
+            found = finder(wanted.check)(info)
             if found is not None:
                 self.add(wanted.check, True, f"{found.name}: {_index_columns(found)}")
                 continue
@@ -705,7 +564,7 @@ class _Doctor:
                     " (a partitioned table: CONCURRENTLY works per partition; create the "
                     "index on each partition, then ON ONLY the table, and ATTACH them)"
                 )
-            self.add(wanted.check, False, detail, _create_index_sql(info, wanted) + ";")
+            self.add(wanted.check, False, detail, create_index_sql(info, wanted) + ";")
         invalid = [i.name for i in info.indexes if not i.valid]
         if invalid:
             self.add(

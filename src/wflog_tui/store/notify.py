@@ -25,7 +25,8 @@ from typing import Any, Final
 import asyncpg
 
 from wflog_tui.store.connection import MAX_CONNECTIONS, Store
-from wflog_tui.store.errors import StoreError, translate
+from wflog_tui.store.error_translation import translate
+from wflog_tui.store.errors import StoreError
 from wflog_tui.store.schema import TableInfo, parse_table_name, quote_ident
 
 NOTIFY_CHANNEL_DEFAULT: Final = "wflog_tui"

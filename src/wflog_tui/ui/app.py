@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.screen import Screen
 
 from wflog_tui.store import LoadedRun, Store
@@ -97,3 +98,9 @@ class WflogApp(App[None]):
         """Show every key of the current screen."""
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+
+def wflog_app(node: DOMNode) -> WflogApp:
+    """The app `node` runs in, typed as ours (Textual types `node.app` as a plain `App`),
+    so screens reach its `config` and `store` without a cast at every use."""
+    return cast(WflogApp, node.app)

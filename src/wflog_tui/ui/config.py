@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from wflog_tui.model.refresh_pacing import DEFAULT_REFRESH_S
 from wflog_tui.store import RunFilter
-
-DEFAULT_REFRESH_S = 2.0
+from wflog_tui.store.notify import NOTIFY_CHANNEL_DEFAULT
 
 
 @dataclass
@@ -18,7 +18,7 @@ class AppConfig:
     theme: str | None = None
     open_run: str | None = None
     # LISTEN on this channel when a trigger notifies it (see `doctor`); None polls only.
-    notify_channel: str | None = "wflog_tui"
+    notify_channel: str | None = NOTIFY_CHANNEL_DEFAULT
     # Where the data comes from, for the header: a masked DSN or "embedded demo".
     source_label: str = ""
     # The share of wall-clock time refresh queries may take before refresh slows down.

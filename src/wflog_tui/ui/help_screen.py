@@ -1,7 +1,8 @@
 """The `?` screen: every key that works on the screen below it, read from its live bindings.
 
-Nothing here lists keys by hand except the conventions of DESIGN.md that the screen below
-does not bind itself, so the help can never disagree with what the keys actually do.
+Nothing here lists keys by hand except the conventions of ARCHITECTURE.md ("Keys every
+screen honours") that the screen below does not bind itself, so the help can never disagree
+with what the keys actually do.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ class BoundAction:
 
 @dataclass(frozen=True)
 class Convention:
-    """A key DESIGN.md promises on every screen: listed when the screen does not bind it."""
+    """A key ARCHITECTURE.md promises on every screen: listed when the screen does not bind it."""
 
     raw_keys: tuple[str, ...]
     keys: str
@@ -77,7 +78,7 @@ CONVENTIONS: tuple[Convention, ...] = (
     Convention(("enter",), "enter", "Open"),
     Convention(("n", "N"), "n N", "Next / previous failure in a run"),
 )
-"""The keys every screen honours (DESIGN.md), in the order DESIGN.md lists them."""
+"""The keys every screen honours (ARCHITECTURE.md), in the order it lists them."""
 
 _ACTION_NAME = re.compile(r"(?:[\w]+\.)*(?P<name>\w+)")
 
@@ -137,7 +138,7 @@ def _scope(screen: Screen[object], node: DOMNode) -> Scope:
 
 
 def missing_conventions(actions: Iterable[BoundAction]) -> list[Convention]:
-    """The DESIGN.md conventions none of whose keys `actions` already binds."""
+    """The ARCHITECTURE.md conventions none of whose keys `actions` already binds."""
     bound = {key for action in actions for key in action.raw_keys}
     return [rule for rule in CONVENTIONS if not bound.intersection(rule.raw_keys)]
 

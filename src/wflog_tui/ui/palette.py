@@ -1,8 +1,9 @@
 """Command palette commands: every keyed action of the current screen, and the themes.
 
-DESIGN.md asks that every action also be in the command palette. Rather than a second list
-to keep in step, the commands are the screen's live bindings (the same ones the `?` screen
-shows), each run exactly as its key would run it, with the key shown beside its name.
+ARCHITECTURE.md ("Keys every screen honours") asks that every action also be in the
+command palette. Rather than a second list to keep in step, the commands are the screen's
+live bindings (the same ones the `?` screen shows), each run exactly as its key would run
+it, with the key shown beside its name.
 """
 
 from __future__ import annotations

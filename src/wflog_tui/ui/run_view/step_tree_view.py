@@ -15,21 +15,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from rich.cells import cell_len
 from rich.style import Style
-from rich.text import Span, Text
+from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Tree
-from textual.widgets._tree import TreeNode
+from textual.widgets.tree import TreeNode
 
 from wflog_tui.model import status as st
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.durations import format_duration
 from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.step_tree import LoopNode, NodeKind, StepNode, StepTree, refresh_spans
-from wflog_tui.ui.status_text import status_style
+from wflog_tui.ui.widgets.lazy_tree import LazyTree
+from wflog_tui.ui.widgets.status_text import status_style
 
 # Label spans carry names, resolved when a line is drawn: `status:<STATUS>` takes the theme's
 # status colour (`$status-…`, as every view does), the others the widget's component styles.
@@ -125,18 +124,12 @@ class _GapItem:
 _Item = _StepItem | _GapItem
 
 
-class StepTreeView(Tree[_Item]):
+class StepTreeView(LazyTree[_Item]):
     """A run's step tree, built lazily and paged, updated in place while a run is tailed."""
 
     PAGE_SIZE: ClassVar[int] = 100
     """Children created at a time under one node (iterations of a loop, top-level steps)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("right", "expand_or_child", "Expand", show=False),
-        Binding("left", "collapse_or_parent", "Collapse", show=False),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-    ]
     """
     | Key(s) | Description |
     | :- | :- |
@@ -238,19 +231,11 @@ class StepTreeView(Tree[_Item]):
         node = self.selected_node
         return None if node is None else tuple(n.key for n in node.path)
 
-    @property
-    def node_count(self) -> int:
-        """How many tree nodes exist: what laziness and paging keep small."""
-        return len(self._tree_nodes) - 1
-
     def show_tree(self, tree: StepTree) -> None:
         """Replace what is shown by `tree`, top level only, cursor on the first node."""
         self._step_tree = tree
         self._top_positions = None
-        self.clear()
-        # Tree.clear keeps every old node in its id map, and with them the old entries.
-        self._tree_nodes.clear()
-        self._tree_nodes[self.root.id] = self.root
+        self.reset_nodes()
         self._by_key.clear()
         self.root.data = _StepItem(node=None)
         self.root.expand()
@@ -268,12 +253,7 @@ class StepTreeView(Tree[_Item]):
         node = self._node_for(keys)
         if node is None:
             return False
-        ancestor = node.parent
-        while ancestor is not None:
-            if not ancestor.is_expanded:
-                ancestor.expand()
-            ancestor = ancestor.parent
-        self._reveal(node, center=True)
+        self.open_to(node)
         return True
 
     def refresh_nodes(self, keys: Sequence[str]) -> None:
@@ -303,7 +283,7 @@ class StepTreeView(Tree[_Item]):
         self._top_positions = None
         self._sync(self.root)
         cursor = self.cursor_node
-        if cursor is not None and cursor.id not in self._tree_nodes and keys is not None:
+        if cursor is not None and not self.holds(cursor) and keys is not None:
             # The cursor's node was rebuilt: find it again, or the nearest ancestor that exists.
             for depth in range(len(keys), 0, -1):
                 if self.select_keys(keys[:depth]):
@@ -516,20 +496,15 @@ class StepTreeView(Tree[_Item]):
 
     # Moving
 
-    def _reveal(self, node: TreeNode[_Item], *, center: bool = False) -> None:
-        """Put the cursor on `node` and scroll it into view."""
-        previous_node, previous_line = self.cursor_node, self.cursor_line
-        # Lines are rebuilt now, not on idle, so the node's line number is current.
-        self._tree_lines  # noqa: B018
-        self.move_cursor(node)
-        if previous_node is not node and node.line == previous_line:
-            # Tree announces a highlight only when the cursor's line changes; after a page
-            # is loaded or a jump lands, the line may be the same but the node is new.
-            self.post_message(Tree.NodeHighlighted(node))
-
+    def _scroll_into_view(self, node: TreeNode[_Item], *, center: bool) -> None:
+        """Scroll `node` into view, now and whenever the view is laid out again."""
         self._scroll_target = (node, center)
         self._scroll_to_target()
         self.call_after_refresh(self._scroll_to_target)
+
+    def _before_expand(self, node: TreeNode[_Item]) -> None:
+        """Make the node's first page of children."""
+        self._load(node)
 
     def _scroll_to_target(self) -> None:
         """Scroll the node of the last jump into view, if the cursor is still on it."""
@@ -539,7 +514,7 @@ class StepTreeView(Tree[_Item]):
         if node is not self.cursor_node:
             self._scroll_target = None
             return
-        region = self._get_label_region(node.line)
+        region = self.label_region(node)
         if region is not None:
             # origin_visible=False: a label wider than the view would otherwise make Textual
             # give up centring and put the node at the top, hiding the path above it.
@@ -583,65 +558,20 @@ class StepTreeView(Tree[_Item]):
     def _quiet_collapse(self, event: Tree.NodeCollapsed[_Item]) -> None:
         event.stop()
 
-    def action_expand_or_child(self) -> None:
-        """Expand the node under the cursor, or step into it if it is already open."""
-        node = self.cursor_node
-        if node is None or not node.allow_expand:
-            return
-        self._load(node)
-        if node.is_expanded and node.children:
-            self._reveal(node.children[0])
-        else:
-            node.expand()
-
-    def action_collapse_or_parent(self) -> None:
-        """Collapse the node under the cursor, or step out to its parent if it is closed."""
-        node = self.cursor_node
-        if node is None:
-            return
-        if node.allow_expand and node.is_expanded:
-            node.collapse()
-        elif node.parent is not None and node.parent is not self.root:
-            self._reveal(node.parent)
-
     # Rendering
 
-    def process_label(self, label: str | Text) -> Text:
-        """Turn `label` into a one-line `Text`; a `str` is taken literally, never as markup."""
-        return super().process_label(Text(label) if isinstance(label, str) else label)
-
-    def render_label(self, node: TreeNode[_Item], base_style: Style, style: Style) -> Text:
-        """Render `node`'s label with the theme's status colours."""
-        label = node.label
-        assert isinstance(label, Text)
-        spans = [
-            Span(span.start, span.end, self._themed(span.style))
-            if isinstance(span.style, str)
-            else span
-            for span in label.spans
-        ]
-        themed = Text(label.plain, spans=spans, end="", style=self._themed(label.style))
-        themed.stylize(style)
-        if node.allow_expand:
-            icon = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
-            prefix = Text(icon, style=base_style + Style(meta={"toggle": True}))
-            return Text.assemble(prefix, themed)
-        return themed
+    def _label_style(self, label: Text) -> Style | str:
+        """A label's own style (a status colour for a whole label) takes the theme's too."""
+        return self._themed(label.style)
 
     def _themed(self, style: str | Style) -> Style | str:
+        """The theme's status colours, and the tree's component styles."""
         if isinstance(style, str):
             if style.startswith(_STATUS_PREFIX):
                 return status_style(style[len(_STATUS_PREFIX) :], self.app.theme_variables)
             if style.startswith("step-tree--"):
                 return self.get_component_rich_style(style, partial=True)
         return style
-
-    def get_label_width(self, node: TreeNode[_Item]) -> int:
-        """The label's width in cells, without rendering it (called for every line)."""
-        label = node.label
-        assert isinstance(label, Text)
-        icon = cell_len(self.ICON_NODE) if node.allow_expand else 0
-        return label.cell_len + icon
 
 
 def _key_of(node: TreeNode[_Item]) -> str | None:

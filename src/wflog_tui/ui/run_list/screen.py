@@ -1,42 +1,44 @@
 """The run list: live runs keyed by id, updated in place, with counts and a failure sparkline.
 
-The refresh loop never overlaps: a worker fetches, the result is rendered, and only then
-is the next fetch scheduled. Each cycle asks for what changed (rows newer than the newest
-seen, and the rows shown as RUNNING), never for the whole list again.
+The refresh loop never overlaps (see `live_refresh.py`): a worker fetches, the result is
+rendered, and only then is the next fetch scheduled. Each cycle asks for what changed (rows
+newer than the newest seen, and the rows shown as RUNNING), never for the whole list again.
+The rows themselves are `RunTable`'s to keep.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import ClassVar
 
-import humanize
 from rich.text import Text
 from textual import on, work
-from textual._two_way_dict import TwoWayDict
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.coordinate import Coordinate
-from textual.screen import ModalScreen, Screen
-from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, OptionList, Sparkline, Static
-from textual.widgets.data_table import ColumnKey, RowKey
-from textual.widgets.option_list import Option
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Sparkline, Static
 
 from wflog_tui.model import status as st
 from wflog_tui.model.display_text import one_line
-from wflog_tui.model.durations import format_duration
-from wflog_tui.model.refresh_pacing import RefreshPacer
 from wflog_tui.model.run import RunSummary
 from wflog_tui.store import PageCursor, QueryTimeout, RunFilter, StoreError
-from wflog_tui.store.doctor import indexes_missing_hint
+from wflog_tui.store.indexes import indexes_missing_hint
 from wflog_tui.store.notify import Listener, Wakeup
-from wflog_tui.ui.status_text import status_text
+from wflog_tui.ui.app import wflog_app
+from wflog_tui.ui.live_refresh import LiveRefresh
+from wflog_tui.ui.run_list.lines import (
+    counts_line,
+    filter_line,
+    freshness,
+    outage_line,
+    size_note,
+)
+from wflog_tui.ui.run_list.table import RunTable
+from wflog_tui.ui.widgets.picker import Picker
 
 PAGE_SIZE = 100
 # Older rows are fetched when the cursor comes this close to the end of the list.
@@ -55,37 +57,12 @@ STATUS_KEYS = {
     "4": st.TIMED_OUT,
     "5": st.CANCELED,
 }
-TIME_MODES = ("relative", "utc", "local")
-MIN_REFRESH_S, MAX_REFRESH_S = 0.5, 300.0
-# Data younger than this is shown as fetched "just now".
-FRESH_S = 5
 # Counts and the sparkline are fetched at most this often (and on every filter change).
 HEADER_REFRESH_S = 10.0
 # With LISTEN/NOTIFY, the list still refreshes this often without a notification.
 PUSH_SAFETY_POLL_S = 30.0
-# After a failed refresh, wait this long, doubling up to the cap, before trying again.
-RETRY_FIRST_S, RETRY_MAX_S = 1.0, 30.0
 
 
-@dataclass(frozen=True)
-class Column:
-    """A column of the list: its key, header, width (None: takes the rest) and sort key."""
-
-    key: str
-    label: str
-    width: int | None
-
-
-COLUMNS = (
-    Column("status", "Status", 11),
-    Column("workflow", "Workflow", 24),
-    Column("run_id", "Run id", 26),
-    Column("event", "Event", 18),
-    Column("started", "Started", 15),
-    Column("duration", "Duration", 9),
-    Column("organisation", "Organisation", 13),
-    Column("error", "Error", None),
-)
 # Shift+letter sorts by a column (k9s); the same key again reverses.
 SORT_KEYS = {
     "S": "status",
@@ -96,93 +73,6 @@ SORT_KEYS = {
     "D": "duration",
     "O": "organisation",
 }
-
-
-def window_label(window: timedelta | None) -> str:
-    """`15m`, `24h`, `7d` or `all`, as the --since flag spells it."""
-    if window is None:
-        return "all"
-    seconds = int(window.total_seconds())
-    # A day is spelled 24h, as people say it; from two days on, days.
-    for unit, size, least in (("d", 86400, 172800), ("h", 3600, 3600), ("m", 60, 60)):
-        if seconds >= least and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
-
-
-def _sort_value(run: RunSummary, column: str, now: datetime) -> Any:
-    epoch = datetime.min.replace(tzinfo=UTC)
-    match column:
-        case "status":
-            return (st.severity(run.status), run.status)
-        case "workflow":
-            return (run.workflow_name or "").lower()
-        case "run_id":
-            return run.run_id
-        case "event":
-            return (run.event_name or "").lower()
-        case "duration":
-            return run.elapsed_ms(now) or 0.0
-        case "organisation":
-            return run.organisation_id or ""
-        case "error":
-            return run.error or ""
-    return (run.started_at or epoch, run.id)
-
-
-class RunTable(DataTable):
-    """The run table, with the vi and pager keys people use in k9s and less."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("g,home", "first_row", "First run", show=False),
-        Binding("G,end", "last_row", "Last run", show=False),
-    ]
-
-    def action_first_row(self) -> None:
-        """Move to the newest run (the top)."""
-        self.move_cursor(row=0)
-
-    def action_last_row(self) -> None:
-        """Move to the last loaded run; older ones then load."""
-        self.move_cursor(row=max(0, self.row_count - 1))
-
-
-class Picker(ModalScreen[str | None]):
-    """Choose one value from a list (a workflow, an organisation), or clear the choice."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss_none", "Cancel")]
-
-    def __init__(self, title: str, values: list[str], current: str | None) -> None:
-        super().__init__()
-        self.title_text = title
-        self.values = values
-        self.current = current
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="picker"):
-            yield Static(Text(self.title_text), id="picker-title")
-            options = [Option(Text("(any)"), id="")]
-            options += [
-                Option(Text(one_line(value, 80)), id=f"v{i}") for i, value in enumerate(self.values)
-            ]
-            yield OptionList(*options)
-
-    def on_mount(self) -> None:
-        option_list = self.query_one(OptionList)
-        if self.current in self.values:
-            option_list.highlighted = self.values.index(self.current) + 1
-        option_list.focus()
-
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        option_id = event.option.id or ""
-        self.dismiss(self.values[int(option_id[1:])] if option_id else "")
-
-    def action_dismiss_none(self) -> None:
-        """Close without changing the filter."""
-        self.dismiss(None)
 
 
 class RunListScreen(Screen[None]):
@@ -216,30 +106,24 @@ class RunListScreen(Screen[None]):
         ],
     ]
 
+    live: LiveRefresh
+    """The refresh loop (made on mount, when the app's config is at hand)."""
+
     def __init__(self) -> None:
         super().__init__()
-        self.runs: dict[str, RunSummary] = {}
-        self.order: list[str] = []
         self.newest: PageCursor | None = None
         self.oldest: PageCursor | None = None
         self.exhausted = False
         self.paused = False
         self.following = False
-        self.time_mode = "relative"
-        self.sort_column = "started"
-        self.sort_reverse = True
         self.new_above = 0
         self.last_fetch: datetime | None = None
         self.disconnected_since: datetime | None = None
         self.too_slow = False
-        self.retry_s = RETRY_FIRST_S
         self.message = ""
-        self._next_refresh: Timer | None = None
         self._loading_older = False
-        self._closing = False
         self._started = False
         self._suspended = True
-        self._query_lock = asyncio.Lock()  # one query in flight per view, whatever asks
         self.listener: Listener | None = None
         self.push_reason: str | None = "not started"
         self._generation = 0
@@ -262,22 +146,21 @@ class RunListScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Build the columns and start the first fetch."""
-        self.run_filter = self.app.config.run_filter  # type: ignore[attr-defined]
-        self.refresh_s = self.app.config.refresh_s  # type: ignore[attr-defined]
-        self.time_mode = self.app.config.time_mode  # type: ignore[attr-defined]
-        self.pacer = RefreshPacer(self.refresh_s, budget=self.app.config.query_budget)  # type: ignore[attr-defined]
+        config = wflog_app(self).config
+        self.live = LiveRefresh(self, config, self.refresh_list)
+        self.run_filter = config.run_filter
         self.slow_hint = indexes_missing_hint(
             self.store.info, organisation_scope=bool(self.store.settings.organisation_scope)
         )
-        table = self.query_one("#runs", DataTable)
-        for column in COLUMNS:
-            table.add_column(Text(column.label), key=column.key, width=column.width)
+        table = self.table
+        table.time_mode = config.time_mode
+        table.add_run_columns()
         self.query_one("#search", Input).display = False
         self.call_after_refresh(self._fit_error_column)
         self._show_filter()
         self._show_status()
         table.focus()
-        if self.app.config.animations:  # type: ignore[attr-defined]
+        if config.animations:
             self.set_interval(1.0, self._tick)
 
     def on_screen_resume(self) -> None:
@@ -303,7 +186,7 @@ class RunListScreen(Screen[None]):
 
     async def on_unmount(self) -> None:
         """Give the listening connection back before the store closes."""
-        self._closing = True
+        self.live.stop()
         self._cancel_timer()
         if self.listener is not None:
             listener, self.listener = self.listener, None
@@ -312,12 +195,12 @@ class RunListScreen(Screen[None]):
     @work(exclusive=True, group="list-listen")
     async def _listen(self) -> None:
         """Refresh on LISTEN/NOTIFY when a trigger is installed; otherwise keep polling."""
-        channel = self.app.config.notify_channel  # type: ignore[attr-defined]
+        channel = wflog_app(self).config.notify_channel
         if not channel:
             self.push_reason = "push off"
             return
         listener = Listener(self.store, channel)
-        async with self._query_lock:
+        async with self.live.lock:
             started = await listener.start()
         if self._gone:
             await listener.stop()
@@ -336,29 +219,32 @@ class RunListScreen(Screen[None]):
         self._fit_error_column()
 
     def _fit_error_column(self) -> None:
-        table = self.query_one("#runs", DataTable)
-        fixed = sum((c.width or 0) + 2 for c in COLUMNS if c.width) + 2
-        error = table.columns.get(ColumnKey("error"))
-        if error is None:
-            return
-        error.width = max(10, self.size.width - fixed - 2)
-        error.auto_width = False
-        table.refresh()
+        self.table.fit_error_column(self.size.width)
 
     @property
     def _gone(self) -> bool:
         """True once the screen is closing: a worker finishing then must touch nothing."""
-        return self._closing or not self.is_attached
+        return not self.live.on_screen
 
     @property
-    def table(self) -> DataTable:
+    def table(self) -> RunTable:
         """The run table."""
-        return self.query_one("#runs", DataTable)
+        return self.query_one("#runs", RunTable)
+
+    @property
+    def runs(self) -> dict[str, RunSummary]:
+        """The runs shown, by row id."""
+        return self.table.runs
+
+    @property
+    def order(self) -> list[str]:
+        """The row ids shown, in order."""
+        return self.table.order
 
     @property
     def store(self):
         """The app's store."""
-        return self.app.store  # type: ignore[attr-defined]
+        return wflog_app(self).store
 
     # ---- fetching -------------------------------------------------------------------------
 
@@ -376,12 +262,12 @@ class RunListScreen(Screen[None]):
         self._cancel_timer()
         generation = self._generation
         full = self._full_pending or not self.runs
-        running = [rid for rid in self.order if self.runs[rid].is_running]
+        running = [row_id for row_id in self.order if self.runs[row_id].is_running]
         # Counts and the sparkline read the whole window, the delta only what changed: they
         # are refreshed less often than the rows, and always with a new filter.
         header_due = full or time.monotonic() - self._header_at >= HEADER_REFRESH_S
         try:
-            async with self._query_lock:
+            async with self.live.lock:
                 if full:
                     page = await self.store.fetch_page(self.run_filter, limit=PAGE_SIZE)
                 else:
@@ -427,7 +313,7 @@ class RunListScreen(Screen[None]):
         self._loading_older = True
         generation = self._generation
         try:
-            async with self._query_lock:
+            async with self.live.lock:
                 page = await self.store.fetch_page(
                     self.run_filter, before=self.oldest, limit=PAGE_SIZE
                 )
@@ -445,11 +331,11 @@ class RunListScreen(Screen[None]):
     def _schedule(self) -> None:
         self._cancel_timer()
         if not self.paused and not self._suspended:
-            interval = self.pacer.next_interval()
+            interval = self.live.interval()
             if self.listener is not None:
                 self._wait_for_push(interval)
             else:
-                self._next_refresh = self.set_timer(interval, self.refresh_list)
+                self.live.schedule(interval)
         self._show_status()
 
     @work(exclusive=True, group="list-push")
@@ -468,16 +354,13 @@ class RunListScreen(Screen[None]):
         self.refresh_list()
 
     def _cancel_timer(self) -> None:
-        if self._next_refresh is not None:
-            self._next_refresh.stop()
-            self._next_refresh = None
+        self.live.cancel()
         self.workers.cancel_group(self, "list-push")
 
     def _connected(self, seconds: float) -> None:
-        self.pacer.record(seconds)
+        self.live.succeeded(seconds)
         self.last_fetch = datetime.now(UTC)
         self.disconnected_since = None
-        self.retry_s = RETRY_FIRST_S
         self.table.remove_class("stale")
 
     def _failed(self, exc: StoreError, *, schedule: bool = True) -> None:
@@ -493,19 +376,15 @@ class RunListScreen(Screen[None]):
             # alone: cancelling it left nothing to ever retry, and the list never recovered.
             self._cancel_timer()
         if schedule and not self.paused and not self._suspended:
-            retry = self.retry_s
-            self.retry_s = min(self.retry_s * 2, RETRY_MAX_S)
-            self._next_refresh = self.set_timer(retry, self.refresh_list)
+            self.live.retry()
         self._show_status()
 
     # ---- applying data --------------------------------------------------------------------
 
     def _replace(self, page: list[RunSummary]) -> None:
         table = self.table
-        selected = self._selected_id()
-        table.clear()
-        self.runs.clear()
-        self.order.clear()
+        selected = table.selected_id()
+        table.clear_runs()
         self.newest = self.oldest = None
         self.exhausted = len(page) < PAGE_SIZE
         self.new_above = 0
@@ -522,31 +401,11 @@ class RunListScreen(Screen[None]):
         older: bool = False,
     ) -> None:
         """Add new rows and update changed ones in place; keep the reader's place."""
-        table = self.table
-        now = datetime.now(UTC)
-        selected = self._selected_id()
-        top_key = self._top_visible_id()
-        reading = self._reading()
-        added: list[str] = []
-        with self.app.batch_update():
-            for run in changed:
-                if run.id in self.runs:
-                    self._update_row(run, now)
-            for run in new:
-                if run.id in self.runs:
-                    self._update_row(run, now)
-                    continue
-                if not self._matches(run):
-                    continue
-                self.runs[run.id] = run
-                table.add_row(*self._cells(run, now), key=run.id)
-                added.append(run.id)
-            for run in [*new, *changed]:
-                self._track_cursors(run)
-            if added or changed:
-                self._resort(selected, top_key, reading=reading, initial=initial or older)
-        if added and not initial and not older and reading:
-            self.new_above += sum(1 for rid in added if self._index(rid) < self._index(top_key))
+        self.new_above += self.table.apply(
+            new, changed, keep=self._matches, initial=initial, older=older
+        )
+        for run in [*new, *changed]:
+            self._track_cursors(run)
         if self.following:
             self._follow()
         self._show_status()
@@ -572,210 +431,44 @@ class RunListScreen(Screen[None]):
         ):
             self.oldest = cursor
 
-    def _update_row(self, run: RunSummary, now: datetime) -> None:
-        old = self.runs[run.id]
-        self.runs[run.id] = run
-        if old == run:
-            return
-        table = self.table
-        for column, (before, after) in zip(
-            COLUMNS, zip(self._cells(old, now), self._cells(run, now), strict=True), strict=True
-        ):
-            if before != after:
-                table.update_cell(run.id, column.key, after)
-
-    def _resort(
-        self, selected: str | None, top_key: str | None, *, reading: bool, initial: bool
-    ) -> None:
-        now = datetime.now(UTC)
-        ordered = sorted(
-            self.runs.values(),
-            key=lambda r: _sort_value(r, self.sort_column, now),
-            reverse=self.sort_reverse,
-        )
-        order = [r.id for r in ordered]
-        if order == self.order:
-            return
-        self.order = order
-        self._place_rows(order)
-        if initial:
-            if selected in self.runs:
-                self.table.move_cursor(row=self._index(selected), scroll=False)
-            return
-        self._keep_place(selected, top_key, reading)
-
-    def _place_rows(self, order: list[str]) -> None:
-        """Put the table's rows in `order` without rebuilding them.
-
-        DataTable sorts only by cell values, and ours are styled Text; the order comes from
-        the summaries instead. This is what `DataTable.sort` does with the order it computes.
-        """
-        table = self.table
-        table._row_locations = TwoWayDict(
-            {RowKey(run_id): index for index, run_id in enumerate(order)}
-        )
-        table._update_count += 1
-        table.refresh()
-
-    def _keep_place(self, selected: str | None, top_key: str | None, reading: bool) -> None:
-        """Rows inserted above must not move what the reader is looking at.
-
-        At the top of the list nobody is reading yet: the newest row stays under the
-        cursor, as a tail does.
-        """
-        table = self.table
-        if selected is None:
-            return
-        if not reading:
-            table.move_cursor(row=0, scroll=False)
-            table.scroll_to(y=0, animate=False, immediate=True)
-            return
-        if top_key is not None:
-            table.scroll_to(y=self._index(top_key), animate=False, immediate=True)
-        table.move_cursor(row=self._index(selected), scroll=False)
-
-    def _reading(self) -> bool:
-        """True when the reader has moved away from the top: new rows must not move them."""
-        table = self.table
-        return table.cursor_row > 0 or table.scroll_y > 0
-
-    def _index(self, run_id: str | None) -> int:
-        if run_id is None:
-            return 0
-        try:
-            return self.table.get_row_index(run_id)
-        except Exception:
-            return 0
-
-    def _selected_id(self) -> str | None:
-        table = self.table
-        if table.row_count == 0:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key
-        except Exception:
-            return None
-        return key.value
-
-    def _top_visible_id(self) -> str | None:
-        table = self.table
-        index = int(table.scroll_y)
-        if table.row_count == 0 or index >= table.row_count:
-            return None
-        try:
-            return table.coordinate_to_cell_key(Coordinate(index, 0)).row_key.value
-        except Exception:
-            return None
-
-    def _cells(self, run: RunSummary, now: datetime) -> tuple[Text, ...]:
-        variables = self.app.theme_variables
-        duration = run.elapsed_ms(now)
-        running = run.is_running
-        return (
-            status_text(run.status, variables),
-            Text(one_line(run.workflow_name or "—", 60)),
-            Text(one_line(run.run_id, 60)),
-            Text(one_line(run.event_name or "—", 60)),
-            Text(self._format_started(run.started_at, now)),
-            Text(format_duration(duration) + (" …" if running else ""), justify="right"),
-            Text(one_line(run.organisation_id or "—", 40)),
-            Text(one_line(run.error or "", 300), style="italic" if run.error else ""),
-        )
-
-    def _format_started(self, value: datetime | None, now: datetime) -> str:
-        if value is None:
-            return "—"
-        if self.time_mode == "utc":
-            return value.astimezone(UTC).strftime("%m-%d %H:%M:%SZ")
-        if self.time_mode == "local":
-            return value.astimezone().strftime("%m-%d %H:%M:%S")
-        return humanize.naturaltime(now - value)
-
     def _tick(self) -> None:
         """Once a second: running durations and relative times move on, with no query."""
-        now = datetime.now(UTC)
-        table = self.table
-        with self.app.batch_update():
-            for run_id in self.order:
-                run = self.runs[run_id]
-                if run.is_running:
-                    table.update_cell(run_id, "duration", self._cells(run, now)[5])
-                if self.time_mode == "relative":
-                    started = Text(self._format_started(run.started_at, now))
-                    if table.get_cell(run_id, "started") != started:
-                        table.update_cell(run_id, "started", started)
+        self.table.tick()
         self._show_status()
 
     # ---- header and status ----------------------------------------------------------------
 
     def _show_counts(self, counts: dict[str, int], spark: list[int]) -> None:
-        variables = self.app.theme_variables
-        text = Text()
-        for status in (*st.KNOWN, *sorted(set(counts) - set(st.KNOWN))):
-            if text:
-                text.append("   ")
-            text.append_text(status_text(status, variables))
-            text.append(f" {counts.get(status, 0):,}", style="bold")
-        window = window_label(self.run_filter.since)
-        text.append(f"   (last {window})" if window != "all" else "   (all time)", style="dim")
-        self.query_one("#counts", Static).update(text)
+        line = counts_line(counts, self.run_filter.since, self.app.theme_variables)
+        self.query_one("#counts", Static).update(line)
         self.query_one("#failures", Sparkline).data = [float(n) for n in spark]
         total = sum(spark)
         self.query_one("#spark-label", Static).update(Text(f"failures/min, last hour: {total:,}"))
 
     def _show_filter(self) -> None:
-        f = self.run_filter
-        text = Text("Filter: ", style="bold")
-        parts: list[Text] = []
-        if f.statuses:
-            parts.append(Text("status=" + ",".join(sorted(one_line(s, 20) for s in f.statuses))))
-        if f.workflow:
-            parts.append(Text("workflow=" + one_line(f.workflow, 60)))
-        if f.organisation:
-            parts.append(Text("org=" + one_line(f.organisation, 40)))
-        if f.event_name:
-            parts.append(Text("event=" + one_line(f.event_name, 40)))
-        if f.search:
-            parts.append(Text("search=" + one_line(f.search, 60)))
-        parts.append(Text(f"window={window_label(f.since)}"))
-        text.append_text(Text("  ").join(parts))
-        sort = f"   sort: {self.sort_column.replace('_', ' ')} {'↓' if self.sort_reverse else '↑'}"
-        text.append(sort, style="dim")
-        self.query_one("#filter-bar", Static).update(text)
+        line = filter_line(self.run_filter, self.table.sort_column, self.table.sort_reverse)
+        self.query_one("#filter-bar", Static).update(line)
 
     def _show_status(self) -> None:
-        now = datetime.now(UTC)
-        text = Text()
         if self.disconnected_since is not None:
-            since = self.disconnected_since.astimezone().strftime("%H:%M:%S")
             # A statement timeout is a slow database, not a lost one: say which.
             state = "TOO SLOW" if self.too_slow else "DISCONNECTED"
-            text.append(f"✗ {state} since {since}", style="bold reverse")
-            # Said before the error, which can be long enough to push it off the line.
-            text.append(" data shown is stale, retrying", style="bold")
-            text.append(f"  {one_line(self.message, 120)}")
+            line = outage_line(state, self.disconnected_since, self.message)
         elif self.paused:
-            text.append("❚❚ PAUSED", style="bold reverse")
-            text.append("  p resumes, space refreshes once")
+            line = Text().append("❚❚ PAUSED", style="bold reverse")
+            line.append("  p resumes, space refreshes once")
         elif self.following:
-            text.append("● FOLLOWING newest running run", style="bold")
+            line = Text().append("● FOLLOWING newest running run", style="bold")
         else:
-            text.append("● LIVE", style="bold")
+            line = Text().append("● LIVE", style="bold")
         if self.last_fetch is not None:
-            ago = max(0, int((now - self.last_fetch).total_seconds()))
-            # Seconds only once they say something: a fresh list reads "just now".
-            when = "just now" if ago < FRESH_S else f"{ago}s ago"
             how = "on change (LISTEN)" if self.listener is not None else "polling"
-            text.append(f"   updated {when} · every {self.pacer.next_interval():g}s, {how}")
-        slowed = self.pacer.reason(self.slow_hint)
+            line.append(freshness(self.last_fetch, self.live.pacer.next_interval(), how))
+        slowed = self.live.pacer.reason(self.slow_hint)
         if slowed and self.disconnected_since is None:
-            text.append(f"   {one_line(slowed, 160)}", style="bold")
-        text.append(f"   {len(self.order):,} runs")
-        if not self.exhausted:
-            text.append(" (more below)", style="dim")
-        if self.new_above:
-            text.append(f"   +{self.new_above} new above", style="bold")
-        self.query_one("#list-status", Static).update(text)
+            line.append(f"   {one_line(slowed, 160)}", style="bold")
+        line.append_text(size_note(len(self.order), self.exhausted, self.new_above))
+        self.query_one("#list-status", Static).update(line)
 
     # ---- events ---------------------------------------------------------------------------
 
@@ -806,16 +499,16 @@ class RunListScreen(Screen[None]):
 
     # ---- actions --------------------------------------------------------------------------
 
-    def _open(self, run_id: str | None) -> None:
-        if run_id is None or run_id not in self.runs:
+    def _open(self, row_id: str | None) -> None:
+        if row_id is None or row_id not in self.runs:
             return
         from wflog_tui.ui.run_view import RunScreen
 
-        self.app.push_screen(RunScreen(self.runs[run_id].run_id))
+        self.app.push_screen(RunScreen(self.runs[row_id].run_id))
 
     def action_open_run(self) -> None:
         """Open the selected run."""
-        self._open(self._selected_id())
+        self._open(self.table.selected_id())
 
     def action_search(self) -> None:
         """Show the search box: run id or event id prefix, or part of a workflow name."""
@@ -857,11 +550,11 @@ class RunListScreen(Screen[None]):
         self._show_status()
 
     def _follow(self) -> None:
-        running = [self.runs[rid] for rid in self.order if self.runs[rid].is_running]
+        running = [self.runs[row_id] for row_id in self.order if self.runs[row_id].is_running]
         if not running:
             return
         newest = max(running, key=lambda r: r.started_at or datetime.min.replace(tzinfo=UTC))
-        self.table.move_cursor(row=self._index(newest.id), scroll=True)
+        self.table.move_cursor(row=self.table.index_of(newest.id), scroll=True)
 
     def action_failures_only(self) -> None:
         """Show only FAILED and TIMED_OUT runs; again to show every status."""
@@ -893,46 +586,27 @@ class RunListScreen(Screen[None]):
 
     def action_cycle_time(self) -> None:
         """Show start times relative, in UTC, or in local time."""
-        self.time_mode = TIME_MODES[(TIME_MODES.index(self.time_mode) + 1) % len(TIME_MODES)]
-        now = datetime.now(UTC)
-        with self.app.batch_update():
-            for run_id in self.order:
-                started = Text(self._format_started(self.runs[run_id].started_at, now))
-                self.table.update_cell(run_id, "started", started)
-        self.notify(f"Times: {self.time_mode}", markup=False)
+        self.notify(f"Times: {self.table.cycle_time_mode()}", markup=False)
 
     def action_refresh_rate(self, step: int) -> None:
-        """Refresh more often (-1) or less often (+1)."""
-        factor = 0.5 if step < 0 else 2.0
-        self.refresh_s = max(MIN_REFRESH_S, min(MAX_REFRESH_S, self.refresh_s * factor))
-        self.pacer.base_s = self.refresh_s
-        self.notify(f"Refreshing every {self.refresh_s:g}s", markup=False)
-        if not self.paused and self._next_refresh is not None:
+        """Refresh every live view more often (-1) or less often (+1)."""
+        rate = self.live.change_rate(step)
+        self.notify(f"Refreshing every {rate:g}s", markup=False)
+        if not self.paused and self.live.scheduled:
             self._schedule()
         self._show_status()
 
     def action_sort(self, column: str) -> None:
         """Sort by a column; the same column again reverses the order."""
-        if column == "error" or column not in {c.key for c in COLUMNS}:
-            column = column if column in {c.key for c in COLUMNS} else "started"
-        if self.sort_column == column:
-            self.sort_reverse = not self.sort_reverse
-        else:
-            self.sort_column = column
-            self.sort_reverse = column in ("started", "duration")
-        selected = self._selected_id()
-        self.order = []
-        self._resort(selected, None, reading=True, initial=True)
-        if selected is not None:
-            self.table.move_cursor(row=self._index(selected), scroll=True)
+        self.table.sort_by(column)
         self._show_filter()
 
     def action_copy_run_id(self) -> None:
         """Copy the selected run's run id (OSC 52, works over SSH)."""
-        run_id = self._selected_id()
-        if run_id is None:
+        row_id = self.table.selected_id()
+        if row_id is None:
             return
-        value = self.runs[run_id].run_id
+        value = self.runs[row_id].run_id
         self.app.copy_to_clipboard(value)
         self.notify(f"Copied run id {one_line(value, 60)}", markup=False)
 
@@ -953,7 +627,7 @@ class RunListScreen(Screen[None]):
     ) -> None:
         """Offer the values a filter field can take; the choice (or none) becomes the filter."""
         try:
-            async with self._query_lock:
+            async with self.live.lock:
                 choices = await values()
         except StoreError as exc:
             self.notify(exc.message, severity="error", markup=False)

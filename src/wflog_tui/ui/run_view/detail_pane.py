@@ -28,10 +28,10 @@ from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.provenance import format_path
 from wflog_tui.model.run import RunDetail
 from wflog_tui.model.step_tree import LoopNode, NodeKind, StepNode, StepTree
-from wflog_tui.ui.data_flow import DataFlowView
-from wflog_tui.ui.json_view import JsonView
-from wflog_tui.ui.status_text import status_text
-from wflog_tui.ui.waterfall import Waterfall
+from wflog_tui.ui.run_view.data_flow import DataFlowView
+from wflog_tui.ui.run_view.waterfall import Waterfall
+from wflog_tui.ui.widgets.json_view import JsonView
+from wflog_tui.ui.widgets.status_text import status_text
 
 TABS: Final = ("input", "output", "error", "timing", "data-flow", "raw", "run-input")
 """Tab ids, in the order of their keys `1`…`7`."""

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -28,14 +27,11 @@ from textual.widgets import Footer, Static
 
 from wflog_tui.model import status as st
 from wflog_tui.model.collector_pause import pause_collector
-from wflog_tui.model.display_text import escape_control, one_line
-from wflog_tui.model.durations import format_duration, format_instant
-from wflog_tui.model.entries import StepEntry
+from wflog_tui.model.display_text import one_line
 from wflog_tui.model.incident_note import incident_note
 from wflog_tui.model.log_skeleton import LogSkeleton
-from wflog_tui.model.refresh_pacing import RefreshPacer
 from wflog_tui.model.run import RunDetail
-from wflog_tui.model.step_tree import LoopNode, NodeKind, StepNode, StepTree, build_tree
+from wflog_tui.model.step_tree import NodeKind, StepNode, StepTree, build_tree
 from wflog_tui.store import (
     ConnectionLost,
     LoadedRun,
@@ -46,113 +42,19 @@ from wflog_tui.store import (
     StoreError,
     load_run,
 )
+from wflog_tui.ui.app import wflog_app
 from wflog_tui.ui.config import AppConfig
-from wflog_tui.ui.data_flow import DataFlowView
-from wflog_tui.ui.detail_pane import DetailPane
-from wflog_tui.ui.json_view import JsonView
-from wflog_tui.ui.status_text import status_text
-from wflog_tui.ui.step_tree_view import StepTreeView
-
-# Retries after a failed tail back off up to this long, so an outage is not hammered.
-_MAX_BACKOFF_S = 30.0
-# Entries around the selected one whose payloads data flow reads.
-PAYLOAD_NEIGHBOURS = 20
-# Whole entries fetched at most per query: two pages of iterations of two steps each.
-ENTRY_BATCH = 400
-_HEADER_WIDTH = 200
-
+from wflog_tui.ui.live_refresh import LiveRefresh
+from wflog_tui.ui.run_view.data_flow import DataFlowView
+from wflog_tui.ui.run_view.detail_pane import DetailPane
+from wflog_tui.ui.run_view.entry_fill import EntryFill, EntryRequest, selection_needs, shown_needs
+from wflog_tui.ui.run_view.header import RunHeader
+from wflog_tui.ui.run_view.navigation import Location, failure_step
+from wflog_tui.ui.run_view.step_tree_view import StepTreeView
+from wflog_tui.ui.widgets.json_view import JsonView
 
 # The detail pane's tabs that show a field a data-flow jump can target.
 _FIELD_OF_TAB = {"input": "input", "output": "output", "run-input": "input_payload"}
-
-
-@dataclass(eq=False)
-class _EntryRequest:
-    """Pending entries to fetch whole, the nodes of the tree view to redraw after, and
-    what to do once all of them are in."""
-
-    indexes: list[int]
-    keys: list[str]
-    when_done: Callable[[], None] | None = None
-    # A long load the reader asked for and waits on less than on what is on screen.
-    background: bool = False
-
-
-@dataclass(frozen=True)
-class _Location:
-    """Where the reader was before a data-flow jump: a node, and what the pane showed."""
-
-    keys: tuple[str, ...]
-    field: str | None = None
-    json_path: tuple = ()
-
-
-class RunHeader(Static):
-    """The run's header: workflow, ids, status, times, event, organisation, error.
-
-    `tick` redraws only this widget, so a running run's duration can count up every second.
-    """
-
-    DEFAULT_CSS = """
-    RunHeader { height: auto; max-height: 8; padding: 0 1; background: $boost; }
-    RunHeader > .run-header--label { text-style: dim; }
-    """
-
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"run-header--label"}
-
-    def __init__(self, *, id: str | None = None) -> None:
-        """An empty header; `show_message` or `show_run` fills it."""
-        super().__init__(Text("Loading run …"), id=id)
-        self._detail: RunDetail | None = None
-        self._notes: Sequence[str] = ()
-
-    def show_message(self, message: Text) -> None:
-        """Show a message instead of a run (loading, not found, an error)."""
-        self._detail = None
-        self.update(message)
-
-    def show_run(self, detail: RunDetail, notes: Sequence[str] = ()) -> None:
-        """Show `detail`'s header, with the step tree's notes about `steps_log` below it."""
-        self._detail = detail
-        self._notes = notes
-        self.tick()
-
-    def tick(self) -> None:
-        """Redraw with the current time, so "3 minutes ago" and a running duration move."""
-        if self._detail is not None:
-            self.update(self._render_run(self._detail, datetime.now(UTC)))
-
-    def _render_run(self, detail: RunDetail, now: datetime) -> Text:
-        run = detail.summary
-        text = Text(no_wrap=False, overflow="ellipsis")
-        text.append(one_line(run.workflow_name or "(no workflow name)", 120), style="bold")
-        text.append("  ")
-        text.append_text(status_text(run.status, self.app.theme_variables))
-        text.append(f"   run {one_line(run.run_id, 80)}", style="dim")
-        text.append(f"  (id {one_line(run.id, 60)})\n", style="dim")
-        duration = format_duration(run.elapsed_ms(now))
-        self._pair(text, "started", format_instant(run.started_at, now))
-        self._pair(text, "  ended", format_instant(run.ended_at, now) if run.ended_at else "—")
-        self._pair(
-            text, "  duration", duration + (" (running)" if run.is_running else ""), end="\n"
-        )
-        event = one_line(run.event_name or "—", 80)
-        self._pair(text, "event", f"{event} (id {one_line(run.event_id or '—', 60)})")
-        self._pair(text, "  organisation", one_line(run.organisation_id or "—", 80))
-        if detail.error:
-            lines = escape_control(detail.error, keep_newlines=True).splitlines()[:2]
-            for number, line in enumerate(lines):
-                text.append("\n")
-                self._pair(text, "error" if number == 0 else "     ", one_line(line, _HEADER_WIDTH))
-        for note in self._notes[:2]:
-            text.append("\n")
-            self._pair(text, "note", one_line(note, _HEADER_WIDTH))
-        return text
-
-    @staticmethod
-    def _pair(text: Text, label: str, value: str, end: str = "") -> None:
-        text.append(f"{label} ", style="dim")
-        text.append(value + end)
 
 
 class RunScreen(Screen[None]):
@@ -168,6 +70,8 @@ class RunScreen(Screen[None]):
         Binding("r", "reload", "Reload"),
         Binding("c", "copy_note", "Copy note"),
         Binding("b,backspace", "jump_back", "Jump back", key_display="b"),
+        Binding("plus", "refresh_rate(-1)", "Faster refresh", key_display="+", show=False),
+        Binding("minus", "refresh_rate(1)", "Slower refresh", key_display="-", show=False),
         Binding("tab", "switch_focus", "Tree/detail", show=False),
         Binding("shift+tab", "switch_focus", "Tree/detail", show=False),
     ]
@@ -180,6 +84,7 @@ class RunScreen(Screen[None]):
     | r | Load the run again. |
     | c | Copy an incident note (Markdown) about the step under the cursor. |
     | b / backspace | Back to where you were before a data-flow jump. |
+    | + / - | Refresh every live view more / less often. |
     | tab / shift+tab | Move focus between the step tree and the detail pane. |
     | esc | Back to the run list. |
     """
@@ -195,6 +100,11 @@ class RunScreen(Screen[None]):
     RunScreen #run-badge.-problem { color: $text-error; }
     """
 
+    live: LiveRefresh
+    """The tail's refresh loop (made on mount, when the app's config is at hand)."""
+    entry_fill: EntryFill
+    """What of a skeleton the reader looks at, fetched whole."""
+
     def __init__(self, run_id: str) -> None:
         """A view of the run `run_id` (a `run_id`, or else a row `id`), loaded on mount."""
         super().__init__()
@@ -206,17 +116,9 @@ class RunScreen(Screen[None]):
         self._raw: list[Any] | LogSkeleton = []
         self._following = True
         self._pending: StepsTail | None = None
-        self._tail_timer: Timer | None = None
         self._ticker: Timer | None = None
-        self._failures_in_row = 0
-        self._trouble_since: datetime | None = None
-        self._back: list[_Location] = []
+        self._back: list[Location] = []
         self._shown_node: StepNode | None = None
-        self._pacer: RefreshPacer | None = None
-        # Every query of this view waits for the one before: never two in flight at once.
-        self._query_lock = asyncio.Lock()
-        self._entry_queue: list[_EntryRequest] = []
-        self._filling = False
 
     # Layout
 
@@ -231,6 +133,15 @@ class RunScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Fetch the run; the header says "Loading run …" meanwhile."""
+        self.live = LiveRefresh(self, self._config, self._tail)
+        self.entry_fill = EntryFill(
+            self,
+            self.live,
+            fetch=lambda indexes: self._store.fetch_entries(self.run_id, indexes),
+            tree=lambda: self.step_tree,
+            filled=self._entries_filled,
+            failed=self._entries_failed,
+        )
         self._load()
 
     @property
@@ -240,11 +151,11 @@ class RunScreen(Screen[None]):
 
     @property
     def _config(self) -> AppConfig:
-        return self.app.config  # type: ignore[attr-defined,no-any-return]
+        return wflog_app(self).config
 
     @property
     def _store(self) -> Store:
-        return self.app.store  # type: ignore[attr-defined,no-any-return]
+        return wflog_app(self).store
 
     @property
     def detail_pane(self) -> DetailPane:
@@ -261,7 +172,7 @@ class RunScreen(Screen[None]):
         if first:
             header.show_message(Text(f"Loading run {one_line(self.run_id, 80)} …"))
         # With `--run`, the command line started loading before the UI existed.
-        prefetched = self.app.take_prefetched(self.run_id) if first else None  # type: ignore[attr-defined]
+        prefetched = wflog_app(self).take_prefetched(self.run_id) if first else None
         # The cyclic collector stays off until the run is on screen: the objects of a big
         # run would otherwise set off a full collection in the middle of landing on it.
         release = pause_collector()
@@ -271,7 +182,7 @@ class RunScreen(Screen[None]):
                 if prefetched is not None:
                     loaded: LoadedRun | None = await prefetched
                 else:
-                    async with self._query_lock:
+                    async with self.live.lock:
                         loaded = await load_run(self._store, self.run_id)
             except StoreError as error:
                 if self._on_screen():
@@ -312,7 +223,7 @@ class RunScreen(Screen[None]):
         """Show a freshly fetched run and its tree, land the cursor, start tailing."""
         raw = detail.steps_log
         self._raw = raw if isinstance(raw, list | LogSkeleton) else []
-        self._entry_queue.clear()
+        self.entry_fill.clear()
         first = self.detail is None
         self.detail, self.step_tree = detail, tree
         self._pending = None
@@ -345,28 +256,19 @@ class RunScreen(Screen[None]):
 
     def _on_screen(self) -> bool:
         """False once the screen is being taken down: an answer arriving then is dropped."""
-        # Textual marks every node it is removing as pruning before their children go, so
-        # this is the one flag that is already set while queries start to fail.
-        return self.is_attached and not self._pruning and not self._closing
+        return self.live.on_screen
 
     def on_unmount(self) -> None:
         """Stop the tail and the clock with the screen."""
+        self.live.stop()
         self._stop_timers()
 
     # Tailing
 
-    @property
-    def _interval(self) -> float:
-        """Seconds from one tail's end to the next: the refresh period, or longer when the
-        tail queries take more than their share of the database's time."""
-        if self._pacer is None:
-            self._pacer = RefreshPacer(self._config.refresh_s, budget=self._config.query_budget)
-        return self._pacer.next_interval()
-
     def _start_or_stop_tailing(self) -> None:
         running = self.detail is not None and self.detail.summary.is_running
         if running:
-            self._schedule_tail(self._interval)
+            self.live.schedule()
             if self._ticker is None and self._config.animations:
                 header = self.query_one(RunHeader)
                 self._ticker = self.set_interval(1.0, header.tick)
@@ -376,30 +278,24 @@ class RunScreen(Screen[None]):
         self.refresh_bindings()
 
     def _stop_timers(self) -> None:
-        for timer in (self._tail_timer, self._ticker):
-            if timer is not None:
-                timer.stop()
-        self._tail_timer = self._ticker = None
-
-    def _schedule_tail(self, delay: float) -> None:
-        if self._tail_timer is not None:
-            self._tail_timer.stop()
-        self._tail_timer = self.set_timer(delay, self._tail)
+        self.live.cancel()
+        if self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
 
     def _resume_tail(self) -> None:
         if self.detail is not None and self.detail.summary.is_running:
-            self._schedule_tail(self._interval)
+            self.live.schedule()
 
     @work(exclusive=True, group="run-tail")
     async def _tail(self) -> None:
         """Fetch what the run logged since the first unfinished entry, then apply it."""
-        self._tail_timer = None
         if self.step_tree is None:
             return
         start = self.step_tree.first_unfinished_index()
         began = time.perf_counter()
         try:
-            async with self._query_lock:
+            async with self.live.lock:
                 tail = await self._store.fetch_steps_from(self.run_id, start)
         except RunNotFound:
             if self._on_screen():
@@ -412,9 +308,7 @@ class RunScreen(Screen[None]):
             return
         if not self._on_screen():
             return
-        self._failures_in_row, self._trouble_since = 0, None
-        assert self._pacer is not None
-        self._pacer.record(time.perf_counter() - began)
+        self.live.succeeded(time.perf_counter() - began)
         if self._following:
             await self._merge(tail)
         else:
@@ -436,7 +330,7 @@ class RunScreen(Screen[None]):
         if not self._on_screen():
             return
         if st.normalise(tail.status) == st.RUNNING:
-            self._schedule_tail(self._interval)
+            self.live.schedule()
         else:
             self._stop_timers()
         self._update_badge()
@@ -444,11 +338,9 @@ class RunScreen(Screen[None]):
 
     def _tail_failed(self, error: StoreError) -> None:
         """Keep what is shown, say since when it is stale, and retry with a backoff."""
-        self._failures_in_row += 1
-        self._trouble_since = self._trouble_since or datetime.now(UTC)
-        refresh = self._config.refresh_s
-        delay = min(_MAX_BACKOFF_S, refresh * 2 ** min(self._failures_in_row, 10))
-        since = self._trouble_since.strftime("%H:%M:%S UTC")
+        delay = self.live.retry()
+        assert self.live.trouble_since is not None
+        since = self.live.trouble_since.strftime("%H:%M:%S UTC")
         if isinstance(error, ConnectionLost):
             what = f"disconnected since {since}"
         elif isinstance(error, QueryTimeout):
@@ -456,7 +348,6 @@ class RunScreen(Screen[None]):
         else:
             what = f"refresh failing since {since}: {one_line(error.message, 120)}"
         self._set_badge(Text(f"{what}, retrying in {delay:.0f} s"), problem=True)
-        self._schedule_tail(delay)
 
     async def _merge(self, tail: StepsTail) -> None:
         """Merge a tail into the raw entries, rebuild the model off the UI thread, then
@@ -517,14 +408,14 @@ class RunScreen(Screen[None]):
         if self.detail is None:
             return
         running = self.detail.summary.is_running
-        if self._following and self._tail_timer is None and not running:
+        if self._following and not self.live.scheduled and not running:
             word = one_line(st.word(self.detail.summary.status), 30)
             self._set_badge(Text(f"run {word} · not tailing"))
             return
         if self._following:
             text = Text("TAIL ●", style="bold")
-            text.append(f"  following · every {self._interval:g} s · f to pause")
-            slowed = self._pacer.reason() if self._pacer is not None else None
+            text.append(f"  following · every {self.live.interval():g} s · f to pause")
+            slowed = self.live.pacer.reason()
             if slowed:
                 text.append(f"  · {slowed}")
             self._set_badge(text, following=True)
@@ -552,26 +443,10 @@ class RunScreen(Screen[None]):
             return
         self._shown_node = node
         self.detail_pane.show(node, tree=self.step_tree, detail=self.detail)
-        pending = self._payloads_needed(node)
+        pending = selection_needs(self.step_tree, node)
         if pending and node is not None:
             keys = [node.key, *(child.key for child in node.children)]
-            self._request_entries(_EntryRequest(pending, keys), urgent=True)
-
-    def _payloads_needed(self, node: StepNode | None) -> list[int]:
-        """Entries of a skeleton that showing `node` needs whole: its own, and the ones
-        data flow reads (earlier in scope, and later in its iteration)."""
-        tree = self.step_tree
-        if tree is None or node is None:
-            return []
-        wanted = [*node.entries, *(e for c in node.children for e in c.entries)]
-        entry = node.entry
-        if entry is not None:
-            wanted += tree.earlier_in_scope(entry)[:PAYLOAD_NEIGHBOURS]
-            loop = tree.loop_of(entry)
-            if loop is not None and entry.iteration is not None:
-                later = [i for i in loop.member_indexes.get(entry.iteration, []) if i > entry.index]
-                wanted += [tree.entries[i] for i in later[:PAYLOAD_NEIGHBOURS]]
-        return _pending_indexes(wanted)
+            self.entry_fill.request(EntryRequest(pending, keys), urgent=True)
 
     @on(StepTreeView.NodesShown)
     def _nodes_shown(self, event: StepTreeView.NodesShown) -> None:
@@ -580,19 +455,9 @@ class RunScreen(Screen[None]):
         tree = self.step_tree
         if tree is None or not isinstance(self._raw, LogSkeleton):
             return
-        wanted: list[object] = []
-        keys: list[str] = []
-        for node in event.nodes:
-            keys.append(node.key)
-            wanted += node.entries
-            if isinstance(node, LoopNode):
-                wanted += [tree.entries[i] for i in node.span_indexes]
-            for child in node.children:
-                keys.append(child.key)
-                wanted += child.entries
-        indexes = _pending_indexes(wanted)
+        indexes, keys = shown_needs(tree, event.nodes)
         if indexes:
-            self._request_entries(_EntryRequest(indexes, keys))
+            self.entry_fill.request(EntryRequest(indexes, keys))
 
     @on(DataFlowView.SearchAllRequested)
     def _search_all(self, event: DataFlowView.SearchAllRequested) -> None:
@@ -610,93 +475,20 @@ class RunScreen(Screen[None]):
             if node is self._shown_node and self.detail is not None and self.step_tree:
                 self.detail_pane.show(node, tree=self.step_tree, detail=self.detail, force=True)
 
-        self._request_entries(_EntryRequest(indexes, [], when_done=trace_again, background=True))
+        self.entry_fill.request(EntryRequest(indexes, [], when_done=trace_again, background=True))
 
-    def _request_entries(self, request: _EntryRequest, *, urgent: bool = False) -> None:
-        """Queue `request` (the selection's first, background loads last), and start the
-        one worker if idle."""
-        queue = self._entry_queue
-        if urgent:
-            queue.insert(0, request)
-        elif request.background:
-            queue.append(request)
-        else:
-            first_background = next((i for i, r in enumerate(queue) if r.background), len(queue))
-            queue.insert(first_background, request)
-        if not self._filling:
-            self._filling = True
-            self._fill_entries()
-
-    @work(group="run-entries")
-    async def _fill_entries(self) -> None:
-        """Fetch queued entries whole, batch by batch, and redraw what showed them."""
-        try:
-            while self._entry_queue and self._on_screen():
-                batch = self._next_batch()
-                tree = self.step_tree
-                if not batch.indexes or tree is None:
-                    if batch.when_done is not None:
-                        batch.when_done()
-                    continue
-                try:
-                    async with self._query_lock:
-                        found = await self._store.fetch_entries(self.run_id, batch.indexes)
-                except StoreError as error:
-                    if self._on_screen():
-                        self._set_badge(
-                            Text(
-                                "Could not load the steps' payloads: "
-                                f"{one_line(error.message, 200)}"
-                            ),
-                            problem=True,
-                        )
-                    self._entry_queue.clear()
-                    return
-                if not self._on_screen():
-                    return
-                self._apply_entries(batch, found)
-                if batch.when_done is not None:
-                    batch.when_done()
-        finally:
-            self._filling = False
-
-    def _next_batch(self) -> _EntryRequest:
-        """Up to `ENTRY_BATCH` still-pending entries from the front of the queue."""
+    def _entries_filled(self, batch: EntryRequest) -> None:
+        """Redraw the nodes a batch of whole entries showed, and the pane if it shows one."""
         tree = self.step_tree
-        indexes: list[int] = []
-        keys: list[str] = []
-        done: list[Callable[[], None]] = []
-        while self._entry_queue and len(indexes) < ENTRY_BATCH:
-            request = self._entry_queue[0]
-            room = ENTRY_BATCH - len(indexes)
-            taken, request.indexes = request.indexes[:room], request.indexes[room:]
-            if tree is not None:
-                taken = [i for i in taken if tree.entries.is_pending(i)]
-            indexes += taken
-            keys += request.keys
-            if not request.indexes:
-                self._entry_queue.pop(0)
-                if request.when_done is not None:
-                    done.append(request.when_done)
-
-        def when_done() -> None:
-            for callback in done:
-                callback()
-
-        return _EntryRequest(sorted(set(indexes)), keys, when_done if done else None)
-
-    def _apply_entries(self, batch: _EntryRequest, found: dict[int, Any]) -> None:
-        tree = self.step_tree
-        if tree is None:
-            return
-        for index in batch.indexes:
-            # An entry gone from the log meanwhile keeps what its shape said.
-            if 0 <= index < len(tree.entries):
-                tree.entries.fill(index, found.get(index))
+        assert tree is not None
         self.step_view.refresh_nodes(batch.keys)
         shown = self._shown_node
         if shown is not None and self.detail is not None and shown.key in batch.keys:
             self.detail_pane.show(shown, tree=tree, detail=self.detail, force=True)
+
+    def _entries_failed(self, error: StoreError) -> None:
+        message = f"Could not load the steps' payloads: {one_line(error.message, 200)}"
+        self._set_badge(Text(message), problem=True)
 
     def _refresh_detail(self) -> None:
         node = self.step_view.selected_node
@@ -729,7 +521,7 @@ class RunScreen(Screen[None]):
             if keys is None:
                 self.notify("That entry is not in the step tree.", severity="warning", markup=False)
                 return
-        self._back.append(_Location(here, *self._pane_location()))
+        self._back.append(Location(here, *self._pane_location()))
         self._go(keys, event.field, tuple(event.json_path))
         self.refresh_bindings()
 
@@ -765,7 +557,7 @@ class RunScreen(Screen[None]):
             self.dismiss()
         else:
             # Opened with `--run`: the list is made now, in this screen's place.
-            self.app.show_run_list()  # type: ignore[attr-defined]
+            wflog_app(self).show_run_list()
 
     def action_next_failure(self) -> None:
         """Move to the next failure after the cursor, wrapping to the first."""
@@ -779,23 +571,12 @@ class RunScreen(Screen[None]):
         tree = self.step_tree
         if tree is None:
             return
-        failures = [f for f in tree.failures if f.keys]
-        if not failures:
+        step = failure_step(tree, self.step_view.selected_node, direction)
+        if step is None:
             self.notify("No failures in this run.", markup=False)
             return
-        here = _position(self.step_view.selected_node)
-        if direction > 0:
-            target = next((i for i, f in enumerate(failures) if f.entry_index > here), None)
-            wrapped, target = target is None, 0 if target is None else target
-        else:
-            before = [i for i, f in enumerate(failures) if f.entry_index < here]
-            wrapped = not before
-            target = before[-1] if before else len(failures) - 1
-        self.step_view.select_keys(failures[target].keys)
-        message = f"failure {target + 1:,} of {len(failures):,}"
-        if wrapped and len(failures) > 1:
-            message += " (wrapped around)"
-        self.notify(message, markup=False, timeout=2)
+        self.step_view.select_keys(step.keys)
+        self.notify(step.message, markup=False, timeout=2)
 
     def action_sibling_iteration(self, delta: int) -> None:
         """The same step in the next (1) or previous (-1) iteration that ran it."""
@@ -824,11 +605,17 @@ class RunScreen(Screen[None]):
 
     def action_reload(self) -> None:
         """Fetch the run again; the cursor and open nodes stay where they are."""
-        if self._tail_timer is not None:
-            self._tail_timer.stop()
-            self._tail_timer = None
+        self.live.cancel()
         self.workers.cancel_group(self, "run-tail")
         self._load()
+
+    def action_refresh_rate(self, step: int) -> None:
+        """Refresh every live view more often (-1) or less often (+1)."""
+        rate = self.live.change_rate(step)
+        self.notify(f"Refreshing every {rate:g}s", markup=False)
+        if self.live.scheduled:
+            self.live.schedule()
+        self._update_badge()
 
     def action_copy_note(self) -> None:
         """Copy a Markdown note about the run and the step under the cursor (OSC 52)."""
@@ -869,22 +656,3 @@ class RunScreen(Screen[None]):
         if action == "jump_back":
             return True if self._back else None
         return True
-
-
-def _position(node: StepNode | None) -> int:
-    """Where `node` sits in `steps_log` order, for "the next failure after the cursor"."""
-    while node is not None:
-        if node.entries:
-            return node.entries[0].index
-        if node.malformed is not None:
-            return node.malformed.index
-        for child in node.children:
-            if child.entries:
-                return child.entries[0].index
-        node = node.parent
-    return -1
-
-
-def _pending_indexes(entries: Sequence[object]) -> list[int]:
-    """The indexes of the entries still waiting for their whole element, ascending."""
-    return sorted({e.index for e in entries if isinstance(e, StepEntry) and e.payload_pending})

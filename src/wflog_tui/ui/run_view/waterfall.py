@@ -24,7 +24,7 @@ from textual.widgets import Static
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.durations import format_duration
 from wflog_tui.model.step_tree import LoopNode, StepNode, StepTree
-from wflog_tui.ui.status_text import status_style
+from wflog_tui.ui.widgets.status_text import status_style
 
 EIGHTHS: Final = "▏▎▍▌▋▊▉█"
 """Left-aligned blocks of one to eight eighths of a cell."""

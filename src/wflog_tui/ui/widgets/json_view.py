@@ -15,19 +15,18 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import humanize
-from rich.cells import cell_len
 from rich.style import Style
-from rich.text import Span, Text
+from rich.text import Text
 from textual import on
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
 from textual.message import Message
 from textual.widgets import Tree
-from textual.widgets._tree import TreeNode, _TreeLine
+from textual.widgets.tree import TreeNode
 
 from wflog_tui.model.display_text import escape_control, one_line
 from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.provenance import format_path
+from wflog_tui.ui.widgets.lazy_tree import LazyTree
 
 PathKey = str | int
 """One step of a JSON path: a dict key or a list index."""
@@ -131,7 +130,7 @@ def _plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
-class JsonView(Tree[_Entry]):
+class JsonView(LazyTree[_Entry]):
     """A lazily built, paged tree of one decoded JSON value, with copy and jump-to-path."""
 
     PAGE_SIZE: ClassVar[int] = 100
@@ -148,10 +147,6 @@ class JsonView(Tree[_Entry]):
         Binding("Y", "copy_path", "Copy path"),
         Binding("e", "expand_all", "Expand all"),
         Binding("E", "collapse_all", "Collapse all"),
-        Binding("right", "expand_or_child", "Expand", show=False),
-        Binding("left", "collapse_or_parent", "Collapse", show=False),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
     ]
     """
     | Key(s) | Description |
@@ -250,10 +245,7 @@ class JsonView(Tree[_Entry]):
         self._value = value
         if root_label is not None:
             self._root_label = root_label
-        self.clear()
-        # Tree.clear keeps every old node in its id map, and with them megabytes of old values.
-        self._tree_nodes.clear()
-        self._tree_nodes[self.root.id] = self.root
+        self.reset_nodes()
         entry = _ValueEntry(path=(), value=value)
         self.root.data = entry
         root_key = Text(one_line(self._root_label, _KEY_LIMIT), style=_KEY)
@@ -282,12 +274,7 @@ class JsonView(Tree[_Entry]):
             if child is None:
                 return False
             node = child
-        ancestor = node.parent
-        while ancestor is not None:
-            if not ancestor.is_expanded:
-                ancestor.expand()
-            ancestor = ancestor.parent
-        self._reveal(node, center=True)
+        self.open_to(node)
         return True
 
     def on_mount(self) -> None:
@@ -496,26 +483,6 @@ class JsonView(Tree[_Entry]):
             return self._path_of(entry.owner)
         return ()
 
-    def _reveal(self, node: TreeNode[_Entry], *, center: bool = False) -> None:
-        """Put the cursor on `node` and scroll it (label included) into view."""
-        previous_node, previous_line = self.cursor_node, self.cursor_line
-        # Lines are rebuilt now, not on idle, so the node's line number is current.
-        self._tree_lines  # noqa: B018
-        self.move_cursor(node)
-        if previous_node is not node and node.line == previous_line:
-            # Tree announces a highlight only when the cursor's line changes; after "more" is
-            # opened the line stays the same but the node on it is new.
-            self.post_message(Tree.NodeHighlighted(node))
-
-        def scroll() -> None:
-            region = self._get_label_region(node.line)
-            if region is not None:
-                self.scroll_to_region(region, animate=False, center=center, force=True)
-
-        scroll()
-        # Before the first layout there is no size to scroll within; try again after it.
-        self.call_after_refresh(scroll)
-
     # Events
 
     @on(Tree.NodeExpanded)
@@ -624,26 +591,6 @@ class JsonView(Tree[_Entry]):
             stack.extend(child for child in current.children if child.is_expanded)
         self._reveal(node)
 
-    def action_expand_or_child(self) -> None:
-        """Expand the node under the cursor, or step into it if it is already open."""
-        node = self.cursor_node
-        if node is None or not node.allow_expand:
-            return
-        if node.is_expanded and node.children:
-            self._reveal(node.children[0])
-        else:
-            node.expand()
-
-    def action_collapse_or_parent(self) -> None:
-        """Collapse the node under the cursor, or step out to its parent if it is closed."""
-        node = self.cursor_node
-        if node is None:
-            return
-        if node.allow_expand and node.is_expanded:
-            node.collapse()
-        elif node.parent is not None:
-            self._reveal(node.parent)
-
     def _bulk_target(self) -> TreeNode[_Entry] | None:
         """The node that expand all / collapse all act on: the cursor's, or its container."""
         node = self.cursor_node
@@ -653,74 +600,9 @@ class JsonView(Tree[_Entry]):
 
     # Rendering
 
-    def process_label(self, label: str | Text) -> Text:
-        """Turn `label` into a one-line `Text`; a `str` is taken literally, never as markup."""
-        return super().process_label(Text(label) if isinstance(label, str) else label)
-
-    def render_label(self, node: TreeNode[_Entry], base_style: Style, style: Style) -> Text:
-        """Render `node`'s label with the theme's colours for keys, strings, numbers and so on."""
-        label = node.label
-        assert isinstance(label, Text)
-        spans = [
-            Span(span.start, span.end, self._themed(span.style))
-            if isinstance(span.style, str)
-            else span
-            for span in label.spans
-        ]
-        themed = Text(label.plain, spans=spans, end="")
-        themed.stylize(style)
-        if node.allow_expand:
-            icon = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
-            prefix = Text(icon, style=base_style + Style(meta={"toggle": True}))
-            return Text.assemble(prefix, themed)
-        return themed
-
-    def _themed(self, style_name: str) -> Style | str:
-        component = _COMPONENT_FOR_STYLE.get(style_name)
+    def _themed(self, style: str | Style) -> Style | str:
+        """The theme's colour for keys, strings, numbers and so on."""
+        component = _COMPONENT_FOR_STYLE.get(style) if isinstance(style, str) else None
         if component is None:
-            return style_name
+            return style
         return self.get_component_rich_style(component, partial=True)
-
-    def get_label_width(self, node: TreeNode[_Entry]) -> int:
-        """The label's width in cells, without rendering it (called for every line on rebuild)."""
-        label = node.label
-        assert isinstance(label, Text)
-        icon = cell_len(self.ICON_NODE) if node.allow_expand else 0
-        return label.cell_len + icon
-
-    def _build(self) -> None:
-        # Textual's Tree builds its lines with one recursive call per level, which overflows
-        # Python's stack on a 900-deep value; this is the same walk with an explicit stack.
-        lines: list[_TreeLine[_Entry]] = []
-        stack: list[tuple[list[TreeNode[_Entry]], TreeNode[_Entry], bool]] = []
-        if self.show_root:
-            stack.append(([], self.root, True))
-        else:
-            stack.extend(([], child, True) for child in reversed(self.root.children))
-        while stack:
-            path, node, last = stack.pop()
-            node_path = [*path, node]
-            node._line = len(lines)
-            lines.append(_TreeLine(node_path, last))
-            if node.is_expanded:
-                children = node.children
-                final = len(children) - 1
-                stack.extend(
-                    (node_path, children[index], index == final) for index in range(final, -1, -1)
-                )
-        self._tree_lines_cached = lines
-
-        guide_depth, show_root = self.guide_depth, self.show_root
-        if lines:
-            width = max(
-                self.get_label_width(line.node) + line._get_guide_width(guide_depth, show_root)
-                for line in lines
-            )
-        else:
-            width = self.size.width
-        self.virtual_size = Size(width, len(lines))
-        if self.cursor_line != -1:
-            if self.cursor_node is not None:
-                self.cursor_line = self.cursor_node._line
-            if self.cursor_line >= len(lines):
-                self.cursor_line = -1

@@ -1,0 +1,322 @@
+"""The run list's table: rows keyed by the row `id`, updated in place, sorted by summaries.
+
+It holds the row bookkeeping the list screen would otherwise carry: which runs are shown,
+in what order, which row the reader is on, and how new rows go in without moving what the
+reader is looking at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import humanize
+from rich.text import Text
+from textual._two_way_dict import TwoWayDict
+from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
+
+from wflog_tui.model import status as st
+from wflog_tui.model.display_text import one_line
+from wflog_tui.model.durations import format_duration
+from wflog_tui.model.run import RunSummary
+from wflog_tui.ui.widgets.status_text import status_text
+
+TIME_MODES = ("relative", "utc", "local")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the list: its key, header, width (None: takes the rest) and sort key."""
+
+    key: str
+    label: str
+    width: int | None
+
+
+COLUMNS = (
+    Column("status", "Status", 11),
+    Column("workflow", "Workflow", 24),
+    Column("run_id", "Run id", 26),
+    Column("event", "Event", 18),
+    Column("started", "Started", 15),
+    Column("duration", "Duration", 9),
+    Column("organisation", "Organisation", 13),
+    Column("error", "Error", None),
+)
+COLUMN_KEYS = frozenset(c.key for c in COLUMNS)
+
+
+def _sort_value(run: RunSummary, column: str, now: datetime) -> Any:
+    epoch = datetime.min.replace(tzinfo=UTC)
+    match column:
+        case "status":
+            return (st.severity(run.status), run.status)
+        case "workflow":
+            return (run.workflow_name or "").lower()
+        case "run_id":
+            return run.run_id
+        case "event":
+            return (run.event_name or "").lower()
+        case "duration":
+            return run.elapsed_ms(now) or 0.0
+        case "organisation":
+            return run.organisation_id or ""
+        case "error":
+            return run.error or ""
+    return (run.started_at or epoch, run.id)
+
+
+class RunTable(DataTable):
+    """The run table, with the vi and pager keys people use in k9s and less.
+
+    Rows are keyed by the row `id` (unique, unlike `run_id`); `runs` maps it to the run.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g,home", "first_row", "First run", show=False),
+        Binding("G,end", "last_row", "Last run", show=False),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.runs: dict[str, RunSummary] = {}
+        """The runs shown, by row id."""
+        self.order: list[str] = []
+        """Row ids, in the order shown."""
+        self.sort_column = "started"
+        self.sort_reverse = True
+        self.time_mode = "relative"
+
+    def add_run_columns(self) -> None:
+        """Add the list's columns (once, when the screen mounts)."""
+        for column in COLUMNS:
+            self.add_column(Text(column.label), key=column.key, width=column.width)
+
+    def action_first_row(self) -> None:
+        """Move to the newest run (the top)."""
+        self.move_cursor(row=0)
+
+    def action_last_row(self) -> None:
+        """Move to the last loaded run; older ones then load."""
+        self.move_cursor(row=max(0, self.row_count - 1))
+
+    def fit_error_column(self, width: int) -> None:
+        """Give the error column whatever of `width` the others leave."""
+        fixed = sum((c.width or 0) + 2 for c in COLUMNS if c.width) + 2
+        error = self.columns.get(ColumnKey("error"))
+        if error is None:
+            return
+        error.width = max(10, width - fixed - 2)
+        error.auto_width = False
+        self.refresh()
+
+    # ---- where the reader is --------------------------------------------------------------
+
+    def selected_id(self) -> str | None:
+        """The row id under the cursor, or None when the table is empty."""
+        if self.row_count == 0:
+            return None
+        try:
+            key = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key
+        except Exception:
+            return None
+        return key.value
+
+    def index_of(self, row_id: str | None) -> int:
+        """The row index of `row_id`; 0 when it is not shown."""
+        if row_id is None:
+            return 0
+        try:
+            return self.get_row_index(row_id)
+        except Exception:
+            return 0
+
+    def _top_visible_id(self) -> str | None:
+        index = int(self.scroll_y)
+        if self.row_count == 0 or index >= self.row_count:
+            return None
+        try:
+            return self.coordinate_to_cell_key(Coordinate(index, 0)).row_key.value
+        except Exception:
+            return None
+
+    def _reading(self) -> bool:
+        """True when the reader has moved away from the top: new rows must not move them."""
+        return self.cursor_row > 0 or self.scroll_y > 0
+
+    # ---- rows -----------------------------------------------------------------------------
+
+    def clear_runs(self) -> None:
+        """Drop every row."""
+        self.clear()
+        self.runs.clear()
+        self.order.clear()
+
+    def apply(
+        self,
+        new: Iterable[RunSummary],
+        changed: Iterable[RunSummary],
+        *,
+        keep: Callable[[RunSummary], bool],
+        initial: bool = False,
+        older: bool = False,
+    ) -> int:
+        """Add new rows (those `keep` accepts) and update changed ones in place, keeping the
+        reader's place; return how many rows went in above a reader's view."""
+        now = datetime.now(UTC)
+        selected = self.selected_id()
+        top_key = self._top_visible_id()
+        reading = self._reading()
+        added: list[str] = []
+        changed = list(changed)
+        with self.app.batch_update():
+            for run in changed:
+                if run.id in self.runs:
+                    self._update_row(run, now)
+            for run in new:
+                if run.id in self.runs:
+                    self._update_row(run, now)
+                    continue
+                if not keep(run):
+                    continue
+                self.runs[run.id] = run
+                self.add_row(*self.cells(run, now), key=run.id)
+                added.append(run.id)
+            if added or changed:
+                self._resort(selected, top_key, reading=reading, initial=initial or older)
+        if added and not initial and not older and reading:
+            top = self.index_of(top_key)
+            return sum(1 for row_id in added if self.index_of(row_id) < top)
+        return 0
+
+    def _update_row(self, run: RunSummary, now: datetime) -> None:
+        old = self.runs[run.id]
+        self.runs[run.id] = run
+        if old == run:
+            return
+        for column, (before, after) in zip(
+            COLUMNS, zip(self.cells(old, now), self.cells(run, now), strict=True), strict=True
+        ):
+            if before != after:
+                self.update_cell(run.id, column.key, after)
+
+    def sort_by(self, column: str) -> None:
+        """Sort by a column; the same column again reverses the order."""
+        if column == "error" or column not in COLUMN_KEYS:
+            column = column if column in COLUMN_KEYS else "started"
+        if self.sort_column == column:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_column = column
+            self.sort_reverse = column in ("started", "duration")
+        selected = self.selected_id()
+        self.order = []
+        self._resort(selected, None, reading=True, initial=True)
+        if selected is not None:
+            self.move_cursor(row=self.index_of(selected), scroll=True)
+
+    def _resort(
+        self, selected: str | None, top_key: str | None, *, reading: bool, initial: bool
+    ) -> None:
+        now = datetime.now(UTC)
+        ordered = sorted(
+            self.runs.values(),
+            key=lambda r: _sort_value(r, self.sort_column, now),
+            reverse=self.sort_reverse,
+        )
+        order = [r.id for r in ordered]
+        if order == self.order:
+            return
+        self.order = order
+        self._place_rows(order)
+        if initial:
+            if selected in self.runs:
+                self.move_cursor(row=self.index_of(selected), scroll=False)
+            return
+        self._keep_place(selected, top_key, reading)
+
+    def _place_rows(self, order: list[str]) -> None:
+        """Put the table's rows in `order` without rebuilding them.
+
+        DataTable sorts only by cell values, and ours are styled Text; the order comes from
+        the summaries instead. This is what `DataTable.sort` does with the order it computes
+        (Textual private state: check `DataTable.sort` on a Textual upgrade).
+        """
+        self._row_locations = TwoWayDict(
+            {RowKey(row_id): index for index, row_id in enumerate(order)}
+        )
+        self._update_count += 1
+        self.refresh()
+
+    def _keep_place(self, selected: str | None, top_key: str | None, reading: bool) -> None:
+        """Rows inserted above must not move what the reader is looking at.
+
+        At the top of the list nobody is reading yet: the newest row stays under the
+        cursor, as a tail does.
+        """
+        if selected is None:
+            return
+        if not reading:
+            self.move_cursor(row=0, scroll=False)
+            self.scroll_to(y=0, animate=False, immediate=True)
+            return
+        if top_key is not None:
+            self.scroll_to(y=self.index_of(top_key), animate=False, immediate=True)
+        self.move_cursor(row=self.index_of(selected), scroll=False)
+
+    # ---- cells ----------------------------------------------------------------------------
+
+    def cells(self, run: RunSummary, now: datetime) -> tuple[Text, ...]:
+        """The row of `run`, one Text per column."""
+        variables = self.app.theme_variables
+        duration = run.elapsed_ms(now)
+        running = run.is_running
+        return (
+            status_text(run.status, variables),
+            Text(one_line(run.workflow_name or "—", 60)),
+            Text(one_line(run.run_id, 60)),
+            Text(one_line(run.event_name or "—", 60)),
+            Text(self._format_started(run.started_at, now)),
+            Text(format_duration(duration) + (" …" if running else ""), justify="right"),
+            Text(one_line(run.organisation_id or "—", 40)),
+            Text(one_line(run.error or "", 300), style="italic" if run.error else ""),
+        )
+
+    def _format_started(self, value: datetime | None, now: datetime) -> str:
+        if value is None:
+            return "—"
+        if self.time_mode == "utc":
+            return value.astimezone(UTC).strftime("%m-%d %H:%M:%SZ")
+        if self.time_mode == "local":
+            return value.astimezone().strftime("%m-%d %H:%M:%S")
+        return humanize.naturaltime(now - value)
+
+    def tick(self) -> None:
+        """Running durations and relative times move on, with no query."""
+        now = datetime.now(UTC)
+        with self.app.batch_update():
+            for row_id in self.order:
+                run = self.runs[row_id]
+                if run.is_running:
+                    self.update_cell(row_id, "duration", self.cells(run, now)[5])
+                if self.time_mode == "relative":
+                    started = Text(self._format_started(run.started_at, now))
+                    if self.get_cell(row_id, "started") != started:
+                        self.update_cell(row_id, "started", started)
+
+    def cycle_time_mode(self) -> str:
+        """Show start times relative, in UTC, or in local time (the next of them); the mode."""
+        self.time_mode = TIME_MODES[(TIME_MODES.index(self.time_mode) + 1) % len(TIME_MODES)]
+        now = datetime.now(UTC)
+        with self.app.batch_update():
+            for row_id in self.order:
+                started = Text(self._format_started(self.runs[row_id].started_at, now))
+                self.update_cell(row_id, "started", started)
+        return self.time_mode

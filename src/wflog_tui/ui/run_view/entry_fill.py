@@ -1,0 +1,185 @@
+"""The fill queue of a big run's skeleton: entries fetched whole, a batch at a time.
+
+A run whose `steps_log` is too big to load at once arrives as a skeleton (see
+`model/log_skeleton.py` and ARCHITECTURE.md, "The skeleton of big runs"): every entry's
+shape, none of its payloads. What the reader looks at is then fetched whole, through this
+queue: the selection first, the nodes that came into view next, long background loads the
+reader asked for last. One worker drains it, `ENTRY_BATCH` entries per query, under the
+view's query lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from textual.widget import Widget
+
+from wflog_tui.model.entries import StepEntry
+from wflog_tui.model.step_tree import LoopNode, StepNode, StepTree
+from wflog_tui.store import StoreError
+from wflog_tui.ui.live_refresh import LiveRefresh
+
+# Whole entries fetched at most per query: two pages of iterations of two steps each.
+ENTRY_BATCH = 400
+# Entries around the selected one whose payloads data flow reads.
+PAYLOAD_NEIGHBOURS = 20
+
+
+@dataclass(eq=False)
+class EntryRequest:
+    """Pending entries to fetch whole, the nodes of the tree view to redraw after, and
+    what to do once all of them are in."""
+
+    indexes: list[int]
+    keys: list[str]
+    when_done: Callable[[], None] | None = None
+    # A long load the reader asked for and waits on less than on what is on screen.
+    background: bool = False
+
+
+def pending_indexes(entries: Sequence[object]) -> list[int]:
+    """The indexes of the entries still waiting for their whole element, ascending."""
+    return sorted({e.index for e in entries if isinstance(e, StepEntry) and e.payload_pending})
+
+
+def selection_needs(tree: StepTree | None, node: StepNode | None) -> list[int]:
+    """Entries of a skeleton that showing `node` needs whole: its own, and the ones
+    data flow reads (earlier in scope, and later in its iteration)."""
+    if tree is None or node is None:
+        return []
+    wanted = [*node.entries, *(e for c in node.children for e in c.entries)]
+    entry = node.entry
+    if entry is not None:
+        wanted += tree.earlier_in_scope(entry)[:PAYLOAD_NEIGHBOURS]
+        loop = tree.loop_of(entry)
+        if loop is not None and entry.iteration is not None:
+            later = [i for i in loop.member_indexes.get(entry.iteration, []) if i > entry.index]
+            wanted += [tree.entries[i] for i in later[:PAYLOAD_NEIGHBOURS]]
+    return pending_indexes(wanted)
+
+
+def shown_needs(tree: StepTree, nodes: Sequence[StepNode]) -> tuple[list[int], list[str]]:
+    """The pending entries of nodes that just came into view (their own, a loop's spans,
+    their children's), and the keys of the nodes to redraw once they are in."""
+    wanted: list[object] = []
+    keys: list[str] = []
+    for node in nodes:
+        keys.append(node.key)
+        wanted += node.entries
+        if isinstance(node, LoopNode):
+            wanted += [tree.entries[i] for i in node.span_indexes]
+        for child in node.children:
+            keys.append(child.key)
+            wanted += child.entries
+    return pending_indexes(wanted), keys
+
+
+class EntryFill:
+    """The queue of entries one run view wants whole, and the one worker that fetches them.
+
+    `fetch` asks the store for entries by index; `tree` is the step tree shown now;
+    `filled` redraws what a fetched batch showed; `failed` says a fetch failed (the
+    queue is then dropped: the reader asks again by moving).
+    """
+
+    def __init__(
+        self,
+        host: Widget,
+        live: LiveRefresh,
+        *,
+        fetch: Callable[[list[int]], Awaitable[dict[int, Any]]],
+        tree: Callable[[], StepTree | None],
+        filled: Callable[[EntryRequest], None],
+        failed: Callable[[StoreError], None],
+    ) -> None:
+        self._host = host
+        self._live = live
+        self._fetch = fetch
+        self._tree = tree
+        self._filled = filled
+        self._failed = failed
+        self._queue: list[EntryRequest] = []
+        self._filling = False
+
+    def clear(self) -> None:
+        """Forget every request (a new tree replaces the one they were for)."""
+        self._queue.clear()
+
+    def request(self, request: EntryRequest, *, urgent: bool = False) -> None:
+        """Queue `request` (the selection's first, background loads last), and start the
+        one worker if idle."""
+        queue = self._queue
+        if urgent:
+            queue.insert(0, request)
+        elif request.background:
+            queue.append(request)
+        else:
+            first_background = next((i for i, r in enumerate(queue) if r.background), len(queue))
+            queue.insert(first_background, request)
+        if not self._filling:
+            self._filling = True
+            self._host.run_worker(self._fill(), group="run-entries")
+
+    async def _fill(self) -> None:
+        """Fetch queued entries whole, batch by batch, and redraw what showed them."""
+        live = self._live
+        try:
+            while self._queue and live.on_screen:
+                batch = self._next_batch()
+                tree = self._tree()
+                if not batch.indexes or tree is None:
+                    if batch.when_done is not None:
+                        batch.when_done()
+                    continue
+                try:
+                    async with live.lock:
+                        found = await self._fetch(batch.indexes)
+                except StoreError as error:
+                    if live.on_screen:
+                        self._failed(error)
+                    self._queue.clear()
+                    return
+                if not live.on_screen:
+                    return
+                self._apply(batch, found)
+                if batch.when_done is not None:
+                    batch.when_done()
+        finally:
+            self._filling = False
+
+    def _next_batch(self) -> EntryRequest:
+        """Up to `ENTRY_BATCH` still-pending entries from the front of the queue."""
+        tree = self._tree()
+        indexes: list[int] = []
+        keys: list[str] = []
+        done: list[Callable[[], None]] = []
+        while self._queue and len(indexes) < ENTRY_BATCH:
+            request = self._queue[0]
+            room = ENTRY_BATCH - len(indexes)
+            taken, request.indexes = request.indexes[:room], request.indexes[room:]
+            if tree is not None:
+                taken = [i for i in taken if tree.entries.is_pending(i)]
+            indexes += taken
+            keys += request.keys
+            if not request.indexes:
+                self._queue.pop(0)
+                if request.when_done is not None:
+                    done.append(request.when_done)
+
+        def when_done() -> None:
+            for callback in done:
+                callback()
+
+        return EntryRequest(sorted(set(indexes)), keys, when_done if done else None)
+
+    def _apply(self, batch: EntryRequest, found: dict[int, Any]) -> None:
+        tree = self._tree()
+        if tree is None:
+            return
+        for index in batch.indexes:
+            # An entry gone from the log meanwhile keeps what its shape said.
+            if 0 <= index < len(tree.entries):
+                tree.entries.fill(index, found.get(index))
+        self._filled(batch)

@@ -1,0 +1,85 @@
+"""The run view's header: workflow, ids, status, times, event, organisation, error."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual.widgets import Static
+
+from wflog_tui.model.display_text import escape_control, one_line
+from wflog_tui.model.durations import format_duration, format_instant
+from wflog_tui.model.run import RunDetail
+from wflog_tui.ui.widgets.status_text import status_text
+
+_HEADER_WIDTH = 200
+
+
+class RunHeader(Static):
+    """The run's header: workflow, ids, status, times, event, organisation, error.
+
+    `tick` redraws only this widget, so a running run's duration can count up every second.
+    """
+
+    DEFAULT_CSS = """
+    RunHeader { height: auto; max-height: 8; padding: 0 1; background: $boost; }
+    RunHeader > .run-header--label { text-style: dim; }
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"run-header--label"}
+
+    def __init__(self, *, id: str | None = None) -> None:
+        """An empty header; `show_message` or `show_run` fills it."""
+        super().__init__(Text("Loading run …"), id=id)
+        self._detail: RunDetail | None = None
+        self._notes: Sequence[str] = ()
+
+    def show_message(self, message: Text) -> None:
+        """Show a message instead of a run (loading, not found, an error)."""
+        self._detail = None
+        self.update(message)
+
+    def show_run(self, detail: RunDetail, notes: Sequence[str] = ()) -> None:
+        """Show `detail`'s header, with the step tree's notes about `steps_log` below it."""
+        self._detail = detail
+        self._notes = notes
+        self.tick()
+
+    def tick(self) -> None:
+        """Redraw with the current time, so "3 minutes ago" and a running duration move."""
+        if self._detail is not None:
+            self.update(self._render_run(self._detail, datetime.now(UTC)))
+
+    def _render_run(self, detail: RunDetail, now: datetime) -> Text:
+        run = detail.summary
+        text = Text(no_wrap=False, overflow="ellipsis")
+        text.append(one_line(run.workflow_name or "(no workflow name)", 120), style="bold")
+        text.append("  ")
+        text.append_text(status_text(run.status, self.app.theme_variables))
+        text.append(f"   run {one_line(run.run_id, 80)}", style="dim")
+        text.append(f"  (id {one_line(run.id, 60)})\n", style="dim")
+        duration = format_duration(run.elapsed_ms(now))
+        self._pair(text, "started", format_instant(run.started_at, now))
+        self._pair(text, "  ended", format_instant(run.ended_at, now) if run.ended_at else "—")
+        self._pair(
+            text, "  duration", duration + (" (running)" if run.is_running else ""), end="\n"
+        )
+        event = one_line(run.event_name or "—", 80)
+        self._pair(text, "event", f"{event} (id {one_line(run.event_id or '—', 60)})")
+        self._pair(text, "  organisation", one_line(run.organisation_id or "—", 80))
+        if detail.error:
+            lines = escape_control(detail.error, keep_newlines=True).splitlines()[:2]
+            for number, line in enumerate(lines):
+                text.append("\n")
+                self._pair(text, "error" if number == 0 else "     ", one_line(line, _HEADER_WIDTH))
+        for note in self._notes[:2]:
+            text.append("\n")
+            self._pair(text, "note", one_line(note, _HEADER_WIDTH))
+        return text
+
+    @staticmethod
+    def _pair(text: Text, label: str, value: str, end: str = "") -> None:
+        text.append(f"{label} ", style="dim")
+        text.append(value + end)
