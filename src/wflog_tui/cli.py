@@ -139,6 +139,12 @@ def _filter_options(*, defaults: bool) -> argparse.ArgumentParser:
     )
     group.add_argument("--theme", metavar="NAME", help="colour theme (see the command palette)")
     group.add_argument("--run", metavar="RUN_ID", help="open this run directly")
+    group.add_argument(
+        "--groups",
+        action="store_true",
+        default=_default(False, defaults),
+        help="open on the failure groups screen (esc goes to the run list)",
+    )
     return options
 
 
@@ -403,6 +409,7 @@ async def _tui(store: Store, args: argparse.Namespace, source_label: str) -> int
             refresh_s=args.refresh,
             theme=args.theme,
             open_run=open_run,
+            open_groups=bool(getattr(args, "groups", False)),
             source_label=source_label,
         )
         app = WflogApp(store, config, prefetched=prefetched)

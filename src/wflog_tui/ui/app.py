@@ -70,7 +70,7 @@ class WflogApp(App[None]):
                 yield command
 
     def on_mount(self) -> None:
-        """Open the run list, or the run asked for with `--run`.
+        """Open the run list, the run asked for with `--run`, or the groups (`--groups`).
 
         With `--run` the list is made only when the reader goes back to it: building a
         list nobody sees would slow down landing on the run.
@@ -81,6 +81,10 @@ class WflogApp(App[None]):
             from wflog_tui.ui.run_view import RunScreen
 
             self.push_screen(RunScreen(self.config.open_run))
+        elif self.config.open_groups:
+            from wflog_tui.ui.failure_groups import FailureGroupsScreen
+
+            self.push_screen(FailureGroupsScreen(self.config.run_filter))
         else:
             self.show_run_list()
 
