@@ -21,7 +21,7 @@ from wflog_tui.model.failure_groups import FailureGroup, GroupKey
 from wflog_tui.ui.failure_groups.lines import (
     organisations_cell,
     short_age,
-    squeezed_sparkline,
+    sparkline_text,
     step_label,
     workflow_label,
 )
@@ -140,7 +140,7 @@ class GroupTable(DataTable):
                 case "count":
                     cells.append(Text(f"{group.count:,}", justify="right", style="bold"))
                 case "spark":
-                    cells.append(Text(squeezed_sparkline(group.buckets, width), style="red"))
+                    cells.append(sparkline_text(group.buckets, width))
                 case "workflow":
                     cells.append(Text(one_line(workflow_label(group), width)))
                 case "step":

@@ -33,12 +33,26 @@ def short_age(delta: timedelta) -> str:
     return f"{seconds}s"
 
 
-def squeezed_sparkline(buckets: Sequence[int], width: int) -> str:
-    """The buckets as a sparkline at most `width` characters wide, adjacent slices summed."""
+def _squeezed(buckets: Sequence[int], width: int) -> list[int]:
     counts = list(buckets)
     while len(counts) > max(1, width):
         counts = [sum(counts[i : i + 2]) for i in range(0, len(counts), 2)]
-    return sparkline(counts)
+    return counts
+
+
+def squeezed_sparkline(buckets: Sequence[int], width: int) -> str:
+    """The buckets as a sparkline at most `width` characters wide, adjacent slices summed."""
+    return sparkline(_squeezed(buckets, width))
+
+
+def sparkline_text(buckets: Sequence[int], width: int) -> Text:
+    """`squeezed_sparkline` with the slices that had failures in the error colour and the
+    empty ones dimmed, so a quiet stretch reads as quiet rather than as a red line."""
+    counts = _squeezed(buckets, width)
+    text = Text()
+    for count, bar in zip(counts, sparkline(counts), strict=True):
+        text.append(bar, style="bold red" if count else "dim")
+    return text
 
 
 def workflow_label(group: FailureGroup) -> str:
@@ -104,7 +118,7 @@ def detail_text(
     text.append(one_line(f"{workflow_label(group)} › {step_label(group)}", 200), style="bold")
     text.append(f"\n{one_line(group.key.signature, 500)}\n", style="italic")
     text.append(
-        f"{group.count:,} failures · first {short_age(now - group.first_seen)} ago · "
+        f"{group.count:,} failures · first {short_age(now - group.first_seen)} · "
         f"last {short_age(now - group.last_seen)} ago\n"
     )
     text.append("\n")

@@ -91,9 +91,9 @@ class FailureGroupsScreen(Screen[None]):
     DEFAULT_CSS = """
     FailureGroupsScreen { layout: vertical; }
     FailureGroupsScreen #groups-header { height: 1; padding: 0 1; background: $panel; }
-    FailureGroupsScreen #groups { width: 100%; height: 1fr; min-height: 5; }
+    FailureGroupsScreen #groups { width: 100%; height: auto; max-height: 45%; min-height: 3; }
     FailureGroupsScreen #groups.stale { opacity: 60%; }
-    FailureGroupsScreen #group-body { height: 55%; border-top: hkey $foreground 20%; }
+    FailureGroupsScreen #group-body { height: 1fr; border-top: hkey $foreground 20%; }
     FailureGroupsScreen #group-detail-box { width: 1fr; padding: 0 1; }
     FailureGroupsScreen #group-runs { width: 38; height: 100%; border-left: vkey $foreground 20%; }
     FailureGroupsScreen.-wide #group-runs { width: 62; }
