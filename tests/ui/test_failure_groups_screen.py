@@ -8,9 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from textual.command import CommandList, CommandPalette
 
-from tests.database import run_row
+from tests.database import TableHandle, run_row
 from tests.ui.screen_text import screen_text
 from tests.ui.test_run_list import app_for, settle
+from wflog_tui.demo.table_ddl import TableShape, quote_ident
 from wflog_tui.store import RunFilter
 from wflog_tui.ui.failure_groups import FailureGroupsScreen
 from wflog_tui.ui.failure_groups.group_table import GroupTable, columns_for
@@ -225,6 +226,26 @@ async def test_enter_opens_a_run_on_its_failure_and_steps_through_the_group(tabl
         await settle(pilot, lambda: app.screen is groups)
 
 
+async def test_help_lists_the_screens_keys_and_o_opens_the_newest_run(table, open_store_for):
+    await table.insert(*_incident())
+    store = await open_store_for(table)
+    app = app_for(store, open_groups=True)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: _painted(app))
+        await pilot.press("question_mark")
+        await settle(pilot, lambda: isinstance(app.screen, HelpScreen))
+        text = screen_text(app)
+        for description in ("Open run", "Sort by count", "Sort by last seen", "Pause"):
+            assert description in text, description
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(app.screen, FailureGroupsScreen))
+        await pilot.press("o")
+        await settle(
+            pilot,
+            lambda: isinstance(app.screen, GroupRunScreen) and app.screen.run_id == "01DECLINE00",
+        )
+
+
 async def test_live_refresh_adds_a_new_failure(table, open_store_for):
     await table.insert(*_incident())
     store = await open_store_for(table)
@@ -279,6 +300,33 @@ async def test_under_org_only_the_organisations_groups_show(table, open_store_fo
         await settle(pilot, lambda: "SMTP timeout" in screen_text(app).split("▔")[-1])
         await settle(pilot, lambda: "3 failing" in screen_text(app))
         assert marker not in screen_text(app)
+
+
+async def test_a_slow_database_marks_the_groups_stale_and_they_recover_alone(table, open_store_for):
+    schema = quote_ident(table.shape.schema)
+    await table.execute(f"CREATE TABLE {schema}.knob (slow boolean NOT NULL)")
+    await table.execute(f"INSERT INTO {schema}.knob VALUES (false)")
+    # Every query reads this view; the knob makes each one sleep past the statement timeout.
+    await table.execute(
+        f"CREATE VIEW {schema}.slow_log AS SELECT * FROM {table.shape.qualified} WHERE "
+        f"(SELECT pg_sleep(CASE WHEN slow THEN 1 ELSE 0 END) FROM {schema}.knob) IS NOT NULL"
+    )
+    await table.insert(*_incident())
+    view = TableHandle(table.dsn, TableShape(schema=table.shape.schema, table="slow_log"))
+    store = await open_store_for(view, statement_timeout_s=0.3)
+    app = app_for(store, open_groups=True)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: _painted(app))
+        await table.execute(f"UPDATE {schema}.knob SET slow = true")
+        await settle(pilot, lambda: "TOO SLOW" in screen_text(app), attempts=400)
+        # What was shown stays, marked stale.
+        assert "2 groups, 9 failures" in screen_text(app)
+        assert groups_screen(app).table.has_class("stale")
+        await table.execute(f"UPDATE {schema}.knob SET slow = false")
+        await table.insert(_failed("refund", "Refund failed", 0.2))
+        await settle(pilot, lambda: "3 groups, 10 failures" in screen_text(app), attempts=800)
+        assert "● LIVE" in screen_text(app)
+        assert not groups_screen(app).table.has_class("stale")
 
 
 @given(st.integers(min_value=80, max_value=400))

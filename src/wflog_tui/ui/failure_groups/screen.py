@@ -77,7 +77,9 @@ class FailureGroupsScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
-        Binding("enter", "open", "Open run"),
+        # `enter` on the group table goes to its runs (the table's own key), `o` opens the
+        # selected run from anywhere on the screen.
+        Binding("enter,o", "open", "Open run"),
         Binding("C", "sort('count')", "Sort by count", key_display="C"),
         Binding("L", "sort('last_seen')", "Sort by last seen", key_display="L"),
         Binding("p", "toggle_pause", "Pause"),
