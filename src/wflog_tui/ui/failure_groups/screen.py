@@ -82,7 +82,7 @@ class FailureGroupsScreen(Screen[None]):
         Binding("enter,o", "open", "Open run"),
         Binding("C", "sort('count')", "Sort by count", key_display="C"),
         Binding("L", "sort('last_seen')", "Sort by last seen", key_display="L"),
-        Binding("p", "toggle_pause", "Pause"),
+        Binding("p", "toggle_pause", "Pause", show=False),
         Binding("space", "refresh_now", "Refresh", key_display="space", show=False),
         Binding("plus", "refresh_rate(-1)", "Faster refresh", key_display="+", show=False),
         Binding("minus", "refresh_rate(1)", "Slower refresh", key_display="-", show=False),
