@@ -302,17 +302,37 @@ async def test_under_org_only_the_organisations_groups_show(table, open_store_fo
         assert marker not in screen_text(app)
 
 
-async def test_a_slow_database_marks_the_groups_stale_and_they_recover_alone(table, open_store_for):
+async def _slow_view(table, seconds: float) -> TableHandle:
+    """A view of `table` whose every query sleeps `seconds` while `knob.slow` is true."""
     schema = quote_ident(table.shape.schema)
     await table.execute(f"CREATE TABLE {schema}.knob (slow boolean NOT NULL)")
     await table.execute(f"INSERT INTO {schema}.knob VALUES (false)")
-    # Every query reads this view; the knob makes each one sleep past the statement timeout.
     await table.execute(
         f"CREATE VIEW {schema}.slow_log AS SELECT * FROM {table.shape.qualified} WHERE "
-        f"(SELECT pg_sleep(CASE WHEN slow THEN 1 ELSE 0 END) FROM {schema}.knob) IS NOT NULL"
+        f"(SELECT pg_sleep(CASE WHEN slow THEN {seconds} ELSE 0 END) FROM {schema}.knob) "
+        "IS NOT NULL"
     )
+    return TableHandle(table.dsn, TableShape(schema=table.shape.schema, table="slow_log"))
+
+
+async def test_progress_is_shown_while_the_window_loads(table, open_store_for):
+    view = await _slow_view(table, 1.5)
     await table.insert(*_incident())
-    view = TableHandle(table.dsn, TableShape(schema=table.shape.schema, table="slow_log"))
+    await table.execute(f"UPDATE {quote_ident(table.shape.schema)}.knob SET slow = true")
+    store = await open_store_for(view)
+    app = app_for(store, open_groups=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, lambda: "LOADING" in screen_text(app))
+        assert "failures of the last 24h: 0 read" in screen_text(app)
+        await settle(pilot, lambda: _painted(app, splitter=None), attempts=400)
+        assert "LOADING" not in screen_text(app)
+
+
+async def test_a_slow_database_marks_the_groups_stale_and_they_recover_alone(table, open_store_for):
+    # Every query reads this view; the knob makes each one sleep past the statement timeout.
+    view = await _slow_view(table, 1)
+    schema = quote_ident(table.shape.schema)
+    await table.insert(*_incident())
     store = await open_store_for(view, statement_timeout_s=0.3)
     app = app_for(store, open_groups=True)
     async with app.run_test(size=(160, 50)) as pilot:
