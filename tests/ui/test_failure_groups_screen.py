@@ -112,6 +112,9 @@ async def test_groups_with_counts_new_badge_and_splitters(table, open_store_for)
         assert "versions      wfv_1 6" in text
         assert "01DECLINE00" in text and "01DECLINE05" in text
         assert "● LIVE" in text
+        # Opened with --groups, there is no list below: esc makes one.
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(app.screen, RunListScreen))
 
 
 async def test_sort_by_count_and_by_last_seen(table, open_store_for):

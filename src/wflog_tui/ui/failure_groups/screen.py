@@ -124,7 +124,8 @@ class FailureGroupsScreen(Screen[None]):
         self.problem_since: datetime | None = None
         # Splitters by group: (the count they were measured at, when, the report).
         self.reports: dict[GroupKey, tuple[int, float, SplitterReport]] = {}
-        self.report_problem: dict[GroupKey, str] = {}
+        # A failed measure, and when: tried again once SPLITTERS_REFRESH_S have passed.
+        self.report_problem: dict[GroupKey, tuple[str, float]] = {}
         self._measuring = False
         self._shown_runs: list[Failure] = []
         self._shown_key: GroupKey | None = None
@@ -213,9 +214,9 @@ class FailureGroupsScreen(Screen[None]):
 
     @work(exclusive=True, group="groups-refresh")
     async def _refresh_worker(self) -> None:
-        began = time.perf_counter()
         try:
             async with self.live.lock:
+                began = time.perf_counter()
                 if self.failure_log is None:
                     self.read_so_far = 0
                     self._show_status()
@@ -229,16 +230,19 @@ class FailureGroupsScreen(Screen[None]):
                     # NEW badges follow a moment later.
                     self._connected()
                     self._show_groups()
-                    await load_previous_keys(self.store, log, self.run_filter)
-                    self.previous_read = True
                 else:
                     await refresh_failure_log(self.store, self.failure_log, self.run_filter)
+                # Also after a first cycle that failed between the two reads.
+                if not self.previous_read:
+                    await load_previous_keys(self.store, self.failure_log, self.run_filter)
+                    self.previous_read = True
+                query_s = time.perf_counter() - began
         except StoreError as exc:
             self._failed(exc)
             return
         if self._gone:
             return
-        self.live.succeeded(time.perf_counter() - began)
+        self.live.succeeded(query_s)
         self._connected()
         self._show_groups()
         self._schedule()
@@ -281,19 +285,21 @@ class FailureGroupsScreen(Screen[None]):
             count, at, _report = cached
             if count == group.count or time.monotonic() - at < SPLITTERS_REFRESH_S:
                 return
-        if group.key in self.report_problem and cached is None:
+        problem = self.report_problem.get(group.key)
+        if problem is not None and time.monotonic() - problem[1] < SPLITTERS_REFRESH_S:
             return
         self._measuring = True
         self._measure(group, self.failure_log)
 
     @work(group="groups-splitters")
     async def _measure(self, group: FailureGroup, log: FailureLog) -> None:
-        began = time.perf_counter()
         try:
             async with self.live.lock:
+                began = time.perf_counter()
                 report = await group_splitters(self.store, self.run_filter, log.window, group)
+                query_s = time.perf_counter() - began
         except StoreError as exc:
-            self.report_problem[group.key] = exc.message
+            self.report_problem[group.key] = (exc.message, time.monotonic())
             report = None
         finally:
             self._measuring = False
@@ -301,7 +307,7 @@ class FailureGroupsScreen(Screen[None]):
             return
         if report is not None:
             # Its database time counts towards the loop's share, like a refresh's.
-            self.live.pacer.record(time.perf_counter() - began)
+            self.live.pacer.record(query_s)
             self.reports[group.key] = (group.count, time.monotonic(), report)
             self.report_problem.pop(group.key, None)
         self._show_detail()
@@ -345,7 +351,8 @@ class FailureGroupsScreen(Screen[None]):
         cached = self.reports.get(group.key) if group is not None else None
         detail.report = cached[2] if cached is not None else None
         detail.updating = cached is not None and group is not None and cached[0] != group.count
-        detail.problem = self.report_problem.get(group.key) if group is not None else None
+        problem = self.report_problem.get(group.key) if group is not None else None
+        detail.problem = problem[0] if problem is not None else None
         detail.refresh(layout=True)
         self._show_runs(group)
 
