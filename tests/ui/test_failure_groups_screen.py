@@ -242,6 +242,14 @@ async def test_help_lists_the_screens_keys_and_o_opens_the_newest_run(table, ope
             assert description in text, description
         await pilot.press("escape")
         await settle(pilot, lambda: isinstance(app.screen, FailureGroupsScreen))
+        # tab: groups → runs → splitters → groups, whatever has focus.
+        screen = groups_screen(app)
+        await pilot.press("tab")
+        assert screen.runs_table.has_focus
+        await pilot.press("tab")
+        assert screen.focused is not None and screen.focused.id == "group-detail-box"
+        await pilot.press("tab")
+        assert screen.table.has_focus
         await pilot.press("o")
         await settle(
             pilot,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import ClassVar, Final
+from typing import Any, ClassVar, Final
 
 from rich.text import Text
 from textual import on, work
@@ -49,7 +49,7 @@ SPLITTERS_REFRESH_S: Final = 15.0
 class GroupDetail(Static):
     """The selected group's signature, splitters and blast radius, laid out for its width."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.group: FailureGroup | None = None
         self.report: SplitterReport | None = None
@@ -86,7 +86,7 @@ class FailureGroupsScreen(Screen[None]):
         Binding("space", "refresh_now", "Refresh", key_display="space", show=False),
         Binding("plus", "refresh_rate(-1)", "Faster refresh", key_display="+", show=False),
         Binding("minus", "refresh_rate(1)", "Slower refresh", key_display="-", show=False),
-        Binding("tab", "switch_focus", "Groups/runs", show=False),
+        Binding("tab", "switch_focus", "Groups/runs/splitters", show=False),
         Binding("y", "copy_run_id", "Copy run id", show=False),
     ]
 
@@ -489,9 +489,13 @@ class FailureGroupsScreen(Screen[None]):
         self._show_status()
 
     def action_switch_focus(self) -> None:
-        """Move between the groups and the selected group's runs."""
+        """Move from the groups to the selected group's runs, to its splitters (to scroll
+        them with the keys at 80x24), and back to the groups."""
+        detail = self.query_one("#group-detail-box", VerticalScroll)
         if self.table.has_focus:
             self.runs_table.focus()
+        elif self.runs_table.has_focus:
+            detail.focus()
         else:
             self.table.focus()
 
