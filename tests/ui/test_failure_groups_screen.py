@@ -257,6 +257,22 @@ async def test_help_lists_the_screens_keys_and_o_opens_the_newest_run(table, ope
         )
 
 
+async def test_a_window_of_many_groups_lists_the_top_hundred(table, open_store_for):
+    one_offs = [_failed(f"step_{i:03d}", "boom", 2 + i / 10) for i in range(104)]
+    big = [_failed("step_big", "boom", 1 + i / 100) for i in range(3)]
+    await table.insert(*one_offs, *big)
+    store = await open_store_for(table)
+    app = app_for(store, open_groups=True)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: _painted(app, splitter=None))
+        text = screen_text(app)
+        assert "105 groups, 107 failures" in text and "the top 100 by count" in text
+        table_widget = groups_screen(app).table
+        assert table_widget.row_count == 100
+        # The biggest group is first; the rest, one failure each, newest first after it.
+        assert [g.key.step_id for g in table_widget.groups[:2]] == ["step_big", "step_000"]
+
+
 async def test_live_refresh_adds_a_new_failure(table, open_store_for):
     await table.insert(*_incident())
     store = await open_store_for(table)

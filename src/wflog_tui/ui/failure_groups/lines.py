@@ -150,8 +150,11 @@ def detail_text(
     return text
 
 
-def header_line(run_filter: RunFilter, sort: str, groups: Sequence[FailureGroup]) -> Text:
-    """What the screen shows: window, scope, filter, sort, and the totals."""
+def header_line(
+    run_filter: RunFilter, sort: str, groups: Sequence[FailureGroup], *, shown: int
+) -> Text:
+    """What the screen shows: window, scope, filter, sort, the totals, and how many of the
+    groups the table lists when it cannot list them all (`shown`)."""
     text = Text("Failure groups", style="bold")
     text.append(f" · window {window_label(run_filter.since)}")
     if run_filter.organisation:
@@ -163,5 +166,8 @@ def header_line(run_filter: RunFilter, sort: str, groups: Sequence[FailureGroup]
     text.append(f" · {len(groups):,} groups, {failures:,} failures")
     if new:
         text.append(f", {new:,} new", style="bold")
-    text.append(f" · by {SORT_NAMES[sort]}")
+    if len(groups) > shown:
+        text.append(f" · the top {shown:,} by {SORT_NAMES[sort]}", style="bold")
+    else:
+        text.append(f" · by {SORT_NAMES[sort]}")
     return text

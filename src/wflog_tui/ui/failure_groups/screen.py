@@ -39,6 +39,10 @@ from wflog_tui.ui.failure_groups.run_in_group import GroupRunScreen
 from wflog_tui.ui.live_refresh import LiveRefresh
 from wflog_tui.ui.run_list.lines import window_label
 
+# The table shows this many groups, the first by the current sort: a window with
+# thousands of one-off failures would otherwise take seconds to draw on every refresh,
+# and nobody reads past the top of it mid-incident. The header counts them all.
+SHOWN_GROUPS: Final = 100
 # The runs panel lists this many of a group's newest runs; `>`/`<` in a run reach them all.
 SHOWN_RUNS: Final = 200
 # A grown group's splitters are measured again at most this often: a sample costs up to
@@ -328,13 +332,13 @@ class FailureGroupsScreen(Screen[None]):
         if self.failure_log is None:
             return
         self.groups = self._ordered(self.failure_log.groups())
-        self.table.show(self.groups, self._now(), self.size.width)
+        self.table.show(self.groups[:SHOWN_GROUPS], self._now(), self.size.width)
         self._show_header()
         self._show_detail()
         self._show_status()
 
     def _show_header(self) -> None:
-        line = header_line(self.run_filter, self.sort, self.groups)
+        line = header_line(self.run_filter, self.sort, self.groups, shown=SHOWN_GROUPS)
         line.no_wrap, line.overflow = True, "ellipsis"
         self.query_one("#groups-header", Static).update(line)
 
