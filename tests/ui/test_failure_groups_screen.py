@@ -13,6 +13,9 @@ from tests.ui.screen_text import screen_text
 from tests.ui.test_run_list import app_for, settle
 from wflog_tui.demo.table_ddl import TableShape, quote_ident
 from wflog_tui.store import RunFilter
+from wflog_tui.store.failure_loading import PendingFailureLog, failure_filter
+from wflog_tui.ui.app import WflogApp
+from wflog_tui.ui.config import AppConfig
 from wflog_tui.ui.failure_groups import FailureGroupsScreen
 from wflog_tui.ui.failure_groups.group_table import GroupTable, columns_for
 from wflog_tui.ui.failure_groups.lines import squeezed_sparkline
@@ -115,6 +118,23 @@ async def test_groups_with_counts_new_badge_and_splitters(table, open_store_for)
         # Opened with --groups, there is no list below: esc makes one.
         await pilot.press("escape")
         await settle(pilot, lambda: isinstance(app.screen, RunListScreen))
+
+
+async def test_the_screen_takes_the_load_the_command_line_started(table, open_store_for):
+    await table.insert(*_incident())
+    store = await open_store_for(table)
+    day = RunFilter(since=timedelta(hours=24))
+    # What `wflog-tui --groups` does before it imports the UI.
+    pending = PendingFailureLog(store, failure_filter(day))
+    app = WflogApp(
+        store,
+        AppConfig(run_filter=day, open_groups=True, animations=False, query_budget=1.0),
+        pending_groups=pending,
+    )
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: _painted(app))
+        assert groups_screen(app).failure_log is pending.task.result()
+        assert "2 groups, 9 failures, 1 new" in screen_text(app)
 
 
 async def test_sort_by_count_and_by_last_seen(table, open_store_for):

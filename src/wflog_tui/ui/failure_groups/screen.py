@@ -27,6 +27,7 @@ from wflog_tui.model.failure_groups import Failure, FailureGroup, FailureLog, Gr
 from wflog_tui.model.failure_splitters import SplitterReport
 from wflog_tui.store import QueryTimeout, RunFilter, Store, StoreError
 from wflog_tui.store.failure_loading import (
+    failure_filter,
     group_splitters,
     load_previous_keys,
     open_failure_log,
@@ -110,14 +111,9 @@ class FailureGroupsScreen(Screen[None]):
     """The refresh loop (made on mount, when the app's config is at hand)."""
 
     def __init__(self, run_filter: RunFilter) -> None:
-        """The groups of `run_filter`'s window, organisation and workflow (statuses, search
-        and event filters do not apply: a group is made of failures)."""
+        """The groups of `run_filter`'s window, organisation and workflow (`failure_filter`)."""
         super().__init__()
-        self.run_filter = RunFilter(
-            since=run_filter.since,
-            organisation=run_filter.organisation,
-            workflow=run_filter.workflow,
-        )
+        self.run_filter = failure_filter(run_filter)
         self.failure_log: FailureLog | None = None
         self.groups: list[FailureGroup] = []
         self.sort = "count"
@@ -224,9 +220,7 @@ class FailureGroupsScreen(Screen[None]):
                 if self.failure_log is None:
                     self.read_so_far = 0
                     self._show_status()
-                    log = await open_failure_log(
-                        self.store, self.run_filter, on_progress=self._progress
-                    )
+                    log = await self._open_log()
                     if self._gone:
                         return
                     self.failure_log, self.read_so_far = log, None
@@ -251,6 +245,17 @@ class FailureGroupsScreen(Screen[None]):
         self._show_groups()
         self._schedule()
         self._measure_selected()
+
+    async def _open_log(self) -> FailureLog:
+        """The window's failures: the load `--groups` started before the UI, else a new one."""
+        pending = wflog_app(self).take_pending_groups(self.run_filter)
+        if pending is None:
+            return await open_failure_log(self.store, self.run_filter, on_progress=self._progress)
+        ticker = self.set_interval(0.2, lambda: self._progress(pending.read))
+        try:
+            return await pending.task
+        finally:
+            ticker.stop()
 
     def _progress(self, read: int) -> None:
         if not self._gone:
