@@ -49,6 +49,8 @@ SHOWN_RUNS: Final = 200
 # A grown group's splitters are measured again at most this often: a sample costs up to
 # half a second of database time, and a group growing by the second would ask every cycle.
 SPLITTERS_REFRESH_S: Final = 15.0
+# The runs' ages ("3m") are redrawn this often when the runs themselves did not change.
+AGES_REDRAW_S: Final = 30.0
 
 
 class GroupDetail(Static):
@@ -129,6 +131,7 @@ class FailureGroupsScreen(Screen[None]):
         self._measuring = False
         self._shown_runs: list[Failure] = []
         self._shown_key: GroupKey | None = None
+        self._runs_drawn_at = datetime.min.replace(tzinfo=UTC)
 
     # Layout
 
@@ -373,12 +376,18 @@ class FailureGroupsScreen(Screen[None]):
         )
         failures = failures[:SHOWN_RUNS]
         key = group.key if group is not None else None
-        if key == self._shown_key and [f.id for f in failures] == [f.id for f in self._shown_runs]:
+        now = self._now()
+        same_group = key == self._shown_key
+        # The same runs are drawn again only for their ages, at most every AGES_REDRAW_S.
+        if (
+            same_group
+            and [f.id for f in failures] == [f.id for f in self._shown_runs]
+            and (now - self._runs_drawn_at).total_seconds() < AGES_REDRAW_S
+        ):
             return
         table = self.runs_table
-        selected = self._selected_run()
+        selected = self._selected_run() if same_group else None
         table.clear()
-        now = self._now()
         wide = len(table.columns) == 3
         for failure in failures:
             age = short_age(now - failure.at)
@@ -386,8 +395,8 @@ class FailureGroupsScreen(Screen[None]):
             if wide:
                 cells.append(Text(one_line(failure.organisation_id or "—", 30)))
             table.add_row(*cells, key=failure.id)
-        self._shown_runs, self._shown_key = failures, key
-        if selected is not None and key == self._shown_key:
+        self._shown_runs, self._shown_key, self._runs_drawn_at = failures, key, now
+        if selected is not None:
             for index, failure in enumerate(failures):
                 if failure.id == selected.id:
                     table.move_cursor(row=index)
