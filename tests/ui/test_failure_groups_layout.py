@@ -17,9 +17,11 @@ import asyncpg
 import pytest
 
 from tests.database import TableHandle, run_row
-from tests.ui.test_layout_snapshots import SnapshotApp, _config, _until
+from tests.ui.harness import settle
 from wflog_tui.demo.table_ddl import TableShape, create_table_sql, quote_ident
-from wflog_tui.store import RunFilter
+from wflog_tui.store import RunFilter, StoreSettings, open_store
+from wflog_tui.ui.app import WflogApp
+from wflog_tui.ui.config import AppConfig
 from wflog_tui.ui.failure_groups import FailureGroupsScreen
 
 T0 = datetime(2024, 1, 15, 12, 0, tzinfo=UTC)
@@ -152,16 +154,33 @@ def groups_table(pg_dsn: str) -> Iterator[TableHandle]:
         asyncio.run(drop())
 
 
-class GroupsSnapshotApp(SnapshotApp):
-    """The real app and store, the store's clock pinned to `SERVER_NOW`."""
+class GroupsSnapshotApp(WflogApp):
+    """The real app opening its store in its own event loop (the snapshot runner's), the
+    store's clock pinned to `SERVER_NOW`, opening on the failure groups."""
 
-    def on_mount(self) -> None:
-        # Textual runs this before the base class's own on_mount, which opens the screen,
-        # and after every on_load (SnapshotApp's opens the store).
+    def __init__(self, handle: TableHandle) -> None:
+        self.settings = StoreSettings(dsn=handle.dsn, table=handle.name)
+        config = AppConfig(
+            run_filter=RunFilter(since=timedelta(hours=24)),
+            refresh_s=60,
+            animations=False,
+            notify_channel=None,
+            query_budget=1.0,
+            open_groups=True,
+        )
+        super().__init__(None, config)  # type: ignore[arg-type]
+        self.animation_level = "none"
+
+    async def on_load(self) -> None:
+        self.store = await open_store(self.settings)
+
         async def pinned_now() -> datetime:
             return SERVER_NOW
 
         self.store.server_now = pinned_now  # type: ignore[method-assign]
+
+    async def on_unmount(self) -> None:
+        await self.store.close()
 
 
 def _ready(app) -> bool:
@@ -174,11 +193,11 @@ def _ready(app) -> bool:
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
 def test_failure_groups_layout(snap_compare, groups_table, size):
-    config = _config(open_groups=True)
-    config.run_filter = RunFilter(since=timedelta(hours=24))
-    app = GroupsSnapshotApp(groups_table, config)
+    app = GroupsSnapshotApp(groups_table)
 
     async def ready(pilot) -> None:
-        await _until(pilot, lambda: _ready(app))
+        await settle(pilot, lambda: _ready(app))
+        await pilot.pause(0.3)
+        await pilot.wait_for_scheduled_animations()
 
     assert snap_compare(app, terminal_size=size, run_before=ready)

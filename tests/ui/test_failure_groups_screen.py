@@ -9,8 +9,7 @@ from hypothesis import strategies as st
 from textual.command import CommandList, CommandPalette
 
 from tests.database import TableHandle, run_row
-from tests.ui.screen_text import screen_text
-from tests.ui.test_run_list import app_for, settle
+from tests.ui.harness import list_app, screen_text, settle
 from wflog_tui.demo.table_ddl import TableShape, quote_ident
 from wflog_tui.store import RunFilter
 from wflog_tui.store.failure_loading import PendingFailureLog, failure_filter
@@ -95,7 +94,7 @@ def _painted(app, splitter: str | None = JPY_SPLITTER) -> bool:
 async def test_groups_with_counts_new_badge_and_splitters(table, open_store_for):
     await table.insert(*_incident())
     store = await open_store_for(table)
-    app = app_for(store, open_groups=True)
+    app = list_app(store, open_groups=True)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: _painted(app))
         text = screen_text(app)
@@ -140,7 +139,7 @@ async def test_the_screen_takes_the_load_the_command_line_started(table, open_st
 async def test_sort_by_count_and_by_last_seen(table, open_store_for):
     await table.insert(*_incident())
     store = await open_store_for(table)
-    app = app_for(store, open_groups=True)
+    app = list_app(store, open_groups=True)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: _painted(app))
         assert steps_shown(app) == ["charge_card", "send_email"]
@@ -162,7 +161,7 @@ async def test_e_and_the_palette_open_the_groups_of_the_lists_filters(table, ope
         _failed("import_row", "another workflow's failure", 3, workflow_name="CSV Import"),
     )
     store = await open_store_for(table)
-    app = app_for(store, run_filter=RunFilter(since=timedelta(hours=1)))
+    app = list_app(store, run_filter=RunFilter(since=timedelta(hours=1)))
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: isinstance(app.screen, RunListScreen))
         await pilot.press("e")
@@ -182,7 +181,7 @@ async def test_the_palette_opens_the_groups_of_the_lists_workflow(table, open_st
     )
     store = await open_store_for(table)
     day = RunFilter(since=timedelta(hours=24), workflow="New Post to Slack")
-    app = app_for(store, run_filter=day)
+    app = list_app(store, run_filter=day)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: isinstance(app.screen, RunListScreen))
         await pilot.press("ctrl+p")
@@ -202,7 +201,7 @@ async def test_the_palette_opens_the_groups_of_the_lists_workflow(table, open_st
 async def test_enter_opens_a_run_on_its_failure_and_steps_through_the_group(table, open_store_for):
     await table.insert(*_incident())
     store = await open_store_for(table)
-    app = app_for(store, open_groups=True)
+    app = list_app(store, open_groups=True)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: _painted(app))
         groups = groups_screen(app)
@@ -252,7 +251,7 @@ async def test_enter_opens_a_run_on_its_failure_and_steps_through_the_group(tabl
 async def test_help_lists_the_screens_keys_and_o_opens_the_newest_run(table, open_store_for):
     await table.insert(*_incident())
     store = await open_store_for(table)
-    app = app_for(store, open_groups=True)
+    app = list_app(store, open_groups=True)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: _painted(app))
         await pilot.press("question_mark")
@@ -282,7 +281,7 @@ async def test_a_window_of_many_groups_lists_the_top_hundred(table, open_store_f
     big = [_failed("step_big", "boom", 1 + i / 100) for i in range(3)]
     await table.insert(*one_offs, *big)
     store = await open_store_for(table)
-    app = app_for(store, open_groups=True)
+    app = list_app(store, open_groups=True)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: _painted(app, splitter=None))
         text = screen_text(app)
@@ -296,7 +295,7 @@ async def test_a_window_of_many_groups_lists_the_top_hundred(table, open_store_f
 async def test_live_refresh_adds_a_new_failure(table, open_store_for):
     await table.insert(*_incident())
     store = await open_store_for(table)
-    app = app_for(store, open_groups=True)
+    app = list_app(store, open_groups=True)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: _painted(app))
         await table.insert(_declined(6, 0.5), _failed("refund", "Refund failed", 0.2))
@@ -336,7 +335,7 @@ async def test_under_org_only_the_organisations_groups_show(table, open_store_fo
     ]
     await table.insert(*_incident(), *others)
     store = await open_store_for(table, organisation_scope="org_a")
-    app = app_for(store, open_groups=True)
+    app = list_app(store, open_groups=True)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: _painted(app))
         text = screen_text(app)
@@ -367,11 +366,11 @@ async def test_progress_is_shown_while_the_window_loads(table, open_store_for):
     await table.insert(*_incident())
     await table.execute(f"UPDATE {quote_ident(table.shape.schema)}.knob SET slow = true")
     store = await open_store_for(view)
-    app = app_for(store, open_groups=True)
+    app = list_app(store, open_groups=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, lambda: "LOADING" in screen_text(app))
         assert "failures of the last 24h: 0 read" in screen_text(app)
-        await settle(pilot, lambda: _painted(app, splitter=None), attempts=400)
+        await settle(pilot, lambda: _painted(app, splitter=None), within=30)
         assert "LOADING" not in screen_text(app)
 
 
@@ -381,17 +380,17 @@ async def test_a_slow_database_marks_the_groups_stale_and_they_recover_alone(tab
     schema = quote_ident(table.shape.schema)
     await table.insert(*_incident())
     store = await open_store_for(view, statement_timeout_s=0.3)
-    app = app_for(store, open_groups=True)
+    app = list_app(store, open_groups=True)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: _painted(app))
         await table.execute(f"UPDATE {schema}.knob SET slow = true")
-        await settle(pilot, lambda: "TOO SLOW" in screen_text(app), attempts=400)
+        await settle(pilot, lambda: "TOO SLOW" in screen_text(app), within=30)
         # What was shown stays, marked stale.
         assert "2 groups, 9 failures" in screen_text(app)
         assert groups_screen(app).table.has_class("stale")
         await table.execute(f"UPDATE {schema}.knob SET slow = false")
         await table.insert(_failed("refund", "Refund failed", 0.2))
-        await settle(pilot, lambda: "3 groups, 10 failures" in screen_text(app), attempts=800)
+        await settle(pilot, lambda: "3 groups, 10 failures" in screen_text(app), within=60)
         assert "● LIVE" in screen_text(app)
         assert not groups_screen(app).table.has_class("stale")
 
