@@ -8,10 +8,11 @@ into the update sent to the terminal); right after each frame it tests what the 
 showed. The app runs with Textual's headless driver, which renders every frame and
 only skips writing it to a terminal, so the terminal's own write is not included.
 
-`first_paint` and `open_run` run the real command line (`wflog_tui.cli.run`) with the
-headless driver chosen through `TEXTUAL_DRIVER`, so they pay for exactly what a user's
-`wflog-tui` (or `wflog-tui --run ID`) pays for: interpreter start, imports, argument
-parsing, connecting, schema introspection, the first queries and the first frames.
+`first_paint`, `groups_first_paint` and `open_run` run the real command line
+(`wflog_tui.cli.run`) with the headless driver chosen through `TEXTUAL_DRIVER`, so they
+pay for exactly what a user's `wflog-tui` (or `--groups`, `--run ID`) pays for:
+interpreter start, imports, argument parsing, connecting, schema introspection, the
+first queries and the first frames.
 `refresh` and `keypress` drive an app made here with `App.run_test`, since they need
 control over the session rather than its start-up.
 """
@@ -223,6 +224,56 @@ def first_paint(spec: dict[str, Any]) -> dict[str, Any]:
         "app_to_paint_s": marks["first_paint"] - marks["app_created"],
         "first_frame_s": (probe.first_frame or spawned) - spawned,
         "rows_shown": shown["rows"],
+        "rss_at_paint_mb": shown["rss_mb"],
+        "frames": len(probe.frame_ms),
+        "store_ms": timings.report(),
+        "exit_code": code,
+    }
+
+
+def groups_first_paint(spec: dict[str, Any]) -> dict[str, Any]:
+    """`wflog-tui --groups --since 24h`: from process start to the groups in a frame.
+
+    Painted means the group table holds its rows; the NEW badges (the previous window's
+    read) and the splitters come after, as the screen promises.
+    """
+    _headless_cli(spec)
+    from wflog_tui import cli
+    from wflog_tui.store import Store
+    from wflog_tui.ui.failure_groups import FailureGroupsScreen
+    from wflog_tui.ui.failure_groups.group_table import GroupTable
+
+    probe, timings = FrameProbe(), Timings(spec["spawned_at"])
+    probe.install()
+    for method in ("server_now", "fetch_failures", "close"):
+        timings.wrap(Store, method)
+    marks: dict[str, float] = {}
+    shown: dict[str, Any] = {}
+
+    def painted(screen: Screen, end: float) -> bool:
+        if not isinstance(screen, FailureGroupsScreen) or screen.failure_log is None:
+            return False
+        table = screen.query_one(GroupTable)
+        if table.row_count == 0:
+            return False
+        marks["first_paint"] = end
+        shown["groups"] = table.row_count
+        shown["failures"] = len(screen.failure_log)
+        shown["rss_mb"] = round(probes.rss_mb(), 1)
+        screen.app.exit()
+        return True
+
+    probe.watchers.append(painted)
+    code = cli.run([*_cli_args(spec), "--groups"])
+    if "first_paint" not in marks:
+        return {"error": f"the groups screen never showed a group (exit code {code})"}
+    spawned = spec["spawned_at"]
+    return {
+        "value_s": marks["first_paint"] - spawned,
+        "interpreter_s": MODULE_START - spawned,
+        "imports_s": IMPORTED - MODULE_START,
+        "groups_shown": shown["groups"],
+        "failures": shown["failures"],
         "rss_at_paint_mb": shown["rss_mb"],
         "frames": len(probe.frame_ms),
         "store_ms": timings.report(),
@@ -713,6 +764,7 @@ async def failure_groups(spec: dict[str, Any]) -> dict[str, Any]:
 SCENARIOS = {
     "failure_groups": failure_groups,
     "first_paint": first_paint,
+    "groups_first_paint": groups_first_paint,
     "open_run": open_run,
     "refresh": refresh,
     "keypress": keypress,

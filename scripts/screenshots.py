@@ -3,9 +3,9 @@
     .venv/bin/python scripts/screenshots.py [--out screenshots]
 
 Starts a throwaway embedded PostgreSQL, seeds the demo history (no live simulator, so
-every shot is of settled data), drives the app headless and saves four screens: the run
+every shot is of settled data), drives the app headless and saves five screens: the run
 list, a run that failed in iteration 4,812 of a 5,000-item loop, that step's data flow,
-and the help screen.
+the help screen, and the failure groups with the staged refund incident selected.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from wflog_tui.demo.runner import prepare_demo
 from wflog_tui.store import RunFilter, StoreSettings, open_store, parse_since
 from wflog_tui.ui.app import WflogApp
 from wflog_tui.ui.config import AppConfig
+from wflog_tui.ui.failure_groups import FailureGroupsScreen
 from wflog_tui.ui.run_list import RunListScreen
 from wflog_tui.ui.run_view import RunScreen
 
@@ -42,6 +43,15 @@ async def _until(pilot: Pilot, ready: Callable[[], bool], what: str) -> None:
 def _list_ready(app: WflogApp) -> bool:
     screen = app.screen
     return isinstance(screen, RunListScreen) and len(screen.order) > 20
+
+
+def _groups_ready(app: WflogApp) -> bool:
+    """The groups painted with NEW, and the refund incident selected with its splitters."""
+    screen = app.screen
+    if not isinstance(screen, FailureGroupsScreen) or not screen.previous_read:
+        return False
+    selected = screen.table.selected
+    return selected is not None and selected.key in screen.reports
 
 
 def _run_ready(app: WflogApp) -> bool:
@@ -90,11 +100,24 @@ async def main(out: Path) -> None:
                 await pilot.press("question_mark")
                 await pilot.pause(0.5)
 
+            async def failure_groups(pilot: Pilot, app: WflogApp) -> None:
+                await _until(pilot, lambda: _groups_ready(app), "the failure groups")
+                screen = app.screen
+                assert isinstance(screen, FailureGroupsScreen)
+                # The staged incident (demo/refund_incident.py): yen refunds failing.
+                groups = screen.table.groups
+                incident = next((g for g in groups if g.key.step_id == "log_refund"), None)
+                if incident is not None:
+                    screen.table.move_cursor(row=screen.table.groups.index(incident))
+                await _until(pilot, lambda: _groups_ready(app), "the incident's splitters")
+
             await _shot(store, out, "run-list", AppConfig(run_filter=window, **base), run_list)
             run = AppConfig(run_filter=window, open_run=FAILED_LOOP_RUN, **base)
             await _shot(store, out, "run-failed-loop-iteration", run, failed_loop)
             await _shot(store, out, "data-flow", run, data_flow)
             await _shot(store, out, "help", AppConfig(run_filter=window, **base), help_screen)
+            groups = AppConfig(run_filter=window, open_groups=True, **base)
+            await _shot(store, out, "failure-groups", groups, failure_groups)
         finally:
             await store.close()
     finally:

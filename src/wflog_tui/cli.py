@@ -244,6 +244,12 @@ def _filter_options(*, defaults: bool) -> argparse.ArgumentParser:
     group.add_argument("--iteration", type=int, metavar="N", help="with --step: in iteration N")
     group.add_argument("--tab", choices=TABS, help="with --run: open this detail tab")
     group.add_argument("--view", metavar="NAME", help="open a [views.NAME] of the file")
+    group.add_argument(
+        "--groups",
+        action="store_true",
+        default=_default(False, defaults),
+        help="open on the failure groups screen (esc goes to the run list)",
+    )
     return options
 
 
@@ -553,13 +559,21 @@ async def _doctor(ctx: Context, args: argparse.Namespace) -> int:
 
 async def _tui(store: Store, args: argparse.Namespace, source_label: str) -> int:
     open_run = getattr(args, "run", None)
+    open_groups = bool(getattr(args, "groups", False))
     prefetched: dict[str, asyncio.Future[LoadedRun | None]] = {}
+    pending_groups = None
     try:
         if open_run:
             # Started before the UI is imported: the database works on the run meanwhile.
             # The import runs in a thread, so this loop sends the run's query during it.
             prefetched[open_run] = asyncio.ensure_future(load_run(store, open_run))
             await asyncio.to_thread(_import_ui, "wflog_tui.ui.app", "wflog_tui.ui.run_view")
+        elif open_groups:
+            # The same for `--groups`: the window's failures are read while the UI imports.
+            from wflog_tui.store.failure_loading import PendingFailureLog, failure_filter
+
+            pending_groups = PendingFailureLog(store, failure_filter(_run_filter(args)))
+            await asyncio.to_thread(_import_ui, "wflog_tui.ui.app", "wflog_tui.ui.failure_groups")
         import io
 
         from rich.console import Console
@@ -572,12 +586,13 @@ async def _tui(store: Store, args: argparse.Namespace, source_label: str) -> int
             refresh_s=args.refresh,
             theme=args.theme,
             open_run=open_run,
+            open_groups=open_groups,
             source_label=source_label,
         )
         from wflog_tui.configuration import with_configuration
 
         config = with_configuration(config, args)
-        app = WflogApp(store, config, prefetched=prefetched)
+        app = WflogApp(store, config, prefetched=prefetched, pending_groups=pending_groups)
         # Textual renders a crash as a traceback with local variables on stderr; ours goes,
         # masked, to the crash file instead (`run` writes it), so Textual's goes nowhere.
         rendered = io.StringIO()
@@ -592,6 +607,8 @@ async def _tui(store: Store, args: argparse.Namespace, source_label: str) -> int
             if future.done() and not future.cancelled():
                 future.exception()  # seen (the run view reported it, or never opened)
             future.cancel()
+        if pending_groups is not None:
+            pending_groups.discard()
     return app.return_code or 0
 
 

@@ -261,11 +261,15 @@ class FailureLog:
         if self.previous_keys is not None:
             self.previous_keys = self.previous_keys | dropped
 
-    def run_ids(self, key: GroupKey) -> list[str]:
-        """The `run_id`s of a group's failures, newest first: next/previous run of a group."""
+    def failures(self, key: GroupKey) -> list[Failure]:
+        """A group's failures, newest first: the runs a screen lists for it."""
         members = [f for f in self._by_id.values() if f.key == key]
         members.sort(key=lambda f: (f.at, f.id), reverse=True)
-        return [f.run_id for f in members]
+        return members
+
+    def run_ids(self, key: GroupKey) -> list[str]:
+        """The `run_id`s of a group's failures, newest first: next/previous run of a group."""
+        return [f.run_id for f in self.failures(key)]
 
     def groups(self, *, buckets: int = SPARKLINE_BUCKETS) -> list[FailureGroup]:
         """The groups of the failures held, newest activity first."""

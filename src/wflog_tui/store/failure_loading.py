@@ -3,6 +3,7 @@
 The API a live screen needs, and what `wflog-tui groups` uses:
 
 - `open_failure_log` reads the window's failures (page by page, reporting progress);
+  `PendingFailureLog` starts it before the screen exists (`--groups`);
 - `load_previous_keys` reads the keys of the window before, of the same length, so that
   groups can say NEW (a screen paints the groups first, then the badges);
 - `refresh_failure_log` slides the window to the server's clock and asks only for
@@ -14,6 +15,7 @@ The API a live screen needs, and what `wflog-tui groups` uses:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import Final
@@ -35,6 +37,39 @@ from wflog_tui.store.queries import PageCursor
 MAX_FAILURES: Final = 200_000
 
 Progress = Callable[[int], None]
+
+
+def failure_filter(run_filter: RunFilter) -> RunFilter:
+    """What of a run list's filter failure groups use: the window, the organisation and the
+    workflow (statuses, search and event filters do not apply: a group is of failures)."""
+    return RunFilter(
+        since=run_filter.since,
+        organisation=run_filter.organisation,
+        workflow=run_filter.workflow,
+    )
+
+
+class PendingFailureLog:
+    """`open_failure_log` started before the screen that shows it exists (`--groups`), as
+    the command line starts a `--run`'s load before importing the UI; `read` counts the
+    failures read so far, for the screen's progress."""
+
+    def __init__(self, store: Store, run_filter: RunFilter) -> None:
+        """Start reading `run_filter`'s failures now, in the running event loop."""
+        self.run_filter = run_filter
+        self.read = 0
+        self.task: asyncio.Future[FailureLog] = asyncio.ensure_future(
+            open_failure_log(store, run_filter, on_progress=self._progress)
+        )
+
+    def _progress(self, read: int) -> None:
+        self.read = read
+
+    def discard(self) -> None:
+        """Cancel the load if nobody took it, and mark its error as seen if it failed."""
+        if self.task.done() and not self.task.cancelled():
+            self.task.exception()
+        self.task.cancel()
 
 
 def window_at(run_filter: RunFilter, now: datetime) -> TimeWindow:

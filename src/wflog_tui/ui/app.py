@@ -12,7 +12,8 @@ from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.screen import Screen
 
-from wflog_tui.store import LoadedRun, Store
+from wflog_tui.store import LoadedRun, RunFilter, Store
+from wflog_tui.store.failure_loading import PendingFailureLog
 from wflog_tui.ui.config import AppConfig
 from wflog_tui.ui.help_screen import HelpScreen
 from wflog_tui.ui.palette import ScreenActionsProvider
@@ -41,12 +42,15 @@ class WflogApp(App[None]):
         config: AppConfig | None = None,
         *,
         prefetched: Mapping[str, asyncio.Future[LoadedRun | None]] | None = None,
+        pending_groups: PendingFailureLog | None = None,
     ) -> None:
-        """The app on `store`; `prefetched` holds runs already loading (`--run`), by id."""
+        """The app on `store`; `prefetched` holds runs already loading (`--run`), by id,
+        `pending_groups` the failures of the groups screen already loading (`--groups`)."""
         super().__init__()
         self.store = store
         self.config = config or AppConfig()
         self._prefetched = dict(prefetched or {})
+        self._pending_groups = pending_groups
         # Registered before the first screen: CSS naming $status-… needs the theme set.
         self.theme_warnings = register_themes(self)
         theme = self.config.theme or DEFAULT_THEME
@@ -59,6 +63,15 @@ class WflogApp(App[None]):
         """The load of `run_id` started before the app, once; None when there is none."""
         return self._prefetched.pop(run_id, None)
 
+    def take_pending_groups(self, run_filter: RunFilter) -> PendingFailureLog | None:
+        """The failures of `run_filter` started loading before the app, once; None when
+        there is no such load."""
+        pending = self._pending_groups
+        if pending is None or pending.run_filter != run_filter:
+            return None
+        self._pending_groups = None
+        return pending
+
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """Status colours ($status-failed, …) for themes that do not set their own."""
         return status_variable_defaults(self.current_theme)
@@ -70,7 +83,7 @@ class WflogApp(App[None]):
                 yield command
 
     def on_mount(self) -> None:
-        """Open the run list, or the run asked for with `--run`.
+        """Open the run list, the run asked for with `--run`, or the groups (`--groups`).
 
         With `--run` the list is made only when the reader goes back to it: building a
         list nobody sees would slow down landing on the run.
@@ -81,6 +94,10 @@ class WflogApp(App[None]):
             from wflog_tui.ui.run_view import RunScreen
 
             self.push_screen(RunScreen(self.config.open_run))
+        elif self.config.open_groups:
+            from wflog_tui.ui.failure_groups import FailureGroupsScreen
+
+            self.push_screen(FailureGroupsScreen(self.config.run_filter))
         else:
             self.show_run_list()
 

@@ -19,6 +19,8 @@ class AppConfig:
     refresh_s: float = DEFAULT_REFRESH_S
     theme: str | None = None
     open_run: str | None = None
+    # Open on the failure groups screen (`--groups`) rather than the run list.
+    open_groups: bool = False
     # LISTEN on this channel when a trigger notifies it (see `doctor`); None polls only.
     notify_channel: str | None = NOTIFY_CHANNEL_DEFAULT
     # Where the data comes from, for the header: a masked DSN or "embedded demo".

@@ -94,6 +94,7 @@ class RunListScreen(Screen[None]):
         ],
         Binding("0", "clear_statuses", "All statuses", show=False),
         Binding("w", "pick_workflow", "Workflow"),
+        Binding("e", "failure_groups", "Failure groups", show=False),
         Binding("o", "pick_organisation", "Org", show=False),
         Binding("left_square_bracket", "window(-1)", "Narrower window", key_display="["),
         Binding("right_square_bracket", "window(1)", "Wider window", key_display="]"),
@@ -546,6 +547,12 @@ class RunListScreen(Screen[None]):
     def action_open_run(self) -> None:
         """Open the selected run."""
         self._open(self.table.selected_id())
+
+    def action_failure_groups(self) -> None:
+        """Open the failure groups of the list's window, organisation and workflow."""
+        from wflog_tui.ui.failure_groups import FailureGroupsScreen
+
+        self.app.push_screen(FailureGroupsScreen(self.run_filter))
 
     def action_search(self) -> None:
         """Show the search box: run id or event id prefix, or part of a workflow name."""

@@ -1,0 +1,6 @@
+"""The failure groups screen (`screen.py`), its table of groups (`group_table.py`), its lines
+of text (`lines.py`), and a run opened from a group (`run_in_group.py`)."""
+
+from wflog_tui.ui.failure_groups.screen import FailureGroupsScreen
+
+__all__ = ["FailureGroupsScreen"]
