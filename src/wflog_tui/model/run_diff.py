@@ -387,6 +387,12 @@ def compare_runs(
     return RunDiff(pairs, version, first, causes, (this, baseline), alike)
 
 
+def compare_entries(key: AlignKey, this: Entry | None, baseline: Entry | None) -> EntryDiff:
+    """One aligned pair compared on its own: a view calls it again once a pair compared
+    by its shape only (`EntryDiff.by_shape_only`) has had its payloads fetched."""
+    return _compare(key, this, baseline)
+
+
 def _compare(key: AlignKey, this: Entry | None, baseline: Entry | None) -> EntryDiff:
     if this is None:
         return EntryDiff(key, None, baseline, frozenset({Mark.MISSING}))

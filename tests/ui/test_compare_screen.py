@@ -1,0 +1,255 @@
+"""The diff screen as the person on call meets it: `d` in a failed run, the baseline and
+why, marks beside the tree, `n`/`N` through the differences, before and after, `esc`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import given
+from hypothesis import strategies as hs
+
+from tests.database import BASE_TIME, run_row
+from tests.test_run_diff import publish_log
+from tests.ui.screen_text import screen_text
+from tests.ui.test_palette import open_palette
+from tests.ui.test_run_view import app_for, loaded, settle
+from wflog_tui.ui.run_compare import CompareScreen
+from wflog_tui.ui.run_compare.baseline_prompt import MAX_RUN_ID_CHARS, read_run_id
+from wflog_tui.ui.run_compare.marked_tree import MarkedTreeView
+from wflog_tui.ui.run_view import RunScreen
+
+SIZE = (160, 50)
+
+
+def publish_runs(**bad_fields) -> tuple[dict, dict]:
+    """A good run of Publish Post on LinkedIn, then a failed one on Mastodon an hour later."""
+    good = run_row(
+        run_id="GOOD1",
+        workflow_name="Publish Post",
+        workflow_version_id="wfv_7",
+        started_at=BASE_TIME,
+        steps_log=publish_log("linkedin", failed=False),
+    )
+    bad = run_row(
+        run_id="BAD1",
+        status="FAILED",
+        workflow_name="Publish Post",
+        workflow_version_id="wfv_8",
+        started_at=BASE_TIME + timedelta(hours=1),
+        steps_log=publish_log("mastodon", failed=True),
+        **bad_fields,
+    )
+    return good, bad
+
+
+def compare_screen(app) -> CompareScreen:
+    screen = app.screen
+    assert isinstance(screen, CompareScreen)
+    return screen
+
+
+def compared(app) -> bool:
+    """The comparison is on screen (its tree laid out, or its header saying why not)."""
+    screen = app.screen
+    if not isinstance(screen, CompareScreen) or screen.comparison is None:
+        return False
+    return screen.comparison.diff is None or screen.step_view.region.height > 0
+
+
+def tree_lines(app) -> list[str]:
+    view = compare_screen(app).query_one(MarkedTreeView)
+    return [view.render_line(y).text.rstrip() for y in range(view.size.height)]
+
+
+def changes_text(app) -> str:
+    return str(compare_screen(app).query_one("#change-text").render())
+
+
+async def open_comparison(pilot, app) -> None:
+    await settle(pilot, lambda: loaded(app))
+    await pilot.press("d")
+    await settle(pilot, lambda: compared(app))
+
+
+async def test_d_opens_the_diff_with_baseline_reason_root_and_version(table, open_store_for):
+    await table.insert(*publish_runs())
+    app = app_for(await open_store_for(table), "BAD1")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_comparison(pilot, app)
+        text = screen_text(app)
+        assert (
+            "baseline GOOD1: newest COMPLETED run of Publish Post before this one, an hour earlier"
+            in text
+        )
+        assert "version wfv_7 → wfv_8" in text
+        # The root line is wrapped to the header's width: compare it as one line.
+        header = " ".join(line.strip() for line in text.splitlines()[:6])
+        assert (
+            'first difference: trigger.output.post.platform "linkedin" → "mastodon", reaching '
+            "post_to_network.input.network through format_message.output.network"
+        ) in header
+        assert "3 differing steps" in text
+        # Every node carries its marks; the legend spells them out.
+        lines = tree_lines(app)
+        assert any(line.startswith("o ") and "trigger" in line for line in lines)
+        assert any(line.startswith("io ") and "format_message" in line for line in lines)
+        assert any(line.startswith("!io»") and "post_to_network" in line for line in lines)
+        assert "= same  ! status  i input  o output  + only here  - only in baseline" in text
+        # The cursor lands on the first divergence, whose changes the pane shows.
+        node = compare_screen(app).step_view.selected_node
+        assert node is not None and node.label == "format_message"
+        pane = changes_text(app)
+        assert "input.platform" in pane
+        assert 'before "linkedin"' in pane and 'after  "mastodon"' in pane
+
+
+async def test_n_and_N_land_on_each_difference_and_esc_returns_to_the_run(table, open_store_for):
+    await table.insert(*publish_runs())
+    app = app_for(await open_store_for(table), "BAD1")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_comparison(pilot, app)
+        view = compare_screen(app).step_view
+
+        def at() -> str:
+            node = view.selected_node
+            return node.label if node is not None else ""
+
+        seen = [at()]
+        for _ in range(3):
+            await pilot.press("n")
+            await settle(pilot, lambda: at() != seen[-1])
+            seen.append(at())
+        # In run order from the first divergence, wrapping round: each difference once.
+        assert seen == ["format_message", "post_to_network", "trigger", "format_message"]
+        await pilot.press("n")
+        await settle(pilot, lambda: at() == "post_to_network")
+        pane = changes_text(app)
+        assert "status   COMPLETED → FAILED" in pane
+        assert "duration 10 ms → 400 ms" in pane
+        assert "input.network" in pane and 'before "linkedin"' in pane
+        assert "!io»  status changed, input changed, output changed, much slower" in pane
+        await pilot.press("N")
+        await settle(pilot, lambda: at() == "format_message")
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(app.screen, RunScreen))
+        assert "esc Back  n Next failure" in screen_text(app)
+
+
+async def test_a_step_only_in_the_baseline_is_shown_from_the_baseline(table, open_store_for):
+    step = {"status": "COMPLETED", "operation": "http"}
+    await table.insert(
+        run_row(
+            run_id="GOOD1",
+            started_at=BASE_TIME,
+            steps_log=[{**step, "stepId": "a"}, {**step, "stepId": "old", "input": {"k": 1}}],
+        ),
+        run_row(
+            run_id="NEW1",
+            started_at=BASE_TIME + timedelta(minutes=5),
+            steps_log=[{**step, "stepId": "a"}, {**step, "stepId": "new"}],
+        ),
+    )
+    app = app_for(await open_store_for(table), "NEW1")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_comparison(pilot, app)
+        # The first divergence is the step the baseline ran and this run did not.
+        pane = changes_text(app)
+        assert pane.startswith("old\n-")
+        assert "Only the baseline has this step." in pane
+        assert "input.k" in pane and "before 1" in pane and "after  (absent)" in pane
+        assert any(line.startswith("+ ") and "new" in line for line in tree_lines(app))
+        await pilot.press("n")
+        await settle(pilot, lambda: changes_text(app).startswith("new\n+"))
+        assert "Only this run has this step." in changes_text(app)
+
+
+async def test_no_baseline_says_so(table, open_store_for):
+    _good, bad = publish_runs()
+    await table.insert(bad)
+    app = app_for(await open_store_for(table), "BAD1")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_comparison(pilot, app)
+        text = screen_text(app)
+        assert (
+            "baseline none: no COMPLETED run of Publish Post in organisation org_a in the "
+            "30 days before this one"
+        ) in text
+        assert "Press D to compare with a run you name" in text
+        await pilot.press("n")
+        await settle(pilot, lambda: "Nothing compared." in screen_text(app))
+
+
+async def test_the_baseline_is_never_from_another_organisation(table, open_store_for):
+    good, bad = publish_runs()
+    elsewhere = {**good, "id": "other1", "run_id": "OTHER1", "organisation_id": "org_b"}
+    elsewhere["started_at"] = BASE_TIME + timedelta(minutes=30)
+    older = {**good, "id": "older1", "run_id": "OLDER1", "started_at": BASE_TIME}
+    del good
+    await table.insert(elsewhere, bad)
+    app = app_for(await open_store_for(table), "BAD1")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_comparison(pilot, app)
+        assert "baseline none: no COMPLETED run of Publish Post in organisation org_a" in (
+            screen_text(app)
+        )
+        assert "OTHER1" not in screen_text(app)
+    # With a good run in its own organisation too, that one is chosen, though older.
+    await table.insert(older)
+    app = app_for(await open_store_for(table), "BAD1")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_comparison(pilot, app)
+        assert "baseline OLDER1: newest COMPLETED run of Publish Post" in screen_text(app)
+
+
+async def test_D_compares_with_a_run_named_by_its_id(table, open_store_for):
+    good, bad = publish_runs()
+    await table.insert(good, bad)
+    app = app_for(await open_store_for(table), "BAD1")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_comparison(pilot, app)
+        await pilot.press("D")
+        await settle(pilot, lambda: "Compare with run" in screen_text(app))
+        await pilot.press("enter")
+        await settle(pilot, lambda: "Type a run id" in screen_text(app))
+        await pilot.press(*"NOPE", "enter")
+        await settle(pilot, lambda: "No run NOPE to compare with" in screen_text(app))
+        await pilot.press("D")
+        await settle(pilot, lambda: "Compare with run" in screen_text(app))
+        await pilot.press(*"GOOD1", "enter")
+        await settle(pilot, lambda: compared(app) and "chosen by hand" in screen_text(app))
+        assert "baseline GOOD1: chosen by hand, an hour earlier" in screen_text(app)
+
+
+async def test_the_palette_offers_both_comparisons_in_the_run_view(table, open_store_for):
+    await table.insert(*publish_runs())
+    app = app_for(await open_store_for(table), "BAD1")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, lambda: loaded(app))
+        listed = await open_palette(pilot, "compare")
+        assert "Compare with last good run  d" in listed
+        assert "Compare with run…  D" in listed
+        await pilot.press("enter")
+        await settle(pilot, lambda: compared(app))
+
+
+async def test_hostile_strings_are_shown_as_written(table, open_store_for):
+    good, bad = publish_runs()
+    bad["steps_log"][1]["input"]["platform"] = "[bold red]x[/]\x1b[2J"
+    await table.insert(good, bad)
+    app = app_for(await open_store_for(table), "BAD1")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_comparison(pilot, app)
+        pane = changes_text(app)
+        assert 'after  "[bold red]x[/]\\u001b[2J"' in pane
+        assert '"[bold red]x[/]\\u001b[2J"' in screen_text(app)
+
+
+@given(hs.text(max_size=300))
+def test_a_typed_run_id_is_accepted_stripped_or_refused_with_a_reason(typed):
+    run_id, problem = read_run_id(typed)
+    if run_id is None:
+        assert problem
+    else:
+        assert run_id == typed.strip() and run_id
+        assert len(run_id) <= MAX_RUN_ID_CHARS
+        assert not any(ord(ch) < 32 or ord(ch) == 127 for ch in run_id)
