@@ -94,7 +94,7 @@ async def test_d_opens_the_diff_with_baseline_reason_root_and_version(table, ope
         assert any(line.startswith("o ") and "trigger" in line for line in lines)
         assert any(line.startswith("io ") and "format_message" in line for line in lines)
         assert any(line.startswith("!io»") and "post_to_network" in line for line in lines)
-        assert "= same  ! status  i input  o output  + only here  - only in baseline" in text
+        assert "= same  ! status  i input  o output  + only here  - only baseline  » 2× slower" in text
         # The cursor lands on the first divergence, whose changes the pane shows.
         node = compare_screen(app).step_view.selected_node
         assert node is not None and node.label == "format_message"
@@ -225,6 +225,11 @@ async def test_the_palette_offers_both_comparisons_in_the_run_view(table, open_s
     app = app_for(await open_store_for(table), "BAD1")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, lambda: loaded(app))
+        await pilot.press("question_mark")
+        await settle(pilot, lambda: "Compare with last good run" in screen_text(app))
+        assert "Compare with run…" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(app.screen, RunScreen))
         listed = await open_palette(pilot, "compare")
         assert "Compare with last good run  d" in listed
         assert "Compare with run…  D" in listed
@@ -253,3 +258,52 @@ def test_a_typed_run_id_is_accepted_stripped_or_refused_with_a_reason(typed):
         assert run_id == typed.strip() and run_id
         assert len(run_id) <= MAX_RUN_ID_CHARS
         assert not any(ord(ch) < 32 or ord(ch) == 127 for ch in run_id)
+
+
+async def test_a_big_run_fetches_an_alike_step_when_it_is_looked_at(
+    table, open_store_for, monkeypatch
+):
+    # Every log counts as big, so both runs open as skeletons, as 100,000 entries would.
+    monkeypatch.setattr("wflog_tui.store.run_loading.SKELETON_OVER_BYTES", 1)
+
+    def log(platform: str, failed: bool, fifth: int) -> list:
+        entries = publish_log(platform, failed)
+        loop = {"status": "COMPLETED", "stepId": "loop", "operation": "builtin:loop"}
+        sends = [
+            {
+                "status": "COMPLETED",
+                "stepId": "send",
+                "operation": "http",
+                "iteration": number,
+                "input": {"n": fifth if number == 5 else number},
+            }
+            for number in range(1, 21)
+        ]
+        return [*entries[:2], {**loop, "output": {"totalItems": 20}}, *sends, entries[2]]
+
+    good, bad = publish_runs()
+    good["steps_log"] = log("linkedin", False, 5)
+    bad["steps_log"] = log("mastodon", True, 50)
+    await table.insert(good, bad)
+    app = app_for(await open_store_for(table), "BAD1")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_comparison(pilot, app)
+        screen = compare_screen(app)
+        assert screen.comparison is not None and screen.comparison.diff is not None
+        this = screen.comparison.this.tree
+        fifth = 2 + 5  # trigger, format_message, loop, then iteration 1 at index 3
+        # Alike by their shapes, the iterations stayed in the database.
+        assert this.entries.is_pending(fifth)
+        shape_only = screen.comparison.diff.shape_only
+        assert shape_only > 0 and f"{shape_only} alike by their shape" in screen_text(app)
+        keys = this.keys_of_entry(fifth)
+        assert keys is not None
+        screen.step_view.select_keys(keys)
+        # Looked at, both entries are fetched and compared: the payloads differ after all.
+        await settle(pilot, lambda: "input.n" in changes_text(app))
+        pane = changes_text(app)
+        assert "before 5" in pane and "after  50" in pane
+        assert not this.entries.is_pending(fifth)
+        await settle(
+            pilot, lambda: any(line.startswith("│   └── i ") for line in tree_lines(app))
+        )

@@ -35,8 +35,8 @@ _LEGEND_WORDS: Final = {
     Mark.INPUT: "input",
     Mark.OUTPUT: "output",
     Mark.ADDED: "only here",
-    Mark.MISSING: "only in baseline",
-    Mark.SLOWER: "much slower",
+    Mark.MISSING: "only baseline",
+    Mark.SLOWER: "2× slower",
 }
 # Wide enough for the most marks a node shows in practice (status, input, output).
 MARK_WIDTH: Final = 3

@@ -69,7 +69,7 @@ class RunScreen(Screen[None]):
         Binding("f", "toggle_follow", "Follow"),
         Binding("r", "reload", "Reload"),
         Binding("c", "copy_note", "Copy note"),
-        Binding("d", "compare", "Compare with last good run"),
+        Binding("d", "compare", "Compare with last good run", show=False),
         Binding("D", "compare_with", "Compare with run…", key_display="D", show=False),
         Binding("b,backspace", "jump_back", "Jump back", key_display="b"),
         Binding("plus", "refresh_rate(-1)", "Faster refresh", key_display="+", show=False),
