@@ -94,7 +94,8 @@ async def test_d_opens_the_diff_with_baseline_reason_root_and_version(table, ope
         assert any(line.startswith("o ") and "trigger" in line for line in lines)
         assert any(line.startswith("io ") and "format_message" in line for line in lines)
         assert any(line.startswith("!io»") and "post_to_network" in line for line in lines)
-        assert "= same  ! status  i input  o output  + only here  - only baseline  » 2× slower" in text
+        legend = "= same  ! status  i input  o output  + only here  - only baseline  » 2× slower"
+        assert legend in text
         # The cursor lands on the first divergence, whose changes the pane shows.
         node = compare_screen(app).step_view.selected_node
         assert node is not None and node.label == "format_message"
@@ -304,6 +305,4 @@ async def test_a_big_run_fetches_an_alike_step_when_it_is_looked_at(
         pane = changes_text(app)
         assert "before 5" in pane and "after  50" in pane
         assert not this.entries.is_pending(fifth)
-        await settle(
-            pilot, lambda: any(line.startswith("│   └── i ") for line in tree_lines(app))
-        )
+        await settle(pilot, lambda: any(line.startswith("│   └── i ") for line in tree_lines(app)))
