@@ -109,6 +109,10 @@ async def test_n_and_N_land_on_each_difference_and_esc_returns_to_the_run(table,
     app = app_for(await open_store_for(table), "BAD1")
     async with app.run_test(size=SIZE) as pilot:
         await open_comparison(pilot, app)
+        # One query at a time in the app: the run view's fill queue and the diff share a lock.
+        run_view = app.screen_stack[-2]
+        assert isinstance(run_view, RunScreen)
+        assert compare_screen(app).live.lock is run_view.live.lock
         view = compare_screen(app).step_view
 
         def at() -> str:

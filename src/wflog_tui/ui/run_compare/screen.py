@@ -9,6 +9,7 @@ only, both entries of the selected step. One query at a time, under the screen's
 
 from __future__ import annotations
 
+import asyncio
 from typing import ClassVar
 
 from rich.text import Text
@@ -81,14 +82,24 @@ class CompareScreen(Screen[None]):
     """What of this run's skeleton comes into view, fetched whole."""
 
     def __init__(
-        self, run_id: str, *, loaded: LoadedRun | None = None, against: str | None = None
+        self,
+        run_id: str,
+        *,
+        loaded: LoadedRun | None = None,
+        against: str | None = None,
+        query_lock: asyncio.Lock | None = None,
     ) -> None:
         """Compare run `run_id` (open already as `loaded`, when given) with `against`,
-        or with its last good run."""
+        or with its last good run.
+
+        `query_lock` is the lock of the view below (the run view), whose fill queue may
+        still be at work: sharing it keeps the app at one query at a time.
+        """
         super().__init__()
         self.run_id = run_id
         self.against = against
         self._loaded = loaded
+        self._query_lock = query_lock
         self.comparison: LoadedComparison | None = None
         """The comparison shown (None while loading, or when the run is not there)."""
         self._differences: list[EntryDiff] = []
@@ -109,6 +120,8 @@ class CompareScreen(Screen[None]):
     def on_mount(self) -> None:
         """Start comparing; the header says so meanwhile."""
         self.live = LiveRefresh(self, wflog_app(self).config, self._load)
+        if self._query_lock is not None:
+            self.live.lock = self._query_lock
         self.entry_fill = EntryFill(
             self,
             self.live,

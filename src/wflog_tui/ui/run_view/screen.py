@@ -638,7 +638,9 @@ class RunScreen(Screen[None]):
         loaded = None
         if self.detail is not None and self.step_tree is not None:
             loaded = LoadedRun(self.detail, self.step_tree)
-        self.app.push_screen(CompareScreen(self.run_id, loaded=loaded, against=against))
+        self.app.push_screen(
+            CompareScreen(self.run_id, loaded=loaded, against=against, query_lock=self.live.lock)
+        )
 
     def action_compare_with(self) -> None:
         """Ask for a run id, then compare this run with that run."""
