@@ -37,7 +37,7 @@ from wflog_tui.demo.table_ddl import (
 from wflog_tui.demo.workflows import CATALOG, ORGS
 
 # Bumped whenever the generator changes, so kept data built by an older one is rebuilt.
-GENERATOR_VERSION: Final = 4
+GENERATOR_VERSION: Final = 5
 DAYS: Final = 30
 SMALL_DAYS: Final = 1.5
 RUNNING_RUNS: Final = 500
@@ -46,6 +46,10 @@ BIG_ITERATIONS: Final = 50_000
 BIG_FAIL_ITERATION: Final = 49_999
 BIG_RUN_ID: Final = "01BIGLOOP0000000000000000000"
 BIG_ROW_ID: Final = "cbigloop000000000000000000"
+# The big run's last good run (issue 13's baseline): the same import an hour earlier,
+# all 50,000 rows completed (100,002 entries), on the previous version.
+BIG_BASELINE_RUN_ID: Final = "01BIGLOOPGOOD000000000000000"
+BIG_BASELINE_ROW_ID: Final = "cbigloopgood00000000000000"
 # Kept data older than this is rebuilt: the list's window and the RUNNING rows are
 # relative to the server's clock.
 MAX_DATA_AGE: Final = timedelta(hours=2)
@@ -104,6 +108,7 @@ class Dataset:
     small_rows: int
     running: int
     big_run_id: str
+    big_baseline_run_id: str
     big_entries: int
     big_fail_index: int
     big_json_bytes: int
@@ -319,13 +324,17 @@ def generate_sql(shape: TableShape) -> str:
 
 
 def big_steps_log(
-    iterations: int = BIG_ITERATIONS, fail_at: int = BIG_FAIL_ITERATION, *, start: datetime
+    iterations: int = BIG_ITERATIONS,
+    fail_at: int | None = BIG_FAIL_ITERATION,
+    *,
+    start: datetime,
 ) -> list[dict[str, Any]]:
     """A CSV import: trigger, a loop of `iterations` rows of two steps, failing at `fail_at`.
 
     Every iteration before `fail_at` looks a contact up and emails it; in iteration
     `fail_at` the email step fails (a malformed address) and the run ends there. With the
-    defaults that is exactly 100,000 entries, the last one the failure.
+    defaults that is exactly 100,000 entries, the last one the failure. With `fail_at`
+    None every row is imported (the run's last good run).
     """
     epoch_ms = round(start.timestamp() * 1000)
 
@@ -335,7 +344,8 @@ def big_steps_log(
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     emails = [f"u{n}@acme.io" for n in range(1, iterations + 1)]
-    emails[fail_at - 1] = "invalid-email"
+    if fail_at is not None:
+        emails[fail_at - 1] = "invalid-email"
     entries: list[dict[str, Any]] = [
         {
             "status": "COMPLETED",
@@ -364,7 +374,7 @@ def big_steps_log(
     # Iteration entries carry no stepName, as the platform's loop steps often don't; that
     # keeps an entry near the 270 bytes of the production log this run stands for.
     clock = 30
-    for number in range(1, fail_at + 1):
+    for number in range(1, (iterations if fail_at is None else fail_at) + 1):
         email = emails[number - 1]
         entries.append(
             {
@@ -486,28 +496,61 @@ async def _load(
 
 
 async def _insert_big_run(conn: asyncpg.Connection, shape: TableShape, now: datetime) -> int:
+    """The failing 100,000-entry run, and its last good run an hour before it; returns the
+    failing run's JSON size."""
     start = now - timedelta(hours=2)
     entries = big_steps_log(start=start.replace(tzinfo=UTC))
-    text = orjson.dumps(entries).decode()
     end = start + timedelta(milliseconds=30 + 100 * BIG_FAIL_ITERATION)
+    good_start = start - timedelta(hours=1)
+    good = big_steps_log(fail_at=None, start=good_start.replace(tzinfo=UTC))
+    good_end = good_start + timedelta(milliseconds=30 + 100 * BIG_ITERATIONS)
+    await _insert_big(
+        conn,
+        shape,
+        BIG_BASELINE_ROW_ID,
+        BIG_BASELINE_RUN_ID,
+        good,
+        good_start,
+        good_end,
+        failed=False,
+    )
+    return await _insert_big(conn, shape, BIG_ROW_ID, BIG_RUN_ID, entries, start, end, failed=True)
+
+
+async def _insert_big(
+    conn: asyncpg.Connection,
+    shape: TableShape,
+    row_id: str,
+    run_id: str,
+    entries: list[dict[str, Any]],
+    start: datetime,
+    end: datetime,
+    *,
+    failed: bool,
+) -> int:
+    """One run of the CSV import workflow; returns its `steps_log`'s JSON size."""
+    text = orjson.dumps(entries).decode()
     status_type = f"{quote_ident(shape.schema)}.{quote_ident(STATUS_TYPE)}"
     await conn.execute(
         f"""INSERT INTO {shape.qualified} (id, run_id, workflow_function_id, workflow_name,
             event_id, event_name, input_payload, status, started_at, ended_at, duration_ms,
             steps_log, output_payload, error, error_stack, workflow_id, organisation_id,
             workflow_version_id)
-        VALUES ($1, $2, 'workflow-csv-import', 'CSV Import', '01BIGLOOPEVENT00000000000000',
-            'import/csv.uploaded', $3::text::jsonb, 'FAILED'::{status_type}, $4, $5, $6,
-            $7::text::jsonb, NULL, 'Action failed: Invalid email address format',
-            'ValidationError: Invalid email address format', 'wf_bigloop', 'org_acme',
-            'wfv_bigloop_v1')""",
-        BIG_ROW_ID,
-        BIG_RUN_ID,
+        VALUES ($1, $2, 'workflow-csv-import', 'CSV Import', $12,
+            'import/csv.uploaded', $3::text::jsonb, $8::text::{status_type}, $4, $5, $6,
+            $7::text::jsonb, NULL, $9, $10, 'wf_bigloop', 'org_acme', $11)""",
+        row_id,
+        run_id,
         orjson.dumps(entries[0]["output"]).decode(),
         start,
         end,
         round((end - start).total_seconds() * 1000),
         text,
+        "FAILED" if failed else "COMPLETED",
+        "Action failed: Invalid email address format" if failed else None,
+        "ValidationError: Invalid email address format" if failed else None,
+        "wfv_bigloop_v1" if failed else "wfv_bigloop_v0",
+        "01BIGLOOPEVENT00000000000000" if failed else "01BIGLOOPGOODEVENT0000000000",
     )
     return len(text.encode())
 
@@ -602,6 +645,7 @@ def _dataset(
         small_rows=meta["small_rows"],
         running=meta["running"],
         big_run_id=BIG_RUN_ID,
+        big_baseline_run_id=BIG_BASELINE_RUN_ID,
         big_entries=2 + 2 * BIG_FAIL_ITERATION,
         big_fail_index=2 * BIG_FAIL_ITERATION + 1,
         big_json_bytes=meta["big_json_bytes"],

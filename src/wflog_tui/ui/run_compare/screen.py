@@ -24,7 +24,7 @@ from textual.widgets import Footer, Static
 from wflog_tui.model.collector_pause import pause_collector
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.log_skeleton import LogSkeleton
-from wflog_tui.model.run_diff import EntryDiff, RunDiff, compare_entries
+from wflog_tui.model.run_diff import EntryDiff, Mark, RunDiff, compare_entries
 from wflog_tui.model.step_tree import StepNode
 from wflog_tui.store import RunNotFound, Store, StoreError
 from wflog_tui.store.run_comparison import LoadedComparison, load_comparison
@@ -268,7 +268,7 @@ class CompareScreen(Screen[None]):
             position = (self._position + direction) % count
         self._land(position)
         pair = self._differences[position]
-        marks = ", ".join(m.value for m in pair.marks)
+        marks = ", ".join(m.value for m in Mark if m in pair.marks)
         self.notify(
             f"Difference {position + 1:,} of {count:,}: {one_line(pair.label, 60)} ({marks})",
             markup=False,
