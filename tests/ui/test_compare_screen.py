@@ -13,8 +13,11 @@ from tests.test_run_diff import publish_log
 from tests.ui.screen_text import screen_text
 from tests.ui.test_palette import open_palette
 from tests.ui.test_run_view import app_for, loaded, settle
+from wflog_tui.model.run_diff import compare_runs
+from wflog_tui.model.step_tree import build_tree
 from wflog_tui.ui.run_compare import CompareScreen
 from wflog_tui.ui.run_compare.baseline_prompt import MAX_RUN_ID_CHARS, read_run_id
+from wflog_tui.ui.run_compare.ghost_rows import ghost_rows
 from wflog_tui.ui.run_compare.marked_tree import MarkedTreeView
 from wflog_tui.ui.run_view import RunScreen
 
@@ -146,26 +149,70 @@ async def test_a_step_only_in_the_baseline_is_shown_from_the_baseline(table, ope
         run_row(
             run_id="GOOD1",
             started_at=BASE_TIME,
-            steps_log=[{**step, "stepId": "a"}, {**step, "stepId": "old", "input": {"k": 1}}],
+            steps_log=[
+                {**step, "stepId": "a"},
+                {**step, "stepId": "old", "input": {"k": 1}},
+                {**step, "stepId": "z"},
+            ],
         ),
         run_row(
             run_id="NEW1",
             started_at=BASE_TIME + timedelta(minutes=5),
-            steps_log=[{**step, "stepId": "a"}, {**step, "stepId": "new"}],
+            steps_log=[{**step, "stepId": "a"}, {**step, "stepId": "new"}, {**step, "stepId": "z"}],
         ),
     )
     app = app_for(await open_store_for(table), "NEW1")
     async with app.run_test(size=SIZE) as pilot:
         await open_comparison(pilot, app)
-        # The first divergence is the step the baseline ran and this run did not.
+        # The baseline's step has a row of its own, where it ran: after `a`.
+        lines = [line for line in tree_lines(app) if line.strip()]
+        assert [line.split()[0] for line in lines] == ["=", "-", "+", "="]
+        assert lines[1].endswith("old  only in baseline") and "new" in lines[2]
+        # The first divergence is that step: the cursor is on its row, the pane shows it.
+        node = compare_screen(app).step_view.selected_node
+        assert node is not None and node.label == "old"
         pane = changes_text(app)
         assert pane.startswith("old\n-")
         assert "Only the baseline has this step." in pane
         assert "input.k" in pane and "before 1" in pane and "after  (absent)" in pane
-        assert any(line.startswith("+ ") and "new" in line for line in tree_lines(app))
         await pilot.press("n")
         await settle(pilot, lambda: changes_text(app).startswith("new\n+"))
         assert "Only this run has this step." in changes_text(app)
+        await pilot.press("N")
+        await settle(pilot, lambda: changes_text(app).startswith("old\n-"))
+
+
+async def test_a_step_the_baseline_ran_in_an_iteration_sits_in_that_iteration(
+    table, open_store_for
+):
+    def log(with_audit: bool) -> list:
+        loop = {"status": "COMPLETED", "stepId": "loop", "operation": "builtin:loop"}
+        entries = [{**loop, "output": {"collection": ["a", "b"], "totalItems": 2}}]
+        for number in (1, 2):
+            send = {"status": "COMPLETED", "stepId": "send", "operation": "http"}
+            entries.append({**send, "iteration": number, "input": {"to": number}})
+            if with_audit and number == 2:
+                audit = {"status": "COMPLETED", "stepId": "audit", "operation": "http"}
+                entries.append({**audit, "iteration": 2})
+        return entries
+
+    await table.insert(
+        run_row(run_id="GOOD1", started_at=BASE_TIME, steps_log=log(True)),
+        run_row(run_id="NEW1", started_at=BASE_TIME + timedelta(minutes=5), steps_log=log(False)),
+    )
+    app = app_for(await open_store_for(table), "NEW1")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_comparison(pilot, app)
+        node = compare_screen(app).step_view.selected_node
+        assert node is not None and [n.label for n in node.path] == [
+            "loop",
+            "iteration 2",
+            "audit",
+        ]
+        lines = [line for line in tree_lines(app) if line.strip()]
+        assert any(line.startswith("▼ -") and "loop" in line for line in lines)
+        assert "    └── -   ✓ COMPLETED  audit  only in baseline" in lines
+        assert "Only the baseline has this step." in changes_text(app)
 
 
 async def test_no_baseline_says_so(table, open_store_for):
@@ -252,6 +299,37 @@ async def test_hostile_strings_are_shown_as_written(table, open_store_for):
         pane = changes_text(app)
         assert 'after  "[bold red]x[/]\\u001b[2J"' in pane
         assert '"[bold red]x[/]\\u001b[2J"' in screen_text(app)
+
+
+def test_ghost_rows_sit_after_their_sibling_and_never_in_an_iteration_not_run():
+    def log(items: list[str], extra: bool) -> list:
+        loop = {"status": "COMPLETED", "stepId": "loop", "operation": "builtin:loop"}
+        entries = [
+            {"status": "COMPLETED", "stepId": "a", "operation": "http"},
+            {**loop, "output": {"collection": items, "totalItems": len(items)}},
+        ]
+        for number, item in enumerate(items, start=1):
+            entries.append(
+                {
+                    "status": "COMPLETED",
+                    "stepId": "send",
+                    "operation": "http",
+                    "iteration": number,
+                    "input": {"to": item},
+                }
+            )
+        if extra:
+            entries.insert(1, {"status": "COMPLETED", "stepId": "gone", "operation": "http"})
+        return entries
+
+    this = build_tree(log(["x", "y"], extra=False), run_status="COMPLETED")
+    baseline = build_tree(log(["x", "y", "z"], extra=True), run_status="COMPLETED")
+    rows = ghost_rows(compare_runs(this, baseline), this)
+    # `gone` ran after `a` at the top level; iteration 3 never ran here, so its step has
+    # no row (its loop carries the mark).
+    assert [(row.parent_keys, row.after, row.node.label) for row in rows] == [
+        ((), this.nodes[0].key, "gone")
+    ]
 
 
 @given(hs.text(max_size=300))

@@ -7,7 +7,7 @@ symbol says what a colour only repeats, and `legend` spells every one of them ou
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
 from rich.text import Text
@@ -15,6 +15,7 @@ from rich.text import Text
 from wflog_tui.model import status as st
 from wflog_tui.model.run_diff import Mark
 from wflog_tui.model.step_tree import StepNode, StepTree
+from wflog_tui.ui.run_compare.ghost_rows import GHOST_MARK, GhostRow
 from wflog_tui.ui.run_view.step_tree_view import StepTreeView
 
 # Symbol and label style per mark, in the order a node's symbols are written. Styles are
@@ -69,17 +70,73 @@ def legend() -> Text:
 
 
 class MarkedTreeView(StepTreeView):
-    """A step tree whose every label starts with the node's marks (`=` when the same)."""
+    """A step tree whose every label starts with the node's marks (`=` when the same),
+    with a row for each step only the baseline ran (`ghost_rows`) where it would sit."""
 
     def __init__(self, *, id: str | None = None) -> None:
         """An empty tree; `show_marked` fills it."""
         self._marks: Mapping[str, frozenset[Mark]] = {}
+        # Ghost rows by the key of the node holding them (None: the top level), and those
+        # nodes' children with the ghosts in place, made when first asked for.
+        self._ghosts: dict[str | None, list[GhostRow]] = {}
+        self._merged: dict[str | None, list[StepNode]] = {}
         super().__init__(id=id)
 
-    def show_marked(self, tree_marks: Mapping[str, frozenset[Mark]], tree: StepTree) -> None:
-        """Show `tree` with `tree_marks` (node key → marks; a key not there is the same)."""
-        self._marks = tree_marks
+    def show_marked(
+        self,
+        tree_marks: Mapping[str, frozenset[Mark]],
+        tree: StepTree,
+        ghosts: Sequence[GhostRow] = (),
+    ) -> None:
+        """Show `tree` with `tree_marks` (node key → marks; a key not there is the same)
+        and the baseline's steps of `ghosts` among the nodes that would hold them."""
+        marks = dict(tree_marks)
+        self._ghosts = {}
+        for row in ghosts:
+            parent = row.parent_keys[-1] if row.parent_keys else None
+            self._ghosts.setdefault(parent, []).append(row)
+            marks[row.node.key] = row.pair.marks
+        self._merged = {}
+        self._marks = marks
         self.show_tree(tree)
+
+    def _children_with_ghosts(self, node: StepNode | None) -> list[StepNode] | None:
+        """`node`'s children (the top level for None) with its ghosts in place; None when
+        it holds no ghost."""
+        key = None if node is None else node.key
+        rows = self._ghosts.get(key)
+        if not rows:
+            return None
+        merged = self._merged.get(key)
+        if merged is None:
+            following: dict[str | None, list[StepNode]] = {}
+            for row in rows:
+                following.setdefault(row.after, []).append(row.node)
+            merged = list(following.pop(None, []))
+            for child in self.step_tree.nodes if node is None else node.children:
+                merged.append(child)
+                merged.extend(following.pop(child.key, []))
+            # A sibling that is not there (it cannot be, but a ghost is never dropped).
+            merged.extend(n for nodes in following.values() for n in nodes)
+            self._merged[key] = merged
+        return merged
+
+    # The three places the base class reads a node's children; `item` is its private
+    # `_StepItem` (the node a tree row stands for).
+
+    def _count(self, item) -> int:
+        merged = self._children_with_ghosts(item.node)
+        return super()._count(item) if merged is None else len(merged)
+
+    def _child(self, item, position: int) -> StepNode:
+        merged = self._children_with_ghosts(item.node)
+        return super()._child(item, position) if merged is None else merged[position]
+
+    def _position_of(self, item, key: str) -> int | None:
+        merged = self._children_with_ghosts(item.node)
+        if merged is None:
+            return super()._position_of(item, key)
+        return next((i for i, child in enumerate(merged) if child.key == key), None)
 
     def marks_of(self, node: StepNode) -> frozenset[Mark]:
         """The marks `node` is shown with."""
@@ -103,8 +160,12 @@ class MarkedTreeView(StepTreeView):
             self.refresh_nodes(changed)
 
     def label_for(self, node: StepNode) -> Text:
-        """The run view's label, after the node's marks."""
+        """The run view's label, after the node's marks; a ghost row says what it is."""
         text = mark_text(self.marks_of(node))
         text.append(" ")
-        text.append_text(super().label_for(node))
+        label = super().label_for(node)
+        if GHOST_MARK in node.key:
+            label.stylize("step-tree--muted")
+            label.append("  only in baseline", style="step-tree--muted")
+        text.append_text(label)
         return text

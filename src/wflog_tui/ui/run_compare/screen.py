@@ -33,6 +33,7 @@ from wflog_tui.ui.app import wflog_app
 from wflog_tui.ui.live_refresh import LiveRefresh
 from wflog_tui.ui.run_compare.baseline_prompt import BaselinePrompt
 from wflog_tui.ui.run_compare.change_pane import ChangePane, node_text, pair_text
+from wflog_tui.ui.run_compare.ghost_rows import ghost_rows
 from wflog_tui.ui.run_compare.header import CompareHeader
 from wflog_tui.ui.run_compare.marked_tree import MarkedTreeView, legend
 from wflog_tui.ui.run_view.entry_fill import EntryFill, EntryRequest, shown_needs
@@ -103,7 +104,12 @@ class CompareScreen(Screen[None]):
         self.comparison: LoadedComparison | None = None
         """The comparison shown (None while loading, or when the run is not there)."""
         self._differences: list[EntryDiff] = []
+        # Differences by `id` (the pairs `RunDiff` holds), for where `n` goes next.
         self._position_of: dict[int, int] = {}
+        # Steps only in the baseline that have a row: pair by ghost node key, and the
+        # ghost's key path by pair `id`.
+        self._ghost_pairs: dict[str, EntryDiff] = {}
+        self._ghost_keys: dict[int, tuple[str, ...]] = {}
         self._position = -1
         self._refined: dict[int, EntryDiff] = {}
         self._shown_key: str | None = None
@@ -215,12 +221,13 @@ class CompareScreen(Screen[None]):
             return
         differences = diff.differences
         self._differences = differences
-        self._position_of = {
-            pair.this.index: i for i, pair in enumerate(differences) if pair.this is not None
-        }
+        self._position_of = {id(pair): i for i, pair in enumerate(differences)}
         tree = comparison.this.tree
+        ghosts = ghost_rows(diff, tree)
+        self._ghost_pairs = {row.node.key: row.pair for row in ghosts}
+        self._ghost_keys = {id(row.pair): row.keys for row in ghosts}
         view = self.step_view
-        view.show_marked(diff.node_marks(tree), tree)
+        view.show_marked(diff.node_marks(tree), tree, ghosts)
         body.remove_class("-hidden")
         view.focus()
         first = diff.first_divergence
@@ -236,8 +243,8 @@ class CompareScreen(Screen[None]):
     def _land(self, position: int) -> None:
         """Put the cursor on difference `position`, and show it.
 
-        A step only the baseline has no node: the cursor goes to the nearest node that
-        would hold it (its loop or iteration), and the pane shows the baseline's step.
+        A step only the baseline ran is shown by its ghost row; with none (its iteration
+        never ran here), the cursor goes to its loop, and the pane shows the baseline's step.
         """
         diff, comparison = self._diff, self.comparison
         if diff is None or comparison is None:
@@ -245,10 +252,10 @@ class CompareScreen(Screen[None]):
         self._position = position
         pair = self._differences[position]
         view = self.step_view
-        keys = diff.keys_in_this(pair, comparison.this.tree)
+        keys = self._ghost_keys.get(id(pair)) or diff.keys_in_this(pair, comparison.this.tree)
         if keys:
             view.select_keys(keys)
-        if pair.this is None:
+        if pair.this is None and id(pair) not in self._ghost_keys:
             # Highlights of the node the cursor sits on must not replace the baseline's step.
             selected = view.selected_node
             self._shown_key = selected.key if selected is not None else None
@@ -278,6 +285,9 @@ class CompareScreen(Screen[None]):
     # The pane
 
     def _pair_of(self, node: StepNode) -> EntryDiff | None:
+        ghost = self._ghost_pairs.get(node.key)
+        if ghost is not None:
+            return ghost
         diff = self._diff
         entry = node.entry if node.entry is not None else node.malformed
         if diff is None or entry is None:
@@ -290,8 +300,8 @@ class CompareScreen(Screen[None]):
         if pair is None:
             self.changes.show(node_text(node, self.step_view.marks_of(node)))
             return
-        if pair.this is not None and pair.this.index in self._position_of:
-            self._position = self._position_of[pair.this.index]
+        if id(pair) in self._position_of:
+            self._position = self._position_of[id(pair)]
         self._show_pair(pair)
         if pair.by_shape_only:
             self._fetch_pair(pair, node.key)
@@ -381,6 +391,7 @@ class CompareScreen(Screen[None]):
                 self.against = run_id
                 self.comparison = None
                 self._differences, self._position_of, self._position = [], {}, -1
+                self._ghost_pairs, self._ghost_keys = {}, {}
                 self.query_one("#compare-body").add_class("-hidden")
                 self._load()
 
