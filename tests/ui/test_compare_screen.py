@@ -253,6 +253,22 @@ async def test_the_baseline_is_never_from_another_organisation(table, open_store
         assert "baseline OLDER1: newest COMPLETED run of Publish Post" in screen_text(app)
 
 
+async def test_under_org_a_run_of_another_organisation_cannot_be_named(table, open_store_for):
+    good, bad = publish_runs()
+    elsewhere = {**good, "id": "other1", "run_id": "OTHER1", "organisation_id": "org_b"}
+    await table.insert(good, bad, elsewhere)
+    store = await open_store_for(table, organisation_scope="org_a")
+    app = app_for(store, "BAD1")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_comparison(pilot, app)
+        assert "baseline GOOD1: newest COMPLETED run" in screen_text(app)
+        await pilot.press("D")
+        await settle(pilot, lambda: "Compare with run" in screen_text(app))
+        await pilot.press(*"OTHER1", "enter")
+        await settle(pilot, lambda: "No run OTHER1 to compare with" in screen_text(app))
+        assert "outside the organisation scope" in screen_text(app)
+
+
 async def test_D_compares_with_a_run_named_by_its_id(table, open_store_for):
     good, bad = publish_runs()
     await table.insert(good, bad)
