@@ -232,7 +232,7 @@ class CompareScreen(Screen[None]):
         view.focus()
         first = diff.first_divergence
         if first is not None:
-            self._land(differences.index(first.diff))
+            self._land(self._position_of[id(first.diff)])
         elif differences:
             self._land(0)
         elif view.selected_node is not None:
