@@ -215,6 +215,41 @@ async def test_a_step_the_baseline_ran_in_an_iteration_sits_in_that_iteration(
         assert "Only the baseline has this step." in changes_text(app)
 
 
+async def test_identical_runs_say_so(table, open_store_for):
+    log = [{"status": "COMPLETED", "stepId": "a", "operation": "http", "input": {"x": 1}}]
+    await table.insert(
+        run_row(run_id="GOOD1", started_at=BASE_TIME, steps_log=log),
+        run_row(run_id="SAME1", started_at=BASE_TIME + timedelta(minutes=1), steps_log=log),
+    )
+    app = app_for(await open_store_for(table), "SAME1")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_comparison(pilot, app)
+        assert "no differences: the runs did the same" in screen_text(app)
+        assert tree_lines(app)[0].startswith("=   ✓ COMPLETED  a")
+        assert "a\n=  same" in changes_text(app)
+        await pilot.press("n")
+        await settle(pilot, lambda: "No differences." in screen_text(app))
+
+
+async def test_a_malformed_element_is_compared_whole(table, open_store_for):
+    step = {"status": "COMPLETED", "stepId": "a", "operation": "http"}
+    await table.insert(
+        run_row(run_id="GOOD1", started_at=BASE_TIME, steps_log=[step, "garbage one"]),
+        run_row(
+            run_id="BAD1",
+            started_at=BASE_TIME + timedelta(minutes=1),
+            steps_log=[step, "garbage two"],
+        ),
+    )
+    app = app_for(await open_store_for(table), "BAD1")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_comparison(pilot, app)
+        await pilot.press("n")
+        await settle(pilot, lambda: "Malformed entry" in changes_text(app))
+        pane = changes_text(app)
+        assert 'before "garbage one"' in pane and 'after  "garbage two"' in pane
+
+
 async def test_no_baseline_says_so(table, open_store_for):
     _good, bad = publish_runs()
     await table.insert(bad)
