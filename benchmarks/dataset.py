@@ -39,7 +39,7 @@ from wflog_tui.demo.table_ddl import (
 from wflog_tui.demo.workflows import CATALOG, ORGS
 
 # Bumped whenever the generator changes, so kept data built by an older one is rebuilt.
-GENERATOR_VERSION: Final = 5
+GENERATOR_VERSION: Final = 6
 DAYS: Final = 30
 SMALL_DAYS: Final = 1.5
 RUNNING_RUNS: Final = 500
@@ -51,6 +51,10 @@ BIG_ROW_ID: Final = "cbigloop000000000000000000"
 POLL_ATTEMPTS: Final = 200_000
 POLL_RUN_ID: Final = "01POLLSTATUS0000000000000000"
 POLL_ROW_ID: Final = "cpollstatus000000000000000"
+# The big run's last good run (issue 13's baseline): the same import an hour earlier,
+# all 50,000 rows completed (100,002 entries), on the previous version.
+BIG_BASELINE_RUN_ID: Final = "01BIGLOOPGOOD000000000000000"
+BIG_BASELINE_ROW_ID: Final = "cbigloopgood00000000000000"
 # Kept data older than this is rebuilt: the list's window and the RUNNING rows are
 # relative to the server's clock.
 MAX_DATA_AGE: Final = timedelta(hours=2)
@@ -112,6 +116,7 @@ class Dataset:
     small_rows: int
     running: int
     big_run_id: str
+    big_baseline_run_id: str
     big_entries: int
     big_fail_index: int
     big_json_bytes: int
@@ -331,13 +336,17 @@ def generate_sql(shape: TableShape) -> str:
 
 
 def big_steps_log(
-    iterations: int = BIG_ITERATIONS, fail_at: int = BIG_FAIL_ITERATION, *, start: datetime
+    iterations: int = BIG_ITERATIONS,
+    fail_at: int | None = BIG_FAIL_ITERATION,
+    *,
+    start: datetime,
 ) -> list[dict[str, Any]]:
     """A CSV import: trigger, a loop of `iterations` rows of two steps, failing at `fail_at`.
 
     Every iteration before `fail_at` looks a contact up and emails it; in iteration
     `fail_at` the email step fails (a malformed address) and the run ends there. With the
-    defaults that is exactly 100,000 entries, the last one the failure.
+    defaults that is exactly 100,000 entries, the last one the failure. With `fail_at`
+    None every row is imported (the run's last good run).
     """
     epoch_ms = round(start.timestamp() * 1000)
 
@@ -347,7 +356,8 @@ def big_steps_log(
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     emails = [f"u{n}@acme.io" for n in range(1, iterations + 1)]
-    emails[fail_at - 1] = "invalid-email"
+    if fail_at is not None:
+        emails[fail_at - 1] = "invalid-email"
     entries: list[dict[str, Any]] = [
         {
             "status": "COMPLETED",
@@ -376,7 +386,7 @@ def big_steps_log(
     # Iteration entries carry no stepName, as the platform's loop steps often don't; that
     # keeps an entry near the 270 bytes of the production log this run stands for.
     clock = 30
-    for number in range(1, fail_at + 1):
+    for number in range(1, (iterations if fail_at is None else fail_at) + 1):
         email = emails[number - 1]
         entries.append(
             {
@@ -544,13 +554,27 @@ async def _load(
 
 
 async def _insert_big_run(conn: asyncpg.Connection, shape: TableShape, now: datetime) -> int:
+    """The 100,000-entry run, and before it its last good run (the diff figures' baseline)."""
     start = now - timedelta(hours=2)
     entries = big_steps_log(start=start.replace(tzinfo=UTC))
     end = start + timedelta(milliseconds=30 + 100 * BIG_FAIL_ITERATION)
+    good_start = start - timedelta(hours=1)
+    good = big_steps_log(fail_at=None, start=good_start.replace(tzinfo=UTC))
+    good_end = good_start + timedelta(milliseconds=30 + 100 * BIG_ITERATIONS)
+    csv_import = ("workflow-csv-import", "CSV Import", "import/csv.uploaded")
+    await _insert_run(
+        conn,
+        shape,
+        (BIG_BASELINE_ROW_ID, BIG_BASELINE_RUN_ID, *csv_import),
+        good,
+        (good_start, good_end),
+        (None, "wf_bigloop", "org_acme"),
+        version="wf_bigloop_v0",
+    )
     return await _insert_run(
         conn,
         shape,
-        (BIG_ROW_ID, BIG_RUN_ID, "workflow-csv-import", "CSV Import", "import/csv.uploaded"),
+        (BIG_ROW_ID, BIG_RUN_ID, *csv_import),
         entries,
         (start, end),
         ("Action failed: Invalid email address format", "wf_bigloop", "org_acme"),
@@ -577,12 +601,14 @@ async def _insert_run(
     names: tuple[str, str, str, str, str],
     entries: list[dict[str, Any]],
     span: tuple[datetime, datetime],
-    failure: tuple[str, str, str],
+    failure: tuple[str | None, str, str],
+    *,
+    version: str | None = None,
 ) -> int:
-    """Insert one FAILED run with `steps_log` `entries`; its JSON size in bytes.
+    """Insert one run with `steps_log` `entries`; its JSON size in bytes.
 
     `names`: row id, run id, function id, workflow name, event name; `failure`: the run's
-    error, workflow id and organisation.
+    error (None: it COMPLETED, else it FAILED), workflow id and organisation.
     """
     row_id, run_id, function_id, workflow, event = names
     error, workflow_id, organisation = failure
@@ -594,7 +620,7 @@ async def _insert_run(
             event_id, event_name, input_payload, status, started_at, ended_at, duration_ms,
             steps_log, output_payload, error, error_stack, workflow_id, organisation_id,
             workflow_version_id)
-        VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, 'FAILED'::{status_type},
+        VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $16::text::{status_type},
             $8, $9, $10, $11::text::jsonb, NULL, $12, $12, $13, $14, $15)""",
         row_id,
         run_id,
@@ -610,7 +636,8 @@ async def _insert_run(
         error,
         workflow_id,
         organisation,
-        f"{workflow_id}_v1",
+        version or f"{workflow_id}_v1",
+        "COMPLETED" if error is None else "FAILED",
     )
     return len(text.encode())
 
@@ -709,6 +736,7 @@ def _dataset(
         small_rows=meta["small_rows"],
         running=meta["running"],
         big_run_id=BIG_RUN_ID,
+        big_baseline_run_id=BIG_BASELINE_RUN_ID,
         big_entries=2 + 2 * BIG_FAIL_ITERATION,
         big_fail_index=2 * BIG_FAIL_ITERATION + 1,
         big_json_bytes=meta["big_json_bytes"],

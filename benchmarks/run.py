@@ -41,6 +41,10 @@ LIST_TARGET_S = 1.0
 REFRESH_TARGET_MS = 20.0
 OPEN_TARGET_RATIO = 1.5
 OPEN_MEMORY_TARGET_RATIO = 3.0
+# Issue 13: the diff with the last good run on screen, against opening the run alone,
+# and its memory against the open run's budget (above), doubled.
+DIFF_TARGET_RATIO = 2.0
+DIFF_MEMORY_TARGET_RATIO = 2 * OPEN_MEMORY_TARGET_RATIO
 KEYPRESS_TARGET_MS = 50.0
 # Issue 14: search inside payloads on the server.
 SEARCH_EQ_TARGET_MS = 300.0
@@ -334,6 +338,59 @@ class Bench:
         )
         self.peak_rss[key] = _median(values, "peak_rss_mb")
         self.peak_rss[key + ".floor"] = _median(floors, "peak_rss_mb")
+
+    async def open_diff(self, table: str, key: str) -> None:
+        """The 100,000-entry run compared with its last good run (100,002 entries), on
+        screen from process start, against opening the run alone, alternating."""
+        assert self.data is not None
+        fail = self.data.big_fail_index
+        # The first divergence: the lookup of the failing iteration (its e-mail changed),
+        # the entry just before the failure.
+        spec = self.spec(
+            table,
+            run_id=self.data.big_run_id,
+            fail_index=fail,
+            divergence_index=fail - 1,
+        )
+        values, floors = await self.alternate(
+            ("scenarios", "open_diff", {**spec, "mode": "time"}),
+            ("scenarios", "open_run", {**spec, "mode": "time"}),
+        )
+        in_memory_mode = [
+            await self.children.run("scenarios", "open_diff", {**spec, "mode": "memory"})
+            for _ in range(self.args.repeats)
+        ]
+        self.raw[key] = {"scenario": values, "floor": floors, "scenario_memory": in_memory_mode}
+        value, floor = _median(values, "value_s"), _median(floors, "value_s")
+        self.figures[key] = figure(
+            value,
+            floor,
+            unit="s",
+            target=f"≤ {DIFF_TARGET_RATIO}× floor",
+            passed=None if value is None or not floor else value / floor <= DIFF_TARGET_RATIO,
+            floor_is="open_run (time mode): process start → the failure on screen",
+            samples=[round(s["value_s"], 3) for s in values if "value_s" in s],
+            floor_samples=[round(s["value_s"], 3) for s in floors if "value_s" in s],
+            typical=_typical(values, "value_s"),
+            errors=_errors(values + floors) or None,
+        )
+        rise = _median(in_memory_mode, "rss_rise_mb")
+        json_mb = self.data.big_json_bytes / MB
+        self.figures[key + ".memory"] = figure(
+            rise,
+            json_mb,
+            unit="MB",
+            target=f"RSS rise ≤ {DIFF_MEMORY_TARGET_RATIO:g}× the run's JSON "
+            f"(the open run's {OPEN_MEMORY_TARGET_RATIO:g}×, doubled)",
+            passed=None if rise is None else rise / json_mb <= DIFF_MEMORY_TARGET_RATIO,
+            digits=1,
+            floor_is="the failing run's steps_log as compact JSON",
+            value_is="peak RSS from the first call of load_run until the diff is on screen, "
+            "UI already imported (scenarios.open_diff, memory mode)",
+            samples=[s["rss_rise_mb"] for s in in_memory_mode if "rss_rise_mb" in s],
+            errors=_errors(in_memory_mode) or None,
+        )
+        self.peak_rss[key] = _median(values, "peak_rss_mb")
 
     async def refresh(self, table: str, key: str, *, target: bool) -> None:
         """Refresh cycles of the RUNNING list against the bare delta SQL."""
@@ -876,6 +933,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--skip-partitioned", action="store_true", help="skip the partitioned-table pass"
     )
+    parser.add_argument(
+        "--only-diff",
+        action="store_true",
+        help="measure the diff figures only (the run against its last good run)",
+    )
     return parser.parse_args(argv)
 
 
@@ -901,8 +963,12 @@ async def bench(args: argparse.Namespace, dsn: str, work_dir: Path) -> dict[str,
         await b.list_first_paint(main, "list_first_paint", target=True)
         await b.open_run(main, "open_run")
         await b.open_run(main, "open_polling_run", polling=True)
+        await b.open_diff(main, "open_diff")
         await b.refresh(main, "refresh_cycle", target=True)
         await b.keypress(main, "keypress")
+
+    async def diff() -> None:
+        await b.open_diff(main, "open_diff")
 
     async def smaller() -> None:
         await b.list_first_paint(small, "small.list_first_paint", target=False)
@@ -963,8 +1029,10 @@ async def bench(args: argparse.Namespace, dsn: str, work_dir: Path) -> dict[str,
         finally:
             await conn.close()
 
-    if args.only_search or args.only_groups:
+    if args.only_search or args.only_groups or args.only_diff:
         # A quick check of one feature's figures: the rest of the harness is skipped.
+        if args.only_diff:
+            await b.section("diff with the last good run (issue 13)", diff)
         if args.only_search:
             await b.section("search (issue 14)", searching)
         if args.only_groups:

@@ -428,6 +428,111 @@ def open_run(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def open_diff(spec: dict[str, Any]) -> dict[str, Any]:
+    """`wflog-tui --run ID`, then `d` as soon as the failure is on screen: from process start
+    until the diff screen shows the comparison with its last good run, the cursor on the
+    first divergence (`spec["divergence_index"]`), in a frame.
+
+    The same two modes as `open_run`: `time` keeps the program's import order, `memory`
+    imports the UI first and follows the peak RSS from the first `load_run` (this run's)
+    until the diff's frame, so the rise holds both runs and the comparison.
+    """
+    _headless_cli(spec)
+    memory_mode = spec.get("mode") == "memory"
+    from wflog_tui import cli
+    from wflog_tui.store import Store
+
+    probe, timings = FrameProbe(), Timings(spec["spawned_at"])
+    probe.install()
+    timings.wrap(Store, "fetch_run")
+    timings.wrap(Store, "fetch_baseline")
+    timings.wrap(Store, "fetch_entries")
+    marks: dict[str, float] = {}
+    memory: dict[str, Any] = {}
+    shown: dict[str, Any] = {}
+
+    import wflog_tui.store as store_package
+
+    def wrap_comparison(module: Any) -> None:
+        for name in ("load_comparison", "entries_to_fetch", "compare_runs"):
+            timings.wrap(module, name)
+
+    # Wrapped as the program imports it (on `d`), so its import stays in the figure.
+    probes.after_import("wflog_tui.store.run_comparison", wrap_comparison)
+    original_load_run = store_package.load_run
+
+    async def load_run(*args: Any, **kwargs: Any) -> Any:
+        marks.setdefault("load_started", probes.now())
+        if "rss_before_mb" not in memory:
+            memory["process_peak_before_mb"] = round(probes.peak_rss_mb(), 1)
+            memory["peak_reset"] = probes.reset_peak()
+            memory["rss_before_mb"] = round(probes.rss_mb(), 1)
+        return await original_load_run(*args, **kwargs)
+
+    store_package.load_run = cli.load_run = load_run  # type: ignore[attr-defined]
+
+    def on_failure(screen: Screen, end: float) -> bool:
+        run_view = sys.modules["wflog_tui.ui.run_view"]
+        if not isinstance(screen, run_view.RunScreen) or screen.step_tree is None:
+            return False
+        node = screen.step_view.selected_node
+        if node is None or node.entry is None or node.entry.index != spec["fail_index"]:
+            return False
+        marks["run_shown"] = end
+        memory["rss_at_run_mb"] = round(probes.rss_mb(), 1)
+        # What `d` does, right after the frame that showed the failure.
+        screen.call_later(screen.action_compare)
+        return True
+
+    def on_diff(screen: Screen, end: float) -> bool:
+        compare = sys.modules.get("wflog_tui.ui.run_compare.screen")
+        if compare is None or not isinstance(screen, compare.CompareScreen):
+            return False
+        comparison = screen.comparison
+        node = screen.step_view.selected_node
+        if comparison is None or node is None or node.entry is None:
+            return False
+        if node.entry.index != spec["divergence_index"]:
+            return False
+        marks["diff_shown"] = end
+        memory["peak_mb"] = round(probes.peak_rss_mb(), 1)
+        memory["rss_at_diff_mb"] = round(probes.rss_mb(), 1)
+        diff = comparison.diff
+        shown["baseline"] = (
+            comparison.baseline.detail.summary.run_id if comparison.baseline else None
+        )
+        shown["reason"] = comparison.reason
+        shown["differences"] = len(diff.differences) if diff else None
+        shown["shape_only"] = diff.shape_only if diff else None
+        shown["landed_on"] = [n.label for n in node.path]
+        screen.app.exit()
+        return True
+
+    if memory_mode:
+        import wflog_tui.ui.app  # noqa: F401  (imported now, so not counted as the runs')
+    probe.watchers.extend([on_failure, on_diff])
+    code = cli.run([*_cli_args(spec), "--run", spec["run_id"]])
+    if "diff_shown" not in marks:
+        where = "the run" if "run_shown" not in marks else "the diff"
+        return {"error": f"{where} never reached the screen (exit code {code})"}
+    spawned = spec["spawned_at"]
+    return {
+        "mode": "memory" if memory_mode else "time",
+        "value_s": marks["diff_shown"] - spawned,
+        "run_shown_s": marks["run_shown"] - spawned,
+        "compare_s": marks["diff_shown"] - marks["run_shown"],
+        "interpreter_s": MODULE_START - spawned,
+        "imports_s": IMPORTED - MODULE_START,
+        "load_started_s": marks["load_started"] - spawned,
+        "rss_rise_mb": round(memory["peak_mb"] - memory["rss_before_mb"], 1),
+        "memory": memory,
+        "shown": shown,
+        "frames": len(probe.frame_ms),
+        "timings": timings.report(),
+        "exit_code": code,
+    }
+
+
 async def _open_store(spec: dict[str, Any]):
     from wflog_tui.store import StoreSettings, open_store
 
@@ -766,6 +871,7 @@ SCENARIOS = {
     "first_paint": first_paint,
     "groups_first_paint": groups_first_paint,
     "open_run": open_run,
+    "open_diff": open_diff,
     "refresh": refresh,
     "keypress": keypress,
     "search": search,

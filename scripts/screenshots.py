@@ -3,9 +3,10 @@
     .venv/bin/python scripts/screenshots.py [--out screenshots]
 
 Starts a throwaway embedded PostgreSQL, seeds the demo history (no live simulator, so
-every shot is of settled data), drives the app headless and saves five screens: the run
+every shot is of settled data), drives the app headless and saves six screens: the run
 list, a run that failed in iteration 4,812 of a 5,000-item loop, that step's data flow,
-the help screen, and the failure groups with the staged refund incident selected.
+that run compared with its last good run, the help screen, and the failure groups with
+the staged refund incident selected.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from wflog_tui.store import RunFilter, StoreSettings, open_store, parse_since
 from wflog_tui.ui.app import WflogApp
 from wflog_tui.ui.config import AppConfig
 from wflog_tui.ui.failure_groups import FailureGroupsScreen
+from wflog_tui.ui.run_compare import CompareScreen
 from wflog_tui.ui.run_list import RunListScreen
 from wflog_tui.ui.run_view import RunScreen
 
@@ -56,7 +58,20 @@ def _groups_ready(app: WflogApp) -> bool:
 
 def _run_ready(app: WflogApp) -> bool:
     screen = app.screen
-    return isinstance(screen, RunScreen) and screen.step_tree is not None and screen.step_view.selected_node is not None
+    return (
+        isinstance(screen, RunScreen)
+        and screen.step_tree is not None
+        and screen.step_view.selected_node is not None
+    )
+
+
+def _compare_ready(app: WflogApp) -> bool:
+    screen = app.screen
+    return (
+        isinstance(screen, CompareScreen)
+        and screen.comparison is not None
+        and screen.step_view.selected_node is not None
+    )
 
 
 async def _shot(
@@ -95,6 +110,11 @@ async def main(out: Path) -> None:
                 await pilot.press("tab", "5")
                 await pilot.pause(1.5)
 
+            async def compare(pilot: Pilot, app: WflogApp) -> None:
+                await _until(pilot, lambda: _run_ready(app), "the run view")
+                await pilot.press("d")
+                await _until(pilot, lambda: _compare_ready(app), "the diff screen")
+
             async def help_screen(pilot: Pilot, app: WflogApp) -> None:
                 await _until(pilot, lambda: _list_ready(app), "the run list")
                 await pilot.press("question_mark")
@@ -115,6 +135,7 @@ async def main(out: Path) -> None:
             run = AppConfig(run_filter=window, open_run=FAILED_LOOP_RUN, **base)
             await _shot(store, out, "run-failed-loop-iteration", run, failed_loop)
             await _shot(store, out, "data-flow", run, data_flow)
+            await _shot(store, out, "compare-last-good-run", run, compare)
             await _shot(store, out, "help", AppConfig(run_filter=window, **base), help_screen)
             groups = AppConfig(run_filter=window, open_groups=True, **base)
             await _shot(store, out, "failure-groups", groups, failure_groups)

@@ -15,11 +15,13 @@ import asyncpg
 import pytest
 
 from tests.database import TableHandle, run_row
+from tests.test_run_diff import publish_log
 from tests.ui.harness import settle
 from wflog_tui.demo.table_ddl import TableShape, create_table_sql, quote_ident
 from wflog_tui.store import RunFilter, StoreSettings, open_store
 from wflog_tui.ui.app import WflogApp
 from wflog_tui.ui.config import AppConfig
+from wflog_tui.ui.run_compare import CompareScreen
 from wflog_tui.ui.run_list import RunListScreen
 from wflog_tui.ui.run_view import RunScreen
 
@@ -129,9 +131,43 @@ def _rows() -> list[dict]:
     return rows
 
 
+def _compare_rows() -> list[dict]:
+    """A good run of Publish Post on LinkedIn, and the failed one on Mastodon after it."""
+    rows = []
+    for n, (status, platform, version) in enumerate(
+        [("COMPLETED", "linkedin", "wfv_7"), ("FAILED", "mastodon", "wfv_8")]
+    ):
+        started = T0 + timedelta(hours=n)
+        rows.append(
+            run_row(
+                id=f"cmp{n:03d}",
+                run_id=f"01CMP{n:021d}",
+                status=status,
+                workflow_name="Publish Post",
+                workflow_version_id=version,
+                started_at=started,
+                ended_at=started + timedelta(seconds=1),
+                duration_ms=1000,
+                steps_log=publish_log(platform, failed=status == "FAILED"),
+                event_id=f"01CMPEVT{n:04d}",
+            )
+        )
+    return rows
+
+
 @pytest.fixture
 def snapshot_table(pg_dsn: str) -> Iterator[TableHandle]:
     """A text-status table (so PAUSED fits) holding the fixed runs; dropped afterwards."""
+    yield from _fixed_table(pg_dsn, _rows())
+
+
+@pytest.fixture
+def compare_table(pg_dsn: str) -> Iterator[TableHandle]:
+    """The fixed pair of runs the diff screen compares; dropped afterwards."""
+    yield from _fixed_table(pg_dsn, _compare_rows())
+
+
+def _fixed_table(pg_dsn: str, rows: list[dict]) -> Iterator[TableHandle]:
     shape = TableShape(schema=f"snap_{uuid.uuid4().hex[:10]}", status_enum=False)
     handle = TableHandle(pg_dsn, shape)
 
@@ -141,7 +177,7 @@ def snapshot_table(pg_dsn: str) -> Iterator[TableHandle]:
             await conn.execute(create_table_sql(shape))
         finally:
             await conn.close()
-        await handle.insert(*_rows())
+        await handle.insert(*rows)
 
     async def drop() -> None:
         conn = await asyncpg.connect(pg_dsn)
@@ -221,3 +257,26 @@ def test_run_view_layout_lands_on_the_failed_iteration(snap_compare, snapshot_ta
         )
 
     assert snap_compare(app, terminal_size=SIZE, run_before=landed)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
+def test_compare_layout(snap_compare, compare_table, monkeypatch, size):
+    monkeypatch.setattr("humanize.naturaltime", lambda delta: "some time ago")
+    app = SnapshotApp(compare_table, _config(open_run=f"01CMP{1:021d}"))
+
+    async def compared(pilot) -> None:
+        await _until(
+            pilot,
+            lambda: isinstance(app.screen, RunScreen) and app.screen.step_tree is not None,
+        )
+        await pilot.press("d")
+        await _until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, CompareScreen)
+                and app.screen.comparison is not None
+                and app.screen.step_view.selected_node is not None
+            ),
+        )
+
+    assert snap_compare(app, terminal_size=size, run_before=compared)

@@ -356,14 +356,16 @@ def compare_runs(
     baseline_input: Any = MISSING,
     this_version: str | None = None,
     baseline_version: str | None = None,
+    alike: tuple[array, bytearray] | None = None,
 ) -> RunDiff:
     """Compare run `this` with `baseline`: every aligned pair, the first divergence, the
     root causes of the failing step's changed inputs, and a version change. Never raises.
 
     `*_input` are the runs' `input_payload`s (a data-flow source); versions are the runs'
-    `workflow_version_id`s.
+    `workflow_version_id`s. `alike` is `alike_iterations(this, baseline)` when the caller
+    has it already (it still holds once the entries it did not name are filled).
     """
-    alike, base_mask = alike_iterations(this, baseline)
+    alike, base_mask = alike if alike is not None else alike_iterations(this, baseline)
     this_mask = bytearray(1 if base >= 0 else 0 for base in alike)
     sides = (_Side(this, this_input, this_mask), _Side(baseline, baseline_input, base_mask))
     this_side, base_side = sides
@@ -385,6 +387,12 @@ def compare_runs(
     first = _first_divergence(pairs)
     causes = _root_causes(pairs, first, sides)
     return RunDiff(pairs, version, first, causes, (this, baseline), alike)
+
+
+def compare_entries(key: AlignKey, this: Entry | None, baseline: Entry | None) -> EntryDiff:
+    """One aligned pair compared on its own: a view calls it again once a pair compared
+    by its shape only (`EntryDiff.by_shape_only`) has had its payloads fetched."""
+    return _compare(key, this, baseline)
 
 
 def _compare(key: AlignKey, this: Entry | None, baseline: Entry | None) -> EntryDiff:
@@ -435,15 +443,17 @@ def _first_divergence(pairs: Sequence[EntryDiff]) -> Divergence | None:
     return None
 
 
-def entries_to_fetch(this: StepTree, baseline: StepTree) -> tuple[list[int], list[int]]:
+def entries_to_fetch(
+    this: StepTree, baseline: StepTree, alike: tuple[array, bytearray] | None = None
+) -> tuple[list[int], list[int]]:
     """Indexes of pending entries whose payloads a comparison needs, in each run.
 
     Everything pending except the iterations alike by their skeletons
-    (`alike_iterations`): top-level steps (few, and data flow runs through them), and
-    every entry of an iteration that is not alike (data flow is traced through its other
-    steps). Nothing is parsed to tell.
+    (`alike_iterations`, or `alike` when the caller has it): top-level steps (few, and
+    data flow runs through them), and every entry of an iteration that is not alike (data
+    flow is traced through its other steps). Nothing is parsed to tell.
     """
-    alike, base_mask = alike_iterations(this, baseline)
+    alike, base_mask = alike if alike is not None else alike_iterations(this, baseline)
     this_pending, base_pending = this.entries.is_pending, baseline.entries.is_pending
     wanted_this = [i for i in range(len(alike)) if alike[i] < 0 and this_pending(i)]
     wanted_base = [j for j in range(len(base_mask)) if not base_mask[j] and base_pending(j)]

@@ -16,7 +16,7 @@ from typing import Final
 
 from wflog_tui.model.diff_report import chosen_reason, default_reason, no_baseline_reason
 from wflog_tui.model.entries import MISSING
-from wflog_tui.model.run_diff import RunDiff, compare_runs, entries_to_fetch
+from wflog_tui.model.run_diff import RunDiff, alike_iterations, compare_runs, entries_to_fetch
 from wflog_tui.store.connection import Store
 from wflog_tui.store.errors import RunNotFound
 from wflog_tui.store.run_loading import LoadedRun, load_run
@@ -68,7 +68,9 @@ async def load_comparison(
         if baseline is None:  # deleted between the two statements
             return LoadedComparison(this, None, no_baseline_reason(run, BASELINE_LOOKBACK), None)
         reason = default_reason(run, summary)
-    wanted_this, wanted_baseline = entries_to_fetch(this.tree, baseline.tree)
+    # Computed once: filling the entries it leaves out keeps the alike ones alike.
+    alike = alike_iterations(this.tree, baseline.tree)
+    wanted_this, wanted_baseline = entries_to_fetch(this.tree, baseline.tree, alike)
     await _fill(store, this, wanted_this)
     await _fill(store, baseline, wanted_baseline)
     diff = compare_runs(
@@ -78,6 +80,7 @@ async def load_comparison(
         baseline_input=_run_input(baseline),
         this_version=this.detail.workflow_version_id,
         baseline_version=baseline.detail.workflow_version_id,
+        alike=alike,
     )
     return LoadedComparison(this, baseline, reason, diff)
 

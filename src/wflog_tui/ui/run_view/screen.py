@@ -69,6 +69,8 @@ class RunScreen(Screen[None]):
         Binding("f", "toggle_follow", "Follow"),
         Binding("r", "reload", "Reload"),
         Binding("c", "copy_note", "Copy note"),
+        Binding("d", "compare", "Compare with last good run", show=False),
+        Binding("D", "compare_with", "Compare with run…", key_display="D", show=False),
         Binding("b,backspace", "jump_back", "Jump back", key_display="b"),
         Binding("plus", "refresh_rate(-1)", "Faster refresh", key_display="+", show=False),
         Binding("minus", "refresh_rate(1)", "Slower refresh", key_display="-", show=False),
@@ -83,6 +85,8 @@ class RunScreen(Screen[None]):
     | f | Follow a running run, or pause following. |
     | r | Load the run again. |
     | c | Copy an incident note (Markdown) about the step under the cursor. |
+    | d | Compare with the last good run (the diff screen). |
+    | D | Compare with a run named by its run id. |
     | b / backspace | Back to where you were before a data-flow jump. |
     | + / - | Refresh every live view more / less often. |
     | tab / shift+tab | Move focus between the step tree and the detail pane. |
@@ -625,6 +629,26 @@ class RunScreen(Screen[None]):
         self.app.copy_to_clipboard(note)
         lines = note.count("\n")
         self.notify(f"Copied an incident note ({lines} lines) to the clipboard.", markup=False)
+
+    def action_compare(self, against: str | None = None) -> None:
+        """Open the diff screen: this run against its last good run, or run `against`."""
+        # Imported here: the diff screen is built from this package's tree and fill queue.
+        from wflog_tui.ui.run_compare import CompareScreen
+
+        loaded = None
+        if self.detail is not None and self.step_tree is not None:
+            loaded = LoadedRun(self.detail, self.step_tree)
+        self.app.push_screen(
+            CompareScreen(self.run_id, loaded=loaded, against=against, query_lock=self.live.lock)
+        )
+
+    def action_compare_with(self) -> None:
+        """Ask for a run id, then compare this run with that run."""
+        from wflog_tui.ui.run_compare import BaselinePrompt
+
+        self.app.push_screen(
+            BaselinePrompt(), lambda run_id: self.action_compare(run_id) if run_id else None
+        )
 
     def action_jump_back(self) -> None:
         """Return to where the last data-flow jump started."""

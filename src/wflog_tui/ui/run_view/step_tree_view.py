@@ -265,9 +265,14 @@ class StepTreeView(LazyTree[_Item]):
             if tree_node is None or not isinstance(item, _StepItem) or item.node is None:
                 continue
             refresh_spans(item.node)
-            label = node_label(item.node)
+            label = self.label_for(item.node)
             if label != tree_node.label:
                 tree_node.set_label(label)
+
+    def label_for(self, node: StepNode) -> Text:
+        """The label `node` is shown with; a view that adds to every label (the diff
+        screen's marks) overrides this one method."""
+        return node_label(node)
 
     def update_tree(self, tree: StepTree) -> None:
         """Show `tree`, a later state of the same run, changing only what changed.
@@ -332,7 +337,7 @@ class StepTreeView(LazyTree[_Item]):
         assert isinstance(owner_item, _StepItem)
         node = self._child(owner_item, position)
         child = owner.add(
-            node_label(node), _StepItem(node), before=before, allow_expand=node.has_children
+            self.label_for(node), _StepItem(node), before=before, allow_expand=node.has_children
         )
         owner_item.children[position] = child
         self._by_key[node.key] = child
@@ -449,7 +454,7 @@ class StepTreeView(LazyTree[_Item]):
             assert isinstance(child_item, _StepItem)
             child_item.node = node
             self._by_key[node.key] = child
-            label = node_label(node)
+            label = self.label_for(node)
             if label != child.label:
                 child.set_label(label)
             if child.allow_expand != node.has_children:
