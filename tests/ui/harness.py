@@ -15,6 +15,7 @@ from typing import Any
 
 from textual import events
 from textual.app import App
+from textual.command import CommandList, CommandPalette
 from textual.widgets import DataTable
 
 from tests.database import run_row
@@ -139,3 +140,17 @@ def loaded(app: App) -> bool:
         and screen.step_tree is not None
         and screen.step_view.region.height > 0
     )
+
+
+async def open_palette(pilot, query: str = "") -> list[str]:
+    """Open the palette, type `query`, and return the commands it lists, one line each."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, CommandPalette)
+    if query:
+        await pilot.press(*query)
+    # The palette gathers results in a worker and shows them in batches.
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    commands = pilot.app.screen.query_one(CommandList)
+    return [str(option.prompt).split("\n")[0] for option in commands.options]

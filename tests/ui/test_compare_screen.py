@@ -10,9 +10,7 @@ from hypothesis import strategies as hs
 
 from tests.database import BASE_TIME, run_row
 from tests.test_run_diff import publish_log
-from tests.ui.screen_text import screen_text
-from tests.ui.test_palette import open_palette
-from tests.ui.test_run_view import app_for, loaded, settle
+from tests.ui.harness import loaded, open_palette, run_app, screen_text, settle
 from wflog_tui.model.run_diff import compare_runs
 from wflog_tui.model.step_tree import build_tree
 from wflog_tui.ui.run_compare import CompareScreen
@@ -76,7 +74,7 @@ async def open_comparison(pilot, app) -> None:
 
 async def test_d_opens_the_diff_with_baseline_reason_root_and_version(table, open_store_for):
     await table.insert(*publish_runs())
-    app = app_for(await open_store_for(table), "BAD1")
+    app = run_app(await open_store_for(table), "BAD1")
     async with app.run_test(size=SIZE) as pilot:
         await open_comparison(pilot, app)
         text = screen_text(app)
@@ -109,7 +107,7 @@ async def test_d_opens_the_diff_with_baseline_reason_root_and_version(table, ope
 
 async def test_n_and_N_land_on_each_difference_and_esc_returns_to_the_run(table, open_store_for):
     await table.insert(*publish_runs())
-    app = app_for(await open_store_for(table), "BAD1")
+    app = run_app(await open_store_for(table), "BAD1")
     async with app.run_test(size=SIZE) as pilot:
         await open_comparison(pilot, app)
         # One query at a time in the app: the run view's fill queue and the diff share a lock.
@@ -161,7 +159,7 @@ async def test_a_step_only_in_the_baseline_is_shown_from_the_baseline(table, ope
             steps_log=[{**step, "stepId": "a"}, {**step, "stepId": "new"}, {**step, "stepId": "z"}],
         ),
     )
-    app = app_for(await open_store_for(table), "NEW1")
+    app = run_app(await open_store_for(table), "NEW1")
     async with app.run_test(size=SIZE) as pilot:
         await open_comparison(pilot, app)
         # The baseline's step has a row of its own, where it ran: after `a`.
@@ -200,7 +198,7 @@ async def test_a_step_the_baseline_ran_in_an_iteration_sits_in_that_iteration(
         run_row(run_id="GOOD1", started_at=BASE_TIME, steps_log=log(True)),
         run_row(run_id="NEW1", started_at=BASE_TIME + timedelta(minutes=5), steps_log=log(False)),
     )
-    app = app_for(await open_store_for(table), "NEW1")
+    app = run_app(await open_store_for(table), "NEW1")
     async with app.run_test(size=SIZE) as pilot:
         await open_comparison(pilot, app)
         node = compare_screen(app).step_view.selected_node
@@ -221,7 +219,7 @@ async def test_identical_runs_say_so(table, open_store_for):
         run_row(run_id="GOOD1", started_at=BASE_TIME, steps_log=log),
         run_row(run_id="SAME1", started_at=BASE_TIME + timedelta(minutes=1), steps_log=log),
     )
-    app = app_for(await open_store_for(table), "SAME1")
+    app = run_app(await open_store_for(table), "SAME1")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await open_comparison(pilot, app)
         assert "no differences: the runs did the same" in screen_text(app)
@@ -241,7 +239,7 @@ async def test_a_malformed_element_is_compared_whole(table, open_store_for):
             steps_log=[step, "garbage two"],
         ),
     )
-    app = app_for(await open_store_for(table), "BAD1")
+    app = run_app(await open_store_for(table), "BAD1")
     async with app.run_test(size=SIZE) as pilot:
         await open_comparison(pilot, app)
         await pilot.press("n")
@@ -253,7 +251,7 @@ async def test_a_malformed_element_is_compared_whole(table, open_store_for):
 async def test_no_baseline_says_so(table, open_store_for):
     _good, bad = publish_runs()
     await table.insert(bad)
-    app = app_for(await open_store_for(table), "BAD1")
+    app = run_app(await open_store_for(table), "BAD1")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await open_comparison(pilot, app)
         text = screen_text(app)
@@ -273,7 +271,7 @@ async def test_the_baseline_is_never_from_another_organisation(table, open_store
     older = {**good, "id": "older1", "run_id": "OLDER1", "started_at": BASE_TIME}
     del good
     await table.insert(elsewhere, bad)
-    app = app_for(await open_store_for(table), "BAD1")
+    app = run_app(await open_store_for(table), "BAD1")
     async with app.run_test(size=SIZE) as pilot:
         await open_comparison(pilot, app)
         assert "baseline none: no COMPLETED run of Publish Post in organisation org_a" in (
@@ -282,7 +280,7 @@ async def test_the_baseline_is_never_from_another_organisation(table, open_store
         assert "OTHER1" not in screen_text(app)
     # With a good run in its own organisation too, that one is chosen, though older.
     await table.insert(older)
-    app = app_for(await open_store_for(table), "BAD1")
+    app = run_app(await open_store_for(table), "BAD1")
     async with app.run_test(size=SIZE) as pilot:
         await open_comparison(pilot, app)
         assert "baseline OLDER1: newest COMPLETED run of Publish Post" in screen_text(app)
@@ -293,7 +291,7 @@ async def test_under_org_a_run_of_another_organisation_cannot_be_named(table, op
     elsewhere = {**good, "id": "other1", "run_id": "OTHER1", "organisation_id": "org_b"}
     await table.insert(good, bad, elsewhere)
     store = await open_store_for(table, organisation_scope="org_a")
-    app = app_for(store, "BAD1")
+    app = run_app(store, "BAD1")
     async with app.run_test(size=SIZE) as pilot:
         await open_comparison(pilot, app)
         assert "baseline GOOD1: newest COMPLETED run" in screen_text(app)
@@ -307,7 +305,7 @@ async def test_under_org_a_run_of_another_organisation_cannot_be_named(table, op
 async def test_D_compares_with_a_run_named_by_its_id(table, open_store_for):
     good, bad = publish_runs()
     await table.insert(good, bad)
-    app = app_for(await open_store_for(table), "BAD1")
+    app = run_app(await open_store_for(table), "BAD1")
     async with app.run_test(size=SIZE) as pilot:
         await open_comparison(pilot, app)
         await pilot.press("D")
@@ -325,7 +323,7 @@ async def test_D_compares_with_a_run_named_by_its_id(table, open_store_for):
 
 async def test_the_palette_offers_both_comparisons_in_the_run_view(table, open_store_for):
     await table.insert(*publish_runs())
-    app = app_for(await open_store_for(table), "BAD1")
+    app = run_app(await open_store_for(table), "BAD1")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, lambda: loaded(app))
         await pilot.press("question_mark")
@@ -344,7 +342,7 @@ async def test_hostile_strings_are_shown_as_written(table, open_store_for):
     good, bad = publish_runs()
     bad["steps_log"][1]["input"]["platform"] = "[bold red]x[/]\x1b[2J"
     await table.insert(good, bad)
-    app = app_for(await open_store_for(table), "BAD1")
+    app = run_app(await open_store_for(table), "BAD1")
     async with app.run_test(size=SIZE) as pilot:
         await open_comparison(pilot, app)
         pane = changes_text(app)
@@ -419,7 +417,7 @@ async def test_a_big_run_fetches_an_alike_step_when_it_is_looked_at(
     good["steps_log"] = log("linkedin", False, 5)
     bad["steps_log"] = log("mastodon", True, 50)
     await table.insert(good, bad)
-    app = app_for(await open_store_for(table), "BAD1")
+    app = run_app(await open_store_for(table), "BAD1")
     async with app.run_test(size=SIZE) as pilot:
         await open_comparison(pilot, app)
         screen = compare_screen(app)

@@ -8,11 +8,11 @@ from typing import ClassVar
 import pytest
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.command import CommandList, CommandPalette
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
+from tests.ui.harness import open_palette
 from wflog_tui.ui.palette import ScreenActionsProvider
 from wflog_tui.ui.themes import DEFAULT_THEME, register_themes, status_variable_defaults
 
@@ -74,20 +74,6 @@ class PaletteApp(App[None]):
         register_themes(self, self.user_dir)
         self.theme = DEFAULT_THEME
         self.push_screen(RunScreen())
-
-
-async def open_palette(pilot, query: str = "") -> list[str]:
-    """Open the palette, type `query`, and return the commands it lists, one line each."""
-    await pilot.press("ctrl+p")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, CommandPalette)
-    if query:
-        await pilot.press(*query)
-    # The palette gathers results in a worker and shows them in batches.
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    commands = pilot.app.screen.query_one(CommandList)
-    return [str(option.prompt).split("\n")[0] for option in commands.options]
 
 
 async def test_empty_palette_lists_the_screen_actions_with_their_keys(tmp_path: Path) -> None:
