@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from wflog_tui.model.refresh_pacing import DEFAULT_REFRESH_S
+from wflog_tui.model.search_history import SearchHistory
 from wflog_tui.store import RunFilter
 from wflog_tui.store.notify import NOTIFY_CHANNEL_DEFAULT
 
@@ -27,3 +28,6 @@ class AppConfig:
     time_mode: str = "relative"
     # Tests and screenshots set this so nothing blinks or ticks between frames.
     animations: bool = True
+    # The list's searches of this session (↑/↓ in its search box); a run list made again
+    # (after `--run`, esc) finds them here.
+    search_history: SearchHistory = field(default_factory=SearchHistory)
