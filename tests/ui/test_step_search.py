@@ -3,9 +3,11 @@ failures, and a big run opened as a skeleton landing on a deep iteration's match
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from tests.ui.screen_text import screen_text
+from tests.ui.test_palette import open_palette
 from tests.ui.test_run_view import (
     app_for,
     cursor_path,
@@ -19,6 +21,11 @@ from tests.ui.test_run_view import (
     trigger,
 )
 from wflog_tui.model.log_skeleton import LogSkeleton
+from wflog_tui.store import RunFilter
+from wflog_tui.ui.app import WflogApp
+from wflog_tui.ui.config import AppConfig
+from wflog_tui.ui.help_screen import HelpScreen, bound_actions
+from wflog_tui.ui.run_list import RunListScreen
 
 
 def status_line(app) -> str:
@@ -108,3 +115,48 @@ async def test_a_big_run_opened_as_a_skeleton_lands_on_the_deep_iteration(
         # The landed step is filled in and shown: its input holds the needle.
         await settle(pilot, lambda: "ACME-4711" in screen_text(app))
         assert screen.step_view.node_count < 400  # one page of iterations, not 3,000
+
+
+async def test_the_search_keys_are_in_the_help_and_the_palette(table, open_store_for):
+    row, store = await open_run(table, open_store_for, three_failures(), status="FAILED")
+    app = app_for(store, row["run_id"])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: loaded(app))
+        listed = await open_palette(pilot, "search in")
+        assert "Search in this run  /" in listed
+        await pilot.press("escape")
+        # With no search on, n is the next failure and there is no match to move to.
+        names = {entry.description for entry in bound_actions(app.screen)}
+        assert {"Search in this run", "Next failure"} <= names
+        assert not names & {"Next match", "Previous match", "Clear search"}
+        await pilot.press("slash", *"bounce", "enter")
+        await settle(pilot, lambda: "match 1 of 2" in status_line(app))
+        names = {entry.description for entry in bound_actions(app.screen)}
+        assert {"Next match", "Previous match", "Clear search"} <= names
+        await pilot.press("question_mark")
+        await settle(pilot, lambda: isinstance(app.screen, HelpScreen))
+        help_text = screen_text(app)
+        assert "Next match" in help_text and "Clear search" in help_text
+        await pilot.press("escape")
+        # The palette runs them as the keys do.
+        listed = await open_palette(pilot, "next match")
+        assert "Next match  n" in listed
+        await pilot.press("enter")
+        await settle(pilot, lambda: "match 2 of 2" in status_line(app))
+        listed = await open_palette(pilot, "clear search")
+        assert "Clear search  esc" in listed
+        await pilot.press("enter")
+        await settle(pilot, lambda: not run_screen(app).step_search.active)
+
+
+async def test_the_list_offers_search_runs_and_the_grammar(table, open_store_for):
+    store = await open_store_for(table)
+    app = WflogApp(
+        store,
+        AppConfig(refresh_s=60, animations=False, run_filter=RunFilter(since=timedelta(hours=1))),
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, RunListScreen))
+        listed = await open_palette(pilot, "search")
+        assert "Search runs  /" in listed
+        assert "Search grammar  f1" in listed or "Search grammar  F1" in listed
