@@ -22,13 +22,18 @@ _FOOTNOTE = (
 )
 
 
-def grammar_text() -> Content:
-    """Each example in a column, what it finds beside it, then the rules that join them."""
-    width = max(cell_len(query) for query, _ in EXAMPLES)
-    lines = [
-        Content.assemble((query, "$text-accent bold"), " " * (width - cell_len(query) + 2), means)
-        for query, means in EXAMPLES
-    ]
+def grammar_text(width: int) -> Content:
+    """Each example with what it finds: side by side when `width` cells hold both, else
+    the meaning indented under its example; then the rules that join terms."""
+    column = max(cell_len(query) for query, _ in EXAMPLES) + 2
+    side_by_side = column + max(cell_len(means) for _, means in EXAMPLES) <= width
+    lines = []
+    for query, means in EXAMPLES:
+        example = Content.styled(query, "$text-accent bold")
+        if side_by_side:
+            lines.append(Content.assemble(example, " " * (column - cell_len(query)), means))
+        else:
+            lines.extend([example, Content.styled(f"    {means}", "dim")])
     lines.append(Content(""))
     lines.append(Content.styled(_FOOTNOTE, "dim"))
     return Content("\n").join(lines)
@@ -48,7 +53,7 @@ class SearchGrammar(ModalScreen[None]):
     SearchGrammar {
         align: center middle;
         & > #grammar-dialog {
-            width: 110;
+            width: 130;
             max-width: 95%;
             height: auto;
             max-height: 90%;
@@ -68,7 +73,9 @@ class SearchGrammar(ModalScreen[None]):
             dialog.border_title = "Search: the language"
             dialog.border_subtitle = "esc close · ↑ ↓ scroll"
             with VerticalScroll(id="grammar-examples"):
-                yield Static(grammar_text(), markup=False)
+                # The dialog's border and padding take 4 cells of its width.
+                width = min(130, int(self.app.size.width * 0.95)) - 4
+                yield Static(grammar_text(width), markup=False)
 
     def on_mount(self) -> None:
         """Focus the examples so the arrow keys scroll them."""

@@ -99,7 +99,8 @@ class StepSearchBar(Vertical):
     StepSearchBar.-shown { display: block; }
     StepSearchBar > #step-search-input { display: none; margin: 0 1; }
     StepSearchBar > #step-search-input.-typing { display: block; }
-    StepSearchBar > #step-search-status { height: 1; padding: 0 1; }
+    StepSearchBar > #step-search-status { height: 1; padding: 0 1; display: none; }
+    StepSearchBar.-has-status > #step-search-status { display: block; }
     """
 
     def __init__(self, **kwargs: object) -> None:
@@ -143,18 +144,27 @@ class StepSearchBar(Vertical):
         self.add_class("-shown")
         box.focus()
 
-    def close_prompt(self) -> None:
+    def close_prompt(self, *, focus_tree: bool = True) -> None:
         """Close the prompt; a search already on stays on."""
         self.input.remove_class("-typing")
         self.set_class(self.active, "-shown")
-        self._screen.step_view.focus()
+        if focus_tree:
+            self._screen.step_view.focus()
+
+    @on(Input.Blurred, "#step-search-input")
+    def _left(self, event: Input.Blurred) -> None:
+        # A prompt left open without focus would let a typed `q` quit the app: focus moved
+        # elsewhere on this screen (a click, tab) closes it; a modal over it does not.
+        event.stop()
+        if self.typing and self.screen is self.app.screen:
+            self.close_prompt(focus_tree=False)
 
     def clear(self) -> None:
         """End the search: `n`/`N` go back to moving between failures."""
         self.workers.cancel_group(self, "step-search")
         self.matches = None
         self.input.remove_class("-typing")
-        self.remove_class("-shown")
+        self.remove_class("-shown", "-has-status")
         self._screen.refresh_bindings()
 
     def move(self, direction: int) -> None:
@@ -212,7 +222,7 @@ class StepSearchBar(Vertical):
 
     def _show(self, line: Text) -> None:
         self.query_one("#step-search-status", Static).update(line)
-        self.add_class("-shown")
+        self.add_class("-shown", "-has-status")
 
 
 def _matches_on(tree: StepTree, text: str, found: list[int]) -> StepMatches:
