@@ -11,10 +11,10 @@ from hypothesis import strategies as hs
 
 from tests.ui.screen_text import screen_text
 from tests.ui.test_run_list import app_for, recent, run_ids, settle, table_of
-from wflog_tui.model.search_query import SearchSyntaxError, parse_query
+from wflog_tui.model.search_query import EXAMPLES, SearchSyntaxError, parse_query
 from wflog_tui.ui.run_list import screen as list_screen
 from wflog_tui.ui.run_list.search_box import syntax_error_text
-from wflog_tui.ui.run_list.search_grammar import SearchGrammar
+from wflog_tui.ui.run_list.search_grammar import SearchGrammar, grammar_text
 
 
 def invoice(minutes_ago: float, run_id: str, currency: str, amount: int) -> dict:
@@ -137,12 +137,12 @@ async def test_up_and_down_walk_the_searches_of_the_session(invoices, open_store
 async def test_question_mark_in_the_empty_box_and_f1_show_the_grammar(invoices, open_store_for):
     store = await open_store_for(invoices)
     app = app_for(store, refresh_s=60)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot, lambda: table_of(app).row_count == 4)
         await pilot.press("slash", "question_mark")
-        await settle(pilot, lambda: isinstance(app.screen, SearchGrammar))
-        text = screen_text(app)
-        assert "input.invoice.currency=JPY" in text and "step:(charge_card status:FAILED)" in text
+        await settle(pilot, lambda: "step:(charge_card status:FAILED)" in screen_text(app))
+        assert isinstance(app.screen, SearchGrammar)
+        assert "input.invoice.currency=JPY" in screen_text(app)
         await pilot.press("escape")
         await settle(pilot, lambda: not isinstance(app.screen, SearchGrammar))
         box = app.screen.search_box.input
@@ -182,3 +182,12 @@ def test_the_caret_always_points_into_what_is_shown(text, width):
         if position < len(text) and line[len(caret) - 1] != "…":
             assert line[len(caret) - 1] in (text[position], "\ufffd", " ")
         assert shown or not text.strip()
+
+
+def test_the_grammar_fits_80_columns_and_sits_side_by_side_when_wide() -> None:
+    narrow = grammar_text(76).plain.splitlines()
+    assert all(len(line) <= 76 for line in narrow[:-1])  # the closing paragraph wraps
+    assert len(narrow) == 2 * len(EXAMPLES) + 2
+    wide = grammar_text(126).plain.splitlines()
+    assert len(wide) == len(EXAMPLES) + 2
+    assert wide[0].startswith("01HW7") and EXAMPLES[0][1] in wide[0]
