@@ -692,8 +692,10 @@ class RunScreen(Screen[None]):
             return running or self._pending is not None
         if action == "jump_back":
             return True if self._back else None
-        if action in ("next_match", "previous_match"):
-            return self.step_search.active
-        if action == "clear_search":
-            return self.step_search.active or self.step_search.typing
+        if action in ("next_match", "previous_match", "clear_search"):
+            try:
+                search = self.step_search
+            except NoMatches:  # asked while the screen is being taken down
+                return False
+            return search.active or (action == "clear_search" and search.typing)
         return True
