@@ -24,7 +24,7 @@ from wflog_tui.model.search_query import SearchQuery, SearchSyntaxError, parse_q
 
 # Typing narrows the list once the reader pauses this long: one query per pause, not per key.
 DEBOUNCE_S: Final = 0.3
-PLACEHOLDER: Final = "words, status:FAILED, input.path=value …  ? grammar · ↑↓ history"
+PLACEHOLDER: Final = "words, status:FAILED, input.path=value …  ? or F1 grammar · ↑↓ history"
 
 
 def syntax_error_text(text: str, error: SearchSyntaxError, width: int) -> Text:
