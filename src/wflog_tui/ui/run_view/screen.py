@@ -95,7 +95,6 @@ class RunScreen(Screen[None]):
     | b / backspace | Back to where you were before a data-flow jump. |
     | + / - | Refresh every live view more / less often. |
     | tab / shift+tab | Move focus between the step tree and the detail pane. |
-    | esc | Back to the run list. |
     """
 
     DEFAULT_CSS = """
