@@ -112,9 +112,8 @@ class SearchBox(Vertical):
     class QueryChanged(Message):
         """The reader paused on (or submitted) a query that parses: the list should show it."""
 
-        def __init__(self, text: str, query: SearchQuery, *, submitted: bool) -> None:
+        def __init__(self, query: SearchQuery, *, submitted: bool) -> None:
             super().__init__()
-            self.text = text
             self.query = query
             self.submitted = submitted
 
@@ -183,7 +182,7 @@ class SearchBox(Vertical):
         self._show_error(None, text)
         if submitted:
             self.history.add(text)
-        self.post_message(self.QueryChanged(text, query, submitted=submitted))
+        self.post_message(self.QueryChanged(query, submitted=submitted))
 
     def _show_error(self, error: SearchSyntaxError | None, text: str) -> None:
         self.error = error
