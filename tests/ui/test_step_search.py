@@ -160,3 +160,23 @@ async def test_the_list_offers_search_runs_and_the_grammar(table, open_store_for
         listed = await open_palette(pilot, "search")
         assert "Search runs  /" in listed
         assert "Search grammar  f1" in listed or "Search grammar  F1" in listed
+
+
+async def test_esc_while_a_search_is_under_way_stays_in_the_run(table, open_store_for):
+    row, store = await open_run(table, open_store_for, three_failures(), status="FAILED")
+    app = app_for(store, row["run_id"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, lambda: loaded(app))
+        screen = run_screen(app)
+        # The view's query lock held, as by a page being filled: the search waits.
+        async with screen.live.lock:
+            await pilot.press("slash", *"bounce", "enter")
+            await settle(pilot, lambda: "searching the whole run" in status_line(app))
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is screen
+            assert "searching" not in screen_text(app)
+        await app.workers.wait_for_complete()
+        assert not screen.step_search.active  # the search was dropped, not finished
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is not screen)

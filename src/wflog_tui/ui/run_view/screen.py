@@ -696,5 +696,5 @@ class RunScreen(Screen[None]):
                 search = self.step_search
             except NoMatches:  # asked while the screen is being taken down
                 return False
-            return search.active or (action == "clear_search" and search.typing)
+            return search.clearable if action == "clear_search" else search.active
         return True

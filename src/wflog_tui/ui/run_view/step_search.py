@@ -129,6 +129,12 @@ class StepSearchBar(Vertical):
         return self.matches is not None
 
     @property
+    def clearable(self) -> bool:
+        """True while `esc` has something of the search to close: the prompt, a search on
+        or under way, or what the last one said."""
+        return self.typing or self.has_class("-has-status")
+
+    @property
     def _screen(self) -> RunScreen:
         from wflog_tui.ui.run_view.screen import RunScreen
 
