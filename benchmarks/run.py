@@ -480,6 +480,42 @@ class Bench:
             errors=_errors(values + floors) or None,
         )
 
+    async def search_in_run_screen(self, table: str, key: str, needle: str, index: int) -> None:
+        """In-run search from `enter` to the match selected in a frame, on the big run opened
+        as its skeleton, against the hand-written search (`floors.search`, kind `in_run`)."""
+        assert self.data is not None
+        spec = self.spec(
+            table,
+            times=SEARCH_TIMES,
+            kind="in_run",
+            run_id=self.data.big_run_id,
+            fail_index=self.data.big_fail_index,
+            needle=needle,
+            expected_index=index,
+        )
+        values, floors = await self.alternate(
+            ("scenarios", "search_in_run_screen", spec), ("floors", "search", spec)
+        )
+        self.raw[key] = {"scenario": values, "floor": floors}
+        value, floor = _median(values, "value_ms"), _median(floors, "median_ms")
+        self.figures[key] = figure(
+            value,
+            floor,
+            unit="ms",
+            target=f"≤ {SEARCH_IN_RUN_TARGET_MS:g} ms to land on the match on screen",
+            passed=_le(value, SEARCH_IN_RUN_TARGET_MS),
+            digits=1,
+            value_is="enter in the run view's search prompt → the first frame with the "
+            "cursor on the matching entry (the store's query, the tree's page, the pane)",
+            floor_is="the same five fields searched by hand over jsonb_array_elements",
+            store_ms=_median(values, "store_ms"),
+            landed_on=(_typical(values, "value_ms") or {}).get("landed_on"),
+            tree_nodes=(_typical(values, "value_ms") or {}).get("tree_nodes"),
+            samples=[round(s["value_ms"], 1) for s in values if "value_ms" in s],
+            floor_samples=[s["median_ms"] for s in floors if "median_ms" in s],
+            errors=_errors(values + floors) or None,
+        )
+
     async def failure_groups(self, table: str, key: str, since_s: int, target_ms: float) -> None:
         """Failure groups of a window (and its previous one) against the bare SQL that
         fetches the same failures; for the day's window, the splitters of the biggest group
@@ -1025,6 +1061,12 @@ async def bench(args: argparse.Namespace, dsn: str, work_dir: Path) -> dict[str,
                 run_id=data.big_run_id,
                 needle=f"hs_{1_000_000 + SEARCH_IN_RUN_ITERATION}",
                 expected_index=2 + 2 * (SEARCH_IN_RUN_ITERATION - 1),
+            )
+            await b.search_in_run_screen(
+                main,
+                "search.in_run_screen",
+                needle=f"hs_{1_000_000 + SEARCH_IN_RUN_ITERATION}",
+                index=2 + 2 * (SEARCH_IN_RUN_ITERATION - 1),
             )
         finally:
             await conn.close()

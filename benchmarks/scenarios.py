@@ -866,6 +866,73 @@ async def failure_groups(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def search_in_run_screen(spec: dict[str, Any]) -> dict[str, Any]:
+    """In-run search on screen: the 100,000-entry run open (as its skeleton) and landed on
+    its failure, `/`, the needle, then `enter` goes in through the driver; the figure ends
+    with the first frame whose cursor is on the matching entry (`expected_index`).
+
+    One landing per process: a second search would find the iteration's page of the
+    tree already made. `store_ms` is the store's own time for the query (`store.stats`),
+    so the rest (`value_ms - store_ms`) is the UI's: the lock, the landing, the frame.
+    """
+    from textual import events
+
+    from wflog_tui.ui.app import WflogApp
+    from wflog_tui.ui.config import AppConfig
+    from wflog_tui.ui.run_view import RunScreen
+
+    store = await _open_store(spec)
+    config = AppConfig(open_run=spec["run_id"], refresh_s=60, animations=False)
+    app = WflogApp(store, config)
+    probe = FrameProbe()
+    probe.install()
+
+    def on_entry(index: int) -> Callable[[], bool]:
+        def test() -> bool:
+            screen = app.screen
+            if not isinstance(screen, RunScreen) or screen.step_tree is None:
+                return False
+            node = screen.step_view.selected_node
+            return node is not None and node.entry is not None and node.entry.index == index
+
+        return test
+
+    result: dict[str, Any] = {}
+    async with app.run_test(size=tuple(spec["size"])) as pilot:
+        await _until(on_entry(spec["fail_index"]), 60, "the landing on the failure")
+        screen = app.screen
+        assert isinstance(screen, RunScreen)
+        # A reader types for longer than the pages on screen take to fill: the search
+        # starts with the view's query lock free, as it would.
+        await _until(
+            lambda: not screen.live.lock.locked() and not screen.entry_fill._filling,
+            60,
+            "the pages on screen to fill",
+        )
+        await pilot.press("slash", *spec["needle"])
+        driver = app._driver
+        assert driver is not None
+        landed = on_entry(spec["expected_index"])
+        frame = probe.next_frame_where(lambda _screen: landed())
+        event = events.Key("enter", None)
+        event.set_sender(app)
+        start = probes.now()
+        driver.send_message(event)
+        end = await asyncio.wait_for(frame, 30.0)
+        matches = screen.step_search.matches
+        node = screen.step_view.selected_node
+        assert node is not None
+        result = {
+            "value_ms": (end - start) * 1000,
+            "store_ms": store.stats.last["find_in_steps"].ms,
+            "matches": None if matches is None else list(matches.indexes),
+            "landed_on": [n.label for n in node.path],
+            "tree_nodes": screen.step_view.node_count,
+        }
+    await store.close()
+    return result
+
+
 SCENARIOS = {
     "failure_groups": failure_groups,
     "first_paint": first_paint,
@@ -875,6 +942,7 @@ SCENARIOS = {
     "refresh": refresh,
     "keypress": keypress,
     "search": search,
+    "search_in_run_screen": search_in_run_screen,
 }
 
 

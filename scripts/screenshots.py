@@ -3,10 +3,11 @@
     .venv/bin/python scripts/screenshots.py [--out screenshots]
 
 Starts a throwaway embedded PostgreSQL, seeds the demo history (no live simulator, so
-every shot is of settled data), drives the app headless and saves six screens: the run
+every shot is of settled data), drives the app headless and saves these screens: the run
 list, a run that failed in iteration 4,812 of a 5,000-item loop, that step's data flow,
-that run compared with its last good run, the help screen, and the failure groups with
-the staged refund incident selected.
+that run compared with its last good run, the help screen, the failure groups with the
+staged refund incident selected, the list narrowed by a payload search, and a search
+inside the big run.
 """
 
 from __future__ import annotations
@@ -74,6 +75,23 @@ def _compare_ready(app: WflogApp) -> bool:
     )
 
 
+def _narrowed(app: WflogApp) -> bool:
+    screen = app.screen
+    return (
+        isinstance(screen, RunListScreen)
+        and screen.run_filter.query is not None
+        and bool(screen.order)
+        and all(run.status != "COMPLETED" for run in screen.runs.values())
+    )
+
+
+def _matched(app: WflogApp, position: str) -> bool:
+    screen = app.screen
+    if not isinstance(screen, RunScreen) or screen.step_search.matches is None:
+        return False
+    return position in screen.step_search.matches.status().plain
+
+
 async def _shot(
     store,
     out: Path,
@@ -139,6 +157,28 @@ async def main(out: Path) -> None:
             await _shot(store, out, "help", AppConfig(run_filter=window, **base), help_screen)
             groups = AppConfig(run_filter=window, open_groups=True, **base)
             await _shot(store, out, "failure-groups", groups, failure_groups)
+
+            async def search(pilot: Pilot, app: WflogApp) -> None:
+                await _until(pilot, lambda: _list_ready(app), "the run list")
+                # The demo's staged incident: refunds in yen fail.
+                await pilot.press("slash", *"input.data.object.currency=jpy -status:COMPLETED")
+                await _until(pilot, lambda: _narrowed(app), "the search to narrow the list")
+
+            await _shot(store, out, "search", AppConfig(run_filter=window, **base), search)
+
+            # An e-mail of the CSV's row 3,000: in the parsed rows, the loop's collection
+            # and the input of iteration 3,000, whose page of the skeleton is not loaded.
+            parsed = await store.fetch_entries(FAILED_LOOP_RUN, [1])
+            needle = parsed[1]["output"]["rows"][2999]["email"]
+
+            async def run_search(pilot: Pilot, app: WflogApp) -> None:
+                await _until(pilot, lambda: _run_ready(app), "the run view")
+                await pilot.press("slash", *needle, "enter")
+                await _until(pilot, lambda: _matched(app, "match 1 of 3"), "the first match")
+                await pilot.press("n", "n")
+                await _until(pilot, lambda: _matched(app, "match 3 of 3"), "the third match")
+
+            await _shot(store, out, "run-search", run, run_search)
         finally:
             await store.close()
     finally:

@@ -133,6 +133,10 @@ async def test_every_action_as_a_select_only_role_issues_only_reads(pg_dsn, tabl
                 await settle(pilot, lambda: "search=01RO" in screen_text(app))
                 await queries_done(pilot, store)
                 await pilot.press("escape", "escape")
+                # The search language: a payload term and a step term.
+                await pilot.press("slash", *"input~a step.status:FAILED", "enter")
+                await pilot.pause(0.3)
+                await pilot.press("escape", "escape")
                 await pilot.press("w")
                 await settle(
                     pilot, lambda: "Workflow" in screen_text(app) and "Beta" in screen_text(app)
@@ -162,6 +166,10 @@ async def test_every_action_as_a_select_only_role_issues_only_reads(pg_dsn, tabl
                     await pilot.pause(0.1)
                 await pilot.press("tab", "c", "n", "f", "f", "r")
                 await settle(pilot, lambda: loaded(app))
+                # Search inside the run (a query of its own), then move and clear.
+                await pilot.press("slash", *"a", "enter")
+                await settle(pilot, lambda: "find_in_steps" in store.stats.last)
+                await pilot.press("n", "N", "escape")
                 await pilot.press("escape")
                 await settle(pilot, lambda: isinstance(app.screen, RunListScreen))
                 text = screen_text(app)

@@ -280,3 +280,17 @@ def test_compare_layout(snap_compare, compare_table, monkeypatch, size):
         )
 
     assert snap_compare(app, terminal_size=size, run_before=compared)
+
+
+def test_run_list_search_syntax_error_at_80x24(snap_compare, snapshot_table):
+    app = SnapshotApp(snapshot_table, _config())
+
+    async def mistaken(pilot) -> None:
+        await _until(
+            pilot,
+            lambda: isinstance(app.screen, RunListScreen) and len(app.screen.order) == 18,
+        )
+        await pilot.press("slash", *"status:FAILED input.cohort>lots")
+        await _until(pilot, lambda: app.screen.search_box.error is not None)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=mistaken)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wflog_tui.model.refresh_pacing import DEFAULT_REFRESH_S
+from wflog_tui.model.search_history import SearchHistory
 from wflog_tui.model.step_link import StepLink
 from wflog_tui.store import RunFilter
 from wflog_tui.store.notify import NOTIFY_CHANNEL_DEFAULT
@@ -51,3 +52,6 @@ class AppConfig:
     sort_column: str | None = None
     sort_reverse: bool | None = None
     columns: tuple[str, ...] | None = None
+    # The list's searches of this session (↑/↓ in its search box); a run list made again
+    # (after `--run`, esc) finds them here.
+    search_history: SearchHistory = field(default_factory=SearchHistory)

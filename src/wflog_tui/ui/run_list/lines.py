@@ -12,6 +12,7 @@ from rich.text import Text
 
 from wflog_tui.model import status as st
 from wflog_tui.model.display_text import one_line
+from wflog_tui.model.search_query import format_query
 from wflog_tui.store import RunFilter
 from wflog_tui.ui.widgets.status_text import status_text
 
@@ -61,6 +62,8 @@ def filter_line(run_filter: RunFilter, sort_column: str, sort_reverse: bool) -> 
         parts.append(Text("event=" + one_line(f.event_name, 40)))
     if f.search:
         parts.append(Text("search=" + one_line(f.search, 60)))
+    if f.query:
+        parts.append(Text("search=" + one_line(format_query(f.query), 60)))
     parts.append(Text(f"window={window_label(f.since)}"))
     text.append_text(Text("  ").join(parts))
     arrow = "↓" if sort_reverse else "↑"

@@ -20,17 +20,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Sparkline, Static
+from textual.widgets import DataTable, Footer, Sparkline, Static
 
 from wflog_tui.model import status as st
 from wflog_tui.model.clipboard_text import copy_text, raw_copy_text
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.refresh_pacing import LOCK_WAIT_HINT
 from wflog_tui.model.run import RunSummary
+from wflog_tui.model.search_query import format_query
 from wflog_tui.model.timestamps import is_extreme
 from wflog_tui.store import Header, PageCursor, QueryTimeout, RunFilter, StoreError
 from wflog_tui.store.indexes import indexes_missing_hint
 from wflog_tui.store.notify import Listener, Wakeup
+from wflog_tui.store.search_indexes import search_index_hint
 from wflog_tui.ui.app import wflog_app
 from wflog_tui.ui.live_refresh import LiveRefresh
 from wflog_tui.ui.run_list.lines import (
@@ -40,6 +42,8 @@ from wflog_tui.ui.run_list.lines import (
     outage_line,
     size_note,
 )
+from wflog_tui.ui.run_list.search_box import SearchBox, SearchInput
+from wflog_tui.ui.run_list.search_grammar import SearchGrammar
 from wflog_tui.ui.run_list.table import RunTable
 from wflog_tui.ui.widgets.picker import Picker
 
@@ -64,6 +68,8 @@ STATUS_KEYS = {
 HEADER_REFRESH_S = 10.0
 # With LISTEN/NOTIFY, the list still refreshes this often without a notification.
 PUSH_SAFETY_POLL_S = 30.0
+# A search whose first page takes longer than this, with no index to serve it, says so.
+SLOW_SEARCH_S = 0.5
 
 
 # Shift+letter sorts by a column (k9s); the same key again reverses.
@@ -83,7 +89,8 @@ class RunListScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_run", "Open", show=True),
-        Binding("slash", "search", "Search", key_display="/"),
+        Binding("slash", "search", "Search runs", key_display="/"),
+        Binding("f1", "search_grammar", "Search grammar", show=False),
         Binding("p", "toggle_pause", "Pause"),
         Binding("space", "refresh_now", "Refresh", key_display="space"),
         Binding("f", "toggle_follow", "Follow"),
@@ -140,6 +147,10 @@ class RunListScreen(Screen[None]):
         self._generation = 0
         self._full_pending = True
         self._header_at = 0.0
+        self.search_hint: str | None = None
+        """Why the current search reads every run of the window, if it does."""
+        self.search_slow = False
+        """True when the current search's last page took longer than `SLOW_SEARCH_S`."""
 
     # ---- layout ---------------------------------------------------------------------------
 
@@ -150,7 +161,7 @@ class RunListScreen(Screen[None]):
                 yield Static(Text("failures/min, last hour"), id="spark-label")
                 yield Sparkline([0] * 60, id="failures")
         yield Static(id="filter-bar")
-        yield Input(placeholder="search run id, event id prefix or workflow name", id="search")
+        yield SearchBox(wflog_app(self).config.search_history, id="search")
         yield RunTable(id="runs", cursor_type="row", zebra_stripes=True)
         yield Static(id="list-status")
         yield Footer()
@@ -168,7 +179,8 @@ class RunListScreen(Screen[None]):
         table = self.table
         table.time_mode = config.time_mode
         table.add_run_columns()
-        self.query_one("#search", Input).display = False
+        self.search_box.display = False
+        self.search_hint = search_index_hint(self.store.info, self.run_filter.query)
         self.call_after_refresh(self._fit_error_column)
         self._show_filter()
         self._show_status()
@@ -245,6 +257,11 @@ class RunListScreen(Screen[None]):
         return self.query_one("#runs", RunTable)
 
     @property
+    def search_box(self) -> SearchBox:
+        """The search box (hidden until `/`)."""
+        return self.query_one("#search", SearchBox)
+
+    @property
     def runs(self) -> dict[str, RunSummary]:
         """The runs shown, by row id."""
         return self.table.runs
@@ -311,6 +328,8 @@ class RunListScreen(Screen[None]):
             return
         if generation != self._generation or self._gone:
             return
+        if full:
+            self.search_slow = self._last_query_ms("fetch_page") / 1000 > SLOW_SEARCH_S
         self._connected(query_ms / 1000)
         if header_due:
             self._header_at = time.monotonic()
@@ -502,9 +521,14 @@ class RunListScreen(Screen[None]):
         if self.last_fetch is not None:
             how = "on change (LISTEN)" if self.listener is not None else "polling"
             line.append(freshness(self.last_fetch, self.live.pacer.next_interval(), how))
-        slowed = self.live.pacer.reason(LOCK_WAIT_HINT if self.lock_wait else self.slow_hint)
+        slowed = self.live.pacer.reason(
+            LOCK_WAIT_HINT if self.lock_wait else (self.search_hint or self.slow_hint)
+        )
         if slowed and self.disconnected_since is None:
             line.append(f"   {one_line(slowed, 160)}", style="bold")
+        elif self.search_hint and (self.search_slow or self.too_slow):
+            # Said before the row count, which matters less than why the search crawls.
+            line.append(f"   search slow: {one_line(self.search_hint, 160)}", style="bold")
         line.append_text(size_note(len(self.order), self.exhausted, self.new_above))
         self.query_one("#list-status", Static).update(line)
 
@@ -529,11 +553,19 @@ class RunListScreen(Screen[None]):
     def _header_selected(self, event: DataTable.HeaderSelected) -> None:
         self.action_sort(str(event.column_key.value))
 
-    @on(Input.Submitted, "#search")
-    def _search_submitted(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
-        self._set_filter(replace(self.run_filter, search=text or None))
-        self.table.focus()
+    @on(SearchBox.QueryChanged)
+    def _search_changed(self, event: SearchBox.QueryChanged) -> None:
+        # The language's bare words are today's search, so the old `search` field goes.
+        query = None if event.query.is_empty else event.query
+        self._set_filter(replace(self.run_filter, query=query, search=None))
+        if event.submitted:
+            self.search_box.close()
+            self.table.focus()
+
+    @on(SearchInput.GrammarRequested)
+    def _grammar_requested(self, event: SearchInput.GrammarRequested) -> None:
+        event.stop()
+        self.action_search_grammar()
 
     # ---- actions --------------------------------------------------------------------------
 
@@ -555,21 +587,24 @@ class RunListScreen(Screen[None]):
         self.app.push_screen(FailureGroupsScreen(self.run_filter))
 
     def action_search(self) -> None:
-        """Show the search box: run id or event id prefix, or part of a workflow name."""
-        search = self.query_one("#search", Input)
-        search.display = True
-        search.value = self.run_filter.search or ""
-        search.focus()
+        """Show the search box: the search language (F1 shows it), narrowing as you type."""
+        query = self.run_filter.query
+        self.search_box.open(format_query(query) if query else self.run_filter.search or "")
+
+    def action_search_grammar(self) -> None:
+        """Show the search language, with an example of every kind of term."""
+        self.app.push_screen(SearchGrammar())
 
     def action_escape(self) -> None:
-        """Close the search box; a second escape clears the search."""
-        search = self.query_one("#search", Input)
-        if search.display and search.has_focus:
-            search.display = False
+        """Close the search box (what it narrowed stays); a second escape clears the search."""
+        box = self.search_box
+        if box.display and box.input.has_focus:
+            box.close()
             self.table.focus()
-        elif self.run_filter.search:
-            search.display = False
-            self._set_filter(replace(self.run_filter, search=None))
+        elif self.run_filter.search or self.run_filter.query:
+            box.close()
+            box.reset()
+            self._set_filter(replace(self.run_filter, search=None, query=None))
 
     def action_toggle_pause(self) -> None:
         """Pause or resume the live refresh."""
@@ -619,6 +654,7 @@ class RunListScreen(Screen[None]):
     def action_clear_filters(self) -> None:
         """Drop every filter but the time window (and the --org scope, which is fixed)."""
         scope = self.store.settings.organisation_scope
+        self.search_box.reset()
         self._set_filter(RunFilter(since=self.run_filter.since, organisation=scope))
 
     def action_window(self, step: int) -> None:
@@ -693,6 +729,9 @@ class RunListScreen(Screen[None]):
     def _set_filter(self, run_filter: RunFilter) -> None:
         if run_filter == self.run_filter:
             return
+        if run_filter.query != self.run_filter.query:
+            self.search_hint = search_index_hint(self.store.info, run_filter.query)
+            self.search_slow = False
         self.run_filter = run_filter
         self._generation += 1
         self._full_pending = True

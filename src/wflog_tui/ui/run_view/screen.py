@@ -50,6 +50,7 @@ from wflog_tui.ui.run_view.detail_pane import DetailPane
 from wflog_tui.ui.run_view.entry_fill import EntryFill, EntryRequest, selection_needs, shown_needs
 from wflog_tui.ui.run_view.header import RunHeader
 from wflog_tui.ui.run_view.navigation import Location, failure_step
+from wflog_tui.ui.run_view.step_search import StepSearchBar
 from wflog_tui.ui.run_view.step_tree_view import StepTreeView
 from wflog_tui.ui.widgets.json_view import JsonView
 
@@ -61,6 +62,12 @@ class RunScreen(Screen[None]):
     """One run: header, step tree on the left, detail of the selected step on the right."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # While a search is on, n, N and esc are its (check_action hides them otherwise,
+        # and the key falls through to the binding after).
+        Binding("slash", "search_steps", "Search in this run", key_display="/"),
+        Binding("n", "next_match", "Next match"),
+        Binding("N", "previous_match", "Previous match", key_display="N"),
+        Binding("escape", "clear_search", "Clear search"),
         Binding("escape", "back", "Back"),
         Binding("n", "next_failure", "Next failure"),
         Binding("N", "previous_failure", "Prev failure", key_display="N"),
@@ -80,7 +87,9 @@ class RunScreen(Screen[None]):
     """
     | Key(s) | Description |
     | :- | :- |
-    | n / N | Next / previous failure (wraps around). |
+    | / | Search step ids, names, errors, inputs and outputs (on the server). |
+    | n / N | Next / previous match while a search is on, else failure (wraps around). |
+    | esc | Clear the search; with none, back to the run list. |
     | ] / [ | The same step in the next / previous iteration that ran it. |
     | f | Follow a running run, or pause following. |
     | r | Load the run again. |
@@ -90,7 +99,6 @@ class RunScreen(Screen[None]):
     | b / backspace | Back to where you were before a data-flow jump. |
     | + / - | Refresh every live view more / less often. |
     | tab / shift+tab | Move focus between the step tree and the detail pane. |
-    | esc | Back to the run list. |
     """
 
     DEFAULT_CSS = """
@@ -132,6 +140,7 @@ class RunScreen(Screen[None]):
         with Horizontal(id="run-body", classes="-hidden"):
             yield StepTreeView(id="steps")
             yield DetailPane(id="detail")
+        yield StepSearchBar(id="step-search")
         yield Static(id="run-badge")
         yield Footer()
 
@@ -563,6 +572,33 @@ class RunScreen(Screen[None]):
             # Opened with `--run`: the list is made now, in this screen's place.
             wflog_app(self).show_run_list()
 
+    @property
+    def step_search(self) -> StepSearchBar:
+        """The in-run search: its prompt and its matches."""
+        return self.query_one(StepSearchBar)
+
+    def action_search_steps(self) -> None:
+        """Search the run's step ids, names, errors, inputs and outputs for some text."""
+        if self.step_tree is not None:
+            self.step_search.open()
+
+    def action_next_match(self) -> None:
+        """Move to the next match of the search, wrapping to the first."""
+        self.step_search.move(1)
+
+    def action_previous_match(self) -> None:
+        """Move to the previous match of the search, wrapping to the last."""
+        self.step_search.move(-1)
+
+    def action_clear_search(self) -> None:
+        """Close the search prompt; with it closed, end the search (n/N move between
+        failures again)."""
+        search = self.step_search
+        if search.typing:
+            search.close_prompt()
+        else:
+            search.clear()
+
     def action_next_failure(self) -> None:
         """Move to the next failure after the cursor, wrapping to the first."""
         self._step_failure(1)
@@ -679,4 +715,10 @@ class RunScreen(Screen[None]):
             return running or self._pending is not None
         if action == "jump_back":
             return True if self._back else None
+        if action in ("next_match", "previous_match", "clear_search"):
+            try:
+                search = self.step_search
+            except NoMatches:  # asked while the screen is being taken down
+                return False
+            return search.clearable if action == "clear_search" else search.active
         return True
