@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as hs
 
-from tests.ui.screen_text import screen_text
-from tests.ui.test_run_list import app_for, recent, run_ids, settle, table_of
+from tests.ui.harness import list_app, recent, run_ids, screen_text, settle, table_of
 from wflog_tui.model.search_query import EXAMPLES, SearchSyntaxError, parse_query
 from wflog_tui.ui.run_list import screen as list_screen
 from wflog_tui.ui.run_list.search_box import syntax_error_text
@@ -55,7 +54,7 @@ def error_lines(app) -> list[str]:
 
 async def test_typing_a_search_narrows_the_list_on_the_server(invoices, open_store_for):
     store = await open_store_for(invoices)
-    app = app_for(store, refresh_s=60)
+    app = list_app(store, refresh_s=60)
     async with app.run_test(size=(160, 30)) as pilot:
         await settle(pilot, lambda: table_of(app).row_count == 4)
         # No enter: the list narrows once typing pauses.
@@ -82,7 +81,7 @@ async def test_typing_a_search_narrows_the_list_on_the_server(invoices, open_sto
 
 async def test_a_syntax_error_is_pointed_at_and_no_query_is_sent(invoices, open_store_for):
     store = await open_store_for(invoices)
-    app = app_for(store, refresh_s=60)
+    app = list_app(store, refresh_s=60)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, lambda: table_of(app).row_count == 4)
         await pilot.press("slash", *"input.invoice.currency=JPY")
@@ -112,7 +111,7 @@ async def test_a_syntax_error_is_pointed_at_and_no_query_is_sent(invoices, open_
 
 async def test_up_and_down_walk_the_searches_of_the_session(invoices, open_store_for):
     store = await open_store_for(invoices)
-    app = app_for(store, refresh_s=60)
+    app = list_app(store, refresh_s=60)
     async with app.run_test(size=(160, 30)) as pilot:
         await settle(pilot, lambda: table_of(app).row_count == 4)
         for search in ("01EUR", "input.invoice.currency=JPY", "01USD"):
@@ -136,7 +135,7 @@ async def test_up_and_down_walk_the_searches_of_the_session(invoices, open_store
 
 async def test_question_mark_in_the_empty_box_and_f1_show_the_grammar(invoices, open_store_for):
     store = await open_store_for(invoices)
-    app = app_for(store, refresh_s=60)
+    app = list_app(store, refresh_s=60)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot, lambda: table_of(app).row_count == 4)
         await pilot.press("slash", "question_mark")
@@ -160,7 +159,7 @@ async def test_a_slow_search_no_index_serves_points_to_doctor(
     # Any time counts as slow here, so the hint's path is the one exercised.
     monkeypatch.setattr(list_screen, "SLOW_SEARCH_S", -1.0)
     store = await open_store_for(invoices)
-    app = app_for(store, refresh_s=60)
+    app = list_app(store, refresh_s=60)
     async with app.run_test(size=(200, 30)) as pilot:
         await settle(pilot, lambda: table_of(app).row_count == 4)
         assert "search slow" not in screen_text(app)

@@ -6,20 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from tests.ui.screen_text import screen_text
-from tests.ui.test_palette import open_palette
-from tests.ui.test_run_view import (
-    app_for,
-    cursor_path,
-    email,
-    loaded,
-    loop,
-    open_run,
-    run_screen,
-    settle,
-    three_failures,
-    trigger,
-)
+from tests.ui.harness import loaded, open_palette, run_app, screen_text, settle
+from tests.ui.step_entries import trigger
+from tests.ui.test_run_view import cursor_path, email, loop, open_run, run_screen, three_failures
 from wflog_tui.model.log_skeleton import LogSkeleton
 from wflog_tui.store import RunFilter
 from wflog_tui.ui.app import WflogApp
@@ -34,7 +23,7 @@ def status_line(app) -> str:
 
 async def test_slash_finds_steps_and_n_moves_between_matches_until_esc(table, open_store_for):
     row, store = await open_run(table, open_store_for, three_failures(), status="FAILED")
-    app = app_for(store, row["run_id"])
+    app = run_app(store, row["run_id"])
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: loaded(app))
         assert cursor_path(app) == ["Process Each User", "iteration 2", "send_email"]
@@ -69,7 +58,7 @@ async def test_slash_finds_steps_and_n_moves_between_matches_until_esc(table, op
 
 async def test_error_names_and_no_match(table, open_store_for):
     row, store = await open_run(table, open_store_for, three_failures(), status="FAILED")
-    app = app_for(store, row["run_id"])
+    app = run_app(store, row["run_id"])
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, lambda: loaded(app))
         await pilot.press("slash", *"channel_not", "enter")  # an error message
@@ -101,7 +90,7 @@ async def test_a_big_run_opened_as_a_skeleton_lands_on_the_deep_iteration(
     steps[2 + 2344]["input"]["customer"] = "ACME-4711"
     steps.append(email(total, total, "FAILED"))
     row, store = await open_run(table, open_store_for, steps, status="FAILED")
-    app = app_for(store, row["run_id"])
+    app = run_app(store, row["run_id"])
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: loaded(app))
         screen = run_screen(app)
@@ -119,7 +108,7 @@ async def test_a_big_run_opened_as_a_skeleton_lands_on_the_deep_iteration(
 
 async def test_the_search_keys_are_in_the_help_and_the_palette(table, open_store_for):
     row, store = await open_run(table, open_store_for, three_failures(), status="FAILED")
-    app = app_for(store, row["run_id"])
+    app = run_app(store, row["run_id"])
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: loaded(app))
         listed = await open_palette(pilot, "search in")
@@ -164,7 +153,7 @@ async def test_the_list_offers_search_runs_and_the_grammar(table, open_store_for
 
 async def test_esc_while_a_search_is_under_way_stays_in_the_run(table, open_store_for):
     row, store = await open_run(table, open_store_for, three_failures(), status="FAILED")
-    app = app_for(store, row["run_id"])
+    app = run_app(store, row["run_id"])
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, lambda: loaded(app))
         screen = run_screen(app)
