@@ -370,7 +370,7 @@ def open_run(spec: dict[str, Any]) -> dict[str, Any]:
         node = screen.step_view.selected_node
         if node is None or node.key != then_select[-1] or screen._shown_node is not node:
             return False
-        if screen._filling or screen._entry_queue:
+        if not screen.entry_fill.idle:
             return False
         if any(entry.payload_pending for entry in entries_to_show(node)):
             return False
@@ -905,7 +905,7 @@ async def search_in_run_screen(spec: dict[str, Any]) -> dict[str, Any]:
         # A reader types for longer than the pages on screen take to fill: the search
         # starts with the view's query lock free, as it would.
         await _until(
-            lambda: not screen.live.lock.locked() and not screen.entry_fill._filling,
+            lambda: not screen.live.lock.locked() and screen.entry_fill.idle,
             60,
             "the pages on screen to fill",
         )
