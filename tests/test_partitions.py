@@ -509,8 +509,24 @@ async def test_doctor_statements_index_a_partitioned_table_and_it_then_passes(ma
     finally:
         await conn.close()
 
+    # The failure groups' index, suggested, comes as the same partition-wise sequence.
+    suggested = (await diagnose(settings)).check("suggested index: failure groups")
+    assert suggested.ok is None
+    fix = suggested.fix.splitlines()
+    assert sum(s.startswith("CREATE INDEX CONCURRENTLY") for s in fix) == len(names)
+    assert sum(" ON ONLY " in s for s in fix) == 1
+    assert sum(" ATTACH PARTITION " in s for s in fix) == len(names)
+    conn = await asyncpg.connect(handle.dsn)
+    try:
+        for statement in fix:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
     again = await diagnose(settings)
     assert again.index_statements == []
+    again_check = again.check("suggested index: failure groups")
+    assert again_check.ok is True and "workflow_id, started_at" in again_check.detail
     assert all(again.check(name).ok for name in ("index: list", "index: running"))
     assert again.check("index: organisation").ok
     assert again.check("partition indexes").ok
