@@ -295,6 +295,8 @@ PRUNING_CASES = [
         _just_after,
     ),
     Pruning("search in a run", lambda q, r: q.steps_matching(r.run_id, "quota", 1000), None),
+    # No window (the picker takes none): the newest rows of each partition, by its index.
+    Pruning("organisation picker", lambda q, r: q.organisations(), None),
 ]
 
 
