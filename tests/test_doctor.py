@@ -95,6 +95,29 @@ async def test_a_bare_table_gets_statements_that_work(make_table):
     assert indexes_missing_hint(await table_info(handle)) is None
 
 
+@pytest.mark.parametrize("omit, column", [((), "workflow_id"), (("workflow_id",), "workflow_name")])
+async def test_the_failure_groups_index_is_suggested_with_a_statement_that_works(
+    make_table, omit, column
+):
+    handle = await make_table(omit_columns=omit)
+    await handle.insert(*[run_row(status="FAILED"), run_row()])
+    report = await diagnose(settings_for(handle))
+    check = report.check("suggested index: failure groups")
+    # A suggestion, not a problem, nor one of the statements printed as missing.
+    assert check.ok is None and check.status == "info"
+    assert check not in report.problems and report.index_statements == []
+    assert check.detail.startswith(f"no index on ({column}, started_at): a failure group's")
+    name = f"{handle.shape.table}_workflow_started_at_idx"
+    assert check.fix == (
+        f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{name}" ON {handle.shape.qualified} '
+        f'("{column}", "started_at" DESC);'
+    )
+    assert f"fix: {check.fix}" in report.render_text()
+    await handle.execute(check.fix)
+    after = (await diagnose(settings_for(handle))).check("suggested index: failure groups")
+    assert after.ok is True and after.detail.startswith(f"{name}: btree ({column}, started_at")
+
+
 async def test_awkward_names_are_quoted_in_sql_and_escaped_on_screen(make_table):
     name = 'Run "Log"\x1b[2J'
     handle = await make_table(recommended_indexes=False, table=name)

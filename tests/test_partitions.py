@@ -15,12 +15,17 @@ from hypothesis import strategies as hs
 from tests.database import TableHandle, run_row
 from wflog_tui.cli import run
 from wflog_tui.demo.table_ddl import partition_bounds
+from wflog_tui.model.failure_groups import GroupKey
 from wflog_tui.model.run import RunSummary
+from wflog_tui.model.search_query import parse_query
 from wflog_tui.store import RunFilter, StoreSettings, introspect, open_store
 from wflog_tui.store.codecs import install_codecs
 from wflog_tui.store.doctor import diagnose
+from wflog_tui.store.failure_loading import group_splitters, open_failure_log
+from wflog_tui.store.failure_queries import FailureQueries
 from wflog_tui.store.partitions import RANGE_OF_STARTED_AT, Partition, Partitioning
-from wflog_tui.store.queries import PageCursor, Queries
+from wflog_tui.store.queries import PageCursor
+from wflog_tui.store.run_comparison import load_comparison
 
 DAYS_BACK = 10
 DAYS_AHEAD = 3
@@ -95,12 +100,14 @@ class Pruning:
     """One query of the store: how to build it, and how far back its window reaches.
 
     `reach` None: a lookup with no time bound, which must probe each partition by an
-    index instead of reading any whole.
+    index instead of reading any whole. `until`, for a query bounded on both sides, is
+    where its window ends: no partition starting at or after it is read either.
     """
 
     name: str
-    build: Callable[[Queries, RunSummary], tuple[str, list]]
+    build: Callable[[FailureQueries, RunSummary], tuple[str, list]]
     reach: Callable[[RunSummary], timedelta | datetime] | None
+    until: Callable[[RunSummary], timedelta | datetime] | None = None
 
 
 DAY = RunFilter(since=timedelta(hours=24))
@@ -108,6 +115,26 @@ DAY = RunFilter(since=timedelta(hours=24))
 
 def _recent(run: RunSummary) -> PageCursor:
     return PageCursor.after(run)
+
+
+def _just_after(run: RunSummary) -> datetime:
+    """The end of a lookup's window at the run's known start."""
+    return run.started_at + timedelta(seconds=1)
+
+
+def _ago(delta: timedelta) -> datetime:
+    return datetime.now(UTC) - delta
+
+
+def _searching(text: str, **fields) -> RunFilter:
+    return RunFilter(since=timedelta(hours=24), query=parse_query(text), **fields)
+
+
+# Search terms of each kind, compiled into the list's WHERE clause beside the window.
+PAYLOAD_TERMS = "input.invoice.currency=JPY input.invoice.amount>5000 input.invoice.id~inv_4"
+STEP_TERMS = "step:(charge_card status:FAILED) step.error~quota step.input.currency=JPY"
+NEGATED_TERMS = "-status:COMPLETED -input.invoice.currency=EUR -step:refund -error:timeout"
+GROUP = GroupKey("wf_1", False, "charge_card", "card declined")
 
 
 # Queries added to the store join this table; each names the oldest instant it may read.
@@ -137,30 +164,139 @@ PRUNING_CASES = [
         "refresh: running rows",
         lambda q, r: q.by_ids([r.id], [r.started_at]),
         lambda r: r.started_at,
+        _just_after,
     ),
     Pruning(
         "run lookup, start known",
         lambda q, r: q.run(r.run_id, skeleton_over=256 * 1024, started_at=r.started_at),
         lambda r: r.started_at,
+        _just_after,
     ),
     Pruning(
         "skeleton entries, start known",
         lambda q, r: q.entries(r.run_id, [0, 1], r.started_at),
         lambda r: r.started_at,
+        _just_after,
     ),
     Pruning(
         "follow a run, start known",
         lambda q, r: q.steps_from(r.run_id, 3, r.started_at),
         lambda r: r.started_at,
+        _just_after,
     ),
     Pruning(
         "baseline",
         lambda q, r: q.baseline(r, timedelta(days=2)),
         lambda r: r.started_at - timedelta(days=2),
+        # Runs that started before this one only.
+        lambda r: r.started_at,
     ),
     Pruning("workflow picker", lambda q, r: q.workflow_names(DAY), lambda r: timedelta(hours=24)),
     Pruning("run lookup", lambda q, r: q.run(r.run_id), None),
     Pruning("follow a run", lambda q, r: q.steps_from(r.run_id, 0), None),
+    # The search language, compiled into the list's queries.
+    Pruning(
+        "search: words",
+        lambda q, r: q.page(_searching("01TARGET invoice"), None, 100),
+        lambda r: timedelta(hours=24),
+    ),
+    Pruning(
+        "search: payload terms",
+        lambda q, r: q.page(_searching(PAYLOAD_TERMS), None, 100),
+        lambda r: timedelta(hours=24),
+    ),
+    Pruning(
+        "search: step terms",
+        lambda q, r: q.page(_searching(STEP_TERMS), None, 100),
+        lambda r: timedelta(hours=24),
+    ),
+    Pruning(
+        "search: negated terms",
+        lambda q, r: q.page(_searching(NEGATED_TERMS), None, 100),
+        lambda r: timedelta(hours=24),
+    ),
+    Pruning(
+        "search: next page",
+        lambda q, r: q.page(_searching(STEP_TERMS), _recent(r), 100),
+        lambda r: timedelta(hours=24),
+    ),
+    Pruning(
+        "search: counts",
+        lambda q, r: q.counts(_searching(f"{PAYLOAD_TERMS} {NEGATED_TERMS}")),
+        lambda r: timedelta(hours=24),
+    ),
+    Pruning(
+        "search: sparkline",
+        lambda q, r: q.failures_per_minute(_searching(STEP_TERMS), 60),
+        lambda r: timedelta(hours=2, minutes=1),
+    ),
+    Pruning(
+        "search: refresh",
+        lambda q, r: q.newer(_searching(f"{STEP_TERMS} {NEGATED_TERMS}"), _recent(r)),
+        lambda r: r.started_at - timedelta(seconds=5),
+    ),
+    # Failure groups.
+    Pruning(
+        "failures of a window",
+        lambda q, r: q.failures(DAY, start=_ago(timedelta(hours=24))),
+        lambda r: timedelta(hours=24),
+    ),
+    Pruning(
+        "failures of a window, next page",
+        lambda q, r: q.failures(DAY, start=_ago(timedelta(hours=24)), before=_recent(r)),
+        lambda r: timedelta(hours=24),
+    ),
+    Pruning(
+        "failures of a window, one workflow",
+        lambda q, r: q.failures(
+            RunFilter(since=timedelta(hours=24), workflow=r.workflow_name),
+            start=_ago(timedelta(hours=24)),
+        ),
+        lambda r: timedelta(hours=24),
+    ),
+    Pruning(
+        "the previous window's keys",
+        lambda q, r: q.failures(
+            DAY, start=_ago(timedelta(hours=72)), end=_ago(timedelta(hours=48))
+        ),
+        lambda r: timedelta(hours=72),
+        lambda r: timedelta(hours=48),
+    ),
+    Pruning(
+        "failures: refresh",
+        lambda q, r: q.failures(DAY, start=_ago(timedelta(hours=24)), newer_than=r.started_at),
+        lambda r: timedelta(hours=24),
+    ),
+    Pruning(
+        "splitter sample: failing runs",
+        lambda q, r: q.failing_sample([r.id], start=_ago(timedelta(hours=24))),
+        lambda r: timedelta(hours=24),
+    ),
+    Pruning(
+        "splitter sample: passing runs",
+        lambda q, r: q.passing_sample(DAY, GROUP, start=_ago(timedelta(hours=24)), limit=200),
+        lambda r: timedelta(hours=24),
+    ),
+    Pruning(
+        "splitter sample: passing runs, by workflow name",
+        lambda q, r: q.passing_sample(
+            DAY,
+            GroupKey(r.workflow_name, True, None, ""),
+            start=_ago(timedelta(hours=24)),
+            limit=200,
+        ),
+        lambda r: timedelta(hours=24),
+    ),
+    # Searching inside one run.
+    Pruning(
+        "search in a run, start known",
+        lambda q, r: q.steps_matching(r.run_id, "quota", 1000, r.started_at),
+        lambda r: r.started_at,
+        _just_after,
+    ),
+    Pruning("search in a run", lambda q, r: q.steps_matching(r.run_id, "quota", 1000), None),
+    # No window (the picker takes none): the newest rows of each partition, by its index.
+    Pruning("organisation picker", lambda q, r: q.organisations(), None),
 ]
 
 
@@ -202,7 +338,7 @@ async def test_every_query_reads_only_the_partitions_of_its_window(
             duration_ms=None,
             error=None,
         )
-        sql, args = case.build(Queries(info, "org_a"), run)
+        sql, args = case.build(FailureQueries(info, "org_a"), run)
         if case.reach is None:
             # Tiny partitions would be read whole anyway; what matters is that an
             # index can find the run in each one.
@@ -229,6 +365,98 @@ async def test_every_query_reads_only_the_partitions_of_its_window(
     }
     assert too_old, "the table should hold partitions older than the window"
     assert not scanned & too_old, f"{case.name} reads {sorted(scanned & too_old)}"
+    if case.until is not None:
+        until = case.until(run)
+        newest = now - until if isinstance(until, timedelta) else until
+        # A partition starting after the window ended is never read either.
+        too_new = {
+            name
+            for name, (start, _) in bounds.items()
+            if datetime.combine(start, datetime.min.time(), UTC) >= newest
+        }
+        assert too_new, "the table should hold partitions newer than the window"
+        assert not scanned & too_new, f"{case.name} reads {sorted(scanned & too_new)}"
+
+
+# ---- lookups name the start the store knows -------------------------------------------------
+
+
+def _starts_asked(store, method: str) -> list[datetime | None]:
+    """The `started_at` each `Queries.<method>` statement of `store` is built with.
+
+    The real statement still runs; this only records what bounded it.
+    """
+    asked: list[datetime | None] = []
+    build = getattr(store._queries, method)
+
+    def recording(*args, started_at=None, **kwargs):
+        asked.append(started_at)
+        return build(*args, started_at=started_at, **kwargs)
+
+    setattr(store._queries, method, recording)
+    return asked
+
+
+async def test_search_in_a_run_reads_the_partition_it_was_seen_in(make_table):
+    handle = await partitioned(make_table)
+    log = [
+        {"stepId": "charge_card", "status": "FAILED", "error": {"message": "quota exceeded"}},
+        {"stepId": "send_receipt", "status": "COMPLETED", "output": {"to": "a@example.com"}},
+    ]
+    await handle.insert(
+        run_row(id="s", run_id="01S", started_at=at_day(3), status="FAILED", steps_log=log),
+        run_row(started_at=at_day(0)),
+    )
+    async with await open_store(StoreSettings(dsn=handle.dsn, table=handle.name)) as store:
+        await store.fetch_page(RunFilter())
+        asked = _starts_asked(store, "steps_matching")
+        assert await store.find_in_steps("01S", "QUOTA") == [0]
+        assert await store.find_in_steps("s", "example.com") == [1]
+        # The run is there and nothing matches: no second look across partitions.
+        assert await store.find_in_steps("01S", "nothing like it") == []
+        assert asked == [at_day(3)] * 3
+        # A writer corrects the start time: the row moves to another partition.
+        await handle.execute(
+            f"UPDATE {handle.shape.qualified} SET started_at = $1 WHERE id = 's'",
+            at_day(6).replace(tzinfo=None),
+        )
+        assert await store.find_in_steps("01S", "quota") == [0]
+        assert asked[3:] == [at_day(3), None]  # not where it was seen: looked for everywhere
+        assert await store.find_in_steps("01NONE", "quota") == []
+
+
+async def test_groups_and_comparisons_open_runs_in_their_own_partition(make_table):
+    handle = await partitioned(make_table)
+    now = datetime.now(UTC).replace(microsecond=0)
+    failed, good = now - timedelta(minutes=20), now - timedelta(hours=30)
+    await handle.insert(
+        run_row(
+            id="f",
+            run_id="01F",
+            started_at=failed,
+            status="FAILED",
+            error="card declined",
+            input_payload={"currency": "JPY"},
+        ),
+        run_row(id="g", run_id="01G", started_at=good, input_payload={"currency": "USD"}),
+        run_row(id="h", run_id="01H", started_at=now - timedelta(hours=2)),
+        run_row(id="old", run_id="01OLD", started_at=at_day(8), status="FAILED", error="x"),
+    )
+    day = RunFilter(since=timedelta(hours=24))
+    async with await open_store(StoreSettings(dsn=handle.dsn, table=handle.name)) as store:
+        log = await open_failure_log(store, day)
+        (group,) = log.groups()
+        assert group.run_ids == ("01F",)
+        # The samples keep to the window: the failing run and the one passing run in it.
+        report = await group_splitters(store, day, log.window, group)
+        assert (report.failing_total, report.passing_total) == (1, 1)
+        asked = _starts_asked(store, "run")
+        loaded = await load_comparison(store, group.run_ids[0])
+        assert loaded is not None and loaded.baseline is not None
+        # The failure read for the group, then its baseline (the newest good run before
+        # it), each opened in its own partition.
+        assert loaded.baseline.detail.summary.run_id == "01H"
+        assert asked == [failed, now - timedelta(hours=2)]
 
 
 # ---- doctor -------------------------------------------------------------------------------
@@ -283,8 +511,24 @@ async def test_doctor_statements_index_a_partitioned_table_and_it_then_passes(ma
     finally:
         await conn.close()
 
+    # The failure groups' index, suggested, comes as the same partition-wise sequence.
+    suggested = (await diagnose(settings)).check("suggested index: failure groups")
+    assert suggested.ok is None
+    fix = suggested.fix.splitlines()
+    assert sum(s.startswith("CREATE INDEX CONCURRENTLY") for s in fix) == len(names)
+    assert sum(" ON ONLY " in s for s in fix) == 1
+    assert sum(" ATTACH PARTITION " in s for s in fix) == len(names)
+    conn = await asyncpg.connect(handle.dsn)
+    try:
+        for statement in fix:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
     again = await diagnose(settings)
     assert again.index_statements == []
+    again_check = again.check("suggested index: failure groups")
+    assert again_check.ok is True and "workflow_id, started_at" in again_check.detail
     assert all(again.check(name).ok for name in ("index: list", "index: running"))
     assert again.check("index: organisation").ok
     assert again.check("partition indexes").ok

@@ -15,7 +15,7 @@ import contextlib
 import math
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, TypeVar
@@ -66,6 +66,10 @@ from wflog_tui.store.schema import DEFAULT_TABLE, TableInfo, introspect
 APPLICATION_NAME: Final = "wflog-tui"
 # How many run ids' start times the store keeps, to bound lookups on `started_at`.
 _KNOWN_STARTS: Final = 4096
+# Of a read of failures up to now, the newest this many are remembered: a group's newest
+# runs are the ones the groups screen and the report open. A quarter of the memory, so
+# a window of many failures does not push out the list's rows.
+_KNOWN_FAILURE_STARTS: Final = _KNOWN_STARTS // 4
 # One connection for queries (they run one at a time) and one for LISTEN, only while
 # push refresh is on.
 MAX_CONNECTIONS: Final = 2
@@ -235,7 +239,7 @@ class Store:
         except Exception:
             self._pool.terminate()
 
-    def _remember(self, runs: Sequence[RunSummary]) -> None:
+    def _remember(self, runs: Iterable[RunSummary | Failure]) -> None:
         for run in runs:
             if run.started_at is None:
                 continue
@@ -565,7 +569,11 @@ class Store:
             row = await conn.fetchrow(sql, *args, timeout=self._timeout)
             return None if row is None else summary_from_row(row)
 
-        return await self._run("fetch_baseline", work, lambda r: 0 if r is None else 1)
+        found = await self._run("fetch_baseline", work, lambda r: 0 if r is None else 1)
+        if found is not None:
+            # The comparison opens it next, by id: in its own partition.
+            self._remember([found])
+        return found
 
     async def fetch_entries(self, run_id: str, indexes: Sequence[int]) -> dict[int, Any]:
         """Whole `steps_log` elements by index (a skeleton's plain entries). Missing → absent."""
@@ -594,10 +602,17 @@ class Store:
         """
         if not text.strip() or "\x00" in text or self.info.json_type("steps_log") is None:
             return []
-        sql, args = self._queries.steps_matching(run_id.strip(), text, limit)
+        key = run_id.strip()
+        started_at = self._started.get(key)
 
         async def work(conn: asyncpg.Connection) -> list[int]:
-            return [row[0] for row in await conn.fetch(sql, *args, timeout=self._timeout)]
+            sql, args = self._queries.steps_matching(key, text, limit, started_at=started_at)
+            rows = await conn.fetch(sql, *args, timeout=self._timeout)
+            if not rows and started_at is not None:
+                # Not where it was seen: look everywhere.
+                sql, args = self._queries.steps_matching(key, text, limit)
+                rows = await conn.fetch(sql, *args, timeout=self._timeout)
+            return [row[0] for row in rows if row[0] is not None]
 
         return await self._run("find_in_steps", work, len)
 
@@ -676,7 +691,9 @@ class Store:
 
         Each comes with its group key, read from the log on the server where the column is
         `jsonb`. `newer_than` keeps runs that failed from a few seconds before it on (a
-        refresh); `before` pages on. The filter's workflow and organisation apply.
+        refresh); `before` pages on. The filter's workflow and organisation apply. The
+        start times of a first page with no `end` are remembered (the newest of them), so
+        that opening one of those runs reads its own partition only.
         """
         sql, args = self._failure_queries.failures(
             run_filter, start=start, end=end, newer_than=newer_than, before=before, limit=limit
@@ -686,7 +703,11 @@ class Store:
             rows = await conn.fetch(sql, *args, timeout=self._timeout)
             return [failure_from_row(row, decode_json) for row in rows]
 
-        return await self._run("fetch_failures", work, len)
+        page = await self._run("fetch_failures", work, len)
+        if before is None and end is None:
+            # Oldest first, so that the newest are the last pushed out.
+            self._remember(reversed(page[:_KNOWN_FAILURE_STARTS]))
+        return page
 
     async def fetch_splitter_sample(
         self,
@@ -698,10 +719,11 @@ class Store:
         passing_limit: int,
     ) -> tuple[list[SampleRun], list[SampleRun]]:
         """Payload, organisation and version of the failing runs `failing_ids` (primary
-        keys) and of the newest `passing_limit` COMPLETED runs of `key`'s workflow started
-        from `start` on. Two statements on one connection, one after the other.
+        keys of failures read in the window from `start` on) and of the newest
+        `passing_limit` COMPLETED runs of `key`'s workflow started from `start` on. Two
+        statements on one connection, one after the other, both inside the window.
         """
-        failing_sql, failing_args = self._failure_queries.failing_sample(failing_ids)
+        failing_sql, failing_args = self._failure_queries.failing_sample(failing_ids, start=start)
         passing_sql, passing_args = self._failure_queries.passing_sample(
             run_filter, key, start=start, limit=passing_limit
         )

@@ -45,10 +45,13 @@ from wflog_tui.store.filters import RunFilter
 from wflog_tui.store.indexes import (
     create_index_sql,
     finder,
+    index_statements,
     indexes_missing_hint,
     missing_index_statements,
     partitioned_index_statements,
     recommended,
+    workflow_index,
+    workflow_suggestion,
 )
 from wflog_tui.store.notify import (
     NOTIFY_CHANNEL_DEFAULT,
@@ -670,6 +673,19 @@ class _Doctor:
             else:
                 fix = create_index_sql(info, wanted) + ";"
             self.add(wanted.check, False, detail, fix)
+        suggested = workflow_suggestion(info)
+        if suggested is not None:
+            found = workflow_index(info)
+            if found is not None:
+                self.add(suggested.check, True, f"{found.name}: {_index_columns(found)}")
+            else:
+                fix = "\n".join(f"{sql};" for sql in index_statements(info, partitions, suggested))
+                self.add(
+                    suggested.check,
+                    None,
+                    f"{suggested.missing}; it serves {suggested.purpose}",
+                    fix,
+                )
         # A partitioned table's index is invalid until every partition's is attached: the
         # statements above finish it; dropping it would throw that work away.
         invalid = [] if info.partitioned else [i.name for i in info.indexes if not i.valid]

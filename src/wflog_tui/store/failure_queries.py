@@ -163,12 +163,20 @@ class FailureQueries(Queries):
             f"{self._text('workflow_version_id')}"
         )
 
-    def failing_sample(self, ids: Sequence[str]) -> tuple[str, list[Any]]:
-        """The sample columns of the runs with these primary keys, within the scope."""
+    def failing_sample(
+        self, ids: Sequence[str], *, start: datetime | None
+    ) -> tuple[str, list[Any]]:
+        """The sample columns of the runs with these primary keys, within the scope.
+
+        `start` is the window's, the one the failures were read in: every run asked for
+        started from it on, and a table partitioned by `started_at` reads only the
+        window's partitions.
+        """
         params = Params()
         conditions = self._scope_only(params)
         ids_param = params.add(list(dict.fromkeys(ids)))
         conditions.append(f'"id" = ANY({ids_param}::text[]::{self.info.sql_type("id")}[])')
+        self._window(params, conditions, start, None)
         sql = f"SELECT {self._sample_columns()} FROM {self._table} {where(conditions)}"
         return sql, params.values
 

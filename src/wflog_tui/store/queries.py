@@ -418,16 +418,20 @@ class Queries:
         )
         return sql, params.values
 
-    def steps_matching(self, key: str, text: str, limit: int) -> tuple[str, list[Any]]:
+    def steps_matching(
+        self, key: str, text: str, limit: int, started_at: datetime | None = None
+    ) -> tuple[str, list[Any]]:
         """Indexes (0-based, ascending) of `steps_log` entries whose step id, name, error
         message, input or output text holds `text` (any case), at most `limit` of them.
 
         Over the whole stored log, so a run opened as a skeleton is searched entirely.
-        The run row is found first (one, by index); its log is then expanded once.
+        The run row is found first (one, by index, in the partition of `started_at` when
+        it is known); its log is then expanded once. A run with no matching entry gives
+        one row whose index is NULL, and no row means no run (where it was looked for).
         """
         params = Params()
         conditions = self._scope_only(params)
-        condition, run_id_first = self._run_key(params, key)
+        condition, run_id_first = self._run_key(params, key, started_at)
         conditions.append(condition)
         log = json_expression(self.info, "steps_log") or "NULL::jsonb"
         raw, escaped = params.add(contains_pattern(text)), params.add(json_text_pattern(text))
@@ -445,10 +449,11 @@ class Queries:
             f"ORDER BY {run_id_first} LIMIT 1"
         )
         sql = (
-            f"SELECT (x.n - 1)::int AS index FROM ({row}) AS r "
-            "CROSS JOIN LATERAL jsonb_array_elements("
+            f"SELECT m.index FROM ({row}) AS r LEFT JOIN LATERAL ("
+            "SELECT (x.n - 1)::int AS index FROM jsonb_array_elements("
             "CASE WHEN jsonb_typeof(r.log) = 'array' THEN r.log END) WITH ORDINALITY AS x(e, n) "
-            f"WHERE {matches} ORDER BY x.n LIMIT {params.add(max(1, int(limit)))}"
+            f"WHERE {matches} ORDER BY x.n LIMIT {params.add(max(1, int(limit)))}) AS m ON true "
+            "ORDER BY m.index"
         )
         return sql, params.values
 
