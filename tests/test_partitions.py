@@ -606,3 +606,23 @@ def test_unbounded_and_default_partitions():
     assert Partitioning(RANGE_OF_STARTED_AT, (default,), NOW).uncovered_from() == NOW
     # Partitioned by something else: the question does not apply.
     assert Partitioning("LIST (organisation_id)", (), NOW).uncovered_from() is None
+
+
+async def test_doctor_builds_the_search_gin_index_partition_by_partition(make_table):
+    handle = await partitioned(make_table)
+    await handle.insert(run_row(started_at=at_day(1), input_payload={"invoice": {"c": "JPY"}}))
+    settings = StoreSettings(dsn=handle.dsn, table=handle.name)
+    advice = (await diagnose(settings)).check("search index: input_payload")
+    assert advice.ok is None
+    fix = advice.fix.splitlines()
+    names = [name for name, _, _ in partition_bounds(handle.shape)]
+    # Never CONCURRENTLY on the parent (PostgreSQL refuses it): each partition, then ON ONLY.
+    assert sum(s.startswith("CREATE INDEX CONCURRENTLY") for s in fix) == len(names)
+    assert sum(" ON ONLY " in s for s in fix) == 1
+    conn = await asyncpg.connect(handle.dsn)
+    try:
+        for statement in fix:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+    assert (await diagnose(settings)).check("search index: input_payload").ok is True

@@ -406,7 +406,8 @@ class _Doctor:
                 self._partitions(info, partitioning)
             self._indexes(info, relkind, partitioning)
             if relkind != "v":
-                for advice in search_index_advice(info, run_filter.query):
+                partitions = partitioning.partitions if partitioning is not None else ()
+                for advice in search_index_advice(info, run_filter.query, partitions):
                     self.add(advice.name, advice.ok, advice.detail, advice.fix)
             await self._costs(session, info, run_filter, refresh_s)
             await self._push(session, info, channel, standby)

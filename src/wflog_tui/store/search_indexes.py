@@ -9,13 +9,15 @@ every run of the window, which the window's own index keeps bounded.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from wflog_tui.model.search_query import PayloadMatch, SearchQuery, StepField, StepMatch
+from wflog_tui.store.indexes import Recommended, index_statements
+from wflog_tui.store.partitions import Partition
 from wflog_tui.store.schema import TableInfo, quote_ident
 
-_MAX_IDENTIFIER_BYTES: Final = 63
 _SEARCHED: Final = {"input_payload": "input", "output_payload": "output", "steps_log": "step"}
 _EXAMPLE: Final = {
     "input_payload": "input.invoice.currency=JPY",
@@ -84,27 +86,37 @@ def search_index_hint(info: TableInfo, query: SearchQuery | None) -> str | None:
     return None
 
 
-def gin_index_sql(info: TableInfo, column: str) -> str:
-    """`CREATE INDEX CONCURRENTLY … USING gin (column jsonb_path_ops)` for a JSON column.
+def gin_index(info: TableInfo, column: str) -> Recommended:
+    """The GIN (jsonb_path_ops) index that serves `=` terms on a JSON column.
 
     A `json` column is indexed as `(column::jsonb)`, the expression the search compiles
     to, so the planner can match the two.
     """
-    suffix = f"_{column}_gin"
-    room = _MAX_IDENTIFIER_BYTES - len(suffix.encode())
-    name = quote_ident(info.name.encode()[:room].decode(errors="ignore") + suffix)
     target = quote_ident(column)
     if info.json_type(column) == "json":
         target = f"({target}::jsonb)"
-    return (
-        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {info.qualified} "
-        f"USING gin ({target} jsonb_path_ops)"
+    return Recommended(
+        check=f"search index: {column}",
+        suffix=f"_{column}_gin",
+        body=f"USING gin ({target} jsonb_path_ops)",
+        purpose=f"`=` terms on {_SEARCHED[column]}",
+        missing=f"every search term on {_SEARCHED[column]} reads each run of the window",
     )
 
 
-def search_index_advice(info: TableInfo, query: SearchQuery | None) -> list[SearchIndexAdvice]:
+def gin_index_sql(info: TableInfo, column: str, partitions: Sequence[Partition] = ()) -> str:
+    """The statements (`;`-separated) that build `gin_index(info, column)` without blocking
+    writes: one `CREATE INDEX CONCURRENTLY`, or partition by partition on a partitioned
+    table, which PostgreSQL refuses to index concurrently in one statement."""
+    return ";\n".join(index_statements(info, partitions, gin_index(info, column)))
+
+
+def search_index_advice(
+    info: TableInfo, query: SearchQuery | None, partitions: Sequence[Partition] = ()
+) -> list[SearchIndexAdvice]:
     """For each JSON column of the table: the GIN index that serves its searches, or the
-    statement to create it and which terms it would serve."""
+    statements to create it (on each of `partitions` of a partitioned table) and which
+    terms it would serve."""
     wanted = containment_columns(query)
     advice = []
     for column, prefix in _SEARCHED.items():
@@ -124,7 +136,10 @@ def search_index_advice(info: TableInfo, query: SearchQuery | None) -> list[Sear
             detail += "; the --search given uses such terms"
         advice.append(
             SearchIndexAdvice(
-                name, False if column in wanted else None, detail, gin_index_sql(info, column) + ";"
+                name,
+                False if column in wanted else None,
+                detail,
+                gin_index_sql(info, column, partitions) + ";",
             )
         )
     return advice
