@@ -133,6 +133,14 @@ def test_5000_attempts_in_one_iteration_build_few_nodes_and_parse_few_entries():
     assert tree.keys_of_entry(9) == ("s1", "s1/i2", "s1/i2/s3", "s1/i2/s3/a7")
     assert tree.find(tree.keys_of_entry(9)).attempt_number == 7
 
+    # What data flow reads before the last attempt: the latest polls, not all 4,999.
+    last = tree.entries[5002]
+    earlier = tree.earlier_in_scope(last)
+    assert [e.index for e in earlier[:2]] == [5001, 5000]
+    assert len(earlier) == EAGER_ATTEMPTS + 1  # and the loop's own entry
+    after_polls = tree.earlier_in_scope(tree.entries[5003])
+    assert after_polls[0].index == 5002 and len(after_polls) == EAGER_ATTEMPTS + 1
+
     # Reports summarise them as they do at the top level.
     lines = tree_lines(tree)
     assert len(lines) < 20

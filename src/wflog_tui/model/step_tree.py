@@ -571,9 +571,16 @@ class StepTree:
         loop = self.loop_of(entry)
         earlier: list[StepEntry] = []
         if loop is not None and entry.iteration is not None:
-            for index in loop.member_indexes.get(entry.iteration, []):
+            before = [i for i in loop.member_indexes.get(entry.iteration, []) if i < entry.index]
+            # Of a step retried thousands of times in the iteration, only its latest
+            # `EAGER_ATTEMPTS` attempts, as at the top level: not all 5,000 polls.
+            seen: Counter[str] = Counter()
+            for index in reversed(before):
+                facts = self._facts[index]
+                group = facts[0] if facts is not None and facts[0] is not None else f"#{index}"
+                seen[group] += 1
                 member = self.entries[index]
-                if index < entry.index and isinstance(member, StepEntry):
+                if seen[group] <= EAGER_ATTEMPTS and isinstance(member, StepEntry):
                     earlier.append(member)
         if loop is not None and loop.entries:
             top_level_before = loop.entries[0].index + 1
