@@ -45,6 +45,7 @@ def shape(node: StepNode) -> tuple:
     """Everything a view reads of `node` and, through `child_count`/`child_at`, below it."""
     return (
         node.key,
+        node.parent.key if node.parent is not None else None,
         node.kind,
         node.label,
         node.status,
