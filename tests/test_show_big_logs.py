@@ -5,16 +5,21 @@ handful of entries, not the whole log decoded."""
 from __future__ import annotations
 
 import asyncio
+import itertools
+from unittest.mock import patch
 
 import orjson
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hs
 
 from tests.database import run_row
 from wflog_tui.cli import run
+from wflog_tui.model import run_report, step_tree
 from wflog_tui.model.log_skeleton import LogSkeleton
 from wflog_tui.model.run_report import JSON_ITERATIONS_IN_FULL, report_json
-from wflog_tui.model.step_tree import EAGER_ATTEMPTS
+from wflog_tui.model.step_tree import EAGER_ATTEMPTS, build_tree
 from wflog_tui.run_markdown_command import entries_to_trace
-from wflog_tui.store import StoreSettings, load_run, load_run_to_print, open_store
+from wflog_tui.store import StoreSettings, load_run, load_run_to_print, open_store, run_loading
 from wflog_tui.store.run_loading import SKELETON_OVER_ENTRIES
 
 ATTEMPTS = SKELETON_OVER_ENTRIES + 5_000
@@ -166,3 +171,63 @@ async def test_markdown_of_many_attempts_traces_from_a_bounded_set_of_entries(ta
     out = capsys.readouterr().out
     assert code == 0
     assert "gave up" in out and "poll status" in out
+
+
+def _timed(entry: dict, second: int) -> dict:
+    return {
+        **entry,
+        "startedAt": f"2026-11-26T10:{second // 60:02d}:{second % 60:02d}Z",
+        "endedAt": f"2026-11-26T10:{second // 60:02d}:{second % 60:02d}.500Z",
+        "output": {"at": second},
+    }
+
+
+_member = hs.fixed_dictionaries(
+    {
+        "stepId": hs.sampled_from(["poll", "poll", "send"]),
+        "status": hs.sampled_from(["COMPLETED", "COMPLETED", "COMPLETED", "FAILED"]),
+        "iteration": hs.integers(min_value=1, max_value=6),
+    }
+)
+_top = hs.fixed_dictionaries(
+    {"stepId": hs.sampled_from(["check", "check", "notify"]), "status": hs.just("COMPLETED")}
+)
+_runs = itertools.count()
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    before=hs.lists(_top, max_size=6),
+    members=hs.lists(_member, max_size=25),
+    after=hs.lists(_top, max_size=6),
+)
+async def test_json_from_a_skeleton_equals_the_json_of_the_whole_log(table, before, members, after):
+    loop = {"stepId": "each", "operation": "builtin:loop", "status": "COMPLETED"}
+    loop["output"] = {"totalItems": 6}
+    parts = [TRIGGER, *before, loop, *members, *after]
+    log = [TRIGGER, *(_timed(entry, second) for second, entry in enumerate(parts[1:], 1))]
+    run_id = f"01PROP{next(_runs)}"
+    await table.insert(run_row(run_id=run_id, status="FAILED", steps_log=log))
+    # Small limits, so that a few entries page their attempts and omit iterations.
+    with (
+        patch.object(step_tree, "EAGER_ATTEMPTS", 2),
+        patch.object(run_report, "EAGER_ATTEMPTS", 2),
+        patch.object(run_report, "JSON_ITERATIONS_IN_FULL", 1),
+        patch.object(run_loading, "SKELETON_OVER_ENTRIES", 0),
+    ):
+        store = await open_store(StoreSettings(dsn=table.dsn, table=table.name))
+        try:
+            loaded = await load_run_to_print(store, run_id, as_json=True)
+            whole = await store.fetch_run(run_id)
+        finally:
+            await store.close()
+        assert isinstance(loaded.detail.steps_log, LogSkeleton)
+        assert whole.steps_log == log
+        summary = whole.summary
+        tree = build_tree(log, run_status=summary.status, run_ended_at=summary.ended_at)
+        # What was fetched is all the JSON reads: it is the same as from the whole log.
+        assert report_json(loaded.detail, loaded.tree)["steps"] == report_json(whole, tree)["steps"]
