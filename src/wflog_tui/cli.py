@@ -34,7 +34,6 @@ from wflog_tui.model.display_text import one_line
 from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.refresh_pacing import DEFAULT_REFRESH_S, MAX_REFRESH_S, MIN_REFRESH_S
 from wflog_tui.model.step_link import TABS
-from wflog_tui.model.step_tree import build_tree
 from wflog_tui.store import (
     DsnError,
     LoadedRun,
@@ -468,28 +467,18 @@ def _run_filter(args: argparse.Namespace) -> RunFilter:
 async def _show(ctx: Context, run_id: str, as_json: bool) -> int:
     store = await open_store(ctx.settings)
     try:
-        if as_json:
-            # The JSON report holds every entry it names, so it reads the log whole.
-            detail = await store.fetch_run(run_id)
-            tree = None
-        else:
-            # Text folds what nobody reads: a big log comes as its skeleton, and only
-            # the entries printed are fetched whole.
-            loaded = await load_run_to_print(store, run_id)
-            detail, tree = (None, None) if loaded is None else (loaded.detail, loaded.tree)
+        # Both reports fold what nobody reads: a big log comes as its skeleton, and only
+        # the entries printed are fetched whole.
+        loaded = await load_run_to_print(store, run_id, as_json=as_json)
     finally:
         await store.close()
-    if detail is None:
+    if loaded is None:
         org = ctx.settings.organisation_scope
         where = f" in organisation {one_line(org, 80)}" if org else ""
         raise UsageError(f"no run with run_id or id {one_line(run_id, 120)!s}{where}")
-    summary = detail.summary
+    detail, tree = loaded.detail, loaded.tree
     from wflog_tui.model.run_report import report_json, report_lines  # `show` only
 
-    if tree is None:
-        tree = build_tree(
-            detail.steps_log, run_status=summary.status, run_ended_at=summary.ended_at
-        )
     if as_json:
         sys.stdout.write(to_json_text(report_json(detail, tree), indent=True) + "\n")
     else:

@@ -6,9 +6,9 @@ any terminal, pasted into an incident channel, or piped, with no escape sequence
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from wflog_tui.model import status as st
 from wflog_tui.model.display_text import escape_control, one_line
@@ -30,6 +30,10 @@ from wflog_tui.model.step_tree import (
 from wflog_tui.model.timestamps import iso_text
 
 _INDENT = "  "
+# A loop that reached more iterations than this lists every iteration's status in JSON,
+# but the steps (and payloads) only of its first and last iterations and of up to this
+# many others that did not complete; `entriesOmitted` counts the entries left out.
+JSON_ITERATIONS_IN_FULL: Final = EAGER_ATTEMPTS
 # Completed iterations are what nobody reads during an incident: a run of them is one line.
 _COLLAPSED = frozenset({st.COMPLETED, st.NOT_REACHED})
 
@@ -217,6 +221,63 @@ def report_entry_indexes(tree: StepTree) -> list[int]:
     return sorted(i for i in wanted if entries.is_pending(i))
 
 
+def _json_attempts(node: RetriedNode) -> list[tuple[int, StepEntry]]:
+    """The attempts (number, entry) the JSON of a step of very many attempts lists: those
+    the text report shows on their own line."""
+    return [
+        (first, node.entries[first - 1])
+        for first, _, _, folded in _shown_attempts(node)
+        if not folded
+    ]
+
+
+def _listed_iterations(loop: LoopNode) -> list[int]:
+    """The iterations whose steps the JSON lists: all of them up to
+    `JSON_ITERATIONS_IN_FULL`; beyond, the first, the last and up to that many of those
+    that did not complete (in order)."""
+    reached = sorted(loop.iteration_status)
+    if len(reached) <= JSON_ITERATIONS_IN_FULL:
+        return reached
+    unusual = [n for n in reached if loop.iteration_status[n] != st.COMPLETED]
+    return sorted({reached[0], reached[-1], *unusual[:JSON_ITERATIONS_IN_FULL]})
+
+
+def _json_nodes(
+    nodes: Iterable[StepNode], log: Sequence[object]
+) -> Iterator[tuple[StepNode, list[StepEntry]]]:
+    """Every node `report_json` describes, with the entries of `log` it reads of it."""
+    for node in nodes:
+        if isinstance(node, RetriedNode):
+            yield node, [entry for _, entry in _json_attempts(node)]
+            continue
+        entries = [e for e in node.entries if isinstance(e, StepEntry)]
+        if isinstance(node, LoopNode):
+            # Its duration is read from the first and last entries of its iterations.
+            spans = [log[i] for i in node.span_indexes]
+            yield node, entries + [e for e in spans if isinstance(e, StepEntry)]
+            for number in _listed_iterations(node):
+                iteration = node.iteration_node(number)
+                yield from _json_nodes(iteration.children, log)
+                yield iteration, []
+        else:
+            yield node, entries
+            yield from _json_nodes(node.children, log)
+
+
+def json_entry_indexes(tree: StepTree) -> list[int]:
+    """The entries `report_json` reads that a skeleton left pending, ascending: of a run
+    of 200,000 attempts a few, of a loop of 50,000 iterations the listed ones'."""
+    wanted = {e.index for _, entries in _json_nodes(tree.nodes, tree.entries) for e in entries}
+    return sorted(i for i in wanted if tree.entries.is_pending(i))
+
+
+def refresh_json(tree: StepTree) -> None:
+    """Read the times of the nodes `report_json` describes again, after their entries
+    were filled in (an iteration after its steps)."""
+    for node, _ in _json_nodes(tree.nodes, tree.entries):
+        refresh_spans(node)
+
+
 def failure_lines(tree: StepTree) -> list[str]:
     """Each failure with the path to it, labels joined by `›`."""
     lines = []
@@ -296,10 +357,9 @@ def _node_json(node: StepNode) -> dict[str, Any]:
             for first, last, status in node.attempt_runs()
         ]
         data["entries"] = [
-            {"attempt": first, **_entry_json(node.entries[first - 1])}
-            for first, _, _, folded in _shown_attempts(node)
-            if not folded
+            {"attempt": number, **_entry_json(entry)} for number, entry in _json_attempts(node)
         ]
+        data["entriesOmitted"] = node.attempts - len(data["entries"])
     elif node.entries:
         data["entries"] = [_entry_json(e) for e in node.entries]
     if isinstance(node, LoopNode):
@@ -308,14 +368,18 @@ def _node_json(node: StepNode) -> dict[str, Any]:
         data["rollupStatus"] = node.rollup_status
         data["statusText"] = loop_status(node).text
         data["counts"] = dict(node.counts())
-        data["iterations"] = [
-            {
-                "iteration": number,
-                "status": node.iteration_status[number],
-                "steps": [_node_json(c) for c in node.iteration_node(number).children],
-            }
-            for number in sorted(node.iteration_status)
-        ]
+        listed = set(_listed_iterations(node))
+        iterations: list[dict[str, Any]] = []
+        omitted = 0
+        for number in sorted(node.iteration_status):
+            row: dict[str, Any] = {"iteration": number, "status": node.iteration_status[number]}
+            if number in listed:
+                row["steps"] = [_node_json(c) for c in node.iteration_node(number).children]
+            else:
+                omitted += len(node.member_indexes.get(number, ()))
+            iterations.append(row)
+        data["iterations"] = iterations
+        data["entriesOmitted"] = omitted
     elif node.children:
         data["children"] = [_node_json(c) for c in node.children]
     return data

@@ -285,6 +285,7 @@ class LoopNode(StepNode):
     # The first and last entries of its iterations, whose times bound the loop's span.
     span_indexes: tuple[int, ...] = ()
     _entries: EntryList | None = None
+    _facts: list[EntryFacts | None] | None = None
     _built: dict[int, StepNode] = field(default_factory=dict)
     _rollup: str = st.UNKNOWN
 
@@ -369,7 +370,7 @@ class LoopNode(StepNode):
         return None
 
     def _build_iteration(self, number: int) -> StepNode:
-        members = self.members.get(number, []) if number in self.member_indexes else []
+        assert self._entries is not None and self._facts is not None
         status = self.iteration_status.get(number, st.NOT_REACHED)
         label = f"iteration {number:,}"
         node = StepNode(
@@ -380,7 +381,11 @@ class LoopNode(StepNode):
             parent=self,
             iteration=number,
         )
-        node.children = _group_steps(members, node, node.key + "/")
+        members = self.member_indexes.get(number, [])
+        # Grouped on facts like the top level: a step polled 5,000 times in one iteration
+        # is one `RetriedNode`, not 5,000 parsed entries and attempt nodes.
+        grouped = _group_positions(members, self._entries, self._facts, node, node.key + "/")
+        node.children = [grouped[position] for position in sorted(grouped)]
         _set_span(node, _entries_of(node.children))
         return node
 
@@ -566,9 +571,16 @@ class StepTree:
         loop = self.loop_of(entry)
         earlier: list[StepEntry] = []
         if loop is not None and entry.iteration is not None:
-            for index in loop.member_indexes.get(entry.iteration, []):
+            before = [i for i in loop.member_indexes.get(entry.iteration, []) if i < entry.index]
+            # Of a step retried thousands of times in the iteration, only its latest
+            # `EAGER_ATTEMPTS` attempts, as at the top level: not all 5,000 polls.
+            seen: Counter[str] = Counter()
+            for index in reversed(before):
+                facts = self._facts[index]
+                group = facts[0] if facts is not None and facts[0] is not None else f"#{index}"
+                seen[group] += 1
                 member = self.entries[index]
-                if index < entry.index and isinstance(member, StepEntry):
+                if seen[group] <= EAGER_ATTEMPTS and isinstance(member, StepEntry):
                     earlier.append(member)
         if loop is not None and loop.entries:
             top_level_before = loop.entries[0].index + 1
@@ -624,6 +636,12 @@ class StepTree:
 
 def _entries_of(nodes: Iterable[StepNode]) -> Iterator[StepEntry]:
     for node in nodes:
+        if isinstance(node, RetriedNode):
+            # Attempts run one after another: the first and the last bound the span, and
+            # reading the thousands between would parse (and have a skeleton fill) them all.
+            yield node.entries[0]
+            yield node.entries[-1]
+            continue
         yield from node.entries
         for child in node.children:
             if child.kind is not NodeKind.ATTEMPT:
@@ -688,16 +706,21 @@ def _attempt_node(entry: StepEntry, number: int, parent: StepNode) -> StepNode:
 
 
 def _retried_node(
-    indexes: list[int], entries: EntryList, facts: list[EntryFacts | None], key: str
+    indexes: list[int],
+    entries: EntryList,
+    facts: list[EntryFacts | None],
+    parent: StepNode | None,
+    key: str,
 ) -> RetriedNode:
-    """A top-level step of more than `EAGER_ATTEMPTS` attempts: two of them parsed."""
+    """A step of more than `EAGER_ATTEMPTS` attempts: one of them parsed."""
     view = EntryView(array("i", indexes), entries)
     last = view[-1]
     return RetriedNode(
-        kind=NodeKind.TRIGGER if last.is_trigger else NodeKind.STEP,
+        kind=NodeKind.TRIGGER if last.is_trigger and parent is None else NodeKind.STEP,
         key=key,
         label=last.label,
         status=last.status,
+        parent=parent,
         entries=view,
         iteration=last.iteration,
         started_at=last.started_at,
@@ -716,29 +739,6 @@ def _malformed_node(entry: MalformedEntry, parent: StepNode | None, prefix: str)
         parent=parent,
         malformed=entry,
     )
-
-
-def _group_steps(entries: Sequence[Entry], parent: StepNode | None, prefix: str) -> list[StepNode]:
-    """Steps in order of first appearance; one stepId repeated becomes one node of attempts."""
-    groups: dict[str, list[StepEntry]] = {}
-    order: list[tuple[str, list[StepEntry]] | MalformedEntry] = []
-    for entry in entries:
-        if isinstance(entry, MalformedEntry):
-            order.append(entry)
-            continue
-        group_key = entry.step_id if entry.step_id is not None else f"#{entry.index}"
-        group = groups.get(group_key)
-        if group is None:
-            group = groups[group_key] = []
-            order.append((f"{prefix}s{entry.index}", group))
-        group.append(entry)
-    nodes = []
-    for item in order:
-        if isinstance(item, MalformedEntry):
-            nodes.append(_malformed_node(item, parent, prefix))
-        else:
-            nodes.append(_step_node(item[1], parent, item[0]))
-    return nodes
 
 
 def _positive(value: Any) -> int:
@@ -908,7 +908,7 @@ def _assemble(entries: EntryList, facts: list[EntryFacts | None], notes: list[st
     # Plain steps are grouped across the whole top level (a retry can come after a loop),
     # and placed where their first attempt was.
     plain = [i for i in top if not isinstance(i, _LoopScope)]
-    plain_by_first = _group_top(plain, entries, facts)
+    plain_by_first = _group_positions(plain, entries, facts)
 
     nodes: list[StepNode] = []
     loops: list[LoopNode] = []
@@ -947,13 +947,18 @@ def _assemble(entries: EntryList, facts: list[EntryFacts | None], notes: list[st
     return tree
 
 
-def _group_top(
-    positions: list[int], entries: EntryList, facts: list[EntryFacts | None]
+def _group_positions(
+    positions: list[int],
+    entries: EntryList,
+    facts: list[EntryFacts | None],
+    parent: StepNode | None = None,
+    prefix: str = "",
 ) -> dict[int, StepNode]:
-    """The top-level steps by the index of their first attempt, grouped by stepId.
+    """Steps by the index of their first attempt, grouped by stepId, keyed
+    `<prefix>s<first index>` (a malformed element: `<prefix>m<index>`).
 
     Grouped on `facts`, so only what a node shows is parsed: a step of 200,000 attempts
-    reads two of them (`_retried_node`).
+    reads one of them (`_retried_node`).
     """
     groups: dict[str, list[int]] = {}
     order: list[list[int] | int] = []
@@ -973,14 +978,15 @@ def _group_top(
         if isinstance(member, int):
             entry = entries[member]
             if isinstance(entry, MalformedEntry):
-                nodes[member] = _malformed_node(entry, None, "")
+                nodes[member] = _malformed_node(entry, parent, prefix)
             else:
-                nodes[member] = _step_node([entry], None, f"s{member}")
+                nodes[member] = _step_node([entry], parent, f"{prefix}s{member}")
         elif len(member) > EAGER_ATTEMPTS:
-            nodes[member[0]] = _retried_node(member, entries, facts, f"s{member[0]}")
+            key = f"{prefix}s{member[0]}"
+            nodes[member[0]] = _retried_node(member, entries, facts, parent, key)
         else:
             group_entries = [e for e in (entries[i] for i in member) if isinstance(e, StepEntry)]
-            nodes[member[0]] = _step_node(group_entries, None, f"s{member[0]}")
+            nodes[member[0]] = _step_node(group_entries, parent, f"{prefix}s{member[0]}")
     return nodes
 
 
@@ -1034,6 +1040,7 @@ def _loop_node(scope: _LoopScope, entries: EntryList, facts: list[EntryFacts | N
         member_indexes=scope.members,
         iteration_status=statuses,
         _entries=entries,
+        _facts=facts,
     )
     loop.total = _loop_total(
         own,

@@ -12,7 +12,12 @@ from typing import Final
 
 from wflog_tui.model.log_skeleton import LogSkeleton
 from wflog_tui.model.run import RunDetail
-from wflog_tui.model.run_report import refresh_report, report_entry_indexes
+from wflog_tui.model.run_report import (
+    json_entry_indexes,
+    refresh_json,
+    refresh_report,
+    report_entry_indexes,
+)
 from wflog_tui.model.step_tree import StepTree, build_tree
 from wflog_tui.store.connection import Store
 
@@ -69,11 +74,19 @@ async def fill_entries(store: Store, run_id: str, tree: StepTree, indexes: Seque
                 tree.entries.fill(index, found.get(index))
 
 
-async def load_run_to_print(store: Store, run_id: str) -> LoadedRun | None:
+async def load_run_to_print(
+    store: Store, run_id: str, *, as_json: bool = False
+) -> LoadedRun | None:
     """Open run `run_id` as `load_run` does, then fetch whole the entries of a skeleton
-    that `show`'s text report prints (`report_entry_indexes`), and only those."""
+    that `show` prints, and only those: its text report's (`report_entry_indexes`) or,
+    `as_json`, its JSON report's (`json_entry_indexes`)."""
     loaded = await load_run(store, run_id)
     if loaded is not None and isinstance(loaded.detail.steps_log, LogSkeleton):
-        await fill_entries(store, run_id, loaded.tree, report_entry_indexes(loaded.tree))
-        refresh_report(loaded.tree)
+        tree = loaded.tree
+        wanted = json_entry_indexes(tree) if as_json else report_entry_indexes(tree)
+        await fill_entries(store, run_id, tree, wanted)
+        if as_json:
+            refresh_json(tree)
+        else:
+            refresh_report(tree)
     return loaded
