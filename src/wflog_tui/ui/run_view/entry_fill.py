@@ -54,7 +54,7 @@ def selection_needs(tree: StepTree | None, node: StepNode | None) -> list[int]:
     if tree is None or node is None:
         return []
     # `entries_to_show` bounds a step of very many attempts to what its pane shows.
-    wanted = [*entries_to_show(node), *(e for c in node.children for e in c.entries)]
+    wanted = [*entries_to_show(node), *(e for c in node.children for e in entries_to_show(c, detail=False))]
     entry = node.entry
     if entry is not None:
         wanted += tree.earlier_in_scope(entry)[:PAYLOAD_NEIGHBOURS]
@@ -77,7 +77,7 @@ def shown_needs(tree: StepTree, nodes: Sequence[StepNode]) -> tuple[list[int], l
             wanted += [tree.entries[i] for i in node.span_indexes]
         for child in node.children:
             keys.append(child.key)
-            wanted += child.entries
+            wanted += entries_to_show(child, detail=False)
     return pending_indexes(wanted), keys
 
 
