@@ -113,7 +113,13 @@ class MarkedTreeView(StepTreeView):
             for row in rows:
                 following.setdefault(row.after, []).append(row.node)
             merged = list(following.pop(None, []))
-            for child in self.step_tree.nodes if node is None else node.children:
+            # child_at, not .children: a loop or a step of many attempts builds lazily.
+            children = (
+                self.step_tree.nodes
+                if node is None
+                else [node.child_at(i) for i in range(node.child_count())]
+            )
+            for child in children:
                 merged.append(child)
                 merged.extend(following.pop(child.key, []))
             # A sibling that is not there (it cannot be, but a ghost is never dropped).

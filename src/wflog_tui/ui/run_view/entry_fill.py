@@ -54,7 +54,10 @@ def selection_needs(tree: StepTree | None, node: StepNode | None) -> list[int]:
     if tree is None or node is None:
         return []
     # `entries_to_show` bounds a step of very many attempts to what its pane shows.
-    wanted = [*entries_to_show(node), *(e for c in node.children for e in entries_to_show(c, detail=False))]
+    wanted = [
+        *entries_to_show(node),
+        *(e for c in node.children for e in entries_to_show(c, detail=False)),
+    ]
     entry = node.entry
     if entry is not None:
         wanted += tree.earlier_in_scope(entry)[:PAYLOAD_NEIGHBOURS]
