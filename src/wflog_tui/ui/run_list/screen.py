@@ -28,10 +28,16 @@ from wflog_tui.model.display_text import one_line
 from wflog_tui.model.refresh_pacing import LOCK_WAIT_HINT
 from wflog_tui.model.run import RunSummary
 from wflog_tui.model.timestamps import is_extreme
-from wflog_tui.store import Header, PageCursor, QueryTimeout, RunFilter, StoreError
+from wflog_tui.store import Header, PageCursor, RunFilter, StoreError
 from wflog_tui.store.indexes import indexes_missing_hint
 from wflog_tui.store.notify import Listener, Wakeup
 from wflog_tui.ui.app import wflog_app
+from wflog_tui.ui.connection_state import (
+    outage_state,
+    polling_how,
+    replica_note,
+    retry_after_failure,
+)
 from wflog_tui.ui.live_refresh import LiveRefresh
 from wflog_tui.ui.run_list.lines import (
     counts_line,
@@ -129,7 +135,10 @@ class RunListScreen(Screen[None]):
         self.new_above = 0
         self.last_fetch: datetime | None = None
         self.disconnected_since: datetime | None = None
-        self.too_slow = False
+        # The word the status line shows while refreshes fail (see connection_state).
+        self.outage = "DISCONNECTED"
+        # How far behind a hot standby was at the last refresh (None: not behind).
+        self.replica_lag: timedelta | None = None
         self.message = ""
         self._loading_older = False
         self._started = False
@@ -301,6 +310,7 @@ class RunListScreen(Screen[None]):
                     self._replace(page)
                 else:
                     self._apply(delta.new, delta.changed)
+                    self.replica_lag = delta.replica_lag
                 if header_due:
                     header = await self.store.fetch_header(self.run_filter, 60)
                     query_ms += self._last_query_ms("count_by_status")
@@ -385,14 +395,14 @@ class RunListScreen(Screen[None]):
         if self.disconnected_since is None:
             self.disconnected_since = datetime.now(UTC)
         self.message = exc.message
-        self.too_slow = isinstance(exc, QueryTimeout)
+        self.outage = outage_state(exc)
         self.table.add_class("stale")
         if schedule:
             # A failed page of older runs leaves the refresh loop's timer (or its retry)
             # alone: cancelling it left nothing to ever retry, and the list never recovered.
             self._cancel_timer()
         if schedule and not self.paused and not self._suspended:
-            self.live.retry()
+            retry_after_failure(self.live, self.store)
         self._show_status()
 
     # ---- applying data --------------------------------------------------------------------
@@ -488,9 +498,7 @@ class RunListScreen(Screen[None]):
 
     def _show_status(self) -> None:
         if self.disconnected_since is not None:
-            # A statement timeout is a slow database, not a lost one: say which.
-            state = "TOO SLOW" if self.too_slow else "DISCONNECTED"
-            line = outage_line(state, self.disconnected_since, self.message)
+            line = outage_line(self.outage, self.disconnected_since, self.message)
         elif self.paused:
             line = Text().append("❚❚ PAUSED", style="bold reverse")
             line.append("  p resumes, space refreshes once")
@@ -499,8 +507,9 @@ class RunListScreen(Screen[None]):
         else:
             line = Text().append("● LIVE", style="bold")
         if self.last_fetch is not None:
-            how = "on change (LISTEN)" if self.listener is not None else "polling"
+            how = "on change (LISTEN)" if self.listener is not None else polling_how(self.store)
             line.append(freshness(self.last_fetch, self.live.pacer.next_interval(), how))
+            line.append_text(replica_note(self.replica_lag))
         slowed = self.live.pacer.reason(LOCK_WAIT_HINT if self.lock_wait else self.slow_hint)
         if slowed and self.disconnected_since is None:
             line.append(f"   {one_line(slowed, 160)}", style="bold")
