@@ -39,6 +39,7 @@ from wflog_tui.ui.connection_state import (
     retry_after_failure,
 )
 from wflog_tui.ui.live_refresh import LiveRefresh
+from wflog_tui.ui.run_list.incident_report_file import write_report_file
 from wflog_tui.ui.run_list.lines import (
     counts_line,
     filter_line,
@@ -46,8 +47,16 @@ from wflog_tui.ui.run_list.lines import (
     outage_line,
     size_note,
 )
+from wflog_tui.ui.run_list.profile_switch import switch_profile
+from wflog_tui.ui.run_list.saved_views import (
+    apply_start_view,
+    open_saved_view,
+    remember_list_state,
+    save_current_view,
+)
 from wflog_tui.ui.run_list.table import RunTable
 from wflog_tui.ui.widgets.picker import Picker
+from wflog_tui.ui.widgets.profile_badge import ProfileBadge
 
 PAGE_SIZE = 100
 # Older rows are fetched when the cursor comes this close to the end of the list.
@@ -116,6 +125,10 @@ class RunListScreen(Screen[None]):
             tooltip="Copy the run id exactly as stored: control and invisible characters too",
         ),
         Binding("escape", "escape", "Clear search", show=False),
+        Binding("v", "views", "Views"),
+        Binding("ctrl+s", "save_view", "Save view", show=False),
+        Binding("P", "switch_profile", "Switch profile", key_display="P", show=False),
+        Binding("ctrl+r", "write_report", "Write incident report", show=False),
         *[
             Binding(key, f"sort('{column}')", f"Sort by {column.replace('_', ' ')}", show=False)
             for key, column in SORT_KEYS.items()
@@ -152,6 +165,7 @@ class RunListScreen(Screen[None]):
     # ---- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        yield ProfileBadge()
         with Horizontal(id="list-header"):
             yield Static(id="counts")
             with Vertical(id="spark-box"):
@@ -178,6 +192,7 @@ class RunListScreen(Screen[None]):
         table.add_run_columns()
         self.query_one("#search", Input).display = False
         self.call_after_refresh(self._fit_error_column)
+        apply_start_view(self)
         self._show_filter()
         self._show_status()
         table.focus()
@@ -629,10 +644,12 @@ class RunListScreen(Screen[None]):
         index = WINDOWS.index(current) if current in WINDOWS else 2
         index = max(0, min(len(WINDOWS) - 1, index + step))
         self._set_filter(replace(self.run_filter, since=WINDOWS[index]))
+        remember_list_state(self)
 
     def action_cycle_time(self) -> None:
         """Show start times relative, in UTC, or in local time."""
         self.notify(f"Times: {self.table.cycle_time_mode()}", markup=False)
+        remember_list_state(self)
 
     def action_refresh_rate(self, step: int) -> None:
         """Refresh every live view more often (-1) or less often (+1)."""
@@ -675,6 +692,26 @@ class RunListScreen(Screen[None]):
             self.notify("--org fixes the organisation for this session", markup=False)
             return
         self._pick("Organisation", "organisation", self.store.organisations)
+
+    @work(exclusive=True, group="list-views")
+    async def action_views(self) -> None:
+        """Open a saved view: its filters, search, window and order."""
+        await open_saved_view(self)
+
+    @work(exclusive=True, group="list-views")
+    async def action_save_view(self) -> None:
+        """Save the list's filters, search, window and order under a name."""
+        await save_current_view(self)
+
+    @work(exclusive=True, group="list-profile")
+    async def action_switch_profile(self) -> None:
+        """Reconnect with another profile of the configuration file."""
+        await switch_profile(self)
+
+    @work(exclusive=True, group="list-report")
+    async def action_write_report(self) -> None:
+        """Write the Markdown incident report of this window and filter to a file."""
+        await write_report_file(self)
 
     @work(exclusive=True, group="list-picker")
     async def _pick(

@@ -55,6 +55,7 @@ from wflog_tui.ui.run_view.navigation import Location, failure_step
 from wflog_tui.ui.run_view.step_links import copy_step_link, link_landing, show_dashboard_link
 from wflog_tui.ui.run_view.step_tree_view import StepTreeView
 from wflog_tui.ui.widgets.json_view import JsonView
+from wflog_tui.ui.widgets.profile_badge import ProfileBadge
 
 # The detail pane's tabs that show a field a data-flow jump can target.
 _FIELD_OF_TAB = {"input": "input", "output": "output", "run-input": "input_payload"}
@@ -133,6 +134,7 @@ class RunScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """Header, then the tree and the detail side by side, the tail badge, the footer."""
+        yield ProfileBadge()
         yield RunHeader(id="run-header")
         with Horizontal(id="run-body", classes="-hidden"):
             yield StepTreeView(id="steps")
