@@ -125,7 +125,7 @@ class RunListScreen(Screen[None]):
             tooltip="Copy the run id exactly as stored: control and invisible characters too",
         ),
         Binding("escape", "escape", "Clear search", show=False),
-        Binding("v", "views", "Views"),
+        Binding("v", "views", "Views", show=False),
         Binding("ctrl+s", "save_view", "Save view", show=False),
         Binding("P", "switch_profile", "Switch profile", key_display="P", show=False),
         Binding("ctrl+r", "write_report", "Write incident report", show=False),
