@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from textual.command import CommandList, CommandPalette
+
 from tests.ui.harness import list_app, recent, run_ids, screen_text, settle
 from wflog_tui.config_file import load_config
 from wflog_tui.model.search_query import parse_query
@@ -148,3 +150,23 @@ async def test_a_state_that_cannot_be_written_is_a_warning(
         await pilot.press("left_square_bracket")
         await settle(pilot, lambda: "are not remembered" in _notes(app))
         await settle(pilot, lambda: "window=1h" in _filter_bar(app))
+
+
+async def test_the_palette_offers_views_profiles_and_the_report(table, open_store_for):
+    await _rows(table)
+    store = await open_store_for(table)
+    app = list_app(store)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, lambda: len(run_ids(app)) == 4)
+        await pilot.press("ctrl+p")
+        await settle(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        listed = [str(o.prompt).split("\n")[0] for o in app.screen.query_one(CommandList).options]
+        for command in (
+            "Views  v",
+            "Save view  ^s",
+            "Switch profile  P",
+            "Write incident report  ^r",
+        ):
+            assert command in listed

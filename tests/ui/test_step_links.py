@@ -7,6 +7,7 @@ import shutil
 import subprocess
 
 import pytest
+from textual.command import CommandList, CommandPalette
 
 from tests.database import run_row
 from tests.ui.harness import loaded, run_app, screen_text, settle
@@ -156,3 +157,28 @@ async def test_without_a_dashboard_url_there_is_no_dashboard_action(table, open_
         await pilot.pause()
         assert app.clipboard == ""
         assert "Copied the dashboard link" not in _notes(app)
+
+
+async def _palette(pilot, query: str) -> list[str]:
+    """Open the palette, type `query`, and return the commands it lists."""
+    await pilot.press("ctrl+p")
+    await settle(pilot, lambda: isinstance(pilot.app.screen, CommandPalette))
+    await pilot.press(*query)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    commands = pilot.app.screen.query_one(CommandList)
+    return [str(option.prompt).split("\n")[0] for option in commands.options]
+
+
+async def test_the_palette_copies_a_link_and_opens_the_dashboard(table, open_store_for):
+    store = await _store(table, open_store_for)
+    app = run_app(store, "01LINK", dashboard_url="https://dash/{run_id}")
+    async with app.run_test(size=(160, 50), notifications=True) as pilot:
+        await settle(pilot, lambda: loaded(app))
+        assert "Copy link to this step  L" in await _palette(pilot, "copy link")
+        await pilot.press("enter")
+        await settle(pilot, lambda: "Copied a link to this step" in _notes(app))
+        assert "--step=" in app.clipboard
+        assert "Open in dashboard  o" in await _palette(pilot, "dashboard")
+        await pilot.press("enter")
+        await settle(pilot, lambda: app.clipboard == "https://dash/01LINK")
