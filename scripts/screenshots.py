@@ -3,9 +3,9 @@
     .venv/bin/python scripts/screenshots.py [--out screenshots]
 
 Starts a throwaway embedded PostgreSQL, seeds the demo history (no live simulator, so
-every shot is of settled data), drives the app headless and saves four screens: the run
+every shot is of settled data), drives the app headless and saves five screens: the run
 list, a run that failed in iteration 4,812 of a 5,000-item loop, that step's data flow,
-and the help screen.
+the help screen, and "Save view" over the list of a production profile.
 """
 
 from __future__ import annotations
@@ -95,6 +95,14 @@ async def main(out: Path) -> None:
             await _shot(store, out, "run-failed-loop-iteration", run, failed_loop)
             await _shot(store, out, "data-flow", run, data_flow)
             await _shot(store, out, "help", AppConfig(run_filter=window, **base), help_screen)
+
+            async def save_view(pilot: Pilot, app: WflogApp) -> None:
+                await _until(pilot, lambda: _list_ready(app), "the run list")
+                await pilot.press("ctrl+s", *"jpy failures")
+                await pilot.pause(0.5)
+
+            prod = AppConfig(run_filter=window, profile="prod", profile_warning=True, **base)
+            await _shot(store, out, "save-view", prod, save_view)
         finally:
             await store.close()
     finally:
