@@ -43,6 +43,7 @@ async def test_ctrl_r_writes_the_report_of_the_lists_window(
         assert run_ids(app)  # the list goes on
     [path] = list(tmp_path.glob("wflog-incident-*.md"))
     assert str(path) in _notes(app)
+    assert path.stat().st_mode & 0o777 == 0o600
     text = path.read_text()
     assert text.startswith("# Incident report: failures from ")
     assert "- Since: `1h`" in text

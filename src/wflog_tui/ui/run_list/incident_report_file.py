@@ -7,6 +7,7 @@ queries take the list's query lock, so it never runs beside a refresh.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,8 +43,9 @@ def report_filter(run_filter: RunFilter) -> RunFilter:
 
 
 async def write_report_file(screen: RunListScreen) -> Path | None:
-    """Write the report of `screen`'s (the run list's) filter to a new file and say
-    where; None, saying why, when it could not be written. Never overwrites a file."""
+    """Write the report of `screen`'s (the run list's) filter to a new file (mode 0600)
+    and say where; None, saying why, when it could not be written. Never overwrites a
+    file."""
     app = wflog_app(screen)
     config = app.config
     run_filter = report_filter(screen.run_filter)
@@ -58,7 +60,9 @@ async def write_report_file(screen: RunListScreen) -> Path | None:
         filters.append(("Profile", config.profile))
     screen.notify(f"Writing the incident report to {path} …", markup=False)
     try:
-        with path.open("x", encoding="utf-8") as out:
+        # Readable by its owner alone: it holds payloads and errors from the database.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
             async with screen.live.lock:
                 await stream_incident_report(
                     app.store,
