@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from textual.command import CommandList, CommandPalette
 
-from tests.ui.harness import list_app, recent, run_ids, screen_text, settle
+from tests.ui.harness import list_app, queries_done, recent, run_ids, screen_text, settle
 from wflog_tui.config_file import load_config
 from wflog_tui.model.search_query import parse_query
 from wflog_tui.sticky_state import recall_state
@@ -24,6 +24,7 @@ search = "Sync"
 since = "7d"
 sort = "duration"
 reverse = false
+columns = ["status", "run_id", "duration", "error"]
 """
 
 
@@ -67,6 +68,15 @@ async def test_v_opens_a_saved_view_with_its_filters_search_window_and_order(
         bar = _filter_bar(app)
         assert "status=FAILED" in bar and "window=7d" in bar and "sort: duration ↑" in bar
         assert "View sync" in _notes(app)
+        header = next(line for line in screen_text(app).splitlines() if "Run id" in line)
+        assert header.split() == ["Status", "Run", "id", "Duration", "Error"]
+        # Refreshes and the clock update the columns shown, and only those.
+        await queries_done(pilot, app.store, 3)
+        app.screen.table.tick()
+        await pilot.press("t")
+        await pilot.pause()
+        assert run_ids(app) == ["01FAST", "01OLD", "01SLOW"]
+        assert "Sync Invoices" not in screen_text(app)  # the workflow column is hidden
 
 
 async def test_ctrl_s_saves_the_view_and_keeps_the_files_comments(table, open_store_for, tmp_path):
@@ -87,6 +97,7 @@ async def test_ctrl_s_saves_the_view_and_keeps_the_files_comments(table, open_st
     assert text.startswith("# my settings, by hand\n")
     assert "[views.sync]   # the invoice incident" in text
     view = load_config(path).views["failing mail"]
+    assert view.columns == ()  # every column shows: the view names none
     assert view.status == ("FAILED",)
     assert view.since == "7d"
     assert (view.sort, view.reverse) == ("workflow", False)

@@ -2,8 +2,8 @@
 file), `v` to open one, the view `--view` named applied at mount, and the window and time
 display remembered for the profile (`sticky_state`) as they change.
 
-A view is the list's filters, search, window and order (`config_file.SavedView`); the
-file is written by `config_file.save_view`, which keeps the user's comments and layout.
+A view is the list's filters, search, window, order and columns (`config_file.SavedView`);
+the file is written by `config_file.save_view`, which keeps the user's comments and layout.
 Nothing here is fatal: a file that does not check, or a state directory that cannot be
 written, is one notification and the list goes on as it was.
 """
@@ -36,6 +36,7 @@ from wflog_tui.sticky_state import remember_state
 from wflog_tui.store import parse_since
 from wflog_tui.ui.app import wflog_app
 from wflog_tui.ui.run_list.lines import window_label
+from wflog_tui.ui.run_list.table import COLUMNS
 from wflog_tui.ui.widgets.picker import Picker
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ class ViewNameScreen(ModalScreen[str | None]):
 def view_of(screen: RunListScreen, name: str) -> SavedView:
     """The list as it is now, as a view called `name`: its statuses, workflow, the
     organisation it chose (not the one the session's scope fixes), search, window and
-    order, and the columns the view it was opened from named."""
+    order, and its columns (none named when every column shows)."""
     config = wflog_app(screen).config
     run_filter = screen.run_filter
     scope = screen.store.settings.organisation_scope
@@ -92,7 +93,7 @@ def view_of(screen: RunListScreen, name: str) -> SavedView:
         # The error column sorts too (its header), but a view cannot name it.
         sort=table.sort_column if table.sort_column in SORT_COLUMNS else None,
         reverse=table.sort_reverse if table.sort_column in SORT_COLUMNS else None,
-        columns=config.columns or (),
+        columns=tuple(c.key for c in table.shown) if table.shown != COLUMNS else (),
     )
 
 
@@ -108,15 +109,22 @@ def sort_table(screen: RunListScreen, column: str | None, reverse: bool | None) 
     screen._show_filter()
 
 
+def show_columns(screen: RunListScreen, keys: tuple[str, ...] | None) -> None:
+    """Show the columns `keys` names (None: all), the error column fitted to the rest."""
+    screen.table.show_columns(keys)
+    screen.table.fit_error_column(screen.size.width)
+
+
 def apply_start_view(screen: RunListScreen) -> None:
-    """Apply at mount what the configuration (a `--view`) set for the list's order; the
-    filters and search are already in `config.run_filter`."""
+    """Apply at mount what the configuration (a `--view`) set for the list's order and
+    columns; the filters and search are already in `config.run_filter`."""
     config = wflog_app(screen).config
+    show_columns(screen, config.columns)
     sort_table(screen, config.sort_column, config.sort_reverse)
 
 
 def apply_view(screen: RunListScreen, view: SavedView) -> None:
-    """Show the list as `view` says: its filters, search, window and order. Fields the
+    """Show the list as `view` says: its filters, search, window, order and columns. Fields the
     view leaves out are cleared to the list's defaults, but the session's organisation
     scope (`--org`, a profile's `org`) always holds."""
     config = wflog_app(screen).config
@@ -139,6 +147,7 @@ def apply_view(screen: RunListScreen, view: SavedView) -> None:
     config.view_name = view.name
     config.search_text = view.search
     config.columns = view.columns or None
+    show_columns(screen, config.columns)
     sort_table(screen, view.sort, view.reverse)
     screen._set_filter(run_filter)
     screen.notify(f"View {one_line(view.name, 60)}", markup=False, timeout=3)

@@ -695,12 +695,12 @@ class RunListScreen(Screen[None]):
 
     @work(exclusive=True, group="list-views")
     async def action_views(self) -> None:
-        """Open a saved view: its filters, search, window and order."""
+        """Open a saved view: its filters, search, window, order and columns."""
         await open_saved_view(self)
 
     @work(exclusive=True, group="list-views")
     async def action_save_view(self) -> None:
-        """Save the list's filters, search, window and order under a name."""
+        """Save the list's filters, search, window, order and columns under a name."""
         await save_current_view(self)
 
     @work(exclusive=True, group="list-profile")
