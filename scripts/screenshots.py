@@ -6,8 +6,8 @@ Starts a throwaway embedded PostgreSQL, seeds the demo history (no live simulato
 every shot is of settled data), drives the app headless and saves these screens: the run
 list, a run that failed in iteration 4,812 of a 5,000-item loop, that step's data flow,
 that run compared with its last good run, the help screen, the failure groups with the
-staged refund incident selected, the list narrowed by a payload search, and a search
-inside the big run.
+staged refund incident selected, the list narrowed by a payload search, a search inside
+the big run, and "Save view" over the list of a production profile.
 """
 
 from __future__ import annotations
@@ -179,6 +179,14 @@ async def main(out: Path) -> None:
                 await _until(pilot, lambda: _matched(app, "match 3 of 3"), "the third match")
 
             await _shot(store, out, "run-search", run, run_search)
+
+            async def save_view(pilot: Pilot, app: WflogApp) -> None:
+                await _until(pilot, lambda: _list_ready(app), "the run list")
+                await pilot.press("ctrl+s", *"jpy failures")
+                await pilot.pause(0.5)
+
+            prod = AppConfig(run_filter=window, profile="prod", profile_warning=True, **base)
+            await _shot(store, out, "save-view", prod, save_view)
         finally:
             await store.close()
     finally:

@@ -8,37 +8,9 @@ from datetime import UTC, datetime
 
 from wflog_tui.cli import UsageError
 from wflog_tui.model.display_text import one_line
-from wflog_tui.model.run_markdown import failing_focus, run_markdown
-from wflog_tui.model.step_tree import StepTree
-from wflog_tui.store import LoadedRun, Store, StoreSettings, load_run, open_store
-
-# Whole entries asked for per statement when a big run's skeleton is filled for tracing.
-FILL_BATCH = 2_000
-
-
-def entries_to_trace(tree: StepTree) -> list[int]:
-    """The pending entries a trace of the first failure reads: the failing entry, the
-    trigger, the enclosing loop, and the entries that ran before it in scope."""
-    focus = failing_focus(tree)
-    if focus is None or focus[1] is None:
-        return []
-    entry = focus[1]
-    wanted = {entry.index, *(e.index for e in tree.earlier_in_scope(entry))}
-    loop = tree.loop_of(entry)
-    if loop is not None and loop.entry is not None:
-        wanted.add(loop.entry.index)
-    if tree.trigger is not None:
-        wanted.add(tree.trigger.index)
-    return sorted(i for i in wanted if tree.entries.is_pending(i))
-
-
-async def fill_entries(store: Store, run: LoadedRun, indexes: list[int]) -> None:
-    """Give a skeleton's pending entries `indexes` their whole elements, in batches."""
-    key = run.detail.summary.id
-    for start in range(0, len(indexes), FILL_BATCH):
-        batch = indexes[start : start + FILL_BATCH]
-        for index, value in (await store.fetch_entries(key, batch)).items():
-            run.tree.entries.fill(index, value)
+from wflog_tui.model.run_markdown import run_markdown
+from wflog_tui.store import StoreSettings, load_run, open_store
+from wflog_tui.store.incident_report_writing import entries_to_trace, fill_whole_entries
 
 
 async def print_markdown(settings: StoreSettings, args: argparse.Namespace) -> int:
@@ -49,7 +21,7 @@ async def print_markdown(settings: StoreSettings, args: argparse.Namespace) -> i
     try:
         loaded = await load_run(store, args.run_id)
         if loaded is not None:
-            await fill_entries(store, loaded, entries_to_trace(loaded.tree))
+            await fill_whole_entries(store, loaded, entries_to_trace(loaded.tree))
     finally:
         await store.close()
     if loaded is None:

@@ -294,3 +294,20 @@ def test_run_list_search_syntax_error_at_80x24(snap_compare, snapshot_table):
         await _until(pilot, lambda: app.screen.search_box.error is not None)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=mistaken)
+
+
+def test_save_view_over_the_list_of_a_production_profile(snap_compare, snapshot_table):
+    # 80x24: the profile badge, the list and the name prompt must all fit a small terminal.
+    app = SnapshotApp(
+        snapshot_table, _config(profile="prod", profile_warning=True, config_path=None)
+    )
+
+    async def asked(pilot) -> None:
+        await _until(
+            pilot,
+            lambda: isinstance(app.screen, RunListScreen) and len(app.screen.order) == 18,
+        )
+        await pilot.press("ctrl+s", *"jpy failures")
+        await _until(pilot, lambda: app.screen.query("#view-name"))
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=asked)

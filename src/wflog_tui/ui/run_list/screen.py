@@ -29,12 +29,19 @@ from wflog_tui.model.refresh_pacing import LOCK_WAIT_HINT
 from wflog_tui.model.run import RunSummary
 from wflog_tui.model.search_query import format_query
 from wflog_tui.model.timestamps import is_extreme
-from wflog_tui.store import Header, PageCursor, QueryTimeout, RunFilter, StoreError
+from wflog_tui.store import Header, PageCursor, RunFilter, StoreError
 from wflog_tui.store.indexes import indexes_missing_hint
 from wflog_tui.store.notify import Listener, Wakeup
 from wflog_tui.store.search_indexes import search_index_hint
 from wflog_tui.ui.app import wflog_app
+from wflog_tui.ui.connection_state import (
+    outage_state,
+    polling_how,
+    replica_note,
+    retry_after_failure,
+)
 from wflog_tui.ui.live_refresh import LiveRefresh
+from wflog_tui.ui.run_list.incident_report_file import write_report_file
 from wflog_tui.ui.run_list.lines import (
     counts_line,
     filter_line,
@@ -42,10 +49,18 @@ from wflog_tui.ui.run_list.lines import (
     outage_line,
     size_note,
 )
+from wflog_tui.ui.run_list.profile_switch import switch_profile
+from wflog_tui.ui.run_list.saved_views import (
+    apply_start_view,
+    open_saved_view,
+    remember_list_state,
+    save_current_view,
+)
 from wflog_tui.ui.run_list.search_box import SearchBox, SearchInput
 from wflog_tui.ui.run_list.search_grammar import SearchGrammar
 from wflog_tui.ui.run_list.table import RunTable
 from wflog_tui.ui.widgets.picker import Picker
+from wflog_tui.ui.widgets.profile_badge import ProfileBadge
 
 PAGE_SIZE = 100
 # Older rows are fetched when the cursor comes this close to the end of the list.
@@ -118,6 +133,10 @@ class RunListScreen(Screen[None]):
             tooltip="Copy the run id exactly as stored: control and invisible characters too",
         ),
         Binding("escape", "escape", "Clear search", show=False),
+        Binding("v", "views", "Views", show=False),
+        Binding("ctrl+s", "save_view", "Save view", show=False),
+        Binding("P", "switch_profile", "Switch profile", key_display="P", show=False),
+        Binding("ctrl+r", "write_report", "Write incident report", show=False),
         *[
             Binding(key, f"sort('{column}')", f"Sort by {column.replace('_', ' ')}", show=False)
             for key, column in SORT_KEYS.items()
@@ -137,7 +156,10 @@ class RunListScreen(Screen[None]):
         self.new_above = 0
         self.last_fetch: datetime | None = None
         self.disconnected_since: datetime | None = None
-        self.too_slow = False
+        # The word the status line shows while refreshes fail (see connection_state).
+        self.outage = "DISCONNECTED"
+        # How far behind a hot standby was at the last refresh (None: not behind).
+        self.replica_lag: timedelta | None = None
         self.message = ""
         self._loading_older = False
         self._started = False
@@ -155,6 +177,7 @@ class RunListScreen(Screen[None]):
     # ---- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        yield ProfileBadge()
         with Horizontal(id="list-header"):
             yield Static(id="counts")
             with Vertical(id="spark-box"):
@@ -182,6 +205,7 @@ class RunListScreen(Screen[None]):
         self.search_box.display = False
         self.search_hint = search_index_hint(self.store.info, self.run_filter.query)
         self.call_after_refresh(self._fit_error_column)
+        apply_start_view(self)
         self._show_filter()
         self._show_status()
         table.focus()
@@ -319,6 +343,7 @@ class RunListScreen(Screen[None]):
                     self._replace(page)
                 else:
                     self._apply(delta.new, delta.changed)
+                    self.replica_lag = delta.replica_lag
                 if header_due:
                     header = await self.store.fetch_header(self.run_filter, 60)
                     query_ms += self._last_query_ms("count_by_status")
@@ -405,14 +430,14 @@ class RunListScreen(Screen[None]):
         if self.disconnected_since is None:
             self.disconnected_since = datetime.now(UTC)
         self.message = exc.message
-        self.too_slow = isinstance(exc, QueryTimeout)
+        self.outage = outage_state(exc)
         self.table.add_class("stale")
         if schedule:
             # A failed page of older runs leaves the refresh loop's timer (or its retry)
             # alone: cancelling it left nothing to ever retry, and the list never recovered.
             self._cancel_timer()
         if schedule and not self.paused and not self._suspended:
-            self.live.retry()
+            retry_after_failure(self.live, self.store)
         self._show_status()
 
     # ---- applying data --------------------------------------------------------------------
@@ -508,9 +533,7 @@ class RunListScreen(Screen[None]):
 
     def _show_status(self) -> None:
         if self.disconnected_since is not None:
-            # A statement timeout is a slow database, not a lost one: say which.
-            state = "TOO SLOW" if self.too_slow else "DISCONNECTED"
-            line = outage_line(state, self.disconnected_since, self.message)
+            line = outage_line(self.outage, self.disconnected_since, self.message)
         elif self.paused:
             line = Text().append("❚❚ PAUSED", style="bold reverse")
             line.append("  p resumes, space refreshes once")
@@ -519,14 +542,15 @@ class RunListScreen(Screen[None]):
         else:
             line = Text().append("● LIVE", style="bold")
         if self.last_fetch is not None:
-            how = "on change (LISTEN)" if self.listener is not None else "polling"
+            how = "on change (LISTEN)" if self.listener is not None else polling_how(self.store)
             line.append(freshness(self.last_fetch, self.live.pacer.next_interval(), how))
+            line.append_text(replica_note(self.replica_lag))
         slowed = self.live.pacer.reason(
             LOCK_WAIT_HINT if self.lock_wait else (self.search_hint or self.slow_hint)
         )
         if slowed and self.disconnected_since is None:
             line.append(f"   {one_line(slowed, 160)}", style="bold")
-        elif self.search_hint and (self.search_slow or self.too_slow):
+        elif self.search_hint and (self.search_slow or self.outage == "TOO SLOW"):
             # Said before the row count, which matters less than why the search crawls.
             line.append(f"   search slow: {one_line(self.search_hint, 160)}", style="bold")
         line.append_text(size_note(len(self.order), self.exhausted, self.new_above))
@@ -663,10 +687,12 @@ class RunListScreen(Screen[None]):
         index = WINDOWS.index(current) if current in WINDOWS else 2
         index = max(0, min(len(WINDOWS) - 1, index + step))
         self._set_filter(replace(self.run_filter, since=WINDOWS[index]))
+        remember_list_state(self)
 
     def action_cycle_time(self) -> None:
         """Show start times relative, in UTC, or in local time."""
         self.notify(f"Times: {self.table.cycle_time_mode()}", markup=False)
+        remember_list_state(self)
 
     def action_refresh_rate(self, step: int) -> None:
         """Refresh every live view more often (-1) or less often (+1)."""
@@ -709,6 +735,26 @@ class RunListScreen(Screen[None]):
             self.notify("--org fixes the organisation for this session", markup=False)
             return
         self._pick("Organisation", "organisation", self.store.organisations)
+
+    @work(exclusive=True, group="list-views")
+    async def action_views(self) -> None:
+        """Open a saved view: its filters, search, window, order and columns."""
+        await open_saved_view(self)
+
+    @work(exclusive=True, group="list-views")
+    async def action_save_view(self) -> None:
+        """Save the list's filters, search, window, order and columns under a name."""
+        await save_current_view(self)
+
+    @work(exclusive=True, group="list-profile")
+    async def action_switch_profile(self) -> None:
+        """Reconnect with another profile of the configuration file."""
+        await switch_profile(self)
+
+    @work(exclusive=True, group="list-report")
+    async def action_write_report(self) -> None:
+        """Write the Markdown incident report of this window and filter to a file."""
+        await write_report_file(self)
 
     @work(exclusive=True, group="list-picker")
     async def _pick(

@@ -92,11 +92,34 @@ class RunTable(DataTable):
         self.sort_column = "started"
         self.sort_reverse = True
         self.time_mode = "relative"
+        self.shown: tuple[Column, ...] = COLUMNS
+        """The columns on screen, in the order of `COLUMNS` (a saved view may name fewer)."""
 
     def add_run_columns(self) -> None:
         """Add the list's columns (once, when the screen mounts)."""
-        for column in COLUMNS:
+        for column in self.shown:
             self.add_column(Text(column.label), key=column.key, width=column.width)
+
+    def show_columns(self, keys: Iterable[str] | None) -> None:
+        """Show only the columns `keys` names (None, or none of them known: every column),
+        in the list's own order, and put the rows back under them."""
+        wanted = set(keys or ())
+        shown = tuple(c for c in COLUMNS if c.key in wanted) or COLUMNS
+        if shown == self.shown:
+            return
+        self.shown = shown
+        self.clear(columns=True)
+        self.add_run_columns()
+        now = datetime.now(UTC)
+        for row_id in self.order:
+            self.add_row(*self._shown_cells(self.runs[row_id], now), key=row_id)
+
+    def _showing(self, key: str) -> bool:
+        return any(column.key == key for column in self.shown)
+
+    def _shown_cells(self, run: RunSummary, now: datetime) -> tuple[Text, ...]:
+        cells = zip(COLUMNS, self.cells(run, now), strict=True)
+        return tuple(cell for column, cell in cells if column in self.shown)
 
     def action_first_row(self) -> None:
         """Move to the newest run (the top)."""
@@ -108,7 +131,7 @@ class RunTable(DataTable):
 
     def fit_error_column(self, width: int) -> None:
         """Give the error column whatever of `width` the others leave."""
-        fixed = sum((c.width or 0) + 2 for c in COLUMNS if c.width) + 2
+        fixed = sum((c.width or 0) + 2 for c in self.shown if c.width) + 2
         error = self.columns.get(ColumnKey("error"))
         if error is None:
             return
@@ -186,7 +209,7 @@ class RunTable(DataTable):
                 if not keep(run):
                     continue
                 self.runs[run.id] = run
-                self.add_row(*self.cells(run, now), key=run.id)
+                self.add_row(*self._shown_cells(run, now), key=run.id)
                 added.append(run.id)
             if added or changed:
                 self._resort(selected, top_key, reading=reading, initial=initial or older)
@@ -203,7 +226,7 @@ class RunTable(DataTable):
         for column, (before, after) in zip(
             COLUMNS, zip(self.cells(old, now), self.cells(run, now), strict=True), strict=True
         ):
-            if before != after:
+            if before != after and column in self.shown:
                 self.update_cell(run.id, column.key, after)
 
     def sort_by(self, column: str) -> None:
@@ -297,9 +320,9 @@ class RunTable(DataTable):
         with self.app.batch_update():
             for row_id in self.order:
                 run = self.runs[row_id]
-                if run.is_running:
+                if run.is_running and self._showing("duration"):
                     self.update_cell(row_id, "duration", self.cells(run, now)[5])
-                if self.time_mode == "relative":
+                if self.time_mode == "relative" and self._showing("started"):
                     started = Text(self._format_started(run.started_at, now))
                     if self.get_cell(row_id, "started") != started:
                         self.update_cell(row_id, "started", started)
@@ -307,6 +330,8 @@ class RunTable(DataTable):
     def cycle_time_mode(self) -> str:
         """Show start times relative, in UTC, or in local time (the next of them); the mode."""
         self.time_mode = TIME_MODES[(TIME_MODES.index(self.time_mode) + 1) % len(TIME_MODES)]
+        if not self._showing("started"):
+            return self.time_mode
         now = datetime.now(UTC)
         with self.app.batch_update():
             for row_id in self.order:

@@ -12,6 +12,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -44,15 +45,18 @@ from wflog_tui.store import (
 )
 from wflog_tui.ui.app import wflog_app
 from wflog_tui.ui.config import AppConfig
+from wflog_tui.ui.connection_state import replica_note, retry_after_failure
 from wflog_tui.ui.live_refresh import LiveRefresh
 from wflog_tui.ui.run_view.data_flow import DataFlowView
 from wflog_tui.ui.run_view.detail_pane import DetailPane
 from wflog_tui.ui.run_view.entry_fill import EntryFill, EntryRequest, selection_needs, shown_needs
 from wflog_tui.ui.run_view.header import RunHeader
 from wflog_tui.ui.run_view.navigation import Location, failure_step
+from wflog_tui.ui.run_view.step_links import copy_step_link, link_landing, show_dashboard_link
 from wflog_tui.ui.run_view.step_search import StepSearchBar
 from wflog_tui.ui.run_view.step_tree_view import StepTreeView
 from wflog_tui.ui.widgets.json_view import JsonView
+from wflog_tui.ui.widgets.profile_badge import ProfileBadge
 
 # The detail pane's tabs that show a field a data-flow jump can target.
 _FIELD_OF_TAB = {"input": "input", "output": "output", "run-input": "input_payload"}
@@ -78,6 +82,8 @@ class RunScreen(Screen[None]):
         Binding("c", "copy_note", "Copy note"),
         Binding("d", "compare", "Compare with last good run", show=False),
         Binding("D", "compare_with", "Compare with run…", key_display="D", show=False),
+        Binding("L", "copy_step_link", "Copy link to this step", key_display="L", show=False),
+        Binding("o", "open_dashboard", "Open in dashboard", show=False),
         Binding("b,backspace", "jump_back", "Jump back", key_display="b"),
         Binding("plus", "refresh_rate(-1)", "Faster refresh", key_display="+", show=False),
         Binding("minus", "refresh_rate(1)", "Slower refresh", key_display="-", show=False),
@@ -96,6 +102,8 @@ class RunScreen(Screen[None]):
     | c | Copy an incident note (Markdown) about the step under the cursor. |
     | d | Compare with the last good run (the diff screen). |
     | D | Compare with a run named by its run id. |
+    | L | Copy the command line that reopens this run on this step and tab. |
+    | o | Copy (and show) the run's dashboard link, when the profile has one. |
     | b / backspace | Back to where you were before a data-flow jump. |
     | + / - | Refresh every live view more / less often. |
     | tab / shift+tab | Move focus between the step tree and the detail pane. |
@@ -131,11 +139,14 @@ class RunScreen(Screen[None]):
         self._ticker: Timer | None = None
         self._back: list[Location] = []
         self._shown_node: StepNode | None = None
+        # How far behind a hot standby was at the last tail (None: not behind, or primary).
+        self._replica_lag: timedelta | None = None
 
     # Layout
 
     def compose(self) -> ComposeResult:
         """Header, then the tree and the detail side by side, the tail badge, the footer."""
+        yield ProfileBadge()
         yield RunHeader(id="run-header")
         with Horizontal(id="run-body", classes="-hidden"):
             yield StepTreeView(id="steps")
@@ -256,6 +267,8 @@ class RunScreen(Screen[None]):
         """Cursor on the first failure; else on the last running step; else the first."""
         tree, view = self.step_tree, self.step_view
         assert tree is not None
+        if self._land_on_link():
+            return
         for failure in tree.failures:
             if failure.keys and view.select_keys(failure.keys):
                 return
@@ -266,6 +279,28 @@ class RunScreen(Screen[None]):
                 return
         if tree.nodes:
             view.select_keys((tree.nodes[0].key,))
+
+    def _land_on_link(self) -> bool:
+        """Land where `--step`, `--iteration` and `--tab` asked, once; False to land as
+        usual (no step asked for, or none to select), after any note on what was missing."""
+        link = self._config.open_step
+        if link is None or link.run_id != self.run_id or self.step_tree is None:
+            return False
+        self._config.open_step = None
+        landing = link_landing(self.step_tree, link, self.run_id)
+        if landing is not None and landing.note:
+            where = f"--step {one_line(link.step_id or '', 80)}"
+            self.notify(f"{where}: {landing.note}", severity="warning", markup=False, timeout=8)
+        node = landing.node if landing is not None else None
+        if node is not None and not self.step_view.select_keys(tuple(n.key for n in node.path)):
+            node = None
+        if link.tab:
+            if node is None:
+                self._land()  # as usual: the link is spent
+            self._show_in_pane(self.step_view.selected_node)
+            self.detail_pane.action_show_tab(link.tab)
+            return True
+        return node is not None
 
     def _on_screen(self) -> bool:
         """False once the screen is being taken down: an answer arriving then is dropped."""
@@ -310,6 +345,7 @@ class RunScreen(Screen[None]):
         try:
             async with self.live.lock:
                 tail = await self._store.fetch_steps_from(self.run_id, start)
+                self._replica_lag = await self._store.replica_lag()
         except RunNotFound:
             if self._on_screen():
                 self._stop_timers()
@@ -351,7 +387,7 @@ class RunScreen(Screen[None]):
 
     def _tail_failed(self, error: StoreError) -> None:
         """Keep what is shown, say since when it is stale, and retry with a backoff."""
-        delay = self.live.retry()
+        delay = retry_after_failure(self.live, self._store)
         assert self.live.trouble_since is not None
         since = self.live.trouble_since.strftime("%H:%M:%S UTC")
         if isinstance(error, ConnectionLost):
@@ -431,6 +467,7 @@ class RunScreen(Screen[None]):
             slowed = self.live.pacer.reason()
             if slowed:
                 text.append(f"  · {slowed}")
+            text.append_text(replica_note(self._replica_lag))
             self._set_badge(text, following=True)
             return
         text = Text("PAUSED", style="bold")
@@ -686,6 +723,19 @@ class RunScreen(Screen[None]):
             BaselinePrompt(), lambda run_id: self.action_compare(run_id) if run_id else None
         )
 
+    def action_copy_step_link(self) -> None:
+        """Copy the command line that reopens this run on this step and tab (OSC 52)."""
+        if self.detail is not None:
+            node = self.step_view.selected_node
+            copy_step_link(
+                self, self._config, self.detail.summary, node, self.detail_pane.active_tab
+            )
+
+    def action_open_dashboard(self) -> None:
+        """Copy the run's dashboard link and show it; never starts a browser."""
+        if self.detail is not None:
+            show_dashboard_link(self, self._config, self.detail.summary)
+
     def action_jump_back(self) -> None:
         """Return to where the last data-flow jump started."""
         if not self._back:
@@ -709,7 +759,8 @@ class RunScreen(Screen[None]):
             view.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Offer `f` only for a running run (or one with a paused tail); dim `b` when unused."""
+        """Offer `f` only for a running run (or one with a paused tail), `o` only with a
+        dashboard URL; dim `b` when unused."""
         if action == "toggle_follow":
             running = self.detail is not None and self.detail.summary.is_running
             return running or self._pending is not None
@@ -721,4 +772,6 @@ class RunScreen(Screen[None]):
             except NoMatches:  # asked while the screen is being taken down
                 return False
             return search.clearable if action == "clear_search" else search.active
+        if action == "open_dashboard":
+            return bool(self._config.dashboard_url)
         return True
