@@ -68,7 +68,7 @@ async def test_root_cause_two_hops_upstream_and_version_change(table, capsys):
         'first difference: trigger.output.post.platform "linkedin" → "mastodon", reaching '
         "post_to_network.input.network through format_message.output.network"
     ) in out
-    assert "first divergence: format_message (input)" in out
+    assert "first divergence: format_message — input changed" in out
     assert "  post_to_network  [status changed, input changed, output changed, much slower]" in out
     assert "      duration  10 ms → 400 ms" in out
     data = await _json(table, capsys, "BAD")
@@ -117,6 +117,73 @@ async def test_added_and_missing_steps(table, capsys):
     )
     steps = {s["step_id"]: s["marks"] for s in data["steps"]}
     assert steps == {"new": ["only in this run"], "old": ["only in baseline"]}
+    assert await _diff(table, "NEW") == 0
+    assert "first divergence: old — only in the baseline run" in capsys.readouterr().out
+
+
+async def test_an_error_message_that_changed_is_a_difference_ids_aside(table, capsys):
+    def log(message: str) -> list:
+        error = {"message": message, "name": "SmtpError"}
+        return [_step("render"), _step("send", "FAILED", input={"to": "a@x.io"}, error=error)]
+
+    await table.insert(
+        # The baseline is the newest COMPLETED run: it failed at `send` and recovered.
+        run_row(run_id="GOOD", steps_log=[*log("SMTP timeout after 30012 ms"), _step("retry")]),
+        run_row(
+            run_id="SAME_FAILURE",
+            status="FAILED",
+            steps_log=log("SMTP timeout after 29871 ms"),
+        ),
+        run_row(
+            run_id="NEW_FAILURE",
+            status="FAILED",
+            steps_log=log("mailbox full: ada@example.com"),
+        ),
+    )
+    data = await _json(table, capsys, "SAME_FAILURE", "--against", "GOOD")
+    # Only the retry the baseline went on to: the timeouts are one failure, numbers aside.
+    assert {c["step_id"]: c["side"] for c in data["changes"]} == {"retry": "status"}
+    data = await _json(table, capsys, "NEW_FAILURE", "--against", "GOOD")
+    errors = [c for c in data["changes"] if c["side"] == "error"]
+    assert errors == [
+        {
+            "step_id": "send",
+            "iteration": None,
+            "attempt": 1,
+            "side": "error",
+            "path": "error.message",
+            "before": "SMTP timeout after 30012 ms",
+            "after": "mailbox full: ada@example.com",
+        }
+    ]
+    assert {s["step_id"]: s["marks"] for s in data["steps"]}["send"] == ["error changed"]
+    assert data["first_divergence"] == {
+        "step_id": "send",
+        "iteration": None,
+        "attempt": 1,
+        "kind": "error",
+    }
+    assert await _diff(table, "NEW_FAILURE", "--against", "GOOD") == 0
+    out = capsys.readouterr().out
+    assert "first divergence: send — error changed" in out
+    assert "  send  [error changed]" in out
+    assert (
+        '      error.message  "SMTP timeout after 30012 ms" → "mailbox full: ada@example.com"'
+        in out
+    )
+
+
+async def test_much_faster_mirrors_much_slower(table, capsys):
+    await table.insert(
+        run_row(run_id="SLOW", steps_log=[_step("fetch", durationMs=2_000)]),
+        run_row(run_id="FAST", steps_log=[_step("fetch", durationMs=40)]),
+    )
+    data = await _json(table, capsys, "FAST", "--against", "SLOW")
+    assert data["steps"] == [
+        {"step_id": "fetch", "iteration": None, "attempt": 1, "marks": ["much faster"]}
+    ]
+    data = await _json(table, capsys, "SLOW", "--against", "FAST")
+    assert data["steps"][0]["marks"] == ["much slower"]
 
 
 async def test_loops_of_different_lengths_and_retries(table, capsys):

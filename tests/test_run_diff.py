@@ -8,11 +8,12 @@ from hypothesis import strategies as s
 
 from tests.test_model_fuzz import json_values, steps_logs
 from wflog_tui.model.diff_report import report_json, report_lines
+from wflog_tui.model.error_signature import normalise_message
 from wflog_tui.model.json_diff import ABSENT, diff_json
 from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.log_skeleton import LogSkeleton, SkeletonColumns
 from wflog_tui.model.run import RunSummary
-from wflog_tui.model.run_diff import Mark, compare_runs, entries_to_fetch
+from wflog_tui.model.run_diff import Mark, compare_entries, compare_runs, entries_to_fetch
 from wflog_tui.model.step_tree import build_tree
 
 
@@ -230,12 +231,9 @@ def test_diff_of_a_against_b_mirrors_b_against_a(a, b):
     def facts(pair):
         return (pair.marks, changes(pair.input), changes(pair.output))
 
+    # Exactly: much slower one way is much faster the other, and an error changed both ways.
     mirrored = {pair.key: facts(pair.mirrored()) for pair in forward.pairs}
-    backward_facts = {}
-    for pair in backward.pairs:
-        marks = pair.marks - {Mark.SLOWER} or frozenset({Mark.SAME})
-        backward_facts[pair.key] = (marks, changes(pair.input), changes(pair.output))
-    assert mirrored == backward_facts
+    assert mirrored == {pair.key: facts(pair) for pair in backward.pairs}
     assert (forward.first_divergence is None) == (backward.first_divergence is None)
 
 
@@ -258,3 +256,133 @@ def test_any_comparison_renders_as_safe_text_and_json(a, b, version):
     data = orjson.loads(to_json_text(report_json(this, base, "why", diff)))
     assert data["identical"] == diff.is_empty
     assert len(data["steps"]) == len(diff.differences)
+
+
+def _failed(step_id, message, **fields):
+    return _step(step_id, "FAILED", error={"message": message, "name": "Error"}, **fields)
+
+
+def test_a_different_error_message_in_both_failed_runs_is_a_change():
+    this = _tree([_step("a"), _failed("send", "SMTP timeout after 30012 ms")], "FAILED")
+    baseline = _tree([_step("a"), _failed("send", "mailbox full: ada@example.com")], "FAILED")
+    diff = compare_runs(this, baseline)
+    assert _pair_marks(diff)[("send", None, 1)] == {Mark.ERROR}
+    first = diff.first_divergence
+    assert first is not None and (first.kind, first.diff.key.step_id) == ("error", "send")
+    data = report_json(
+        RunSummary(id="c1", run_id="r1", status="FAILED"),
+        RunSummary(id="c2", run_id="r2", status="FAILED"),
+        "why",
+        diff,
+    )
+    # The messages as logged, not their signatures.
+    assert data["changes"] == [
+        {
+            "step_id": "send",
+            "iteration": None,
+            "attempt": 1,
+            "side": "error",
+            "path": "error.message",
+            "before": "mailbox full: ada@example.com",
+            "after": "SMTP timeout after 30012 ms",
+        }
+    ]
+    # A status change says the error came or went already: no second mark for it.
+    now_fails = compare_runs(this, _tree([_step("a"), _step("send")]))
+    assert _pair_marks(now_fails)[("send", None, 1)] == {Mark.STATUS}
+
+
+# Two values of one kind, as two runs of one failure log them.
+numbers = s.integers(0, 10**12).map(str)
+uuids = s.uuids().map(str)
+times = s.datetimes().map(lambda moment: moment.isoformat(timespec="seconds"))
+per_run_values = s.tuples(numbers, numbers) | s.tuples(uuids, uuids) | s.tuples(times, times)
+message_heads = s.text(alphabet="abcdefghijklmnopqrstuvwxyz_: ", min_size=1, max_size=40)
+
+
+@given(head=message_heads, values=per_run_values)
+def test_error_messages_that_differ_only_in_per_run_values_are_the_same(head, values):
+    first, second = values
+    this = _tree([_failed("send", f"{head} {first}")], "FAILED")
+    baseline = _tree([_failed("send", f"{head} {second}")], "FAILED")
+    assert compare_runs(this, baseline).is_empty
+
+
+@given(before=s.text(max_size=60) | s.none(), after=s.text(max_size=60) | s.none())
+def test_an_error_is_changed_exactly_when_its_signature_is_and_shown_as_logged(before, after):
+    def log(message):
+        return [_step("send", "FAILED", **({} if message is None else {"error": message}))]
+
+    diff = compare_runs(_tree(log(after), "FAILED"), _tree(log(before), "FAILED"))
+    [pair] = diff.pairs
+    changed = (before is None) != (after is None) or (
+        before is not None and normalise_message(before) != normalise_message(after)
+    )
+    assert (Mark.ERROR in pair.marks) == changed
+    rows = [c for c in report_json(*_summaries(), "why", diff)["changes"] if c["side"] == "error"]
+    if changed:
+        assert [(r["before"], r["after"]) for r in rows] == [(before, after)]
+        assert Mark.ERROR in pair.mirrored().marks
+    else:
+        assert rows == []
+
+
+def _summaries():
+    return (
+        RunSummary(id="c1", run_id="r1", status="FAILED"),
+        RunSummary(id="c2", run_id="r2", status="COMPLETED"),
+    )
+
+
+def test_much_faster_is_the_mirror_of_much_slower():
+    def run(ms):
+        return _tree([_step("a", durationMs=ms)])
+
+    assert compare_runs(run(150), run(350)).pairs[0].marks == {Mark.FASTER}
+    assert compare_runs(run(30), run(90)).pairs[0].marks == {Mark.SAME}  # only 60 ms less
+    slower = compare_runs(run(350), run(150)).pairs[0]
+    assert slower.marks == {Mark.SLOWER} and slower.mirrored().marks == {Mark.FASTER}
+    lines = report_lines(*_summaries(), "why", compare_runs(run(150), run(350)))
+    assert "  a  [much faster]" in lines
+    assert "      duration  350 ms → 150 ms" in lines
+
+
+def test_the_first_divergence_says_what_kind_it_is():
+    this = _tree([_step("a"), _step("c", input={"n": 2})])
+    baseline = _tree([_step("a"), _step("b"), _step("c", input={"n": 1})])
+    diff = compare_runs(this, baseline)
+    # A step only the baseline ran comes first in run order, before the changed input.
+    assert diff.first_divergence is not None and diff.first_divergence.kind == "missing"
+    lines = report_lines(*_summaries(), "why", diff)
+    assert "first divergence: b — only in the baseline run" in lines
+    added = report_lines(*_summaries(), "why", compare_runs(baseline, this))
+    assert "first divergence: b — only in this run" in added
+    status = compare_runs(_tree([_step("a", "FAILED")], "FAILED"), _tree([_step("a")]))
+    assert "first divergence: a — status COMPLETED → FAILED" in report_lines(
+        *_summaries(), "why", status
+    )
+
+
+def test_a_difference_found_once_payloads_came_is_among_the_differences():
+    this = _tree(_skeleton(["COMPLETED"] * 4), "FAILED")
+    baseline = _tree(_skeleton(["COMPLETED"] * 4))
+    diff = compare_runs(this, baseline)
+    assert diff.differences == [] and diff.shape_only == 4
+    # Iteration 3, looked at: both entries fetched, and their inputs differ after all.
+    this.entries.fill(3, _step("send", iteration=3, input={"to": "b@x.io"}))
+    baseline.entries.fill(3, _step("send", iteration=3, input={"to": "a@x.io"}))
+    shape = diff.for_entry(3)
+    assert shape is not None and shape.by_shape_only
+    held = diff.refine(compare_entries(shape.key, this.entries[3], baseline.entries[3]))
+    assert diff.differences == [held] and held.marks == {Mark.INPUT}
+    assert diff.for_entry(3) is held and diff.shape_only == 3
+    assert diff.first_divergence is not None and diff.first_divergence.diff is held
+    # Another, earlier in run order, takes its place there, and becomes the first.
+    this.entries.fill(1, _step("send", iteration=1, input={"to": "z@x.io"}))
+    baseline.entries.fill(1, _step("send", iteration=1, input={"to": "y@x.io"}))
+    first = diff.refine(
+        compare_entries(diff.for_entry(1).key, this.entries[1], baseline.entries[1])
+    )
+    assert diff.differences == [first, held]
+    assert diff.first_divergence.diff is first
+    assert [p.this.index for p in diff.pairs] == sorted(p.this.index for p in diff.pairs)

@@ -43,6 +43,36 @@ def publish_runs(**bad_fields) -> tuple[dict, dict]:
     return good, bad
 
 
+def big_publish_log(platform: str, failed: bool, fifth: int) -> list:
+    """`publish_log` with a loop of 20 `send`s between format_message and post_to_network;
+    the fifth's input is `fifth`, every other one's its number."""
+    entries = publish_log(platform, failed)
+    loop = {"status": "COMPLETED", "stepId": "loop", "operation": "builtin:loop"}
+    sends = [
+        {
+            "status": "COMPLETED",
+            "stepId": "send",
+            "operation": "http",
+            "iteration": number,
+            "input": {"n": fifth if number == 5 else number},
+        }
+        for number in range(1, 21)
+    ]
+    return [*entries[:2], {**loop, "output": {"totalItems": 20}}, *sends, entries[2]]
+
+
+def big_publish_runs() -> tuple[dict, dict]:
+    """`publish_runs` whose fifth `send` differs only in its payload (5, then 50)."""
+    good, bad = publish_runs()
+    good["steps_log"] = big_publish_log("linkedin", False, 5)
+    bad["steps_log"] = big_publish_log("mastodon", True, 50)
+    return good, bad
+
+
+# Where the fifth `send` sits: trigger, format_message, loop, then iteration 1 at index 3.
+FIFTH_SEND = 2 + 5
+
+
 def compare_screen(app) -> CompareScreen:
     screen = app.screen
     assert isinstance(screen, CompareScreen)
@@ -95,8 +125,10 @@ async def test_d_opens_the_diff_with_baseline_reason_root_and_version(table, ope
         assert any(line.startswith("o ") and "trigger" in line for line in lines)
         assert any(line.startswith("io ") and "format_message" in line for line in lines)
         assert any(line.startswith("!io»") and "post_to_network" in line for line in lines)
-        legend = "= same  ! status  i input  o output  + only here  - only baseline  » 2× slower"
-        assert legend in text
+        # The legend spells out the marks the tree shows, and only those.
+        legend = str(compare_screen(app).query_one("#compare-legend").render())
+        assert legend == "= same  ! status  i input  o output  » 2× slower"
+        assert "first divergence: format_message — input changed" in text
         # The cursor lands on the first divergence, whose changes the pane shows.
         node = compare_screen(app).step_view.selected_node
         assert node is not None and node.label == "format_message"
@@ -397,33 +429,14 @@ async def test_a_big_run_fetches_an_alike_step_when_it_is_looked_at(
 ):
     # Every log counts as big, so both runs open as skeletons, as 100,000 entries would.
     monkeypatch.setattr("wflog_tui.store.run_loading.SKELETON_OVER_BYTES", 1)
-
-    def log(platform: str, failed: bool, fifth: int) -> list:
-        entries = publish_log(platform, failed)
-        loop = {"status": "COMPLETED", "stepId": "loop", "operation": "builtin:loop"}
-        sends = [
-            {
-                "status": "COMPLETED",
-                "stepId": "send",
-                "operation": "http",
-                "iteration": number,
-                "input": {"n": fifth if number == 5 else number},
-            }
-            for number in range(1, 21)
-        ]
-        return [*entries[:2], {**loop, "output": {"totalItems": 20}}, *sends, entries[2]]
-
-    good, bad = publish_runs()
-    good["steps_log"] = log("linkedin", False, 5)
-    bad["steps_log"] = log("mastodon", True, 50)
-    await table.insert(good, bad)
+    await table.insert(*big_publish_runs())
     app = run_app(await open_store_for(table), "BAD1")
     async with app.run_test(size=SIZE) as pilot:
         await open_comparison(pilot, app)
         screen = compare_screen(app)
         assert screen.comparison is not None and screen.comparison.diff is not None
         this = screen.comparison.this.tree
-        fifth = 2 + 5  # trigger, format_message, loop, then iteration 1 at index 3
+        fifth = FIFTH_SEND
         # Alike by their shapes, the iterations stayed in the database.
         assert this.entries.is_pending(fifth)
         shape_only = screen.comparison.diff.shape_only
@@ -437,3 +450,86 @@ async def test_a_big_run_fetches_an_alike_step_when_it_is_looked_at(
         assert "before 5" in pane and "after  50" in pane
         assert not this.entries.is_pending(fifth)
         await settle(pilot, lambda: any(line.startswith("│   └── i ") for line in tree_lines(app)))
+
+
+async def test_a_difference_found_late_in_a_big_run_is_one_n_and_N_visit(
+    table, open_store_for, monkeypatch
+):
+    monkeypatch.setattr("wflog_tui.store.run_loading.SKELETON_OVER_BYTES", 1)
+    await table.insert(*big_publish_runs())
+    app = run_app(await open_store_for(table), "BAD1")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_comparison(pilot, app)
+        screen = compare_screen(app)
+        assert screen.comparison is not None
+        this = screen.comparison.this.tree
+        view = screen.step_view
+        assert "3 differing steps" in screen_text(app)
+        fifth = this.keys_of_entry(FIFTH_SEND)
+        assert fifth is not None
+        view.select_keys(fifth)
+        # Looked at, the fifth send differs after all: the header counts it.
+        await settle(pilot, lambda: "4 differing steps" in screen_text(app))
+
+        def at() -> str:
+            node = view.selected_node
+            return node.key if node is not None else ""
+
+        post = this.keys_of_entry(len(this.entries) - 1)
+        assert post is not None
+        seen = [at()]
+        for key in ("N", "n", "n", "n", "n"):
+            await pilot.press(key)
+            await settle(pilot, lambda: at() != seen[-1])
+            seen.append(at())
+        # From the fifth send, in run order both ways, wrapping round: it is one of them.
+        format_message, trigger = this.nodes[1].key, this.nodes[0].key
+        assert seen == [fifth[-1], format_message, fifth[-1], post[-1], trigger, format_message]
+        toasts = [note.message for note in app._notifications]
+        assert toasts[-4:-1] == [
+            "Difference 3 of 4: send (input changed)",
+            "Difference 4 of 4: post_to_network "
+            "(status changed, input changed, output changed, much slower)",
+            "Difference 1 of 4: trigger (output changed)",
+        ]
+        assert "17 alike by their shape" in screen_text(app)  # 18 before it was looked at
+
+
+async def test_an_error_that_changed_is_marked_and_shown_as_logged(table, open_store_for):
+    def log(message: str) -> list:
+        error = {"message": message, "name": "SmtpError"}
+        return [
+            {"status": "COMPLETED", "stepId": "render", "operation": "http"},
+            {"status": "FAILED", "stepId": "send", "operation": "http", "error": error},
+        ]
+
+    await table.insert(
+        # A good run whose send failed once too, then a retry the bad run never reached.
+        run_row(
+            run_id="GOOD2",
+            started_at=BASE_TIME,
+            steps_log=[
+                *log("SMTP timeout after 30012 ms"),
+                {"status": "COMPLETED", "stepId": "send_again", "operation": "http"},
+            ],
+        ),
+        run_row(
+            run_id="BAD2",
+            status="FAILED",
+            started_at=BASE_TIME + timedelta(hours=1),
+            steps_log=log("mailbox full: ada@example.com"),
+        ),
+    )
+    app = run_app(await open_store_for(table), "BAD2")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_comparison(pilot, app)
+        text = screen_text(app)
+        assert "first divergence: send — error changed" in text
+        assert any(line.startswith("e ") and "send" in line for line in tree_lines(app))
+        legend = str(compare_screen(app).query_one("#compare-legend").render())
+        assert legend == "= same  e error  - only baseline"
+        # The cursor lands on it; the pane shows both messages as the runs logged them.
+        pane = changes_text(app)
+        assert "e  error changed" in pane
+        assert 'error.message\n    before "SMTP timeout after 30012 ms"' in pane
+        assert 'after  "mailbox full: ada@example.com"' in pane

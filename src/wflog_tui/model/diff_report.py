@@ -21,7 +21,7 @@ from wflog_tui.model.json_diff import ABSENT, LeafChange
 from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.provenance import format_path
 from wflog_tui.model.run import RunSummary
-from wflog_tui.model.run_diff import EntryDiff, Mark, RootCause, RunDiff
+from wflog_tui.model.run_diff import Divergence, EntryDiff, Mark, RootCause, RunDiff
 from wflog_tui.model.timestamps import is_extreme, iso_text
 
 # Text output stays readable on a huge diff; the JSON holds everything.
@@ -94,6 +94,26 @@ def _where(pair: EntryDiff) -> str:
     return " ".join(parts)
 
 
+# What each kind of first divergence says after the step's name.
+_KINDS: Final = {
+    "added": "only in this run",
+    "missing": "only in the baseline run",
+    "status": "status changed",
+    "input": "input changed",
+    "error": "error changed",
+}
+
+
+def divergence_kind(first: Divergence) -> str:
+    """`only in the baseline run`, `status COMPLETED → FAILED`…: how the first divergence
+    differs, in words."""
+    if first.kind == "status":
+        pair = first.diff
+        before, after = pair.status_before or "—", pair.status_after or "—"
+        return f"status {one_line(before, 30)} → {one_line(after, 30)}"
+    return _KINDS.get(first.kind, first.kind)
+
+
 def root_cause_line(cause: RootCause) -> str:
     """`first difference: trigger.output.post.platform "linkedin" → "mastodon", reaching …`."""
     line = (
@@ -108,7 +128,8 @@ def root_cause_line(cause: RootCause) -> str:
 
 
 def _change_rows(pair: EntryDiff) -> Iterator[dict[str, Any]]:
-    """Each change of one pair as `{side, path, before, after}`, status first."""
+    """Each change of one pair as `{side, path, before, after}`: status, error, input,
+    output. The error's messages are as logged, though they were compared by signature."""
     if Mark.ADDED in pair.marks or Mark.MISSING in pair.marks:
         before = pair.status_before if pair.baseline is not None else ABSENT
         after = pair.status_after if pair.this is not None else ABSENT
@@ -120,6 +141,13 @@ def _change_rows(pair: EntryDiff) -> Iterator[dict[str, Any]]:
             "path": "status",
             "before": pair.status_before,
             "after": pair.status_after,
+        }
+    if Mark.ERROR in pair.marks:
+        yield {
+            "side": "error",
+            "path": "error.message",
+            "before": pair.error_before,
+            "after": pair.error_after,
         }
     side_of_output = "output" if pair.status_before is not None else "entry"
     for side, root, changes in (
@@ -163,7 +191,7 @@ def report_lines(
         return lines
     first = diff.first_divergence
     if first is not None:
-        lines.append(f"first divergence: {_where(first.diff)} ({first.kind})")
+        lines.append(f"first divergence: {_where(first.diff)} — {divergence_kind(first)}")
     lines.extend(root_cause_line(cause) for cause in diff.root_causes)
     differences = diff.differences
     lines.append("")
@@ -171,7 +199,7 @@ def report_lines(
     for pair in differences[:MAX_STEPS_SHOWN]:
         marks = ", ".join(_marks(pair))
         lines.append(f"  {_where(pair)}  [{marks}]")
-        if Mark.SLOWER in pair.marks:
+        if Mark.SLOWER in pair.marks or Mark.FASTER in pair.marks:
             before = pair.baseline.duration_ms if isinstance(pair.baseline, StepEntry) else None
             after = pair.this.duration_ms if isinstance(pair.this, StepEntry) else None
             lines.append(f"      duration  {format_duration(before)} → {format_duration(after)}")

@@ -9,6 +9,10 @@ A skeleton's plain entries (`payload_pending`) hold no input or output. Two pend
 entries of the same shape are compared by that shape only (`EntryDiff.by_shape_only`);
 `entries_to_fetch` names the entries whose payloads a comparison needs, for the store.
 
+Error messages are compared by their signatures (`error_signature.normalise_message`), so
+request ids, timestamps and other per-run values in them are no change; the raw messages
+stay on the entries for display.
+
 The root of a divergence is found by following data flow (`provenance.trace_input`)
 upstream in both runs from each changed input of the failing step: input ← an earlier
 step's output ← that step's input … ← the trigger or run input. The earliest place on
@@ -18,6 +22,7 @@ either chain whose value differs between the runs is the root cause.
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -25,13 +30,15 @@ from typing import Any, Final
 
 from wflog_tui.model import status as st
 from wflog_tui.model.entries import MISSING, MalformedEntry, StepEntry
+from wflog_tui.model.error_signature import normalise_message
 from wflog_tui.model.json_diff import ABSENT, NO_CHANGES, LeafChange, LeafDiff, diff_json, same_json
 from wflog_tui.model.provenance import SourceKind, format_path, trace_input
 from wflog_tui.model.step_tree import LoopNode, StepTree
 
 Entry = StepEntry | MalformedEntry
 # A slower step is "much slower" past both bounds: relative, and absolute so that 1 ms
-# against 3 ms is not news.
+# against 3 ms is not news. "Much faster" is the same test the other way round, so that a
+# comparison seen from the baseline is the mirror image of this one.
 SLOWER_FACTOR: Final = 2.0
 SLOWER_MIN_MS: Final = 100.0
 # Hops followed upstream from one changed input, and changed inputs traced per run.
@@ -46,12 +53,19 @@ class Mark(StrEnum):
     STATUS = "status changed"
     INPUT = "input changed"
     OUTPUT = "output changed"
+    ERROR = "error changed"
     ADDED = "only in this run"
     MISSING = "only in baseline"
     SLOWER = "much slower"
+    FASTER = "much faster"
 
 
-_MIRROR: Final = {Mark.ADDED: Mark.MISSING, Mark.MISSING: Mark.ADDED}
+_MIRROR: Final = {
+    Mark.ADDED: Mark.MISSING,
+    Mark.MISSING: Mark.ADDED,
+    Mark.SLOWER: Mark.FASTER,
+    Mark.FASTER: Mark.SLOWER,
+}
 
 
 class AlignKey(tuple):
@@ -185,6 +199,16 @@ class EntryDiff:
         return self.this.status if isinstance(self.this, StepEntry) else None
 
     @property
+    def error_before(self) -> Any:
+        """The baseline entry's error message as logged (`ABSENT` when it has none)."""
+        return _error_message(self.baseline)
+
+    @property
+    def error_after(self) -> Any:
+        """This run's entry error message as logged (`ABSENT` when it has none)."""
+        return _error_message(self.this)
+
+    @property
     def label(self) -> str:
         """The step as a person knows it, from this run's entry or else the baseline's."""
         entry = self.this if self.this is not None else self.baseline
@@ -194,19 +218,22 @@ class EntryDiff:
         return f"malformed entry #{entry.index}"
 
     def mirrored(self) -> EntryDiff:
-        """The same pair seen from the baseline: sides, ADDED/MISSING and before/after swap.
-
-        SLOWER has no mirror ("much faster" is no mark), so it is dropped.
-        """
-        marks = frozenset(_MIRROR.get(m, m) for m in self.marks if m is not Mark.SLOWER)
+        """The same pair seen from the baseline: sides, ADDED/MISSING, SLOWER/FASTER and
+        before/after swap."""
         return replace(
             self,
             this=self.baseline,
             baseline=self.this,
-            marks=marks or frozenset({Mark.SAME}),
+            marks=frozenset(_MIRROR.get(m, m) for m in self.marks),
             input=_mirror(self.input),
             output=_mirror(self.output),
         )
+
+
+def _error_message(entry: Entry | None) -> Any:
+    if isinstance(entry, StepEntry) and entry.error is not None:
+        return entry.error.message
+    return ABSENT
 
 
 def _mirror(diff: LeafDiff) -> LeafDiff:
@@ -232,7 +259,8 @@ class RootCause:
 class Divergence:
     """The first entry in run order whose input or status differs, or that is in one run only.
 
-    `kind` is "added", "missing", "status" or "input".
+    `kind` is "added", "missing", "status", "input" or "error". A step one run lacks is a
+    divergence: the run took another path there, which is often the answer itself.
     """
 
     diff: EntryDiff
@@ -254,6 +282,9 @@ class RunDiff:
     _by_this: dict[int, EntryDiff] = field(default_factory=dict, repr=False)
     _by_baseline: dict[int, EntryDiff] = field(default_factory=dict, repr=False)
     _by_key: dict[AlignKey, EntryDiff] = field(default_factory=dict, repr=False)
+    # Each pair's place in run order, beside `pairs`: (this run's index, 0, 0), or for a
+    # step only in the baseline (this run's index it follows, 1, the baseline's index).
+    _order: list[tuple[int, int, int]] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         for pair in self.pairs:
@@ -309,6 +340,34 @@ class RunDiff:
             frozenset({Mark.SAME}),
             by_shape_only=True,
         )
+
+    def refine(self, pair: EntryDiff) -> EntryDiff:
+        """Take `pair`, this run's entry compared again once its payloads came
+        (`compare_entries`), in place of what its shape said; returns the pair as held.
+
+        From then on it is among the `differences` (`n`/`N` visit it) if it differs, in
+        its place in run order, and the first divergence counts it. The root causes stay:
+        they follow the failing step, which is never compared by its shape only.
+        """
+        assert pair.this is not None
+        index = pair.this.index
+        place = (index, 0, 0)
+        position = bisect_left(self._order, place)
+        old = self._by_this.get(index)
+        if old is not None and position < len(self._order) and self._order[position] == place:
+            pair = replace(pair, loop=old.loop)
+            self.pairs[position] = pair
+        else:
+            self.pairs.insert(position, pair)
+            self._order.insert(position, place)
+        if 0 <= index < len(self._alike):
+            self._alike[index] = -1  # no longer known by its shape only
+        self._by_this[index] = pair
+        self._by_key[pair.key] = pair
+        if pair.baseline is not None:
+            self._by_baseline[pair.baseline.index] = pair
+        self.first_divergence = _first_divergence(self.pairs)
+        return pair
 
     def for_baseline_entry(self, index: int) -> EntryDiff | None:
         """The pair holding the baseline's entry `index`."""
@@ -386,7 +445,8 @@ def compare_runs(
     version = None if this_version == baseline_version else (baseline_version, this_version)
     first = _first_divergence(pairs)
     causes = _root_causes(pairs, first, sides)
-    return RunDiff(pairs, version, first, causes, (this, baseline), alike)
+    order = [place for place, _ in ordered]
+    return RunDiff(pairs, version, first, causes, (this, baseline), alike, _order=order)
 
 
 def compare_entries(key: AlignKey, this: Entry | None, baseline: Entry | None) -> EntryDiff:
@@ -417,11 +477,20 @@ def _compare(key: AlignKey, this: Entry | None, baseline: Entry | None) -> Entry
         marks.add(Mark.INPUT)
     if output_diff:
         marks.add(Mark.OUTPUT)
+    if Mark.STATUS not in marks and _signature(this) != _signature(baseline):
+        # With the status changed, a new or gone error is what the status says already.
+        marks.add(Mark.ERROR)
     if _much_slower(this.duration_ms, baseline.duration_ms):
         marks.add(Mark.SLOWER)
+    elif _much_slower(baseline.duration_ms, this.duration_ms):
+        marks.add(Mark.FASTER)
     return EntryDiff(
         key, this, baseline, frozenset(marks or {Mark.SAME}), input=input_diff, output=output_diff
     )
+
+
+def _signature(entry: StepEntry) -> str | None:
+    return None if entry.error is None else normalise_message(entry.error.message)
 
 
 def _much_slower(after: float | None, before: float | None) -> bool:
@@ -440,6 +509,8 @@ def _first_divergence(pairs: Sequence[EntryDiff]) -> Divergence | None:
             return Divergence(pair, "status")
         if Mark.INPUT in pair.marks:
             return Divergence(pair, "input")
+        if Mark.ERROR in pair.marks:
+            return Divergence(pair, "error")
     return None
 
 

@@ -1,8 +1,9 @@
 """The diff screen's detail pane: one step's changes, path by path, before and after.
 
-Status first, then the duration when it grew, then every changed leaf of the input and
-of the output (`json_diff`), each path on its own line with its value before (in the
-baseline) and after (in this run) below it, so it reads the same at 80 columns as at 160.
+Status first, then the duration, the error message when it changed, then every changed
+leaf of the input and of the output (`json_diff`), each path on its own line with its value
+before (in the baseline) and after (in this run) below it, so it reads the same at 80
+columns as at 160.
 A step in one run only lists that run's values. Nothing from the data is markup.
 """
 
@@ -132,6 +133,11 @@ def pair_text(pair: EntryDiff, styles: ChangeStyles = PLAIN) -> Text:
         _heading(text, "Malformed entry")
         _changes(text, "entry", pair.output.changes, pair.output.truncated, styles)
         return text
+    if Mark.ERROR in pair.marks:
+        _heading(text, "Error")
+        change = LeafChange(("message",), pair.error_before, pair.error_after)
+        _changes(text, "error", [change], False, styles)
+        text.append("  (ids, numbers and times in the messages are not counted)\n", style="dim")
     _heading(text, "Input")
     _changes(text, "input", pair.input.changes, pair.input.truncated, styles)
     _heading(text, "Output")

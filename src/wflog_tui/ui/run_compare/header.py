@@ -8,7 +8,7 @@ from typing import Final
 from rich.text import Text
 from textual.widgets import Static
 
-from wflog_tui.model.diff_report import root_cause_line
+from wflog_tui.model.diff_report import divergence_kind, root_cause_line
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.run_diff import Divergence, RunDiff
 from wflog_tui.store.run_comparison import LoadedComparison
@@ -24,7 +24,7 @@ def _divergence(first: Divergence) -> str:
         where += f", iteration {pair.key.iteration:,}"
     if pair.key.attempt > 1 and pair.key[0] == "step":
         where += f", attempt {pair.key.attempt}"
-    return f"first divergence: {where} ({first.kind})"
+    return f"first divergence: {where} — {divergence_kind(first)}"
 
 
 def _findings(text: Text, diff: RunDiff) -> None:
@@ -40,13 +40,14 @@ def _findings(text: Text, diff: RunDiff) -> None:
     if not differences:
         text.append("\nno differences in the steps")
         return
+    # As `wflog-tui diff` prints them: where the runs first part, then the source behind it.
+    first = diff.first_divergence
+    if first is not None:
+        text.append("\n")
+        text.append(_divergence(first), style="bold")
     for cause in diff.root_causes[:MAX_CAUSES]:
         text.append("\n")
         text.append(root_cause_line(cause), style="bold")
-    first = diff.first_divergence
-    if first is not None and not diff.root_causes:
-        text.append("\n")
-        text.append(_divergence(first), style="bold")
     count = len(differences)
     text.append(f"\n{count:,} differing step{'s' if count != 1 else ''}", style="dim")
     text.append(" · n / N to move between them", style="dim")

@@ -2,7 +2,7 @@
 
 The tree is the run view's own `StepTreeView` (built lazily, paged, filled from a skeleton
 as nodes come into view); only each label gains a short column of symbols in front. A
-symbol says what a colour only repeats, and `legend` spells every one of them out.
+symbol says what a colour only repeats, and `legend` spells out those in the tree.
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ MARK_SYMBOLS: Final[dict[Mark, tuple[str, str]]] = {
     Mark.STATUS: ("!", f"status:{st.FAILED}"),
     Mark.INPUT: ("i", "step-tree--warning"),
     Mark.OUTPUT: ("o", "step-tree--warning"),
+    Mark.ERROR: ("e", f"status:{st.FAILED}"),
     Mark.ADDED: ("+", f"status:{st.COMPLETED}"),
     Mark.MISSING: ("-", f"status:{st.CANCELED}"),
     Mark.SLOWER: ("»", "step-tree--warning"),
+    Mark.FASTER: ("«", "step-tree--muted"),
     Mark.SAME: ("=", "step-tree--muted"),
 }
 # Short words for the legend, where the full ones would not fit 80 columns.
@@ -35,9 +37,11 @@ _LEGEND_WORDS: Final = {
     Mark.STATUS: "status",
     Mark.INPUT: "input",
     Mark.OUTPUT: "output",
+    Mark.ERROR: "error",
     Mark.ADDED: "only here",
     Mark.MISSING: "only baseline",
     Mark.SLOWER: "2× slower",
+    Mark.FASTER: "2× faster",
 }
 # Wide enough for the most marks a node shows in practice (status, input, output).
 MARK_WIDTH: Final = 3
@@ -57,10 +61,12 @@ def mark_text(marks: Iterable[Mark]) -> Text:
     return text
 
 
-def legend() -> Text:
-    """Every symbol and what it means, on one line."""
+def legend(shown: Iterable[Mark]) -> Text:
+    """`=` and the symbols of the marks `shown` in the tree, with what they mean, on one
+    line (all nine would not fit 80 columns; the README lists them)."""
+    wanted = set(shown)
     text = Text(no_wrap=True, overflow="ellipsis")
-    for mark in (Mark.SAME, *(m for m in MARK_SYMBOLS if m is not Mark.SAME)):
+    for mark in (Mark.SAME, *(m for m in MARK_SYMBOLS if m is not Mark.SAME and m in wanted)):
         symbol, _style = MARK_SYMBOLS[mark]
         if text:
             text.append("  ")

@@ -111,7 +111,6 @@ class CompareScreen(Screen[None]):
         self._ghost_pairs: dict[str, EntryDiff] = {}
         self._ghost_keys: dict[int, tuple[str, ...]] = {}
         self._position = -1
-        self._refined: dict[int, EntryDiff] = {}
         self._shown_key: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -120,7 +119,7 @@ class CompareScreen(Screen[None]):
         with Horizontal(id="compare-body", classes="-hidden"):
             yield MarkedTreeView(id="compare-steps")
             yield ChangePane(id="compare-changes")
-        yield Static(legend(), id="compare-legend")
+        yield Static(legend(()), id="compare-legend")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -211,7 +210,6 @@ class CompareScreen(Screen[None]):
         """Show a comparison: header, marked tree, cursor on the first divergence."""
         self.comparison = comparison
         self._loaded = comparison.this
-        self._refined.clear()
         self.entry_fill.clear()
         self.query_one(CompareHeader).show_comparison(comparison)
         body = self.query_one("#compare-body")
@@ -219,9 +217,7 @@ class CompareScreen(Screen[None]):
         if diff is None:
             body.add_class("-hidden")
             return
-        differences = diff.differences
-        self._differences = differences
-        self._position_of = {id(pair): i for i, pair in enumerate(differences)}
+        differences = self._take_differences(diff)
         tree = comparison.this.tree
         ghosts = ghost_rows(diff, tree)
         self._ghost_pairs = {row.node.key: row.pair for row in ghosts}
@@ -237,6 +233,18 @@ class CompareScreen(Screen[None]):
             self._land(0)
         elif view.selected_node is not None:
             self._show_node(view.selected_node)
+
+    def _take_differences(self, diff: RunDiff) -> list[EntryDiff]:
+        """Hold `diff`'s differences for `n`/`N` (the one the cursor is at stays current),
+        and spell out their marks in the legend."""
+        current = self._differences[self._position] if self._position >= 0 else None
+        differences = diff.differences
+        self._differences = differences
+        self._position_of = {id(pair): i for i, pair in enumerate(differences)}
+        self._position = self._position_of.get(id(current), -1)
+        shown = {mark for pair in differences for mark in pair.marks}
+        self.query_one("#compare-legend", Static).update(legend(shown))
+        return differences
 
     # Moving between differences
 
@@ -292,7 +300,7 @@ class CompareScreen(Screen[None]):
         entry = node.entry if node.entry is not None else node.malformed
         if diff is None or entry is None:
             return None
-        return self._refined.get(entry.index) or diff.for_entry(entry.index)
+        return diff.for_entry(entry.index)
 
     def _show_node(self, node: StepNode) -> None:
         self._shown_key = node.key
@@ -361,12 +369,18 @@ class CompareScreen(Screen[None]):
         refined = compare_entries(
             pair.key, this.tree.entries[pair.this.index], baseline.tree.entries[pair.baseline.index]
         )
-        self._refined[pair.this.index] = refined
+        diff = comparison.diff
+        assert diff is not None
+        refined = diff.refine(refined)
         keys = this.tree.keys_of_entry(pair.this.index) or (key,)
         if refined.differs:
             self.step_view.add_marks(keys, refined.marks)
+            # A late difference is one `n`/`N` visit and the header counts.
+            self._take_differences(diff)
+            self.query_one(CompareHeader).show_comparison(comparison)
         self.step_view.refresh_nodes(keys)
         if self._shown_key == key:
+            self._position = self._position_of.get(id(refined), self._position)
             self._show_pair(refined)
 
     # Actions
