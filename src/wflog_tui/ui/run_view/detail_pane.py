@@ -25,8 +25,10 @@ from wflog_tui.model.display_text import escape_control, one_line
 from wflog_tui.model.durations import format_duration, format_instant
 from wflog_tui.model.entries import MISSING, StepEntry, StepError
 from wflog_tui.model.json_text import to_json_text
+from wflog_tui.model.loop_status import loop_status
 from wflog_tui.model.provenance import format_path
 from wflog_tui.model.run import RunDetail
+from wflog_tui.model.step_identity import label_parts
 from wflog_tui.model.step_tree import LoopNode, NodeKind, StepNode, StepTree
 from wflog_tui.ui.run_view.data_flow import DataFlowView
 from wflog_tui.ui.run_view.waterfall import Waterfall
@@ -332,7 +334,10 @@ class DetailPane(Widget):
             title.update(Text("No step selected"))
             return
         quiet = self._style("quiet")
-        parts: list[Text] = [Text(one_line(node.label, 80), style=self._style("label"))]
+        names = label_parts(node)
+        parts: list[Text] = [Text(one_line(names.name, 80), style=self._style("label"))]
+        if names.step_id is not None:
+            parts[0].append(f" {one_line(names.step_id, 80)}", style=quiet)
         entry = node.entry
         if node.kind is NodeKind.LOOP:
             parts.append(Text("loop", style=quiet))
@@ -340,6 +345,11 @@ class DetailPane(Widget):
             parts.append(Text(one_line(entry.operation, 40), style=quiet))
         status = node.rollup_status if isinstance(node, LoopNode) else node.status
         parts.append(self._status_text(status))
+        if isinstance(node, LoopNode):
+            # What the loop's own entry recorded, where it differs from what it rolls up to.
+            explanation = loop_status(node).explanation
+            if explanation:
+                parts.append(Text(explanation, style=quiet))
         attempt = _attempt_of(node)
         if attempt is not None:
             parts.append(Text(f"attempt {attempt[0]:,} of {attempt[1]:,}"))

@@ -26,6 +26,7 @@ from wflog_tui.model import status as st
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.durations import format_duration
 from wflog_tui.model.json_text import to_json_text
+from wflog_tui.model.step_identity import label_parts
 from wflog_tui.model.step_tree import LoopNode, NodeKind, StepNode, StepTree, refresh_spans
 from wflog_tui.ui.widgets.lazy_tree import LazyTree
 from wflog_tui.ui.widgets.status_text import status_style
@@ -47,9 +48,12 @@ _ITEM_LIMIT = 40
 def node_label(node: StepNode) -> Text:
     """The label of a step tree node: glyph, status word, name, summary, duration, flags.
 
-    Status is always glyph and word; colour only repeats it. Nothing in the result is markup.
+    Status is always glyph and word; colour only repeats it: a loop's is the one it rolls up
+    to, the words the detail pane and `show` use (`model.loop_status`). The stepId follows
+    the name, dimmed, where the two differ: it is what a workflow's `!ref(...)` and a
+    developer's grep use. Nothing in the result is markup.
     """
-    status = node.status
+    status = node.rollup_status if isinstance(node, LoopNode) else node.status
     style = _STATUS_PREFIX + status
     text = Text()
     text.append(f"{st.glyph(status)} {one_line(st.word(status), 24)}", style=style)
@@ -57,7 +61,10 @@ def node_label(node: StepNode) -> Text:
     if node.kind is NodeKind.ITERATION:
         _iteration_part(text, node)
     else:
-        text.append(one_line(node.label, _LABEL_LIMIT), style=_LABEL)
+        parts = label_parts(node)
+        text.append(one_line(parts.name, _LABEL_LIMIT), style=_LABEL)
+        if parts.step_id is not None:
+            text.append(f" {one_line(parts.step_id, _LABEL_LIMIT)}", style=_MUTED)
         summary = node.summary()
         if summary:
             rolled_up = isinstance(node, LoopNode) and st.is_failure(node.rollup_status)
