@@ -21,7 +21,12 @@ from pathlib import Path
 import psutil
 import pytest
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+# One at a time (one xdist worker): each starts a demo that seeds its embedded server, and
+# several at once on two cores outlast the start-up wait.
+pytestmark = [
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+    pytest.mark.xdist_group("demo_server"),
+]
 
 SOCKET = f"wflog-test-{uuid.uuid4().hex[:8]}"
 
