@@ -11,34 +11,16 @@ import os
 import shlex
 import shutil
 import signal
-import subprocess
 import sys
-import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psutil
 import pytest
 
+from tests.terminal import tmux, wait_for
+
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
-
-SOCKET = f"wflog-test-{uuid.uuid4().hex[:8]}"
-
-
-def tmux(*args: str) -> str:
-    result = subprocess.run(
-        ["tmux", "-L", SOCKET, *args], capture_output=True, text=True, timeout=30, check=False
-    )
-    return result.stdout
-
-
-def wait_for(condition: Callable[[], object], what: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def postmasters(data_dir: Path) -> list[psutil.Process]:

@@ -21,7 +21,7 @@ import pytest
 
 from tests.database import run_row
 from tests.roles import dsn_as
-from tests.test_demo_left_running import tmux, wait_for
+from tests.terminal import tmux, wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 

@@ -20,6 +20,7 @@ from rich.text import Text
 from tests.database import run_row
 from tests.ui.harness import RunOnlyApp, list_app, loaded, recent, screen_text, settle, table_of
 from tests.ui.step_entries import entry
+from tests.ui.terminal_writes import clipboard_payloads, record_writes
 from wflog_tui.model.display_text import escape_control
 from wflog_tui.ui.config import AppConfig
 from wflog_tui.ui.run_view import RunScreen
@@ -69,31 +70,6 @@ def assert_terminal_safe(app, where: str = "") -> None:
     # Markup in the data never became a link or an action.
     assert "evil.example" not in re.sub(r"[^\x1b]*", "", written)
     assert "\x1b]8;" not in written, where
-
-
-def record_writes(app) -> list[str]:
-    """Every write the app makes to its driver from now on (clipboard copies among them)."""
-    writes: list[str] = []
-    driver = app._driver
-    original = driver.write
-
-    def write(data: str) -> None:
-        writes.append(data)
-        original(data)
-
-    driver.write = write
-    return writes
-
-
-def clipboard_payloads(writes: list[str]) -> list[str]:
-    """The texts sent with OSC 52, decoded; each write must be exactly one OSC 52 sequence."""
-    copied = []
-    for data in writes:
-        match = re.fullmatch(r"\x1b\]52;c;([A-Za-z0-9+/=]*)\x07", data)
-        if match is None:
-            continue
-        copied.append(base64.b64decode(match.group(1)).decode())
-    return copied
 
 
 def spans_styles(text: Text) -> list[str]:

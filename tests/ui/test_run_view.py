@@ -9,8 +9,16 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.database import run_row
-from tests.ui.harness import loaded, run_app, screen_text, settle
+from tests.ui.harness import (
+    cursor_path,
+    loaded,
+    open_run,
+    run_app,
+    run_screen,
+    screen_text,
+    settle,
+    tree_lines,
+)
 from tests.ui.step_entries import T0, entry, trigger
 from wflog_tui.model.log_skeleton import LogSkeleton
 from wflog_tui.model.step_tree import NodeKind
@@ -66,30 +74,6 @@ def three_failures() -> list[dict]:
             t=20,
         ),
     ]
-
-
-def run_screen(app) -> RunScreen:
-    screen = app.screen
-    assert isinstance(screen, RunScreen)
-    return screen
-
-
-def cursor_path(app) -> list[str]:
-    node = run_screen(app).step_view.selected_node
-    assert node is not None
-    return [n.label for n in node.path]
-
-
-def tree_lines(app) -> list[str]:
-    view = run_screen(app).step_view
-    return [view.render_line(y).text.rstrip() for y in range(view.size.height)]
-
-
-async def open_run(table, open_store_for, steps_log, **fields: Any):
-    row = run_row(steps_log=steps_log, **fields)
-    await table.insert(row)
-    store = await open_store_for(table)
-    return row, store
 
 
 async def test_the_app_opens_a_run_over_the_list_and_esc_goes_back(table, open_store_for):
