@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from wflog_tui.ui.detail_pane import DetailPane
-from wflog_tui.ui.json_view import JsonView
-
 from tests.ui.harness import screen_text
 from tests.ui.pane_app import (
     LOOP_LOG,
@@ -16,6 +13,8 @@ from tests.ui.pane_app import (
     find,
     finish_workers,
 )
+from wflog_tui.ui.run_view.detail_pane import DetailPane
+from wflog_tui.ui.widgets.json_view import JsonView
 
 # --- tabs --------------------------------------------------------------------------------
 
