@@ -167,3 +167,9 @@ async def open_run(table: Any, open_store_for: Any, steps_log: Any, **fields: An
     await table.insert(row)
     store = await open_store_for(table)
     return row, store
+
+
+def workers_idle(app: App, *groups: str) -> bool:
+    """No worker (of `groups`, when named) is running: what a key or a timer started has
+    ended, its result or its error handled. Textual drops a worker once it is done."""
+    return not any(not groups or worker.group in groups for worker in app.workers)

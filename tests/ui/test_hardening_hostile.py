@@ -18,7 +18,16 @@ import pytest
 from rich.text import Text
 
 from tests.database import run_row
-from tests.ui.harness import RunOnlyApp, list_app, loaded, recent, screen_text, settle, table_of
+from tests.ui.harness import (
+    RunOnlyApp,
+    list_app,
+    loaded,
+    recent,
+    screen_text,
+    settle,
+    table_of,
+    workers_idle,
+)
 from tests.ui.step_entries import entry
 from tests.ui.terminal_writes import clipboard_payloads, record_writes
 from wflog_tui.model.display_text import escape_control
@@ -129,7 +138,7 @@ async def test_hostile_text_in_every_list_column_is_literal_and_unstyled(
         await pilot.press("y", "ctrl+y")
         assert clipboard_payloads(writes) == [escape_control("01H" + HOSTILE), "01H" + HOSTILE]
         assert all(w.count("\x07") == 1 for w in writes if w.startswith("\x1b]52"))
-        await pilot.pause(0.1)
+        await settle(pilot, lambda: any("Copied" in n.message for n in app._notifications))
         assert_terminal_safe(app, "after copy (the notification)")
 
         # Opening it: the run view of the same row.
@@ -196,8 +205,8 @@ async def test_a_hostile_run_through_tree_every_tab_data_flow_and_copy(table, op
         pane.query_one("#error-scroll").focus()
         for key in "1234567":
             await pilot.press(key)
-            await settle(pilot, lambda: pane.active_tab is not None)
-            await pilot.pause(0.3)  # the data-flow trace runs in a worker
+            # The data-flow trace runs in a worker: its result is what the tab shows.
+            await settle(pilot, lambda: workers_idle(app, "data-flow"))
             assert_terminal_safe(app, f"tab {key}")
             assert isinstance(app.screen, RunScreen)
         await pilot.press("5")
@@ -274,13 +283,13 @@ async def test_every_malformed_steps_log_opens_and_every_key_is_safe(shape, tabl
             ["r"],
         ):
             await pilot.press(*keys)
-            await pilot.pause(0.05)
+            await settle(pilot, lambda: workers_idle(app))
             assert isinstance(app.screen, RunScreen), (shape, keys)
         await settle(pilot, lambda: loaded(app))
         screen.query_one(DetailPane).focus()
         for key in "1234567":
             await pilot.press(key)
-            await pilot.pause(0.05)
+            await settle(pilot, lambda: workers_idle(app))
             assert_terminal_safe(app, f"{shape}, tab {key}")
         assert isinstance(app.screen, RunScreen)
 
@@ -304,7 +313,7 @@ async def test_statuses_outside_the_spec_in_an_enum_free_table_through_list_and_
         assert_terminal_safe(app, "odd statuses")
         for key in ("S", "S", "1", "0", "ctrl+z", "ctrl+z"):
             await pilot.press(key)
-            await pilot.pause(0.1)
+            await settle(pilot, lambda: workers_idle(app))
         await settle(pilot, lambda: table_of(app).row_count == 3)
         await pilot.press("home", "enter")
         await settle(pilot, lambda: loaded(app), within=20)
