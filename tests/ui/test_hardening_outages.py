@@ -140,7 +140,7 @@ async def test_list_survives_a_server_stop_and_recovers_alone_after_restart(
         assert "01OUT07" in text
         assert selected_run_id(app) == "01OUT03"
         # Each failure doubles the wait before the next try.
-        await settle(pilot, lambda: app.screen.retry_s >= 4 * RETRY_FIRST_S, within=20)
+        await settle(pilot, lambda: app.screen.live.retry_s >= 4 * RETRY_FIRST_S, within=20)
         assert disconnected(app)
 
         await own_server.start()
