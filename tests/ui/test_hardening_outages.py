@@ -146,7 +146,8 @@ async def test_list_survives_a_server_stop_and_recovers_alone_after_restart(
         await own_server.start()
         await handle.insert(recent(0.5, run_id="01AFTER"))
         await settle(pilot, lambda: "01AFTER" in run_ids(app), within=40)
-        assert live(app)
+        # The rows go on screen before the header's queries; the status follows them.
+        await settle(pilot, lambda: live(app))
         assert not table_of(app).has_class("stale")
         assert app.screen.live.retry_s == RETRY_FIRST_S
         assert selected_run_id(app) == "01OUT03"
