@@ -17,10 +17,31 @@ SOCKET = f"wflog-test-{uuid.uuid4().hex[:8]}"
 
 def tmux(*args: str) -> str:
     """Run a tmux command on the private server; what it printed."""
-    result = subprocess.run(
+    return _run(*args).stdout
+
+
+def new_session(name: str, command: str, *, width: int, height: int) -> None:
+    """Run `command` in a new detached session `name`, its pane kept after the command ends.
+
+    The server a previous test killed may still be shutting down when this one starts, and
+    take the new session with it ("server exited unexpectedly"): start it again until the
+    session is there.
+    """
+
+    def started() -> bool:
+        size = ["-x", str(width), "-y", str(height)]
+        if _run("has-session", "-t", name).returncode != 0:
+            _run("new-session", "-d", "-s", name, *size, command)
+        return _run("has-session", "-t", name).returncode == 0
+
+    wait_for(started, f"the tmux session {name}", timeout=30)
+    tmux("set-option", "-t", name, "remain-on-exit", "on")
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         ["tmux", "-L", SOCKET, *args], capture_output=True, text=True, timeout=30, check=False
     )
-    return result.stdout
 
 
 def wait_for(condition: Callable[[], object], what: str, timeout: float = 120) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.terminal import tmux, wait_for
+from tests.terminal import new_session, tmux, wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -49,8 +49,7 @@ def session(tmp_path: Path) -> Iterator[Callable[[str, list[str]], str]]:
 
     def start(name: str, argv: list[str]) -> str:
         command = shlex.join([sys.executable, "-m", "wflog_tui", *argv])
-        tmux("new-session", "-d", "-s", name, "-x", "200", "-y", "50", f"exec {command}")
-        tmux("set-option", "-t", name, "remain-on-exit", "on")
+        new_session(name, f"exec {command}", width=200, height=50)
         names.append(name)
         return name
 
