@@ -11,6 +11,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
 
+from tests.waiting import EVENTUALLY_WITHIN_S
+
 
 def dsn_as(dsn: str, user: str, password: str | None = None) -> str:
     """The test server's DSN, logging in as another role."""
@@ -60,16 +62,37 @@ async def password_required(pg_dsn: str, name: str):
         original = await conn.fetchval("SELECT pg_read_file($1)", hba_file)
         lines = [f"local all {name} scram-sha-256", f"host all {name} all scram-sha-256"]
         await _write_lines(conn, hba_file, lines + original.split("\n"))
-        await conn.fetchval("SELECT pg_reload_conf()")
-        await asyncio.sleep(0.3)
+        await _reload(pg_dsn, conn)
         try:
             yield
         finally:
             await _write_lines(conn, hba_file, original.split("\n"))
-            await conn.fetchval("SELECT pg_reload_conf()")
-            await asyncio.sleep(0.3)
+            await _reload(pg_dsn, conn)
     finally:
         await conn.close()
+
+
+async def _reload(pg_dsn: str, conn) -> None:
+    """Have the server re-read its configuration, and return once new sessions use it.
+
+    The postmaster reloads on a signal, in its own time; a session started after that
+    inherits the new load time, so a fresh session's `pg_conf_load_time()` says when.
+    """
+    before = await conn.fetchval("SELECT pg_conf_load_time()")
+    await conn.fetchval("SELECT pg_reload_conf()")
+
+    async def loaded_at():
+        fresh = await asyncpg.connect(pg_dsn)
+        try:
+            return await fresh.fetchval("SELECT pg_conf_load_time()")
+        finally:
+            await fresh.close()
+
+    deadline = asyncio.get_running_loop().time() + EVENTUALLY_WITHIN_S
+    while await loaded_at() <= before:
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the server did not reload its configuration")
+        await asyncio.sleep(0.02)
 
 
 async def _write_lines(conn, path: str, lines: list[str]) -> None:

@@ -11,15 +11,14 @@ import os
 import shlex
 import shutil
 import signal
-import subprocess
 import sys
-import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psutil
 import pytest
+
+from tests.terminal import new_session, tmux, wait_for
 
 # One at a time (one xdist worker): each starts a demo that seeds its embedded server, and
 # several at once on two cores outlast the start-up wait.
@@ -27,23 +26,6 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
     pytest.mark.xdist_group("demo_server"),
 ]
-
-SOCKET = f"wflog-test-{uuid.uuid4().hex[:8]}"
-
-
-def tmux(*args: str) -> str:
-    result = subprocess.run(
-        ["tmux", "-L", SOCKET, *args], capture_output=True, text=True, timeout=30, check=False
-    )
-    return result.stdout
-
-
-def wait_for(condition: Callable[[], object], what: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def postmasters(data_dir: Path) -> list[psutil.Process]:
@@ -72,8 +54,7 @@ def session(tmp_path: Path) -> Iterator[Callable[[str, list[str]], str]]:
 
     def start(name: str, argv: list[str]) -> str:
         command = shlex.join([sys.executable, "-m", "wflog_tui", *argv])
-        tmux("new-session", "-d", "-s", name, "-x", "200", "-y", "50", f"exec {command}")
-        tmux("set-option", "-t", name, "remain-on-exit", "on")
+        new_session(name, f"exec {command}", width=200, height=50)
         names.append(name)
         return name
 

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as s
 
 from tests.database import run_row
-from tests.strategies import statuses
+from tests.strategies import json_trees, statuses
 from wflog_tui.cli import run
 from wflog_tui.model.display_text import escape_control
 from wflog_tui.model.run_report import report_lines
@@ -42,11 +42,7 @@ numbers = (
     )
 )
 scalars = s.none() | s.booleans() | numbers | texts
-json_values = s.recursive(
-    scalars,
-    lambda inner: s.lists(inner, max_size=4) | s.dictionaries(texts, inner, max_size=4),
-    max_leaves=20,
-)
+json_values = json_trees(scalars, texts)
 dates = s.sampled_from(["2024-01-15T12:00:00Z", "2024-02-30T25:61:00Z", "", "yesterday"]) | numbers
 step_like = s.fixed_dictionaries(
     {},

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as hs
 
 from tests.database import run_row
-from tests.test_store_connection import dsn_as, role
+from tests.roles import dsn_as, role
 from wflog_tui.store import (
     ConfigurationError,
     ConnectionLost,

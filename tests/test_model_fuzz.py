@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as s
 
-from tests.strategies import statuses
+from tests.strategies import statuses, steps_logs
 from wflog_tui.model.display_text import escape_control, one_line
 from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.run import RunDetail, RunSummary
@@ -18,42 +18,6 @@ from wflog_tui.model.run_report import report_json, report_lines
 from wflog_tui.model.step_tree import LoopNode, build_tree
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
-
-scalars = s.none() | s.booleans() | s.integers() | s.floats(allow_nan=False) | s.text()
-json_values = s.recursive(
-    scalars,
-    lambda inner: (
-        s.lists(inner, max_size=4) | s.dictionaries(s.text(max_size=8), inner, max_size=4)
-    ),
-    max_leaves=20,
-)
-dates = s.sampled_from(["2024-01-15T12:00:00Z", "2024-01-15T12:00:01.5+02:00", "nope", ""]) | (
-    s.integers(min_value=-(10**15), max_value=10**15)
-)
-# Entries that look like steps, with every field possibly wrong, so the grouping,
-# loop and attempt logic is exercised and not only the malformed path.
-step_like = s.fixed_dictionaries(
-    {},
-    optional={
-        "status": statuses | json_values,
-        "stepId": s.sampled_from(["a", "b", "loop", ""]) | json_values,
-        "operation": s.sampled_from(["trigger", "builtin:loop", "http"]) | json_values,
-        "stepName": s.text(max_size=10) | json_values,
-        "input": json_values,
-        "output": json_values
-        | s.fixed_dictionaries(
-            {"collection": s.lists(json_values, max_size=5)},
-            optional={"totalItems": s.integers(-3, 20) | json_values},
-        ),
-        "error": json_values,
-        "startedAt": dates | json_values,
-        "endedAt": dates | json_values,
-        "durationMs": s.integers() | s.floats(allow_nan=False) | json_values,
-        "iteration": s.integers(-2, 12) | json_values,
-        "totalItems": s.integers(-2, 12) | json_values,
-    },
-)
-steps_logs = s.none() | json_values | s.lists(step_like | json_values, max_size=25)
 
 
 def _detail(steps_log) -> RunDetail:

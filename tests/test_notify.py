@@ -108,7 +108,7 @@ async def test_min_wait_holds_back_an_early_notification_and_folds_the_rest(tabl
             async def write_during_the_wait():
                 for _ in range(3):
                     await table.insert(run_row(status="RUNNING"))
-                    await asyncio.sleep(0.1)
+                    await asyncio.sleep(0.1)  # writes spread over the min_wait, not a wait
 
             writer = asyncio.create_task(write_during_the_wait())
             started = time.monotonic()

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.strategies import json_trees
 from wflog_tui.model.entries import MISSING, StepEntry, parse_entry
 from wflog_tui.model.provenance import (
     LeafTrace,
@@ -570,13 +571,7 @@ json_scalars = (
     | st.text()
 )
 json_keys = st.text(max_size=6) | st.sampled_from(["email", "to", "name", "a b", "", "collection"])
-json_values = st.recursive(
-    json_scalars,
-    lambda children: (
-        st.lists(children, max_size=5) | st.dictionaries(json_keys, children, max_size=5)
-    ),
-    max_leaves=25,
-)
+json_values = json_trees(json_scalars, json_keys, max_size=5, max_leaves=25)
 maybe_missing = json_values | st.just(MISSING)
 
 WELL_FORMED = re.compile(

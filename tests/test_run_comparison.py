@@ -8,8 +8,8 @@ from datetime import timedelta
 import asyncpg
 import orjson
 
+from tests.compared_runs import publish_log
 from tests.database import BASE_TIME, run_row
-from tests.test_run_diff import publish_log
 from wflog_tui.cli import run
 from wflog_tui.model.run_diff import Mark
 from wflog_tui.store import StoreSettings, open_store

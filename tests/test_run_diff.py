@@ -6,7 +6,8 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as s
 
-from tests.test_model_fuzz import json_values, steps_logs
+from tests.compared_runs import publish_log
+from tests.strategies import json_values, steps_logs
 from wflog_tui.model.diff_report import report_json, report_lines
 from wflog_tui.model.error_signature import normalise_message
 from wflog_tui.model.json_diff import ABSENT, diff_json
@@ -27,34 +28,6 @@ def _step(step_id, status="COMPLETED", **fields):
 
 def _pair_marks(diff):
     return {(p.key.step_id, p.key.iteration, p.key.attempt): p.marks for p in diff.pairs}
-
-
-def publish_log(platform: str, failed: bool) -> list:
-    """trigger → format_message → post_to_network: the platform travels two hops."""
-    post = _step(
-        "post_to_network",
-        "FAILED" if failed else "COMPLETED",
-        input={"network": platform, "text": "New post from John Doe"},
-        durationMs=400 if failed else 10,
-    )
-    if failed:
-        post["error"] = {"message": "unsupported network"}
-    else:
-        post["output"] = {"ok": True}
-    return [
-        {
-            "status": "COMPLETED",
-            "stepId": "trigger",
-            "operation": "trigger",
-            "output": {"post": {"platform": platform, "author": "John Doe"}},
-        },
-        _step(
-            "format_message",
-            input={"platform": platform, "author": "John Doe"},
-            output={"network": platform, "text": "New post from John Doe"},
-        ),
-        post,
-    ]
 
 
 def test_root_cause_two_hops_upstream():

@@ -9,11 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
-from wflog_tui.model import status as st
+from tests.strategies import search_queries
 from wflog_tui.model.search_query import (
-    COLUMNS,
     EXAMPLES,
-    SOURCES,
     ColumnMatch,
     PayloadMatch,
     SearchQuery,
@@ -138,62 +136,9 @@ def test_errors_carry_a_position(text: str, position: int, fragment: str) -> Non
 
 # --- Property tests --------------------------------------------------------------------
 
-_text = hs.text(
-    alphabet=hs.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=12
-)
-_number = hs.from_regex(
-    r"-?(0|[1-9][0-9]{0,5})(\.[0-9]{1,4})?([eE][+-]?[0-9]{1,3})?", fullmatch=True
-)
-_segment = hs.text(max_size=8)
-_path = hs.lists(_segment, min_size=1, max_size=3).map(tuple)
-_scalar = hs.one_of(_text, hs.just(""), _number.map(Decimal), hs.sampled_from([True, False, None]))
-
-
-def _payload(source: str) -> hs.SearchStrategy[PayloadMatch]:
-    equal = hs.builds(PayloadMatch, hs.just(source), _path, hs.just("="), _scalar, hs.booleans())
-    compare = hs.builds(
-        PayloadMatch,
-        hs.just(source),
-        _path,
-        hs.sampled_from([">", "<", ">=", "<="]),
-        _number.map(Decimal),
-        hs.booleans(),
-    )
-    contains = hs.builds(
-        PayloadMatch,
-        hs.just(source),
-        hs.lists(_segment, max_size=3).map(tuple),
-        hs.just("~"),
-        _text,
-        hs.booleans(),
-    )
-    return hs.one_of(equal, compare, contains)
-
-
-_status_value = _text.map(st.normalise)
-_step_field = hs.one_of(
-    hs.builds(StepField, hs.sampled_from(["id", "name", "error"]), _text, hs.booleans()),
-    hs.builds(StepField, hs.just("status"), _status_value, hs.booleans()),
-)
-_step_condition = hs.one_of(_step_field, hs.sampled_from(SOURCES).flatmap(_payload))
-_column = hs.sampled_from(COLUMNS).flatmap(
-    lambda c: hs.builds(
-        ColumnMatch, hs.just(c), _status_value if c == "status" else _text, hs.booleans()
-    )
-)
-_term = hs.one_of(
-    hs.builds(Words, _text.filter(lambda t: t.strip() == t and t), hs.booleans()),
-    _column,
-    hs.sampled_from(SOURCES).flatmap(_payload),
-    hs.builds(
-        StepMatch, hs.lists(_step_condition, min_size=1, max_size=3).map(tuple), hs.booleans()
-    ),
-)
-QUERIES = hs.lists(_term, max_size=5).map(lambda ts: SearchQuery(tuple(ts)))
-
 
 @settings(max_examples=400)
-@given(QUERIES)
+@given(search_queries)
 def test_printing_then_parsing_gives_the_same_query(query: SearchQuery) -> None:
     assert parse_query(format_query(query)) == query
 

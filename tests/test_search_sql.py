@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
 from tests.database import run_row
-from tests.test_search_query import QUERIES
+from tests.strategies import search_queries
 from wflog_tui.model.search_query import (
     ColumnMatch,
     PayloadMatch,
@@ -259,7 +259,7 @@ async def test_window_and_keyset_paging(table) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(query=QUERIES)
+@given(query=search_queries)
 async def test_any_query_runs_without_an_sql_error(store, query: SearchQuery) -> None:
     rows = await store.fetch_page(RunFilter(query=query), limit=1000)
     assert {row.id for row in rows} <= ALL

@@ -21,7 +21,7 @@ import pytest
 
 from tests.database import run_row
 from tests.roles import dsn_as
-from tests.test_demo_left_running import tmux, wait_for
+from tests.terminal import new_session, tmux, wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -55,8 +55,7 @@ def run_in_terminal(argv: list[str], tmp_path: Path) -> tuple[str, str, str]:
     # Textual draws on stderr, so the pane shows the app and what is printed after it.
     shell = f"{command}; echo $? > {shlex.quote(str(status))}"
     try:
-        tmux("new-session", "-d", "-s", "crash", "-x", "160", "-y", "40", shell)
-        tmux("set-option", "-t", "crash", "remain-on-exit", "on")
+        new_session("crash", shell, width=160, height=40)
         wait_for(lambda: status.exists() and status.read_text().strip(), "the app to end")
         shown = tmux("capture-pane", "-p", "-J", "-S", "-200", "-t", "crash")
     finally:

@@ -105,6 +105,40 @@ def run_ids(app: App) -> list[str]:
     return [screen.runs[key].run_id for key in screen.order]
 
 
+def run_screen(app: App) -> RunScreen:
+    """The run view the app shows now (fails if it shows something else)."""
+    screen = app.screen
+    assert isinstance(screen, RunScreen)
+    return screen
+
+
+def cursor_path(app: App) -> list[str]:
+    """The labels from the step tree's root down to the node under the cursor."""
+    node = run_screen(app).step_view.selected_node
+    assert node is not None
+    return [n.label for n in node.path]
+
+
+def tree_lines(app: App) -> list[str]:
+    """The text of every row the step tree shows now."""
+    view = run_screen(app).step_view
+    return [view.render_line(y).text.rstrip() for y in range(view.size.height)]
+
+
+async def open_run(table: Any, open_store_for: Any, steps_log: Any, **fields: Any) -> tuple:
+    """Insert one run with `steps_log` into `table`: (its row, a store open on the table)."""
+    row = run_row(steps_log=steps_log, **fields)
+    await table.insert(row)
+    store = await open_store_for(table)
+    return row, store
+
+
+def workers_idle(app: App, *groups: str) -> bool:
+    """No worker (of `groups`, when named) is running: what a key or a timer started has
+    ended, its result or its error handled. Textual drops a worker once it is done."""
+    return not any(not groups or worker.group in groups for worker in app.workers)
+
+
 class RunOnlyApp(WflogApp):
     """The app with only the run view on its stack.
 

@@ -31,3 +31,51 @@ def entry(step_id: str, status: str = "COMPLETED", *, t: float = 0, **extra: Any
 def trigger() -> dict:
     """The trigger entry every run starts with."""
     return entry("trigger_new_user", operation="trigger", stepName="New User", output={"n": 3})
+
+
+def loop(step_id: str, items: list, t: float = 1) -> dict:
+    """A loop entry over `items`."""
+    return entry(
+        step_id,
+        operation="builtin:loop",
+        stepName="Process Each User",
+        output={"collection": items, "totalItems": len(items)},
+        t=t,
+    )
+
+
+def email(number: int, total: int, status: str = "COMPLETED", **extra: Any) -> dict:
+    """Iteration `number` of `total` of the loop's e-mail step."""
+    if status == "FAILED":
+        extra.setdefault("error", {"message": f"bounce for user{number}", "name": "SmtpError"})
+    return entry(
+        "send_email",
+        status,
+        operation="email",
+        iteration=number,
+        totalItems=total,
+        input={"to": f"user{number}@example.com"},
+        t=2 + number,
+        **extra,
+    )
+
+
+def three_failures() -> list[dict]:
+    """A loop of 4 users where iterations 2 and 4 fail, then a failing Slack step."""
+    items = ["user1", "user2", "user3", "user4"]
+    return [
+        trigger(),
+        loop("loop_users", items),
+        email(1, 4),
+        email(2, 4, "FAILED"),
+        email(3, 4),
+        email(4, 4, "FAILED"),
+        entry(
+            "notify",
+            "FAILED",
+            stepName="Notify Sales",
+            operation="slack",
+            error={"message": "channel_not_found"},
+            t=20,
+        ),
+    ]

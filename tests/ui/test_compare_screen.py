@@ -8,8 +8,8 @@ from datetime import timedelta
 from hypothesis import given
 from hypothesis import strategies as hs
 
+from tests.compared_runs import publish_log
 from tests.database import BASE_TIME, run_row
-from tests.test_run_diff import publish_log
 from tests.ui.harness import loaded, open_palette, run_app, screen_text, settle
 from wflog_tui.model.run_diff import compare_runs
 from wflog_tui.model.step_tree import build_tree

@@ -8,8 +8,8 @@ from textual.command import CommandPalette
 
 from tests.database import run_row
 from tests.ui.harness import list_app, loaded, run_app, screen_text, settle, table_of
-from tests.ui.test_hardening_hostile import clipboard_payloads, record_writes
-from tests.ui.test_json_view import JsonApp
+from tests.ui.json_app import JsonApp
+from tests.ui.terminal_writes import clipboard_payloads, record_writes
 from wflog_tui.model.display_text import escape_control
 from wflog_tui.ui.palette import ScreenActionsProvider
 from wflog_tui.ui.widgets.json_view import JsonView

@@ -18,8 +18,18 @@ import pytest
 from rich.text import Text
 
 from tests.database import run_row
-from tests.ui.harness import RunOnlyApp, list_app, loaded, recent, screen_text, settle, table_of
+from tests.ui.harness import (
+    RunOnlyApp,
+    list_app,
+    loaded,
+    recent,
+    screen_text,
+    settle,
+    table_of,
+    workers_idle,
+)
 from tests.ui.step_entries import entry
+from tests.ui.terminal_writes import clipboard_payloads, record_writes
 from wflog_tui.model.display_text import escape_control
 from wflog_tui.ui.config import AppConfig
 from wflog_tui.ui.run_view import RunScreen
@@ -69,31 +79,6 @@ def assert_terminal_safe(app, where: str = "") -> None:
     # Markup in the data never became a link or an action.
     assert "evil.example" not in re.sub(r"[^\x1b]*", "", written)
     assert "\x1b]8;" not in written, where
-
-
-def record_writes(app) -> list[str]:
-    """Every write the app makes to its driver from now on (clipboard copies among them)."""
-    writes: list[str] = []
-    driver = app._driver
-    original = driver.write
-
-    def write(data: str) -> None:
-        writes.append(data)
-        original(data)
-
-    driver.write = write
-    return writes
-
-
-def clipboard_payloads(writes: list[str]) -> list[str]:
-    """The texts sent with OSC 52, decoded; each write must be exactly one OSC 52 sequence."""
-    copied = []
-    for data in writes:
-        match = re.fullmatch(r"\x1b\]52;c;([A-Za-z0-9+/=]*)\x07", data)
-        if match is None:
-            continue
-        copied.append(base64.b64decode(match.group(1)).decode())
-    return copied
 
 
 def spans_styles(text: Text) -> list[str]:
@@ -153,7 +138,7 @@ async def test_hostile_text_in_every_list_column_is_literal_and_unstyled(
         await pilot.press("y", "ctrl+y")
         assert clipboard_payloads(writes) == [escape_control("01H" + HOSTILE), "01H" + HOSTILE]
         assert all(w.count("\x07") == 1 for w in writes if w.startswith("\x1b]52"))
-        await pilot.pause(0.1)
+        await settle(pilot, lambda: any("Copied" in n.message for n in app._notifications))
         assert_terminal_safe(app, "after copy (the notification)")
 
         # Opening it: the run view of the same row.
@@ -220,8 +205,8 @@ async def test_a_hostile_run_through_tree_every_tab_data_flow_and_copy(table, op
         pane.query_one("#error-scroll").focus()
         for key in "1234567":
             await pilot.press(key)
-            await settle(pilot, lambda: pane.active_tab is not None)
-            await pilot.pause(0.3)  # the data-flow trace runs in a worker
+            # The data-flow trace runs in a worker: its result is what the tab shows.
+            await settle(pilot, lambda: workers_idle(app, "data-flow"))
             assert_terminal_safe(app, f"tab {key}")
             assert isinstance(app.screen, RunScreen)
         await pilot.press("5")
@@ -298,13 +283,13 @@ async def test_every_malformed_steps_log_opens_and_every_key_is_safe(shape, tabl
             ["r"],
         ):
             await pilot.press(*keys)
-            await pilot.pause(0.05)
+            await settle(pilot, lambda: workers_idle(app))
             assert isinstance(app.screen, RunScreen), (shape, keys)
         await settle(pilot, lambda: loaded(app))
         screen.query_one(DetailPane).focus()
         for key in "1234567":
             await pilot.press(key)
-            await pilot.pause(0.05)
+            await settle(pilot, lambda: workers_idle(app))
             assert_terminal_safe(app, f"{shape}, tab {key}")
         assert isinstance(app.screen, RunScreen)
 
@@ -328,7 +313,7 @@ async def test_statuses_outside_the_spec_in_an_enum_free_table_through_list_and_
         assert_terminal_safe(app, "odd statuses")
         for key in ("S", "S", "1", "0", "ctrl+z", "ctrl+z"):
             await pilot.press(key)
-            await pilot.pause(0.1)
+            await settle(pilot, lambda: workers_idle(app))
         await settle(pilot, lambda: table_of(app).row_count == 3)
         await pilot.press("home", "enter")
         await settle(pilot, lambda: loaded(app), within=20)

@@ -29,6 +29,7 @@ from tests.ui.harness import (
     screen_text,
     settle,
     table_of,
+    workers_idle,
 )
 from tests.ui.step_entries import entry, trigger
 from wflog_tui.demo.embedded import EmbeddedPostgres
@@ -139,13 +140,14 @@ async def test_list_survives_a_server_stop_and_recovers_alone_after_restart(
         assert "01OUT07" in text
         assert selected_run_id(app) == "01OUT03"
         # Each failure doubles the wait before the next try.
-        await settle(pilot, lambda: app.screen.retry_s >= 4 * RETRY_FIRST_S, within=20)
+        await settle(pilot, lambda: app.screen.live.retry_s >= 4 * RETRY_FIRST_S, within=20)
         assert disconnected(app)
 
         await own_server.start()
         await handle.insert(recent(0.5, run_id="01AFTER"))
         await settle(pilot, lambda: "01AFTER" in run_ids(app), within=40)
-        assert live(app)
+        # The rows go on screen before the header's queries; the status follows them.
+        await settle(pilot, lambda: live(app))
         assert not table_of(app).has_class("stale")
         assert app.screen.live.retry_s == RETRY_FIRST_S
         assert selected_run_id(app) == "01OUT03"
@@ -213,7 +215,7 @@ async def test_terminated_backends_are_replaced_without_losing_the_list(
                     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                     "WHERE application_name = 'wflog-tui' AND pid <> pg_backend_pid()"
                 )
-                await pilot.pause(0.15)
+                await pilot.pause(0.15)  # kills spread over several refreshes, not a wait
             assert killed >= 1
             await table.insert(recent(0.5, run_id="01REBORN"))
             await settle(pilot, lambda: "01REBORN" in run_ids(app) and live(app), within=30)
@@ -270,14 +272,14 @@ async def test_the_app_opened_on_a_server_that_then_vanishes_never_crashes(
         await settle(pilot, lambda: disconnected(app))
         for keys in (["3"], ["ctrl+z"], ["w"], ["o"], ["slash", "0", "1", "enter"], ["x"]):
             await pilot.press(*keys)
-            await pilot.pause(0.2)
+            await settle(pilot, lambda: workers_idle(app))  # its query failed, and was said
             assert isinstance(app.screen, RunListScreen), keys
         await pilot.press("x", "end", "home", "enter")
         await settle(pilot, lambda: isinstance(app.screen, RunScreen))
         await settle(pilot, lambda: "Could not load run 01GONE" in screen_text(app))
         assert "cannot reach PostgreSQL" in screen_text(app)
         await pilot.press("r")
-        await pilot.pause(0.3)
+        await settle(pilot, lambda: workers_idle(app, "run-load"))  # the reload failed
         await own_server.start()
         await pilot.press("r")
         await settle(pilot, lambda: loaded(app), within=20)
@@ -311,7 +313,7 @@ async def test_a_failed_load_of_older_runs_does_not_stop_the_retries(own_server,
         await own_server.stop()
         await settle(pilot, lambda: disconnected(app))
         await pilot.press("end")  # asks for the next page, which fails too
-        await pilot.pause(0.5)
+        await settle(pilot, lambda: workers_idle(app, "list-older"))
         await own_server.start()
         await handle.insert(recent(0.5, run_id="01BACK"))
         await settle(pilot, lambda: "01BACK" in run_ids(app), within=40)

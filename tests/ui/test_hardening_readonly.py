@@ -24,7 +24,16 @@ from textual.command import CommandPalette
 
 from tests.database import run_row
 from tests.roles import dsn_as, role
-from tests.ui.harness import list_app, loaded, queries_done, recent, screen_text, settle, table_of
+from tests.ui.harness import (
+    list_app,
+    loaded,
+    queries_done,
+    recent,
+    screen_text,
+    settle,
+    table_of,
+    workers_idle,
+)
 from tests.ui.step_entries import entry, trigger
 from wflog_tui.cli import run
 from wflog_tui.store import RunFilter, StoreSettings, open_store
@@ -128,7 +137,7 @@ async def test_every_action_as_a_select_only_role_issues_only_reads(pg_dsn, tabl
                             "left_square_bracket", "p", "p", "space", "f", "f", "t", "S", "D",
                             "plus", "minus", "y", "x"):  # fmt: skip
                     await pilot.press(key)
-                    await pilot.pause(0.05)
+                    await settle(pilot, lambda: workers_idle(app))  # its query, if any, ran
                 await pilot.press("slash", *"01RO", "enter")
                 await settle(pilot, lambda: "search=01RO" in screen_text(app))
                 await queries_done(pilot, store)
@@ -163,7 +172,7 @@ async def test_every_action_as_a_select_only_role_issues_only_reads(pg_dsn, tabl
                 await pilot.press("tab")
                 for key in "1234567":
                     await pilot.press(key)
-                    await pilot.pause(0.1)
+                    await settle(pilot, lambda: workers_idle(app))
                 await pilot.press("tab", "c", "n", "f", "f", "r")
                 await settle(pilot, lambda: loaded(app))
                 # Search inside the run (a query of its own), then move and clear.

@@ -26,7 +26,8 @@ from tests.roles import (
     password_required,
     role,
 )
-from tests.ui.harness import list_app, loaded, recent, screen_text, settle, table_of
+from tests.ui.harness import list_app, loaded, recent, screen_text, settle, table_of, workers_idle
+from tests.waiting import eventually
 from wflog_tui.cli import run
 from wflog_tui.store import StoreSettings, open_store
 from wflog_tui.ui.run_list import RunListScreen
@@ -104,7 +105,7 @@ async def test_the_app_shows_no_password_in_session_outage_and_recovery(pg_dsn, 
                 assert_hidden(everything_shown(app), where="refused logins")
                 # Opening the run and the pickers while refused: errors, without it.
                 await pilot.press("w")
-                await pilot.pause(0.5)
+                await settle(pilot, lambda: workers_idle(app, "list-picker"))  # it was refused
                 await pilot.press("escape", "enter")
                 await settle(pilot, lambda: "Could not load run" in screen_text(app))
                 assert_hidden(everything_shown(app), where="run view error")
@@ -135,8 +136,8 @@ async def test_a_crash_inside_the_app_renders_no_password(table, secret_role, mo
         app.error_console = Console(record=True, width=200, file=io.StringIO())
         # A worker's failure reaches the test as WorkerFailed around our RuntimeError.
         with pytest.raises(Exception, match="a bug of ours"):
-            async with app.run_test(size=(160, 40)) as pilot:
-                await pilot.pause(2)
+            async with app.run_test(size=(160, 40)):
+                await eventually(lambda: app.return_code is not None, "the app to die of the bug")
         rendered = app.error_console.export_text()
         for renderable in app._exit_renderables:
             app.error_console.print(renderable)

@@ -25,6 +25,7 @@ from tests.ui.harness import (
     screen_text,
     settle,
     table_of,
+    workers_idle,
 )
 from tests.ui.step_entries import entry, trigger
 from wflog_tui.cli import run
@@ -113,7 +114,7 @@ async def test_the_scoped_list_counts_sparkline_search_and_pickers_show_only_the
         # Every status and the widest window, then cleared filters: still only org_a.
         for key in ("3", "0", "1", "0", "ctrl+z", "ctrl+z", *["right_square_bracket"] * 3):
             await pilot.press(key)
-            await pilot.pause(0.1)
+            await settle(pilot, lambda: workers_idle(app))  # the query of this filter ran
         await settle(pilot, lambda: "window=all" in screen_text(app))
         await queries_done(pilot, store, 2)
         assert sorted(run_ids(app)) == ["01A1", "01A2", "01A3"]
@@ -153,7 +154,7 @@ async def test_a_deep_link_to_another_orgs_run_is_not_found(two_orgs, open_store
         assert "No run" in text
         assert "LEAKB error" not in text and "secret" not in text and "org_b" not in text
         await pilot.press("r")
-        await pilot.pause(0.3)  # nothing to wait for: the reload finds nothing again
+        await settle(pilot, lambda: workers_idle(app))  # the reload ran, and found nothing
         assert "outside the organisation scope" in screen_text(app)
         await pilot.press("escape")
         await settle(pilot, lambda: isinstance(app.screen, RunListScreen))
@@ -174,7 +175,7 @@ async def test_a_run_moved_to_another_org_stops_being_tailed_and_shown(two_orgs,
         await settle(pilot, lambda: "gone from the table" in screen_text(app))
         assert MARK not in screen_text(app)
         await pilot.press("r")
-        await pilot.pause(0.5)  # the reload finds nothing in scope: no result to wait for
+        await settle(pilot, lambda: workers_idle(app, "run-load"))
         # The reload finds nothing in scope; the tail it resumes says the run is gone.
         text = screen_text(app)
         assert "gone from the table" in text or "outside the organisation scope" in text

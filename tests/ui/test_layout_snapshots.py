@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
+from tests.compared_runs import publish_log
 from tests.database import TableHandle, run_row
-from tests.test_run_diff import publish_log
 from tests.ui.harness import settle
 from wflog_tui.demo.table_ddl import TableShape, create_table_sql, quote_ident
 from wflog_tui.store import RunFilter, StoreSettings, open_store

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.ui.harness import loaded, run_app, settle
+from tests.ui.harness import (
+    cursor_path,
+    loaded,
+    open_run,
+    run_app,
+    run_screen,
+    settle,
+    tree_lines,
+)
 from tests.ui.step_entries import entry, trigger
-from tests.ui.test_run_view import cursor_path, open_run, run_screen, tree_lines
 from wflog_tui.model.step_tree import EAGER_ATTEMPTS, RetriedNode
 
 ATTEMPTS = 3000

@@ -23,6 +23,7 @@ async def locking_the_table(pg_dsn: str, qualified: str, *, hold_s: float, gap_s
             async with conn.transaction():
                 await conn.execute(f"LOCK TABLE {qualified} IN ACCESS EXCLUSIVE MODE")
                 locked.set()
+                # A migration's rhythm: holding the lock is the point, not a wait.
                 await asyncio.sleep(hold_s)
             await asyncio.sleep(gap_s)
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.ui.harness import list_app, recent, run_ids, screen_text, settle, table_of
+from tests.ui.harness import list_app, recent, run_ids, screen_text, settle, table_of, workers_idle
 from wflog_tui.store import RunFilter
 from wflog_tui.ui.run_list import RunListScreen
 
@@ -115,7 +115,7 @@ async def test_pause_stops_refresh_and_space_refreshes_once(table, open_store_fo
         await settle(pilot, lambda: "PAUSED" in screen_text(app))
         await table.insert(recent(1, run_id="01B"))
         calls = store.stats.calls
-        await pilot.pause(0.6)
+        await pilot.pause(0.6)  # three refresh periods in which nothing may happen
         assert store.stats.calls == calls  # nothing was fetched while paused
         assert table_of(app).row_count == 1
         await pilot.press("space")
@@ -178,9 +178,9 @@ async def test_with_a_notify_trigger_the_list_waits_for_changes_instead_of_polli
     app = list_app(store, refresh_s=0.3)
     async with app.run_test(size=(160, 30)) as pilot:
         await settle(pilot, lambda: "on change (LISTEN)" in screen_text(app))
-        await pilot.pause(0.5)  # the one refresh that follows LISTEN
+        await settle(pilot, lambda: workers_idle(app, "list-refresh"))  # the one after LISTEN
         calls = store.stats.calls
-        await pilot.pause(1.0)
+        await pilot.pause(1.0)  # three polling periods in which nothing may happen
         assert store.stats.calls == calls  # no polling while nothing changes
         await table.insert(recent(0.1, run_id="01PUSHED"))
         await settle(pilot, lambda: "01PUSHED" in run_ids(app))
@@ -220,9 +220,9 @@ async def test_the_list_does_not_query_while_a_run_view_covers_it(table, open_st
         await settle(pilot, lambda: "fetch_delta" in store.stats.last)
         await pilot.press("enter")
         await settle(pilot, lambda: not isinstance(app.screen, RunListScreen))
-        await pilot.pause(0.5)
+        await settle(pilot, lambda: workers_idle(app, "list-refresh"))  # one in flight ends
         list_calls = {name: stat.at for name, stat in store.stats.last.items()}
-        await pilot.pause(1.0)
+        await pilot.pause(1.0)  # five refresh periods in which the list may not query
         assert store.stats.last["fetch_delta"].at == list_calls["fetch_delta"]
         await pilot.press("escape")
         await settle(pilot, lambda: isinstance(app.screen, RunListScreen))

@@ -6,9 +6,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from tests.ui.harness import loaded, open_palette, run_app, screen_text, settle
-from tests.ui.step_entries import trigger
-from tests.ui.test_run_view import cursor_path, email, loop, open_run, run_screen, three_failures
+from tests.ui.harness import (
+    cursor_path,
+    loaded,
+    open_palette,
+    open_run,
+    run_app,
+    run_screen,
+    screen_text,
+    settle,
+)
+from tests.ui.step_entries import email, loop, three_failures, trigger
 from wflog_tui.model.log_skeleton import LogSkeleton
 from wflog_tui.store import RunFilter
 from wflog_tui.ui.app import WflogApp
