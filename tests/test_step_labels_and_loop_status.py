@@ -39,14 +39,15 @@ def test_a_named_step_shows_its_step_id_and_an_unnamed_one_does_not_repeat_it():
     trigger, loop, notify = tree.nodes
     assert label_parts(notify) == LabelParts("Notify Sales Channel", "action_slack_notify")
     assert label_parts(notify).text() == "Notify Sales Channel (action_slack_notify)"
-    assert label_parts(loop) == LabelParts("For Each Row", "for_each_row")
+    # An id that reads as the name but for case and separators is not repeated.
+    assert label_parts(loop) == LabelParts("For Each Row")
     # No name: the label is the stepId itself, shown once.
     assert label_parts(trigger) == LabelParts("trigger")
     # Iterations are named by number; the id belongs to their steps.
     assert isinstance(loop, LoopNode)
     iteration = loop.iteration_node(60)
     assert label_parts(iteration) == LabelParts("iteration 60")
-    assert label_parts(iteration.children[0]) == LabelParts("Import Row", "import_row")
+    assert label_parts(iteration.children[0]) == LabelParts("Import Row")
 
 
 def test_label_text_escapes_what_the_data_holds():
@@ -126,7 +127,7 @@ async def test_show_prints_step_ids_and_the_loops_one_status(table, capsys):
     assert "Notify Sales Channel (action_slack_notify)" in out
     assert (
         "✗ FAILED (1 of 142 iterations failed; the loop entry recorded COMPLETED) "
-        "For Each Row (for_each_row) · 142 items" in out
+        "For Each Row · 142 items" in out
     )
     assert "rolls up to" not in out
     code = await asyncio.to_thread(

@@ -26,7 +26,10 @@ async def test_a_failed_step_opens_on_the_error_tab_with_name_message_and_stack(
         await finish_workers(pilot)
         assert app.pane.active_tab == "error"
         shown = screen_text(app)
-        assert "Notify Sales Channel · slack · ✗ FAILED · attempt 3 of 3 · 900 ms" in shown
+        assert (
+            "Notify Sales Channel action_slack_notify · slack · ✗ FAILED · attempt 3 of 3 · 900 ms"
+            in shown
+        )
         assert "Name     SlackAPIError" in shown
         assert "Message  channel_not_found" in shown
         assert "    at SlackAction.execute (actions/slack.ts:42:11)" in shown

@@ -63,7 +63,8 @@ async def test_opens_on_the_first_failure_with_its_path_expanded(table, open_sto
         assert "error Action failed: bounce for user2" in text
         lines = tree_lines(app)
         assert any(
-            "▼" in line and "Process Each User · 4 items · 2 failed" in line for line in lines
+            "▼" in line and "Process Each User loop_users · 4 items · 2 failed" in line
+            for line in lines
         )
         assert any("▼ ✗ FAILED  iteration 2 · user2" in line for line in lines)
         assert any("✗ FAILED  send_email" in line and "bounce for user2" in line for line in lines)

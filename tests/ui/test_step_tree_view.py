@@ -86,15 +86,15 @@ async def test_labels_carry_status_glyph_word_summary_duration_and_flags() -> No
         view = app.query_one(StepTreeView)
         await pilot.pause()
         lines = shown(view)
-        assert lines[0] == "✓ COMPLETED  New User  1.0 s"
-        assert lines[1] == "✓ COMPLETED  Charge Card · 3 attempts  1.0 s"
+        assert lines[0] == "✓ COMPLETED  New User trigger  1.0 s"
+        assert lines[1] == "✓ COMPLETED  Charge Card charge · 3 attempts  1.0 s"
         assert lines[2].startswith("✗ FAILED  Crash  ⚠ ended without endedAt  — killed")
         assert lines[3] == (
             "? UNKNOWN  malformed entry #5  — entry is a string, not an object: a bare string"
         )
         assert lines[4] == "✓ COMPLETED  http  ⚠ data: no stepId"
         assert lines[5] == (
-            "✓ COMPLETED  Process Each User · 3 items · 1 failed · 1 not reached  1.0 s"
+            "✗ FAILED  Process Each User loop_users · 3 items · 1 failed · 1 not reached  1.0 s"
         )
         # Only the top level exists until something is opened.
         assert view.node_count == 6
@@ -297,5 +297,5 @@ async def test_markup_and_escapes_in_the_data_are_shown_literally() -> None:
         view = app.query_one(StepTreeView)
         await pilot.pause()
         screen = [view.render_line(y).text.rstrip() for y in range(2)]
-        assert screen[0] == "✓ COMPLETED  [bold red]x[/]  1.0 s"
-        assert screen[1] == "✗ FAILED  \\x1b[2J  1.0 s  — [link=x]y[/link]\\u202e"
+        assert screen[0] == "✓ COMPLETED  [bold red]x[/] trigger  1.0 s"
+        assert screen[1] == "✗ FAILED  \\x1b[2J clear  1.0 s  — [link=x]y[/link]\\u202e"

@@ -20,7 +20,8 @@ _NAMED_BY_STEP = frozenset({NodeKind.TRIGGER, NodeKind.STEP, NodeKind.LOOP})
 class LabelParts:
     """A node's label as the data gives it (raw, to be escaped by whoever shows it).
 
-    `step_id` is None when the node has no stepId of its own or it reads the same as `name`.
+    `step_id` is None when the node has no stepId of its own or it reads the same as `name`
+    (ignoring case, spaces and punctuation).
     """
 
     name: str
@@ -40,6 +41,12 @@ def label_parts(node: StepNode) -> LabelParts:
     """
     entry = node.entry if node.kind in _NAMED_BY_STEP else None
     step_id = entry.step_id if entry is not None else None
-    if step_id is None or step_id.strip() == node.label.strip():
+    if step_id is None or _folded(step_id) == _folded(node.label):
         return LabelParts(node.label)
     return LabelParts(node.label, step_id)
+
+
+def _folded(name: str) -> str:
+    # "Fetch" and "fetch", "send_email" and "Send Email" read the same: repeating the id
+    # there is noise, and either spelling finds the other with a case-blind grep.
+    return "".join(c for c in name.casefold() if c.isalnum())
