@@ -46,6 +46,11 @@ def counts_line(
     return text
 
 
+def spark_label(total: int) -> Text:
+    """`failures/min, last hour: 84`: the sparkline's total."""
+    return Text(f"failures/min, last hour: {total:,}")
+
+
 def filter_line(run_filter: RunFilter, sort_column: str, sort_reverse: bool) -> Text:
     """`Filter: status=FAILED  window=24h   sort: started ↓`."""
     f = run_filter
@@ -76,6 +81,16 @@ def outage_line(state: str, since: datetime, message: str) -> Text:
     text.append(" data shown is stale, retrying", style="bold")
     text.append(f"  {one_line(message, 120)}")
     return text
+
+
+def mode_line(*, paused: bool, following: bool) -> Text:
+    """`● LIVE`, `❚❚ PAUSED  p resumes, space refreshes once` or `● FOLLOWING …`."""
+    if paused:
+        line = Text().append("❚❚ PAUSED", style="bold reverse")
+        return line.append("  p resumes, space refreshes once")
+    if following:
+        return Text().append("● FOLLOWING newest running run", style="bold")
+    return Text().append("● LIVE", style="bold")
 
 
 def freshness(last_fetch: datetime, every_s: float, how: str) -> str:

@@ -313,3 +313,11 @@ class RunTable(DataTable):
                 started = Text(self._format_started(self.runs[row_id].started_at, now))
                 self.update_cell(row_id, "started", started)
         return self.time_mode
+
+    def follow_newest_running(self) -> None:
+        """Put the cursor on the newest running run, if any runs."""
+        running = [run for run in self.runs.values() if run.is_running]
+        if not running:
+            return
+        newest = max(running, key=lambda r: r.started_at or datetime.min.replace(tzinfo=UTC))
+        self.move_cursor(row=self.index_of(newest.id), scroll=True)

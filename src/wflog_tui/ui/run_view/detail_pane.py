@@ -16,6 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
@@ -99,6 +100,10 @@ def _iteration_of(node: StepNode, tree: StepTree) -> tuple[int, int] | None:
 
 def _key_path(node: StepNode) -> tuple[str, ...]:
     return tuple(n.key for n in node.path)
+
+
+# The tabs that show a field a data-flow jump can target.
+_FIELD_OF_TAB = {"input": "input", "output": "output", "run-input": "input_payload"}
 
 
 class DetailPane(Widget):
@@ -251,6 +256,17 @@ class DetailPane(Widget):
             self._show_run_input()
         self._stale = set(_LAZY)
         self._switch_to("error" if _is_failed(node) else self._user_tab)
+
+    def location(self) -> tuple[str | None, tuple]:
+        """The field and JSON path the pane has selected, to come back to them."""
+        field = _FIELD_OF_TAB.get(self.active_tab)
+        if field is None:
+            return None, ()
+        try:
+            view = self.query_one(f"#{self.active_tab}-json", JsonView)
+        except NoMatches:
+            return field, ()
+        return field, tuple(view.selected_path or ())
 
     def reveal(self, field: str, json_path: tuple) -> None:
         """Open the tab of `field` and select `json_path` in it.

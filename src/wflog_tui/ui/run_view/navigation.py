@@ -3,6 +3,7 @@ was before a data-flow jump (for `b` to come back to)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from wflog_tui.model.step_tree import StepNode, StepTree
@@ -15,6 +16,21 @@ class Location:
     keys: tuple[str, ...]
     field: str | None = None
     json_path: tuple = ()
+
+
+def landing_keys(tree: StepTree, *, running: bool) -> Iterator[tuple[str, ...]]:
+    """Where a run opens, best first: each failure; for a running run, its last running
+    step; the first node. The first the tree can select wins."""
+    for failure in tree.failures:
+        if failure.keys:
+            yield tuple(failure.keys)
+    index = tree.last_running_index() if running else None
+    if index is not None:
+        keys = tree.keys_of_entry(index)
+        if keys:
+            yield tuple(keys)
+    if tree.nodes:
+        yield (tree.nodes[0].key,)
 
 
 @dataclass(frozen=True)

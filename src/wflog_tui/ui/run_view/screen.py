@@ -8,10 +8,7 @@ is the next fetch scheduled, so a slow database never gets overlapping queries.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -19,25 +16,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
-from wflog_tui.model import status as st
 from wflog_tui.model.collector_pause import pause_collector
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.incident_note import incident_note
 from wflog_tui.model.log_skeleton import LogSkeleton
 from wflog_tui.model.run import RunDetail
-from wflog_tui.model.step_tree import NodeKind, StepNode, StepTree, build_tree
+from wflog_tui.model.step_tree import NodeKind, StepNode, StepTree
 from wflog_tui.store import (
-    ConnectionLost,
     LoadedRun,
-    QueryTimeout,
-    RunNotFound,
-    StepsTail,
     Store,
     StoreError,
     load_run,
@@ -49,12 +40,9 @@ from wflog_tui.ui.run_view.data_flow import DataFlowView
 from wflog_tui.ui.run_view.detail_pane import DetailPane
 from wflog_tui.ui.run_view.entry_fill import EntryFill, EntryRequest, selection_needs, shown_needs
 from wflog_tui.ui.run_view.header import RunHeader
-from wflog_tui.ui.run_view.navigation import Location, failure_step
+from wflog_tui.ui.run_view.navigation import Location, failure_step, landing_keys
 from wflog_tui.ui.run_view.step_tree_view import StepTreeView
-from wflog_tui.ui.widgets.json_view import JsonView
-
-# The detail pane's tabs that show a field a data-flow jump can target.
-_FIELD_OF_TAB = {"input": "input", "output": "output", "run-input": "input_payload"}
+from wflog_tui.ui.run_view.tail import RunTail
 
 
 class RunScreen(Screen[None]):
@@ -75,19 +63,6 @@ class RunScreen(Screen[None]):
         Binding("tab", "switch_focus", "Tree/detail", show=False),
         Binding("shift+tab", "switch_focus", "Tree/detail", show=False),
     ]
-    """
-    | Key(s) | Description |
-    | :- | :- |
-    | n / N | Next / previous failure (wraps around). |
-    | ] / [ | The same step in the next / previous iteration that ran it. |
-    | f | Follow a running run, or pause following. |
-    | r | Load the run again. |
-    | c | Copy an incident note (Markdown) about the step under the cursor. |
-    | b / backspace | Back to where you were before a data-flow jump. |
-    | + / - | Refresh every live view more / less often. |
-    | tab / shift+tab | Move focus between the step tree and the detail pane. |
-    | esc | Back to the run list. |
-    """
 
     DEFAULT_CSS = """
     RunScreen { layout: vertical; }
@@ -113,9 +88,8 @@ class RunScreen(Screen[None]):
         """The run as last fetched (its status and times updated by tails)."""
         self.step_tree: StepTree | None = None
         """The step tree shown."""
-        self._raw: list[Any] | LogSkeleton = []
-        self._following = True
-        self._pending: StepsTail | None = None
+        self.raw: list[Any] | LogSkeleton = []
+        """The entries the tree was built from (a list, or a big log's skeleton)."""
         self._ticker: Timer | None = None
         self._back: list[Location] = []
         self._shown_node: StepNode | None = None
@@ -133,7 +107,8 @@ class RunScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Fetch the run; the header says "Loading run …" meanwhile."""
-        self.live = LiveRefresh(self, self._config, self._tail)
+        self.live = LiveRefresh(self, self._config, lambda: self.tail.cycle())
+        self.tail = RunTail(self, self.live)
         self.entry_fill = EntryFill(
             self,
             self.live,
@@ -216,17 +191,17 @@ class RunScreen(Screen[None]):
             self.query_one(RunHeader).show_message(Text(message, style="bold"))
         else:
             # A failed reload keeps the run on screen; the badge says what went wrong.
-            self._set_badge(Text(one_line(message, 300)), problem=True)
+            self.set_badge(Text(one_line(message, 300)), problem=True)
             self._resume_tail()
 
     def _show_run(self, detail: RunDetail, tree: StepTree) -> None:
         """Show a freshly fetched run and its tree, land the cursor, start tailing."""
         raw = detail.steps_log
-        self._raw = raw if isinstance(raw, list | LogSkeleton) else []
+        self.raw = raw if isinstance(raw, list | LogSkeleton) else []
         self.entry_fill.clear()
         first = self.detail is None
         self.detail, self.step_tree = detail, tree
-        self._pending = None
+        self.tail.clear()
         self.query_one(RunHeader).show_run(detail, tree.notes)
         self.query_one("#run-body").remove_class("-hidden")
         view = self.step_view
@@ -241,18 +216,10 @@ class RunScreen(Screen[None]):
 
     def _land(self) -> None:
         """Cursor on the first failure; else on the last running step; else the first."""
-        tree, view = self.step_tree, self.step_view
-        assert tree is not None
-        for failure in tree.failures:
-            if failure.keys and view.select_keys(failure.keys):
+        assert self.step_tree is not None and self.detail is not None
+        for keys in landing_keys(self.step_tree, running=self.detail.summary.is_running):
+            if self.step_view.select_keys(keys):
                 return
-        running = tree.last_running_index()
-        if running is not None and self.detail is not None and self.detail.summary.is_running:
-            keys = tree.keys_of_entry(running)
-            if keys and view.select_keys(keys):
-                return
-        if tree.nodes:
-            view.select_keys((tree.nodes[0].key,))
 
     def _on_screen(self) -> bool:
         """False once the screen is being taken down: an answer arriving then is dropped."""
@@ -261,7 +228,7 @@ class RunScreen(Screen[None]):
     def on_unmount(self) -> None:
         """Stop the tail and the clock with the screen."""
         self.live.stop()
-        self._stop_timers()
+        self.stop_timers()
 
     # Tailing
 
@@ -273,163 +240,38 @@ class RunScreen(Screen[None]):
                 header = self.query_one(RunHeader)
                 self._ticker = self.set_interval(1.0, header.tick)
         else:
-            self._stop_timers()
-        self._update_badge()
+            self.stop_timers()
+        self.tail.update_badge()
         self.refresh_bindings()
 
-    def _stop_timers(self) -> None:
+    def stop_timers(self) -> None:
+        """Stop tailing and the clock: the run ended, or the view goes."""
         self.live.cancel()
         if self._ticker is not None:
             self._ticker.stop()
             self._ticker = None
 
+    def show_merged(self, raw: list[Any] | LogSkeleton, detail: RunDetail, tree: StepTree) -> None:
+        """Show a run the tail brought up to date, the tree updated in place."""
+        self.raw, self.detail, self.step_tree = raw, detail, tree
+        self.show_header()
+        self.step_view.update_tree(tree)
+
+    def show_header(self) -> None:
+        """Redraw the header from the run as last fetched."""
+        assert self.detail is not None
+        notes = self.step_tree.notes if self.step_tree is not None else ()
+        self.query_one(RunHeader).show_run(self.detail, notes)
+
+    def reload(self) -> None:
+        """Fetch the whole run again (the tail found its log rewritten)."""
+        self._load()
+
     def _resume_tail(self) -> None:
         if self.detail is not None and self.detail.summary.is_running:
             self.live.schedule()
 
-    @work(exclusive=True, group="run-tail")
-    async def _tail(self) -> None:
-        """Fetch what the run logged since the first unfinished entry, then apply it."""
-        if self.step_tree is None:
-            return
-        start = self.step_tree.first_unfinished_index()
-        began = time.perf_counter()
-        try:
-            async with self.live.lock:
-                tail = await self._store.fetch_steps_from(self.run_id, start)
-        except RunNotFound:
-            if self._on_screen():
-                self._stop_timers()
-                self._set_badge(Text("The run is gone from the table; not tailing."), problem=True)
-            return
-        except StoreError as error:
-            if self._on_screen():
-                self._tail_failed(error)
-            return
-        if not self._on_screen():
-            return
-        self.live.succeeded(time.perf_counter() - began)
-        if self._following:
-            await self._merge(tail)
-        else:
-            # Paused: keep the newest answer to apply on resume, and say how much it holds.
-            self._pending = tail
-            self._update_header_status(tail)
-        self._after_tail(tail)
-
-    @work(exclusive=True, group="run-tail")
-    async def _merge_pending(self) -> None:
-        """Apply the tail kept while paused (the reader just resumed following)."""
-        tail = self._pending
-        if tail is None:
-            return
-        await self._merge(tail)
-        self._after_tail(tail)
-
-    def _after_tail(self, tail: StepsTail) -> None:
-        if not self._on_screen():
-            return
-        if st.normalise(tail.status) == st.RUNNING:
-            self.live.schedule()
-        else:
-            self._stop_timers()
-        self._update_badge()
-        self.refresh_bindings()
-
-    def _tail_failed(self, error: StoreError) -> None:
-        """Keep what is shown, say since when it is stale, and retry with a backoff."""
-        delay = self.live.retry()
-        assert self.live.trouble_since is not None
-        since = self.live.trouble_since.strftime("%H:%M:%S UTC")
-        if isinstance(error, ConnectionLost):
-            what = f"disconnected since {since}"
-        elif isinstance(error, QueryTimeout):
-            what = f"database too slow (query timed out) since {since}"
-        else:
-            what = f"refresh failing since {since}: {one_line(error.message, 120)}"
-        self._set_badge(Text(f"{what}, retrying in {delay:.0f} s"), problem=True)
-
-    async def _merge(self, tail: StepsTail) -> None:
-        """Merge a tail into the raw entries, rebuild the model off the UI thread, then
-        update the tree in place."""
-        previous, detail = self.step_tree, self.detail
-        assert previous is not None and detail is not None
-        self._pending = None
-        if tail.total < tail.start or tail.start > len(self._raw):
-            # The log shrank or skipped ahead: it was rewritten, not appended to.
-            self._load()
-            return
-        status = st.normalise(tail.status)
-        raw, tree = self._raw, previous
-        if isinstance(detail.steps_log, list | LogSkeleton) or tail.total:
-            # A new list: the tree shown keeps reading the one it was built from.
-            if isinstance(self._raw, LogSkeleton):
-                raw = self._raw.with_tail(tail.start, tail.entries)
-            else:
-                raw = self._raw[: tail.start] + list(tail.entries)
-            tree = await asyncio.to_thread(
-                build_tree,
-                raw,
-                run_status=status,
-                run_ended_at=tail.ended_at,
-                previous=previous,
-                start=tail.start,
-            )
-        if not self._on_screen() or self.step_tree is not previous:
-            return
-        summary = replace(
-            detail.summary, status=status, ended_at=tail.ended_at, duration_ms=tail.duration_ms
-        )
-        self._raw = raw
-        steps_log = raw if tree is not previous else detail.steps_log
-        self.detail = replace(detail, summary=summary, error=tail.error, steps_log=steps_log)
-        self.step_tree = tree
-        self.query_one(RunHeader).show_run(self.detail, tree.notes)
-        self.step_view.update_tree(tree)
-
-    def _update_header_status(self, tail: StepsTail) -> None:
-        assert self.detail is not None
-        run = replace(
-            self.detail.summary,
-            status=st.normalise(tail.status),
-            ended_at=tail.ended_at,
-            duration_ms=tail.duration_ms,
-        )
-        self.detail = replace(self.detail, summary=run, error=tail.error)
-        notes = self.step_tree.notes if self.step_tree is not None else ()
-        self.query_one(RunHeader).show_run(self.detail, notes)
-
-    def _new_while_paused(self) -> int:
-        if self._pending is None:
-            return 0
-        return max(0, self._pending.total - len(self._raw))
-
-    def _update_badge(self) -> None:
-        if self.detail is None:
-            return
-        running = self.detail.summary.is_running
-        if self._following and not self.live.scheduled and not running:
-            word = one_line(st.word(self.detail.summary.status), 30)
-            self._set_badge(Text(f"run {word} · not tailing"))
-            return
-        if self._following:
-            text = Text("TAIL ●", style="bold")
-            text.append(f"  following · every {self.live.interval():g} s · f to pause")
-            slowed = self.live.pacer.reason()
-            if slowed:
-                text.append(f"  · {slowed}")
-            self._set_badge(text, following=True)
-            return
-        text = Text("PAUSED", style="bold")
-        new = self._new_while_paused()
-        if new:
-            text.append(f"  +{new:,} new step{'s' if new != 1 else ''}", style="bold")
-        if self._pending is not None and st.normalise(self._pending.status) != st.RUNNING:
-            text.append("  · the run has ended")
-        text.append("  · f to follow")
-        self._set_badge(text)
-
-    def _set_badge(self, text: Text, *, following: bool = False, problem: bool = False) -> None:
+    def set_badge(self, text: Text, *, following: bool = False, problem: bool = False) -> None:
         badge = self.query_one("#run-badge", Static)
         badge.update(text)
         badge.set_class(following, "-following")
@@ -453,7 +295,7 @@ class RunScreen(Screen[None]):
         """Fetch the times and payloads of a skeleton's entries that just came into view."""
         event.stop()
         tree = self.step_tree
-        if tree is None or not isinstance(self._raw, LogSkeleton):
+        if tree is None or not isinstance(self.raw, LogSkeleton):
             return
         indexes, keys = shown_needs(tree, event.nodes)
         if indexes:
@@ -488,7 +330,7 @@ class RunScreen(Screen[None]):
 
     def _entries_failed(self, error: StoreError) -> None:
         message = f"Could not load the steps' payloads: {one_line(error.message, 200)}"
-        self._set_badge(Text(message), problem=True)
+        self.set_badge(Text(message), problem=True)
 
     def _refresh_detail(self) -> None:
         node = self.step_view.selected_node
@@ -521,21 +363,9 @@ class RunScreen(Screen[None]):
             if keys is None:
                 self.notify("That entry is not in the step tree.", severity="warning", markup=False)
                 return
-        self._back.append(Location(here, *self._pane_location()))
+        self._back.append(Location(here, *self.detail_pane.location()))
         self._go(keys, event.field, tuple(event.json_path))
         self.refresh_bindings()
-
-    def _pane_location(self) -> tuple[str | None, tuple]:
-        """The field and JSON path the detail pane has selected, to come back to them."""
-        pane = self.detail_pane
-        field = _FIELD_OF_TAB.get(pane.active_tab)
-        if field is None:
-            return None, ()
-        try:
-            view = pane.query_one(f"#{pane.active_tab}-json", JsonView)
-        except NoMatches:
-            return field, ()
-        return field, tuple(view.selected_path or ())
 
     def _go(self, keys: Sequence[str], field: str | None, json_path: tuple) -> None:
         """Select `keys`, show the node in the pane, and reveal `field`/`json_path` in it."""
@@ -552,7 +382,7 @@ class RunScreen(Screen[None]):
 
     def action_back(self) -> None:
         """Back to the run list (or whatever screen opened this run)."""
-        self._stop_timers()
+        self.stop_timers()
         if len(self.app.screen_stack) > 2:
             self.dismiss()
         else:
@@ -597,16 +427,12 @@ class RunScreen(Screen[None]):
 
     def action_toggle_follow(self) -> None:
         """Follow the running run (apply what arrives), or pause to read."""
-        self._following = not self._following
-        if self._following and self._pending is not None:
-            self._merge_pending()
-        self._update_badge()
+        self.tail.toggle_follow()
         self.refresh_bindings()
 
     def action_reload(self) -> None:
         """Fetch the run again; the cursor and open nodes stay where they are."""
-        self.live.cancel()
-        self.workers.cancel_group(self, "run-tail")
+        self.tail.cancel()
         self._load()
 
     def action_refresh_rate(self, step: int) -> None:
@@ -615,7 +441,7 @@ class RunScreen(Screen[None]):
         self.notify(f"Refreshing every {rate:g}s", markup=False)
         if self.live.scheduled:
             self.live.schedule()
-        self._update_badge()
+        self.tail.update_badge()
 
     def action_copy_note(self) -> None:
         """Copy a Markdown note about the run and the step under the cursor (OSC 52)."""
@@ -652,7 +478,7 @@ class RunScreen(Screen[None]):
         """Offer `f` only for a running run (or one with a paused tail); dim `b` when unused."""
         if action == "toggle_follow":
             running = self.detail is not None and self.detail.summary.is_running
-            return running or self._pending is not None
+            return running or self.tail.pending is not None
         if action == "jump_back":
             return True if self._back else None
         return True
