@@ -158,6 +158,8 @@ class TraceTable(DataTable):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "jump", "Jump to source"),
         Binding("g", "jump", "Jump to source", show=False),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:

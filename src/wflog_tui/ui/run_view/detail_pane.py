@@ -37,7 +37,7 @@ from wflog_tui.ui.widgets.status_text import status_text
 TABS: Final = ("input", "output", "error", "timing", "data-flow", "raw", "run-input")
 """Tab ids, in the order of their keys `1`…`7`."""
 
-_TITLES: Final = {
+TAB_NAMES: Final = {
     "input": "Input",
     "output": "Output",
     "error": "Error",
@@ -46,6 +46,7 @@ _TITLES: Final = {
     "raw": "Raw",
     "run-input": "Run input",
 }
+"""Each tab's name, by id, in the order of their keys."""
 # Tabs worked out only when shown: the waterfall walks the whole tree, data flow traces.
 _LAZY: Final = frozenset({"timing", "data-flow"})
 # Which tab `reveal` opens for a provenance field.
@@ -291,15 +292,31 @@ class DetailPane(Widget):
             )
 
     def action_show_tab(self, tab: str) -> None:
-        """Switch to `tab` (one of `TABS`) and remember it as the user's choice."""
+        """Switch to `tab` (one of `TABS`), remember it, and move focus onto it."""
+        self.show_tab(tab, focus=True)
+
+    def show_tab(self, tab: str, *, focus: bool) -> None:
+        """Switch to `tab` (one of `TABS`) and remember it as the user's choice; `focus`
+        moves the keyboard onto it (the screen's keys leave focus where it was)."""
         if tab not in TABS:
             return
         self._user_tab = tab
         self._switch_to(tab)
-        # Keys reach the pane only while focus is inside it; keep it there, on the new tab.
         target = self.query_one(f"#{_FOCUS_OF_TAB[tab]}")
-        if target.display and target.focusable:
+        if focus and target.display and target.focusable:
             target.focus()
+
+    def run_on_json(self, action: str) -> None:
+        """Run a JSON view's `action` (`copy_path`, …) on the tab on screen, whatever has
+        focus: the screen forwards its JSON keys here."""
+        target = self.query_one(f"#{_FOCUS_OF_TAB[self.active_tab]}")
+        if not isinstance(target, JsonView):
+            self.notify("This tab shows no JSON: press 1, 2, 6 or 7.", markup=False, timeout=2)
+            return
+        if target.cursor_node is None:
+            # Never focused yet: act on the whole value, as its first line shows it.
+            target.cursor_line = 0
+        getattr(target, f"action_{action}")()
 
     # Tabs
 

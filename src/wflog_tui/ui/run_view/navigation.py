@@ -16,6 +16,8 @@ class Location:
     keys: tuple[str, ...]
     field: str | None = None
     json_path: tuple = ()
+    tab: str | None = None
+    """The detail pane's tab the jump was made from, to land on it again."""
 
 
 def landing_keys(tree: StepTree, *, running: bool) -> Iterator[tuple[str, ...]]:

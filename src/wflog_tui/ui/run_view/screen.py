@@ -37,7 +37,7 @@ from wflog_tui.ui.app import wflog_app
 from wflog_tui.ui.config import AppConfig
 from wflog_tui.ui.live_refresh import LiveRefresh
 from wflog_tui.ui.run_view.data_flow import DataFlowView
-from wflog_tui.ui.run_view.detail_pane import DetailPane
+from wflog_tui.ui.run_view.detail_pane import TAB_NAMES, DetailPane
 from wflog_tui.ui.run_view.entry_fill import EntryFill, EntryRequest, selection_needs, shown_needs
 from wflog_tui.ui.run_view.header import RunHeader
 from wflog_tui.ui.run_view.navigation import Location, failure_step, landing_keys
@@ -51,15 +51,32 @@ class RunScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("n", "next_failure", "Next failure"),
-        Binding("N", "previous_failure", "Prev failure", key_display="N"),
-        Binding("right_square_bracket", "sibling_iteration(1)", "Next iter", key_display="]"),
-        Binding("left_square_bracket", "sibling_iteration(-1)", "Prev iter", key_display="["),
+        Binding("N", "previous_failure", "Previous failure", key_display="N"),
+        Binding("right_square_bracket", "sibling_iteration(1)", "Next iteration", key_display="]"),
+        Binding(
+            "left_square_bracket", "sibling_iteration(-1)", "Previous iteration", key_display="["
+        ),
         Binding("f", "toggle_follow", "Follow"),
         Binding("r", "reload", "Reload"),
         Binding("c", "copy_note", "Copy note"),
         Binding("b,backspace", "jump_back", "Jump back", key_display="b"),
         Binding("plus", "refresh_rate(-1)", "Faster refresh", key_display="+", show=False),
         Binding("minus", "refresh_rate(1)", "Slower refresh", key_display="-", show=False),
+        *[
+            Binding(str(number), f"show_tab('{tab}')", f"{name} tab", show=False)
+            for number, (tab, name) in enumerate(TAB_NAMES.items(), start=1)
+        ],
+        Binding("y", "json('copy_value')", "Copy JSON value", show=False),
+        Binding("Y", "json('copy_path')", "Copy JSON path", show=False),
+        Binding(
+            "ctrl+y",
+            "json('copy_value_raw')",
+            "Copy raw JSON value",
+            show=False,
+            tooltip="Copy a string exactly as stored: control and invisible characters too",
+        ),
+        Binding("e", "json('expand_all')", "Expand all JSON", show=False),
+        Binding("E", "json('collapse_all')", "Collapse all JSON", show=False),
         Binding("tab", "switch_focus", "Tree/detail", show=False),
         Binding("shift+tab", "switch_focus", "Tree/detail", show=False),
     ]
@@ -363,7 +380,8 @@ class RunScreen(Screen[None]):
             if keys is None:
                 self.notify("That entry is not in the step tree.", severity="warning", markup=False)
                 return
-        self._back.append(Location(here, *self.detail_pane.location()))
+        pane = self.detail_pane
+        self._back.append(Location(here, *pane.location(), tab=pane.active_tab))
         self._go(keys, event.field, tuple(event.json_path))
         self.refresh_bindings()
 
@@ -459,7 +477,17 @@ class RunScreen(Screen[None]):
             return
         location = self._back.pop()
         self._go(location.keys, location.field, location.json_path)
+        if location.tab is not None:
+            self.detail_pane.show_tab(location.tab, focus=True)
         self.refresh_bindings()
+
+    def action_show_tab(self, tab: str) -> None:
+        """Show a tab of the detail pane; focus stays where it is, so the tree still moves."""
+        self.detail_pane.show_tab(tab, focus=False)
+
+    def action_json(self, action: str) -> None:
+        """A JSON key (copy, expand, collapse) for the tab on screen, whatever has focus."""
+        self.detail_pane.run_on_json(action)
 
     def action_switch_focus(self) -> None:
         """Move focus from the step tree to the detail pane, or back."""
