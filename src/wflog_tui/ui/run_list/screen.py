@@ -369,9 +369,15 @@ class RunListScreen(Screen[None]):
         self._set_filter(replace(self.run_filter, statuses=frozenset()))
 
     def action_clear_filters(self) -> None:
-        """Drop every filter but the time window (and the --org scope, which is fixed)."""
+        """Back to the start-up state: every filter and the search dropped, the time window
+        the list opened with (the --org scope stays: it is fixed for the session)."""
         scope = self.store.settings.organisation_scope
-        self._set_filter(RunFilter(since=self.run_filter.since, organisation=scope))
+        search = self.query_one("#search", Input)
+        search.value = ""
+        search.display = False
+        self.table.focus()
+        start = wflog_app(self).config.run_filter.since
+        self._set_filter(RunFilter(since=start, organisation=scope))
 
     def action_window(self, step: int) -> None:
         """Narrow (-1) or widen (+1) the time window: 15m, 1h, 24h, 7d, all."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from wflog_tui.model.step_tree import StepNode, StepTree
+from wflog_tui.model.step_tree import Failure, StepNode, StepTree
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,12 @@ def landing_keys(tree: StepTree, *, running: bool) -> Iterator[tuple[str, ...]]:
             yield tuple(keys)
     if tree.nodes:
         yield (tree.nodes[0].key,)
+
+
+def new_failures(before: StepTree, after: StepTree) -> list[Failure]:
+    """The failures on `after` (a tail's tree) that `before` did not have, in log order."""
+    known = {failure.entry_index for failure in before.failures}
+    return [f for f in after.failures if f.keys and f.entry_index not in known]
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ is the next fetch scheduled, so a slow database never gets overlapping queries.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -40,9 +41,17 @@ from wflog_tui.ui.run_view.data_flow import DataFlowView
 from wflog_tui.ui.run_view.detail_pane import TAB_NAMES, DetailPane
 from wflog_tui.ui.run_view.entry_fill import EntryFill, EntryRequest, selection_needs, shown_needs
 from wflog_tui.ui.run_view.header import RunHeader
-from wflog_tui.ui.run_view.navigation import Location, failure_step, landing_keys
+from wflog_tui.ui.run_view.navigation import (
+    Location,
+    failure_step,
+    landing_keys,
+    new_failures,
+)
 from wflog_tui.ui.run_view.step_tree_view import StepTreeView
 from wflog_tui.ui.run_view.tail import RunTail
+
+# A reader who moved the cursor this recently is not moved to a new failure, only told.
+READER_BUSY_S = 30.0
 
 
 class RunScreen(Screen[None]):
@@ -108,6 +117,9 @@ class RunScreen(Screen[None]):
         self.raw: list[Any] | LogSkeleton = []
         """The entries the tree was built from (a list, or a big log's skeleton)."""
         self._ticker: Timer | None = None
+        self._reader_moved_at = 0.0
+        """When the reader last moved the cursor (monotonic); landing and tails do not count."""
+        self._auto_key: str | None = None
         self._back: list[Location] = []
         self._shown_node: StepNode | None = None
 
@@ -236,6 +248,7 @@ class RunScreen(Screen[None]):
         assert self.step_tree is not None and self.detail is not None
         for keys in landing_keys(self.step_tree, running=self.detail.summary.is_running):
             if self.step_view.select_keys(keys):
+                self._auto_key = keys[-1]
                 return
 
     def _on_screen(self) -> bool:
@@ -246,33 +259,41 @@ class RunScreen(Screen[None]):
         """Stop the tail and the clock with the screen."""
         self.live.stop()
         self.stop_timers()
+        if self._ticker is not None:
+            self._ticker.stop()
 
     # Tailing
 
     def _start_or_stop_tailing(self) -> None:
-        running = self.detail is not None and self.detail.summary.is_running
-        if running:
+        if self.detail is not None and self.detail.summary.is_running:
             self.live.schedule()
-            if self._ticker is None and self._config.animations:
-                header = self.query_one(RunHeader)
-                self._ticker = self.set_interval(1.0, header.tick)
         else:
             self.stop_timers()
+        # The clock runs for an ended run too: "ended 10 seconds ago" must not freeze.
+        if self._ticker is None and self._config.animations:
+            self._ticker = self.set_interval(1.0, self.query_one(RunHeader).tick)
         self.tail.update_badge()
         self.refresh_bindings()
 
     def stop_timers(self) -> None:
-        """Stop tailing and the clock: the run ended, or the view goes."""
+        """Stop tailing: the run ended, or the view goes (the header's clock runs on)."""
         self.live.cancel()
-        if self._ticker is not None:
-            self._ticker.stop()
-            self._ticker = None
 
     def show_merged(self, raw: list[Any] | LogSkeleton, detail: RunDetail, tree: StepTree) -> None:
-        """Show a run the tail brought up to date, the tree updated in place."""
+        """Show a run the tail brought up to date, the tree updated in place; move to a
+        new failure as landing does, unless the reader is busy elsewhere."""
+        previous = self.step_tree
         self.raw, self.detail, self.step_tree = raw, detail, tree
         self.show_header()
         self.step_view.update_tree(tree)
+        failed = new_failures(previous, tree) if previous is not None else []
+        if not failed:
+            return
+        if time.monotonic() - self._reader_moved_at < READER_BUSY_S:
+            # toolong's manner: say so, and let the reader go there when ready.
+            self.tail.news = f"✗ failed at {one_line(failed[0].label, 60)} — press n"
+        elif self.step_view.select_keys(failed[0].keys):
+            self._auto_key = failed[0].keys[-1]
 
     def show_header(self) -> None:
         """Redraw the header from the run as last fetched."""
@@ -359,7 +380,13 @@ class RunScreen(Screen[None]):
         event.stop()
         # A highlight the cursor has already left (key repeat, a landing right after the
         # tree was filled) is not worth drawing.
-        if event.node is self.step_view.selected_node and event.node is not self._shown_node:
+        shown = self._shown_node
+        if event.node is not self.step_view.selected_node:
+            return
+        if event.node.key not in (self._auto_key, shown.key if shown is not None else None):
+            self._reader_moved_at = time.monotonic()
+        self._auto_key = None
+        if event.node is not shown:
             self._show_in_pane(event.node)
 
     @on(DetailPane.JumpRequested)
@@ -424,6 +451,8 @@ class RunScreen(Screen[None]):
             self.notify("No failures in this run.", markup=False)
             return
         self.step_view.select_keys(step.keys)
+        self.tail.news = ""
+        self.tail.update_badge()
         self.notify(step.message, markup=False, timeout=2)
 
     def action_sibling_iteration(self, delta: int) -> None:

@@ -37,6 +37,8 @@ class RunTail:
         """Apply what arrives (True), or keep it for later (paused to read)."""
         self.pending: StepsTail | None = None
         """The newest answer that came while paused."""
+        self.news = ""
+        """A failure the reader was not moved to (`failed at … — press n`), until they go."""
 
     def cycle(self) -> None:
         """Fetch and apply one tail (what the refresh timer calls)."""
@@ -173,9 +175,13 @@ class RunTail:
         return max(0, self.pending.total - len(self.screen.raw))
 
     def update_badge(self) -> None:
-        """Say whether the run is tailed, paused (and what arrived meanwhile) or over."""
+        """Say whether the run is tailed, paused (and what arrived meanwhile) or over, and
+        what failed while the reader was elsewhere."""
         detail = self.screen.detail
         if detail is None:
+            return
+        if self.news:
+            self.screen.set_badge(Text(self.news, style="bold"), problem=True)
             return
         running = detail.summary.is_running
         if self.following and not self.live.scheduled and not running:
