@@ -38,6 +38,8 @@ from wflog_tui.ui.run_list.lines import (
 from wflog_tui.ui.run_list.table import RunTable
 from wflog_tui.ui.widgets.picker import Picker
 
+# The table's vertical scrollbar, which its columns must leave room for.
+SCROLLBAR = 2
 # Older rows are fetched when the cursor comes this close to the end of the list.
 LOAD_MORE_MARGIN = 10
 WINDOWS: tuple[timedelta | None, ...] = (
@@ -106,6 +108,9 @@ class RunListScreen(Screen[None]):
         ],
     ]
 
+    # Below 120 columns the sparkline gives the counts room (see app.tcss).
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+
     live: LiveRefresh
     """The refresh loop (made on mount, when the app's config is at hand)."""
 
@@ -142,9 +147,8 @@ class RunListScreen(Screen[None]):
         )
         table = self.table
         table.time_mode = config.time_mode
-        table.add_run_columns()
+        table.add_run_columns(self.app.size.width - SCROLLBAR)
         self.query_one("#search", Input).display = False
-        self.call_after_refresh(self._fit_error_column)
         self._show_filter()
         self.show_status()
         table.focus()
@@ -177,11 +181,8 @@ class RunListScreen(Screen[None]):
         await self.feed.stop()
 
     def on_resize(self) -> None:
-        """Give the error column whatever width the others leave."""
-        self._fit_error_column()
-
-    def _fit_error_column(self) -> None:
-        self.table.fit_error_column(self.size.width)
+        """Lay the columns out again: those that matter stay, the error takes the rest."""
+        self.table.add_run_columns(self.size.width - SCROLLBAR)
 
     @property
     def _gone(self) -> bool:
@@ -253,6 +254,8 @@ class RunListScreen(Screen[None]):
 
     def show_counts(self, header: Header) -> None:
         """Show the counts and the sparkline the feed fetched."""
+        for problem in header.problems:
+            self.log.warning(problem)
         self.query_one(ListHeader).show(header, self.run_filter.since)
 
     def _show_filter(self) -> None:
