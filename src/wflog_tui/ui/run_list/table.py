@@ -45,7 +45,7 @@ COLUMNS = (
     Column("started", "Started", 15),
     Column("duration", "Duration", 9),
     Column("organisation", "Organisation", 13),
-    Column("error", "Error", 30),
+    Column("error", "Error", 36),
 )
 """In the order shown; the error column takes whatever width the others leave."""
 COLUMN_KEYS = frozenset(c.key for c in COLUMNS)

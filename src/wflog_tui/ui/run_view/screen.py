@@ -86,6 +86,7 @@ class RunScreen(Screen[None]):
         ),
         Binding("e", "json('expand_all')", "Expand all JSON", show=False),
         Binding("E", "json('collapse_all')", "Collapse all JSON", show=False),
+        Binding("z", "zoom", "Zoom pane"),
         Binding("tab", "switch_focus", "Tree/detail", show=False),
         Binding("shift+tab", "switch_focus", "Tree/detail", show=False),
     ]
@@ -97,9 +98,21 @@ class RunScreen(Screen[None]):
     RunScreen StepTreeView { width: 45%; min-width: 30; border-right: vkey $foreground 20%; }
     RunScreen #detail { width: 1fr; }
     RunScreen #run-badge { height: 1; padding: 0 1; background: $panel; }
+    RunScreen.-narrow #run-body { layout: vertical; }
+    RunScreen.-narrow StepTreeView {
+        width: 100%; height: 45%; min-height: 4;
+        border-right: none; border-bottom: hkey $foreground 20%;
+    }
+    RunScreen.-narrow #detail { width: 100%; height: 1fr; }
+    RunScreen #run-body.-zoom-steps #detail { display: none; }
+    RunScreen #run-body.-zoom-steps StepTreeView { width: 100%; height: 100%; border: none; }
+    RunScreen #run-body.-zoom-detail StepTreeView { display: none; }
     RunScreen #run-badge.-following { color: $text-success; }
     RunScreen #run-badge.-problem { color: $text-error; }
     """
+
+    # Below 120 columns the tree and the detail are stacked, each the terminal's width.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
 
     live: LiveRefresh
     """The tail's refresh loop (made on mount, when the app's config is at hand)."""
@@ -517,6 +530,16 @@ class RunScreen(Screen[None]):
     def action_json(self, action: str) -> None:
         """A JSON key (copy, expand, collapse) for the tab on screen, whatever has focus."""
         self.detail_pane.run_on_json(action)
+
+    def action_zoom(self) -> None:
+        """Show the focused pane (tree or detail) on the whole screen; again to show both."""
+        body = self.query_one("#run-body")
+        if body.has_class("-zoom-steps") or body.has_class("-zoom-detail"):
+            body.remove_class("-zoom-steps", "-zoom-detail")
+            return
+        focused = self.focused
+        in_detail = focused is not None and self.detail_pane in focused.ancestors_with_self
+        body.add_class("-zoom-detail" if in_detail else "-zoom-steps")
 
     def action_switch_focus(self) -> None:
         """Move focus from the step tree to the detail pane, or back."""
