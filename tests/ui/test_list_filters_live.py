@@ -47,3 +47,24 @@ async def test_x_clears_the_search_and_the_window_back_to_the_start(table, open_
         assert "search=" not in shown and "status=" not in shown
         await settle(pilot, lambda: len(run_ids(app)) == 2)
         assert app.screen.run_filter.since == timedelta(hours=24)
+
+
+async def test_the_picker_shows_at_once_while_a_query_holds_the_view(table, open_store_for):
+    await table.insert(recent(1, workflow_name="Alpha"), recent(2, workflow_name="Beta"))
+    store = await open_store_for(table)
+    app = list_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: len(run_ids(app)) == 2)
+        screen = app.screen
+        # A slow refresh holds the view's one query slot: the key still opens the picker.
+        await screen.live.lock.acquire()
+        try:
+            await pilot.press("w")
+            await settle(pilot, lambda: isinstance(app.screen, Picker), within=5)
+            await settle(pilot, lambda: "loading …" in screen_text(app), within=5)
+        finally:
+            screen.live.lock.release()
+        await settle(pilot, lambda: "Beta" in screen_text(app))
+        await pilot.press("down", "down", "enter")
+        await settle(pilot, lambda: "workflow=Beta" in screen_text(app))
+        await settle(pilot, lambda: run_ids(app) and len(run_ids(app)) == 1)

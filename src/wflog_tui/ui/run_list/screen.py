@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -432,21 +433,34 @@ class RunListScreen(Screen[None]):
             return
         self._pick("Organisation", "organisation", self.store.organisations)
 
-    @work(exclusive=True, group="list-picker")
-    async def _pick(
-        self, title: str, field: str, values: Callable[[], Awaitable[list[str]]]
+    def _pick(self, title: str, field: str, values: Callable[[], Awaitable[list[str]]]) -> None:
+        """Offer the values a filter field can take; the choice (or none) becomes the filter.
+
+        The picker opens at once and is filled when the query (which waits its turn under
+        the view's lock) answers, so the key never seems to do nothing.
+        """
+        picker = Picker(title, None, getattr(self.run_filter, field))
+
+        def chosen(choice: str | None) -> None:
+            if choice is not None:
+                self._set_filter(replace(self.run_filter, **{field: choice or None}))
+
+        self.app.push_screen(picker, chosen)
+        fill = partial(self._fill_picker, picker, values)
+        self.run_worker(fill, group="list-picker", exclusive=True)
+
+    async def _fill_picker(
+        self, picker: Picker, values: Callable[[], Awaitable[list[str]]]
     ) -> None:
-        """Offer the values a filter field can take; the choice (or none) becomes the filter."""
         try:
             async with self.live.lock:
                 choices = await values()
         except StoreError as exc:
-            self.notify(exc.message, severity="error", markup=False)
+            if picker.is_attached:
+                picker.show_problem(exc.message)
             return
-        current = getattr(self.run_filter, field)
-        choice = await self.app.push_screen_wait(Picker(title, choices, current))
-        if choice is not None:
-            self._set_filter(replace(self.run_filter, **{field: choice or None}))
+        if picker.is_attached:
+            picker.set_values(choices)
 
     def _set_filter(self, run_filter: RunFilter) -> None:
         if run_filter == self.run_filter:

@@ -1,4 +1,8 @@
-"""A modal list to choose one value from (a workflow, an organisation), or none."""
+"""A modal list to choose one value from (a workflow, an organisation), or none.
+
+It opens at once, saying it is loading, and is filled when the values arrive: a key press
+always shows something, even while the view's one query at a time is busy.
+"""
 
 from __future__ import annotations
 
@@ -21,30 +25,48 @@ class Picker(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss_none", "Cancel")]
 
-    def __init__(self, title: str, values: list[str], current: str | None) -> None:
+    def __init__(self, title: str, values: list[str] | None, current: str | None) -> None:
+        """A picker titled `title` offering `values` (None: still loading; see `set_values`)."""
         super().__init__()
         self.title_text = title
-        self.values = values
+        self.values: list[str] = []
         self.current = current
+        self._initial = values
 
     def compose(self) -> ComposeResult:
+        """The title, then the choices."""
         with Vertical(id="picker"):
             yield Static(Text(self.title_text), id="picker-title")
-            options = [Option(Text("(any)"), id="")]
-            options += [
-                Option(Text(one_line(value, 80)), id=f"v{i}") for i, value in enumerate(self.values)
-            ]
-            yield OptionList(*options)
+            yield OptionList(Option(Text("loading …"), id="loading", disabled=True))
 
     def on_mount(self) -> None:
+        """Fill in the values given up front, and take the keys."""
+        if self._initial is not None:
+            self.set_values(self._initial)
+        self.query_one(OptionList).focus()
+
+    def set_values(self, values: list[str]) -> None:
+        """Offer `values` (and "(any)"), the current one highlighted."""
+        self.values = values
         option_list = self.query_one(OptionList)
-        if self.current in self.values:
-            option_list.highlighted = self.values.index(self.current) + 1
-        option_list.focus()
+        option_list.clear_options()
+        option_list.add_option(Option(Text("(any)"), id=""))
+        option_list.add_options(
+            Option(Text(one_line(value, 80)), id=f"v{i}") for i, value in enumerate(values)
+        )
+        option_list.highlighted = values.index(self.current) + 1 if self.current in values else 0
+
+    def show_problem(self, message: str) -> None:
+        """The values could not be fetched: say why; esc closes."""
+        option_list = self.query_one(OptionList)
+        option_list.clear_options()
+        option_list.add_option(Option(Text(one_line(message, 200)), id="problem", disabled=True))
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         option_id = event.option.id or ""
+        if option_id in ("loading", "problem"):
+            return
         self.dismiss(self.values[int(option_id[1:])] if option_id else "")
 
     def action_dismiss_none(self) -> None:
