@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from typing import ClassVar
 
 from textual import on
@@ -434,33 +433,13 @@ class RunListScreen(Screen[None]):
         self._pick("Organisation", "organisation", self.store.organisations)
 
     def _pick(self, title: str, field: str, values: Callable[[], Awaitable[list[str]]]) -> None:
-        """Offer the values a filter field can take; the choice (or none) becomes the filter.
-
-        The picker opens at once and is filled when the query (which waits its turn under
-        the view's lock) answers, so the key never seems to do nothing.
-        """
-        picker = Picker(title, None, getattr(self.run_filter, field))
+        """Offer the values a filter field can take; the choice (or none) becomes the filter."""
 
         def chosen(choice: str | None) -> None:
             if choice is not None:
                 self._set_filter(replace(self.run_filter, **{field: choice or None}))
 
-        self.app.push_screen(picker, chosen)
-        fill = partial(self._fill_picker, picker, values)
-        self.run_worker(fill, group="list-picker", exclusive=True)
-
-    async def _fill_picker(
-        self, picker: Picker, values: Callable[[], Awaitable[list[str]]]
-    ) -> None:
-        try:
-            async with self.live.lock:
-                choices = await values()
-        except StoreError as exc:
-            if picker.is_attached:
-                picker.show_problem(exc.message)
-            return
-        if picker.is_attached:
-            picker.set_values(choices)
+        Picker.open(self, title, getattr(self.run_filter, field), values, self.live.lock, chosen)
 
     def _set_filter(self, run_filter: RunFilter) -> None:
         if run_filter == self.run_filter:

@@ -6,6 +6,9 @@ always shows something, even while the view's one query at a time is busy.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -14,10 +17,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from wflog_tui.model.display_text import one_line
+from wflog_tui.store import StoreError
 
 
 class Picker(ModalScreen[str | None]):
@@ -32,6 +37,35 @@ class Picker(ModalScreen[str | None]):
         self.values: list[str] = []
         self.current = current
         self._initial = values
+
+    @classmethod
+    def open(
+        cls,
+        host: Widget,
+        title: str,
+        current: str | None,
+        values: Callable[[], Awaitable[list[str]]],
+        lock: asyncio.Lock,
+        chosen: Callable[[str | None], None],
+    ) -> Picker:
+        """Push a picker at once, and fill it from `values()` in a worker of `host` once
+        `lock` (the view's one query at a time) is free; `chosen` gets the choice."""
+        picker = cls(title, None, current)
+        host.app.push_screen(picker, chosen)
+        fill = partial(picker._fill, values, lock)
+        host.run_worker(fill, group="picker", exclusive=True)
+        return picker
+
+    async def _fill(self, values: Callable[[], Awaitable[list[str]]], lock: asyncio.Lock) -> None:
+        try:
+            async with lock:
+                choices = await values()
+        except StoreError as exc:
+            if self.is_attached:
+                self.show_problem(exc.message)
+            return
+        if self.is_attached:
+            self.set_values(choices)
 
     def compose(self) -> ComposeResult:
         """The title, then the choices."""
