@@ -24,14 +24,14 @@ async def test_the_list_at_80_columns_keeps_the_error_and_the_counts_apart(table
     app = list_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, lambda: len(run_ids(app)) == 5 and "FAILED 4" in screen_text(app))
-        await settle(pilot, lambda: "failures in the last hour" in screen_text(app))
+        await settle(pilot, lambda: "failures in last hour" in screen_text(app))
         lines = screen_text(app).splitlines()
         header = next(line for line in lines if line.lstrip().startswith("Status"))
         assert "Error" in header and "Started" in header and "Workflow" in header
         row = next(line for line in lines if "FAILED" in line and "Webhook" in line)
         assert "Action failed" in row and row.endswith("…")
         # Each count stays whole, and the sparkline's label says what its number is.
-        assert "4 failures in the last hour" in screen_text(app)
+        assert "4 failures in last hour" in screen_text(app)
         assert any("✗ FAILED 4" in line for line in lines[:3])
 
 

@@ -31,7 +31,7 @@ class ListHeader(Horizontal):
         """The counts, and the sparkline under its label."""
         yield Static(id="counts")
         with Vertical(id="spark-box"):
-            yield Static(Text("failures in the last hour"), id="spark-label")
+            yield Static(Text("failures in last hour"), id="spark-label")
             yield Sparkline([0] * 60, id="failures")
 
     def show(self, header: Header, since: timedelta | None) -> None:

@@ -61,9 +61,10 @@ def counts_line(
 
 
 def spark_label(total: int) -> Text:
-    """`84 failures in the last hour`: the sparkline's total, said as a total."""
+    """`84 failures in last hour`: the sparkline's total, said as a total (cut with an
+    ellipsis should its box be narrower still)."""
     noun = "failure" if total == 1 else "failures"
-    return Text(f"{total:,} {noun} in the last hour")
+    return Text(f"{total:,} {noun} in last hour", no_wrap=True, overflow="ellipsis")
 
 
 def filter_line(run_filter: RunFilter, sort_column: str, sort_reverse: bool) -> Text:
