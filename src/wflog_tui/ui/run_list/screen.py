@@ -76,9 +76,10 @@ class RunListScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_run", "Open", show=True),
         Binding("slash", "search", "Search", key_display="/"),
-        Binding("p", "toggle_pause", "Pause"),
-        Binding("space", "refresh_now", "Refresh", key_display="space"),
-        Binding("f", "toggle_follow", "Follow"),
+        # The footer keeps to what fits 80 columns; `?` and the palette list every key.
+        Binding("p", "toggle_pause", "Pause", show=False),
+        Binding("space", "refresh_now", "Refresh", key_display="space", show=False),
+        Binding("f", "toggle_follow", "Follow", show=False),
         Binding("ctrl+z", "failures_only", "Failing only"),
         *[
             Binding(key, f"toggle_status('{status}')", f"Toggle {st.word(status)}", show=False)
@@ -87,8 +88,10 @@ class RunListScreen(Screen[None]):
         Binding("0", "clear_statuses", "All statuses", show=False),
         Binding("w", "pick_workflow", "Workflow"),
         Binding("o", "pick_organisation", "Org", show=False),
-        Binding("left_square_bracket", "window(-1)", "Narrower window", key_display="["),
-        Binding("right_square_bracket", "window(1)", "Wider window", key_display="]"),
+        Binding(
+            "left_square_bracket", "window(-1)", "Narrower window", key_display="[", show=False
+        ),
+        Binding("right_square_bracket", "window(1)", "Wider window", key_display="]", show=False),
         Binding("t", "cycle_time", "Time format", show=False),
         Binding("x", "clear_filters", "Clear filters", show=False),
         Binding("plus", "refresh_rate(-1)", "Faster refresh", key_display="+", show=False),

@@ -60,14 +60,25 @@ class RunScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("n", "next_failure", "Next failure"),
-        Binding("N", "previous_failure", "Previous failure", key_display="N"),
-        Binding("right_square_bracket", "sibling_iteration(1)", "Next iteration", key_display="]"),
+        # The footer keeps to what fits 80 columns; `?` and the palette list every key.
+        Binding("N", "previous_failure", "Previous failure", key_display="N", show=False),
         Binding(
-            "left_square_bracket", "sibling_iteration(-1)", "Previous iteration", key_display="["
+            "right_square_bracket",
+            "sibling_iteration(1)",
+            "Next iteration",
+            key_display="]",
+            show=False,
+        ),
+        Binding(
+            "left_square_bracket",
+            "sibling_iteration(-1)",
+            "Previous iteration",
+            key_display="[",
+            show=False,
         ),
         Binding("f", "toggle_follow", "Follow"),
-        Binding("r", "reload", "Reload"),
-        Binding("c", "copy_note", "Copy note"),
+        Binding("r", "reload", "Reload", show=False),
+        Binding("c", "copy_note", "Copy note", show=False),
         Binding("b,backspace", "jump_back", "Jump back", key_display="b"),
         Binding("plus", "refresh_rate(-1)", "Faster refresh", key_display="+", show=False),
         Binding("minus", "refresh_rate(1)", "Slower refresh", key_display="-", show=False),
