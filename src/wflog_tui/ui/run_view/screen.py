@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -22,17 +22,14 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
-from wflog_tui.model.collector_pause import pause_collector
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.incident_note import incident_note
 from wflog_tui.model.log_skeleton import LogSkeleton
 from wflog_tui.model.run import RunDetail
 from wflog_tui.model.step_tree import NodeKind, StepNode, StepTree
 from wflog_tui.store import (
-    LoadedRun,
     Store,
     StoreError,
-    load_run,
 )
 from wflog_tui.ui.app import wflog_app
 from wflog_tui.ui.config import AppConfig
@@ -41,6 +38,7 @@ from wflog_tui.ui.run_view.data_flow import DataFlowView
 from wflog_tui.ui.run_view.detail_pane import TAB_NAMES, DetailPane
 from wflog_tui.ui.run_view.entry_fill import EntryFill, EntryRequest, selection_needs, shown_needs
 from wflog_tui.ui.run_view.header import RunHeader
+from wflog_tui.ui.run_view.loading import RunLoad
 from wflog_tui.ui.run_view.navigation import (
     Location,
     failure_step,
@@ -129,6 +127,8 @@ class RunScreen(Screen[None]):
     """The tail's refresh loop (made on mount, when the app's config is at hand)."""
     entry_fill: EntryFill
     """What of a skeleton the reader looks at, fetched whole."""
+    loader: RunLoad
+    """The run's load (not `loading`: that is Textual's reactive for a spinner)."""
 
     def __init__(self, run_id: str) -> None:
         """A view of the run `run_id` (a `run_id`, or else a row `id`), loaded on mount."""
@@ -162,6 +162,7 @@ class RunScreen(Screen[None]):
         """Fetch the run; the header says "Loading run …" meanwhile."""
         self.live = LiveRefresh(self, self._config, lambda: self.tail.cycle())
         self.tail = RunTail(self, self.live)
+        self.loader = RunLoad(self)
         self.entry_fill = EntryFill(
             self,
             self.live,
@@ -170,7 +171,7 @@ class RunScreen(Screen[None]):
             filled=self._entries_filled,
             failed=self._entries_failed,
         )
-        self._load()
+        self.loader.start()
 
     @property
     def step_view(self) -> StepTreeView:
@@ -192,62 +193,7 @@ class RunScreen(Screen[None]):
 
     # Loading
 
-    @work(exclusive=True, group="run-load")
-    async def _load(self) -> None:
-        """Fetch the whole run, then show it (first time) or merge it (reload)."""
-        header = self.query_one(RunHeader)
-        first = self.detail is None
-        if first:
-            header.show_message(Text(f"Loading run {one_line(self.run_id, 80)} …"))
-        # With `--run`, the command line started loading before the UI existed.
-        prefetched = wflog_app(self).take_prefetched(self.run_id) if first else None
-        # The cyclic collector stays off until the run is on screen: the objects of a big
-        # run would otherwise set off a full collection in the middle of landing on it.
-        release = pause_collector()
-        shown = False
-        try:
-            try:
-                if prefetched is not None:
-                    loaded: LoadedRun | None = await prefetched
-                else:
-                    async with self.live.lock:
-                        loaded = await load_run(self._store, self.run_id)
-            except StoreError as error:
-                if self._on_screen():
-                    self._load_failed(error)
-                return
-            if not self._on_screen():
-                return
-            if loaded is None:
-                self._load_failed(None)
-                return
-            self._show_run(loaded.detail, loaded.tree)
-            shown = True
-        finally:
-            if shown:
-                self.app.call_after_refresh(release)  # once the run has been drawn
-            else:
-                release()
-
-    def _load_failed(self, error: StoreError | None) -> None:
-        if error is None:
-            message = (
-                f"No run {one_line(self.run_id, 80)} here (or it is outside the organisation "
-                "scope).\nPress esc to go back."
-            )
-        else:
-            message = (
-                f"Could not load run {one_line(self.run_id, 80)}: "
-                f"{one_line(error.message, 300)}\nPress r to try again, esc to go back."
-            )
-        if self.detail is None:
-            self.query_one(RunHeader).show_message(Text(message, style="bold"))
-        else:
-            # A failed reload keeps the run on screen; the badge says what went wrong.
-            self.set_badge(Text(one_line(message, 300)), problem=True)
-            self._resume_tail()
-
-    def _show_run(self, detail: RunDetail, tree: StepTree) -> None:
+    def show_run(self, detail: RunDetail, tree: StepTree) -> None:
         """Show a freshly fetched run and its tree, land the cursor, start tailing."""
         raw = detail.steps_log
         self.raw = raw if isinstance(raw, list | LogSkeleton) else []
@@ -327,9 +273,10 @@ class RunScreen(Screen[None]):
 
     def reload(self) -> None:
         """Fetch the whole run again (the tail found its log rewritten)."""
-        self._load()
+        self.loader.start()
 
-    def _resume_tail(self) -> None:
+    def resume_tail(self) -> None:
+        """Tail again after a failed reload, if the run is still running."""
         if self.detail is not None and self.detail.summary.is_running:
             self.live.schedule()
 
@@ -504,7 +451,7 @@ class RunScreen(Screen[None]):
     def action_reload(self) -> None:
         """Fetch the run again; the cursor and open nodes stay where they are."""
         self.tail.cancel()
-        self._load()
+        self.loader.start()
 
     def action_refresh_rate(self, step: int) -> None:
         """Refresh every live view more often (-1) or less often (+1)."""
