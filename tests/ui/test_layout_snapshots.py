@@ -311,3 +311,57 @@ def test_save_view_over_the_list_of_a_production_profile(snap_compare, snapshot_
         await _until(pilot, lambda: app.screen.query("#view-name"))
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=asked)
+
+
+# The terminals people are on call with: a split tmux pane, a laptop.
+ON_CALL_SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+
+
+@pytest.mark.parametrize("size", ON_CALL_SIZES)
+def test_run_list_fits(snap_compare, snapshot_table, size):
+    app = SnapshotApp(snapshot_table, _config())
+
+    async def loaded(pilot) -> None:
+        await _until(
+            pilot,
+            lambda: isinstance(app.screen, RunListScreen) and len(app.screen.order) == 18,
+        )
+
+    assert snap_compare(app, terminal_size=size, run_before=loaded)
+
+
+def _landed(app) -> bool:
+    return (
+        isinstance(app.screen, RunScreen)
+        and app.screen.step_view.selected_node is not None
+        and app.screen.step_view.selected_node.status == "FAILED"
+    )
+
+
+@pytest.mark.parametrize("size", ON_CALL_SIZES)
+def test_run_view_fits(snap_compare, snapshot_table, monkeypatch, size):
+    monkeypatch.setattr("humanize.naturaltime", lambda delta: "some time ago")
+    app = SnapshotApp(snapshot_table, _config(open_run=f"01SNAP{1:020d}"))
+
+    async def landed(pilot) -> None:
+        await _until(pilot, lambda: _landed(app))
+
+    assert snap_compare(app, terminal_size=size, run_before=landed)
+
+
+@pytest.mark.parametrize("size", [pytest.param(SIZE, id="140x36"), *ON_CALL_SIZES])
+def test_data_flow_fits(snap_compare, snapshot_table, monkeypatch, size):
+    monkeypatch.setattr("humanize.naturaltime", lambda delta: "some time ago")
+    app = SnapshotApp(snapshot_table, _config(open_run=f"01SNAP{1:020d}"))
+
+    async def traced(pilot) -> None:
+        await settle(pilot, lambda: _landed(app))
+        await pilot.press("5")
+        await _until(pilot, lambda: "input.to = " in _text(app))
+
+    assert snap_compare(app, terminal_size=size, run_before=traced)
+
+
+def _text(app) -> str:
+    strips = app.screen._compositor.render_strips()
+    return "\n".join(strip.text for strip in strips)

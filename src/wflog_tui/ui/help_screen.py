@@ -95,16 +95,16 @@ def bound_actions(screen: Screen[object]) -> list[BoundAction]:
 
     Read from `Screen.active_bindings`, so it follows focus, modal screens and
     `check_action`: a binding the node hides is left out, one it disables is marked. Keys
-    bound to the same action on the same node are merged. Textual's system bindings are left
-    out, as in its own key panel.
+    bound to the same action on the same node are merged. Only bindings wflog-tui declares
+    are listed: Textual's own (system keys, "Page Left", "Scroll Home") are noise here.
     """
     app = screen.app
     merged: dict[tuple[int, str], BoundAction] = {}
     for key, active in screen.active_bindings.items():
         binding = active.binding
-        if binding.system:
-            continue
         node = active.node
+        if binding.system or not declared_outside_textual(node, key, binding.action):
+            continue
         entry = merged.get((id(node), binding.action))
         if entry is None:
             entry = merged[(id(node), binding.action)] = BoundAction(
@@ -124,6 +124,18 @@ def bound_actions(screen: Screen[object]) -> list[BoundAction]:
     return sorted(merged.values(), key=lambda entry: order.index(entry.scope))
 
 
+def declared_outside_textual(node: DOMNode, key: str, action: str) -> bool:
+    """True when the class that binds `key` to `action` on `node` is not one of Textual's
+    own widgets, whose scrolling keys would flood the help and the palette."""
+    for cls in type(node).__mro__:
+        for declared in cls.__dict__.get("BINDINGS", ()):
+            binding = declared if isinstance(declared, Binding) else Binding(*declared)
+            keys = [part.strip() for part in binding.key.split(",")]
+            if binding.action == action and key in keys:
+                return not cls.__module__.startswith("textual.")
+    return False
+
+
 def _sentence_case(text: str) -> str:
     """Textual's own descriptions are sometimes lower-case (`palette`); ours never are."""
     return text[:1].upper() + text[1:]
@@ -137,10 +149,19 @@ def _scope(screen: Screen[object], node: DOMNode) -> Scope:
     return "panel"
 
 
-def missing_conventions(actions: Iterable[BoundAction]) -> list[Convention]:
-    """The ARCHITECTURE.md conventions none of whose keys `actions` already binds."""
-    bound = {key for action in actions for key in action.raw_keys}
-    return [rule for rule in CONVENTIONS if not bound.intersection(rule.raw_keys)]
+def honoured_conventions(
+    screen: Screen[object], actions: Iterable[BoundAction]
+) -> list[Convention]:
+    """The ARCHITECTURE.md conventions that work on `screen` through a Textual binding
+    (the arrows, `enter`, `ctrl+p`) and so are not among `actions` already. A convention
+    the screen does not honour at all (`/` where there is no search) is not listed."""
+    listed = {key for action in actions for key in action.raw_keys}
+    active = set(screen.active_bindings)
+    return [
+        rule
+        for rule in CONVENTIONS
+        if not listed.intersection(rule.raw_keys) and active.intersection(rule.raw_keys)
+    ]
 
 
 class HelpScreen(ModalScreen[None]):
@@ -197,7 +218,7 @@ class HelpScreen(ModalScreen[None]):
         """A titled dialog holding one heading and one key table per group."""
         screen = self.described_screen
         actions = bound_actions(screen)
-        conventions = missing_conventions(actions)
+        conventions = honoured_conventions(screen, actions)
         groups: list[tuple[str, list[tuple[str, str, str, bool]]]] = []
         for scope, title in SCOPE_TITLES.items():
             rows = [
@@ -210,7 +231,7 @@ class HelpScreen(ModalScreen[None]):
         if conventions:
             groups.append(
                 (
-                    "Keys every screen honours",
+                    "Common keys",
                     [(rule.keys, rule.description, "", True) for rule in conventions],
                 )
             )

@@ -33,18 +33,39 @@ def window_label(window: timedelta | None) -> str:
 
 
 def counts_line(
-    counts: Mapping[str, int], since: timedelta | None, variables: Mapping[str, str]
+    counts: Mapping[str, int],
+    since: timedelta | None,
+    variables: Mapping[str, str],
+    width: int = 10_000,
 ) -> Text:
-    """`✓ COMPLETED 12   ✗ FAILED 3 … (last 24h)`: the runs of the window by status."""
-    text = Text()
+    """`✓ COMPLETED 12   ✗ FAILED 3 … (last 24h)`: the runs of the window by status,
+    broken into lines of `width` cells between one count and the next, never inside one."""
+    pieces = []
     for status in (*st.KNOWN, *sorted(set(counts) - set(st.KNOWN))):
-        if text:
-            text.append("   ")
-        text.append_text(status_text(status, variables))
-        text.append(f" {counts.get(status, 0):,}", style="bold")
+        piece = status_text(status, variables)
+        piece.append(f" {counts.get(status, 0):,}", style="bold")
+        pieces.append(piece)
     window = window_label(since)
-    text.append(f"   (last {window})" if window != "all" else "   (all time)", style="dim")
+    pieces.append(Text(f"(last {window})" if window != "all" else "(all time)", style="dim"))
+    text = Text()
+    line = 0
+    for piece in pieces:
+        if line and line + 3 + piece.cell_len > width:
+            text.append("\n")
+            line = 0
+        elif line:
+            text.append("   ")
+            line += 3
+        text.append_text(piece)
+        line += piece.cell_len
     return text
+
+
+def spark_label(total: int) -> Text:
+    """`84 failures in last hour`: the sparkline's total, said as a total (cut with an
+    ellipsis should its box be narrower still)."""
+    noun = "failure" if total == 1 else "failures"
+    return Text(f"{total:,} {noun} in last hour", no_wrap=True, overflow="ellipsis")
 
 
 def filter_line(run_filter: RunFilter, sort_column: str, sort_reverse: bool) -> Text:
@@ -79,6 +100,16 @@ def outage_line(state: str, since: datetime, message: str) -> Text:
     text.append(" data shown is stale, retrying", style="bold")
     text.append(f"  {one_line(message, 120)}")
     return text
+
+
+def mode_line(*, paused: bool, following: bool) -> Text:
+    """`● LIVE`, `❚❚ PAUSED  p resumes, space refreshes once` or `● FOLLOWING …`."""
+    if paused:
+        line = Text().append("❚❚ PAUSED", style="bold reverse")
+        return line.append("  p resumes, space refreshes once")
+    if following:
+        return Text().append("● FOLLOWING newest running run", style="bold")
+    return Text().append("● LIVE", style="bold")
 
 
 def freshness(last_fetch: datetime, every_s: float, how: str) -> str:

@@ -59,8 +59,9 @@ async def switch_profile(screen: RunListScreen) -> str | None:
         return None
     profile = file.profiles[choice]
     async with screen.live.lock:
-        if screen.listener is not None:
-            listener, screen.listener = screen.listener, None
+        feed = screen.feed
+        if feed.listener is not None:
+            listener, feed.listener = feed.listener, None
             await listener.stop()
         old, app.store = app.store, store
         config.profile = choice

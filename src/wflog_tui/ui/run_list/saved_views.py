@@ -36,7 +36,7 @@ from wflog_tui.sticky_state import remember_state
 from wflog_tui.store import parse_since
 from wflog_tui.ui.app import wflog_app
 from wflog_tui.ui.run_list.lines import window_label
-from wflog_tui.ui.run_list.table import COLUMNS
+from wflog_tui.ui.run_list.table import COLUMN_KEYS, COLUMNS
 from wflog_tui.ui.widgets.picker import Picker
 
 if TYPE_CHECKING:
@@ -93,7 +93,9 @@ def view_of(screen: RunListScreen, name: str) -> SavedView:
         # The error column sorts too (its header), but a view cannot name it.
         sort=table.sort_column if table.sort_column in SORT_COLUMNS else None,
         reverse=table.sort_reverse if table.sort_column in SORT_COLUMNS else None,
-        columns=tuple(c.key for c in table.shown) if table.shown != COLUMNS else (),
+        columns=tuple(c.key for c in COLUMNS if c.key in table.wanted)
+        if table.wanted != COLUMN_KEYS
+        else (),
     )
 
 
@@ -110,9 +112,8 @@ def sort_table(screen: RunListScreen, column: str | None, reverse: bool | None) 
 
 
 def show_columns(screen: RunListScreen, keys: tuple[str, ...] | None) -> None:
-    """Show the columns `keys` names (None: all), the error column fitted to the rest."""
+    """Show the columns `keys` names (None: all), laid out to fit the screen."""
     screen.table.show_columns(keys)
-    screen.table.fit_error_column(screen.size.width)
 
 
 def apply_start_view(screen: RunListScreen) -> None:

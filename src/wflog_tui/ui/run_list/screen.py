@@ -1,26 +1,21 @@
 """The run list: live runs keyed by id, updated in place, with counts and a failure sparkline.
 
-The refresh loop never overlaps (see `live_refresh.py`): a worker fetches, the result is
-rendered, and only then is the next fetch scheduled. Each cycle asks for what changed (rows
-newer than the newest seen, and the rows shown as RUNNING), never for the whole list again.
-The rows themselves are `RunTable`'s to keep.
+The screen holds the layout, the keys and what they do. The rows are `RunTable`'s to keep,
+fetching them is `RunFeed`'s (`feed.py`), the header is `ListHeader`'s.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Sparkline, Static
+from textual.widgets import DataTable, Footer, Static
 
 from wflog_tui.model import status as st
 from wflog_tui.model.clipboard_text import copy_text, raw_copy_text
@@ -28,10 +23,8 @@ from wflog_tui.model.display_text import one_line
 from wflog_tui.model.refresh_pacing import LOCK_WAIT_HINT
 from wflog_tui.model.run import RunSummary
 from wflog_tui.model.search_query import format_query
-from wflog_tui.model.timestamps import is_extreme
-from wflog_tui.store import Header, PageCursor, RunFilter, StoreError
+from wflog_tui.store import Header, RunFilter, StoreError
 from wflog_tui.store.indexes import indexes_missing_hint
-from wflog_tui.store.notify import Listener, Wakeup
 from wflog_tui.store.search_indexes import search_index_hint
 from wflog_tui.ui.app import wflog_app
 from wflog_tui.ui.connection_state import (
@@ -41,11 +34,13 @@ from wflog_tui.ui.connection_state import (
     retry_after_failure,
 )
 from wflog_tui.ui.live_refresh import LiveRefresh
+from wflog_tui.ui.run_list.feed import RunFeed
+from wflog_tui.ui.run_list.header import ListHeader
 from wflog_tui.ui.run_list.incident_report_file import write_report_file
 from wflog_tui.ui.run_list.lines import (
-    counts_line,
     filter_line,
     freshness,
+    mode_line,
     outage_line,
     size_note,
 )
@@ -62,7 +57,8 @@ from wflog_tui.ui.run_list.table import RunTable
 from wflog_tui.ui.widgets.picker import Picker
 from wflog_tui.ui.widgets.profile_badge import ProfileBadge
 
-PAGE_SIZE = 100
+# The table's vertical scrollbar, which its columns must leave room for.
+SCROLLBAR = 2
 # Older rows are fetched when the cursor comes this close to the end of the list.
 LOAD_MORE_MARGIN = 10
 WINDOWS: tuple[timedelta | None, ...] = (
@@ -79,12 +75,6 @@ STATUS_KEYS = {
     "4": st.TIMED_OUT,
     "5": st.CANCELED,
 }
-# Counts and the sparkline are fetched at most this often (and on every filter change).
-HEADER_REFRESH_S = 10.0
-# With LISTEN/NOTIFY, the list still refreshes this often without a notification.
-PUSH_SAFETY_POLL_S = 30.0
-# A search whose first page takes longer than this, with no index to serve it, says so.
-SLOW_SEARCH_S = 0.5
 
 
 # Shift+letter sorts by a column (k9s); the same key again reverses.
@@ -106,9 +96,10 @@ class RunListScreen(Screen[None]):
         Binding("enter", "open_run", "Open", show=True),
         Binding("slash", "search", "Search runs", key_display="/"),
         Binding("f1", "search_grammar", "Search grammar", show=False),
-        Binding("p", "toggle_pause", "Pause"),
-        Binding("space", "refresh_now", "Refresh", key_display="space"),
-        Binding("f", "toggle_follow", "Follow"),
+        # The footer keeps to what fits 80 columns; `?` and the palette list every key.
+        Binding("p", "toggle_pause", "Pause", show=False),
+        Binding("space", "refresh_now", "Refresh", key_display="space", show=False),
+        Binding("f", "toggle_follow", "Follow", show=False),
         Binding("ctrl+z", "failures_only", "Failing only"),
         *[
             Binding(key, f"toggle_status('{status}')", f"Toggle {st.word(status)}", show=False)
@@ -118,8 +109,10 @@ class RunListScreen(Screen[None]):
         Binding("w", "pick_workflow", "Workflow"),
         Binding("e", "failure_groups", "Failure groups", show=False),
         Binding("o", "pick_organisation", "Org", show=False),
-        Binding("left_square_bracket", "window(-1)", "Narrower window", key_display="["),
-        Binding("right_square_bracket", "window(1)", "Wider window", key_display="]"),
+        Binding(
+            "left_square_bracket", "window(-1)", "Narrower window", key_display="[", show=False
+        ),
+        Binding("right_square_bracket", "window(1)", "Wider window", key_display="]", show=False),
         Binding("t", "cycle_time", "Time format", show=False),
         Binding("x", "clear_filters", "Clear filters", show=False),
         Binding("plus", "refresh_rate(-1)", "Faster refresh", key_display="+", show=False),
@@ -127,7 +120,7 @@ class RunListScreen(Screen[None]):
         Binding("y", "copy_run_id", "Copy run id", show=False),
         Binding(
             "ctrl+y",
-            "copy_run_id_raw",
+            "copy_run_id(True)",
             "Copy raw run id",
             show=False,
             tooltip="Copy the run id exactly as stored: control and invisible characters too",
@@ -143,17 +136,16 @@ class RunListScreen(Screen[None]):
         ],
     ]
 
+    # Below 120 columns the sparkline gives the counts room (see app.tcss).
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+
     live: LiveRefresh
     """The refresh loop (made on mount, when the app's config is at hand)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.newest: PageCursor | None = None
-        self.oldest: PageCursor | None = None
-        self.exhausted = False
         self.paused = False
         self.following = False
-        self.new_above = 0
         self.last_fetch: datetime | None = None
         self.disconnected_since: datetime | None = None
         # The word the status line shows while refreshes fail (see connection_state).
@@ -161,28 +153,19 @@ class RunListScreen(Screen[None]):
         # How far behind a hot standby was at the last refresh (None: not behind).
         self.replica_lag: timedelta | None = None
         self.message = ""
-        self._loading_older = False
-        self._started = False
-        self._suspended = True
-        self.listener: Listener | None = None
-        self.push_reason: str | None = "not started"
-        self._generation = 0
-        self._full_pending = True
-        self._header_at = 0.0
         self.search_hint: str | None = None
         """Why the current search reads every run of the window, if it does."""
         self.search_slow = False
         """True when the current search's last page took longer than `SLOW_SEARCH_S`."""
+        self._started = False
+        self.suspended = True
+        """True while another screen covers the list (it does not refresh then)."""
 
     # ---- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield ProfileBadge()
-        with Horizontal(id="list-header"):
-            yield Static(id="counts")
-            with Vertical(id="spark-box"):
-                yield Static(Text("failures/min, last hour"), id="spark-label")
-                yield Sparkline([0] * 60, id="failures")
+        yield ListHeader(id="list-header")
         yield Static(id="filter-bar")
         yield SearchBox(wflog_app(self).config.search_history, id="search")
         yield RunTable(id="runs", cursor_type="row", zebra_stripes=True)
@@ -193,21 +176,19 @@ class RunListScreen(Screen[None]):
         """Build the columns and start the first fetch."""
         config = wflog_app(self).config
         self.live = LiveRefresh(self, config, self.refresh_list)
+        self.feed = RunFeed(self, self.live)
         self.run_filter = config.run_filter
-        # Set while the pacer is slowed and reads were found waiting on a lock.
-        self.lock_wait = False
         self.slow_hint = indexes_missing_hint(
             self.store.info, organisation_scope=bool(self.store.settings.organisation_scope)
         )
         table = self.table
         table.time_mode = config.time_mode
-        table.add_run_columns()
+        table.add_run_columns(self.app.size.width - SCROLLBAR)
         self.search_box.display = False
         self.search_hint = search_index_hint(self.store.info, self.run_filter.query)
-        self.call_after_refresh(self._fit_error_column)
         apply_start_view(self)
         self._show_filter()
-        self._show_status()
+        self.show_status()
         table.focus()
         if config.animations:
             self.set_interval(1.0, self._tick)
@@ -222,53 +203,24 @@ class RunListScreen(Screen[None]):
             # Covered again before it was ever shown (`--run` pushes the run on top at
             # once): nobody sees it, so it does not start.
             return
-        self._suspended = False
+        self.suspended = False
         if not self._started:
             self._started = True
-            self._listen()
+            self.feed.listen()
         self.refresh_list()
 
     def on_screen_suspend(self) -> None:
         """Stop refreshing while another screen covers the list."""
-        self._suspended = True
-        self._cancel_timer()
+        self.suspended = True
+        self.feed.cancel_timer()
 
     async def on_unmount(self) -> None:
         """Give the listening connection back before the store closes."""
-        self.live.stop()
-        self._cancel_timer()
-        if self.listener is not None:
-            listener, self.listener = self.listener, None
-            await listener.stop()
-
-    @work(exclusive=True, group="list-listen")
-    async def _listen(self) -> None:
-        """Refresh on LISTEN/NOTIFY when a trigger is installed; otherwise keep polling."""
-        channel = wflog_app(self).config.notify_channel
-        if not channel:
-            self.push_reason = "push off"
-            return
-        listener = Listener(self.store, channel)
-        async with self.live.lock:
-            started = await listener.start()
-        if self._gone:
-            await listener.stop()
-            return
-        if started:
-            self.listener = listener
-            self.push_reason = None
-            # Changes made before LISTEN took effect would be missed without one more fetch.
-            self.refresh_list()
-        else:
-            self.push_reason = listener.reason
-        self._show_status()
+        await self.feed.stop()
 
     def on_resize(self) -> None:
-        """Give the error column whatever width the others leave."""
-        self._fit_error_column()
-
-    def _fit_error_column(self) -> None:
-        self.table.fit_error_column(self.size.width)
+        """Lay the columns out again: those that matter stay, the error takes the rest."""
+        self.table.add_run_columns(self.size.width - SCROLLBAR)
 
     @property
     def _gone(self) -> bool:
@@ -300,131 +252,21 @@ class RunListScreen(Screen[None]):
         """The app's store."""
         return wflog_app(self).store
 
-    # ---- fetching -------------------------------------------------------------------------
+    # ---- what the feed fetched -----------------------------------------------------------
 
     def refresh_list(self) -> None:
         """Start a refresh now: the whole first page after a filter change, else a delta."""
-        if self._gone:
-            return
-        self._cancel_timer()
-        self._refresh_worker()
+        self.feed.refresh()
 
-    @work(exclusive=True, group="list-refresh")
-    async def _refresh_worker(self) -> None:
-        # One worker for both kinds, so a timer firing during a reload can't replace the
-        # reload with a delta against the old filter: a pending reload always wins.
-        self._cancel_timer()
-        generation = self._generation
-        full = self._full_pending or not self.runs
-        running = [row_id for row_id in self.order if self.runs[row_id].is_running]
-        # Counts and the sparkline read the whole window, the delta only what changed: they
-        # are refreshed less often than the rows, and always with a new filter.
-        header_due = full or time.monotonic() - self._header_at >= HEADER_REFRESH_S
-        try:
-            async with self.live.lock:
-                # Slowed: find out whether a lock, not a missing index, is the cause.
-                if self.live.pacer.slowed:
-                    self.lock_wait = self.lock_wait or await self.store.reads_wait_on_a_lock()
-                else:
-                    self.lock_wait = False
-                if full:
-                    page = await self.store.fetch_page(self.run_filter, limit=PAGE_SIZE)
-                else:
-                    delta = await self.store.fetch_delta(
-                        self.run_filter, newest=self.newest, running_ids=running
-                    )
-                query_ms = self._last_query_ms("fetch_page" if full else "fetch_delta")
-                if generation != self._generation or self._gone:
-                    return
-                # The rows go on screen before the header's queries run: first paint waits
-                # for one query, not three.
-                if full:
-                    self._full_pending = False
-                    self._replace(page)
-                else:
-                    self._apply(delta.new, delta.changed)
-                    self.replica_lag = delta.replica_lag
-                if header_due:
-                    header = await self.store.fetch_header(self.run_filter, 60)
-                    query_ms += self._last_query_ms("count_by_status")
-                    query_ms += self._last_query_ms("failures_per_minute")
-        except StoreError as exc:
-            self._failed(exc)
-            return
-        if generation != self._generation or self._gone:
-            return
-        if full:
-            self.search_slow = self._last_query_ms("fetch_page") / 1000 > SLOW_SEARCH_S
-        self._connected(query_ms / 1000)
-        if header_due:
-            self._header_at = time.monotonic()
-            self._show_counts(header)
-        self._schedule()
-
-    def _last_query_ms(self, name: str) -> float:
-        """The database time of the store's last `name` call (not the UI's time between)."""
-        stat = self.store.stats.last.get(name)
-        return stat.ms if stat is not None else 0.0
-
-    @work(exclusive=True, group="list-older")
-    async def fetch_older(self) -> None:
-        """Append the next page of older runs (keyset paging)."""
-        if self.exhausted or self.oldest is None:
-            return
-        self._loading_older = True
-        generation = self._generation
-        try:
-            async with self.live.lock:
-                page = await self.store.fetch_page(
-                    self.run_filter, before=self.oldest, limit=PAGE_SIZE
-                )
-        except StoreError as exc:
-            self._failed(exc, schedule=False)
-            return
-        finally:
-            self._loading_older = False
-        if generation != self._generation or self._gone:
-            return
-        if len(page) < PAGE_SIZE:
-            self.exhausted = True
-        self._apply(page, [], older=True)
-
-    def _schedule(self) -> None:
-        self._cancel_timer()
-        if not self.paused and not self._suspended:
-            interval = self.live.interval()
-            if self.listener is not None:
-                self._wait_for_push(interval)
-            else:
-                self.live.schedule(interval)
-        self._show_status()
-
-    @work(exclusive=True, group="list-push")
-    async def _wait_for_push(self, interval: float) -> None:
-        # A notification wakes the list, but never sooner than the pacer allows; a safety
-        # poll still runs, because counts and the window move with time alone.
-        assert self.listener is not None
-        wake = await self.listener.wait(
-            max_wait=max(interval, PUSH_SAFETY_POLL_S), min_wait=interval
-        )
-        if self._gone or self.listener is None:
-            return
-        if wake is Wakeup.LOST:
-            self.push_reason = self.listener.reason
-            self.listener = None
-        self.refresh_list()
-
-    def _cancel_timer(self) -> None:
-        self.live.cancel()
-        self.workers.cancel_group(self, "list-push")
-
-    def _connected(self, seconds: float) -> None:
+    def fetch_succeeded(self, seconds: float) -> None:
+        """A refresh came back after `seconds` of database time."""
         self.live.succeeded(seconds)
         self.last_fetch = datetime.now(UTC)
         self.disconnected_since = None
         self.table.remove_class("stale")
 
-    def _failed(self, exc: StoreError, *, schedule: bool = True) -> None:
+    def fetch_failed(self, exc: StoreError, *, retry: bool = True) -> None:
+        """A query failed: keep the rows, mark them stale, and retry a refresh (`retry`)."""
         if self._gone:
             return
         if self.disconnected_since is None:
@@ -432,128 +274,57 @@ class RunListScreen(Screen[None]):
         self.message = exc.message
         self.outage = outage_state(exc)
         self.table.add_class("stale")
-        if schedule:
+        if retry:
             # A failed page of older runs leaves the refresh loop's timer (or its retry)
             # alone: cancelling it left nothing to ever retry, and the list never recovered.
-            self._cancel_timer()
-        if schedule and not self.paused and not self._suspended:
-            retry_after_failure(self.live, self.store)
-        self._show_status()
+            self.feed.cancel_timer()
+            if not self.paused and not self.suspended:
+                retry_after_failure(self.live, self.store)
+        self.show_status()
 
-    # ---- applying data --------------------------------------------------------------------
-
-    def _replace(self, page: list[RunSummary]) -> None:
-        table = self.table
-        selected = table.selected_id()
-        table.clear_runs()
-        self.newest = self.oldest = None
-        self.exhausted = len(page) < PAGE_SIZE
-        self.new_above = 0
-        self._apply(page, [], initial=True)
-        if selected in self.runs:
-            table.move_cursor(row=table.get_row_index(selected), scroll=True)
-
-    def _apply(
-        self,
-        new: list[RunSummary],
-        changed: list[RunSummary],
-        *,
-        initial: bool = False,
-        older: bool = False,
-    ) -> None:
-        """Add new rows and update changed ones in place; keep the reader's place."""
-        self.new_above += self.table.apply(
-            new, changed, keep=self._matches, initial=initial, older=older
-        )
-        for run in [*new, *changed]:
-            self._track_cursors(run)
+    def rows_changed(self) -> None:
+        """Rows came or changed: follow the newest running run if asked, say how many."""
         if self.following:
-            self._follow()
-        self._show_status()
-
-    def _matches(self, run: RunSummary) -> bool:
-        # The delta's overlap can bring rows of statuses the filter excludes when they
-        # changed since; a status filter must still hold for rows added to the list.
-        statuses = self.run_filter.statuses
-        return not statuses or run.status in statuses
-
-    def _track_cursors(self, run: RunSummary) -> None:
-        if run.started_at is None:
-            return
-        cursor = PageCursor(run.started_at, run.id)
-        # A start at `infinity` or in year 12000 would hide every real new run from the
-        # delta, which reads from the newest start on; it still pages exactly as oldest.
-        newer = self.newest is None or (cursor.started_at, cursor.id) > (
-            self.newest.started_at,
-            self.newest.id,
-        )
-        if newer and not is_extreme(run.started_at):
-            self.newest = cursor
-        if self.oldest is None or (cursor.started_at, cursor.id) < (
-            self.oldest.started_at,
-            self.oldest.id,
-        ):
-            self.oldest = cursor
+            self.table.follow_newest_running()
+        self.show_status()
 
     def _tick(self) -> None:
         """Once a second: running durations and relative times move on, with no query."""
         self.table.tick()
-        self._show_status()
+        self.show_status()
 
     # ---- header and status ----------------------------------------------------------------
 
-    def _show_counts(self, header: Header) -> None:
-        """The header's counts and sparkline; a part that failed says so and leaves the
-        other, and the rows, as they are."""
+    def show_counts(self, header: Header) -> None:
+        """Show the counts and the sparkline the feed fetched."""
         for problem in header.problems:
             self.log.warning(problem)
-        counts, spark = header.counts, header.spark
-        if counts is None:
-            self.query_one("#counts", Static).update(
-                Text(f"counts unavailable: {one_line(header.problems[0], 200)}", style="italic")
-            )
-        else:
-            line = counts_line(counts, self.run_filter.since, self.app.theme_variables)
-            self.query_one("#counts", Static).update(line)
-        if spark is None:
-            self.query_one("#spark-label", Static).update(
-                Text(f"failures/min unavailable: {one_line(header.problems[-1], 200)}")
-            )
-        else:
-            self._show_spark(spark)
-
-    def _show_spark(self, spark: list[int]) -> None:
-        self.query_one("#failures", Sparkline).data = [float(n) for n in spark]
-        total = sum(spark)
-        self.query_one("#spark-label", Static).update(Text(f"failures/min, last hour: {total:,}"))
+        self.query_one(ListHeader).show(header, self.run_filter.since)
 
     def _show_filter(self) -> None:
         line = filter_line(self.run_filter, self.table.sort_column, self.table.sort_reverse)
         self.query_one("#filter-bar", Static).update(line)
 
-    def _show_status(self) -> None:
+    def show_status(self) -> None:
+        """The status line: live, paused or following, how fresh, how many rows."""
+        feed, pacer = self.feed, self.live.pacer
         if self.disconnected_since is not None:
             line = outage_line(self.outage, self.disconnected_since, self.message)
-        elif self.paused:
-            line = Text().append("❚❚ PAUSED", style="bold reverse")
-            line.append("  p resumes, space refreshes once")
-        elif self.following:
-            line = Text().append("● FOLLOWING newest running run", style="bold")
         else:
-            line = Text().append("● LIVE", style="bold")
+            line = mode_line(paused=self.paused, following=self.following)
         if self.last_fetch is not None:
-            how = "on change (LISTEN)" if self.listener is not None else polling_how(self.store)
-            line.append(freshness(self.last_fetch, self.live.pacer.next_interval(), how))
+            how = "on change (LISTEN)" if feed.listener is not None else polling_how(self.store)
+            line.append(freshness(self.last_fetch, pacer.next_interval(), how))
             line.append_text(replica_note(self.replica_lag))
-        slowed = self.live.pacer.reason(
-            LOCK_WAIT_HINT if self.lock_wait else (self.search_hint or self.slow_hint)
+        slowed = pacer.reason(
+            LOCK_WAIT_HINT if feed.lock_wait else (self.search_hint or self.slow_hint)
         )
         if slowed and self.disconnected_since is None:
             line.append(f"   {one_line(slowed, 160)}", style="bold")
         elif self.search_hint and (self.search_slow or self.outage == "TOO SLOW"):
             # Said before the row count, which matters less than why the search crawls.
             line.append(f"   search slow: {one_line(self.search_hint, 160)}", style="bold")
-        line.append_text(size_note(len(self.order), self.exhausted, self.new_above))
+        line.append_text(size_note(len(self.order), feed.exhausted, feed.new_above))
         self.query_one("#list-status", Static).update(line)
 
     # ---- events ---------------------------------------------------------------------------
@@ -561,13 +332,9 @@ class RunListScreen(Screen[None]):
     @on(DataTable.RowHighlighted, "#runs")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.cursor_row <= 0:
-            self.new_above = 0
-        if (
-            event.cursor_row >= self.table.row_count - LOAD_MORE_MARGIN
-            and not self.exhausted
-            and not self._loading_older
-        ):
-            self.fetch_older()
+            self.feed.new_above = 0
+        if event.cursor_row >= self.table.row_count - LOAD_MORE_MARGIN:
+            self.feed.fetch_older()
 
     @on(DataTable.RowSelected, "#runs")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
@@ -634,12 +401,12 @@ class RunListScreen(Screen[None]):
         """Pause or resume the live refresh."""
         self.paused = not self.paused
         if self.paused:
-            self._cancel_timer()
+            self.feed.cancel_timer()
             self.notify("Refresh paused", markup=False)
         else:
             self.notify("Refresh resumed", markup=False)
             self.refresh_list()
-        self._show_status()
+        self.show_status()
 
     def action_refresh_now(self) -> None:
         """Refresh now, paused or not."""
@@ -649,15 +416,8 @@ class RunListScreen(Screen[None]):
         """Keep the newest running run selected as runs come and go."""
         self.following = not self.following
         if self.following:
-            self._follow()
-        self._show_status()
-
-    def _follow(self) -> None:
-        running = [self.runs[row_id] for row_id in self.order if self.runs[row_id].is_running]
-        if not running:
-            return
-        newest = max(running, key=lambda r: r.started_at or datetime.min.replace(tzinfo=UTC))
-        self.table.move_cursor(row=self.table.index_of(newest.id), scroll=True)
+            self.table.follow_newest_running()
+        self.show_status()
 
     def action_failures_only(self) -> None:
         """Show only FAILED and TIMED_OUT runs; again to show every status."""
@@ -676,10 +436,15 @@ class RunListScreen(Screen[None]):
         self._set_filter(replace(self.run_filter, statuses=frozenset()))
 
     def action_clear_filters(self) -> None:
-        """Drop every filter but the time window (and the --org scope, which is fixed)."""
+        """Back to the start-up state: every filter and the search dropped, the time window
+        the list opened with (the --org scope stays: it is fixed for the session)."""
         scope = self.store.settings.organisation_scope
-        self.search_box.reset()
-        self._set_filter(RunFilter(since=self.run_filter.since, organisation=scope))
+        box = self.search_box
+        box.reset()
+        box.close()
+        self.table.focus()
+        start = wflog_app(self).config.run_filter.since
+        self._set_filter(RunFilter(since=start, organisation=scope))
 
     def action_window(self, step: int) -> None:
         """Narrow (-1) or widen (+1) the time window: 15m, 1h, 24h, 7d, all."""
@@ -699,31 +464,28 @@ class RunListScreen(Screen[None]):
         rate = self.live.change_rate(step)
         self.notify(f"Refreshing every {rate:g}s", markup=False)
         if not self.paused and self.live.scheduled:
-            self._schedule()
-        self._show_status()
+            self.feed.schedule()
+        self.show_status()
 
     def action_sort(self, column: str) -> None:
         """Sort by a column; the same column again reverses the order."""
         self.table.sort_by(column)
         self._show_filter()
 
-    def action_copy_run_id(self) -> None:
-        """Copy the selected run's run id (OSC 52, works over SSH)."""
+    def action_copy_run_id(self, raw: bool = False) -> None:
+        """Copy the selected run's run id (OSC 52, works over SSH); `raw`: exactly as
+        stored, unsafe characters and all."""
         row_id = self.table.selected_id()
         if row_id is None:
             return
         value = self.runs[row_id].run_id
-        self.app.copy_to_clipboard(copy_text(value))
-        self.notify(f"Copied run id {one_line(value, 60)}", markup=False)
-
-    def action_copy_run_id_raw(self) -> None:
-        """Copy the selected run's run id exactly as stored, unsafe characters and all."""
-        row_id = self.table.selected_id()
-        if row_id is None:
-            return
-        value = self.runs[row_id].run_id
-        self.app.copy_to_clipboard(raw_copy_text(value))
-        self.notify(f"Copied raw run id {one_line(value, 60)} (unescaped)", markup=False)
+        self.app.copy_to_clipboard(raw_copy_text(value) if raw else copy_text(value))
+        said = (
+            f"raw run id {one_line(value, 60)} (unescaped)"
+            if raw
+            else f"run id {one_line(value, 60)}"
+        )
+        self.notify(f"Copied {said}", markup=False)
 
     def action_pick_workflow(self) -> None:
         """Choose a workflow to show only its runs."""
@@ -756,21 +518,14 @@ class RunListScreen(Screen[None]):
         """Write the Markdown incident report of this window and filter to a file."""
         await write_report_file(self)
 
-    @work(exclusive=True, group="list-picker")
-    async def _pick(
-        self, title: str, field: str, values: Callable[[], Awaitable[list[str]]]
-    ) -> None:
+    def _pick(self, title: str, field: str, values: Callable[[], Awaitable[list[str]]]) -> None:
         """Offer the values a filter field can take; the choice (or none) becomes the filter."""
-        try:
-            async with self.live.lock:
-                choices = await values()
-        except StoreError as exc:
-            self.notify(exc.message, severity="error", markup=False)
-            return
-        current = getattr(self.run_filter, field)
-        choice = await self.app.push_screen_wait(Picker(title, choices, current))
-        if choice is not None:
-            self._set_filter(replace(self.run_filter, **{field: choice or None}))
+
+        def chosen(choice: str | None) -> None:
+            if choice is not None:
+                self._set_filter(replace(self.run_filter, **{field: choice or None}))
+
+        Picker.open(self, title, getattr(self.run_filter, field), values, self.live.lock, chosen)
 
     def _set_filter(self, run_filter: RunFilter) -> None:
         if run_filter == self.run_filter:
@@ -779,7 +534,6 @@ class RunListScreen(Screen[None]):
             self.search_hint = search_index_hint(self.store.info, run_filter.query)
             self.search_slow = False
         self.run_filter = run_filter
-        self._generation += 1
-        self._full_pending = True
+        self.feed.restart()
         self._show_filter()
         self.refresh_list()

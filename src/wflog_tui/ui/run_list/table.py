@@ -17,7 +17,7 @@ from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey, RowKey
+from textual.widgets.data_table import RowKey
 
 from wflog_tui.model import status as st
 from wflog_tui.model.display_text import one_line
@@ -30,11 +30,11 @@ TIME_MODES = ("relative", "utc", "local")
 
 @dataclass(frozen=True)
 class Column:
-    """A column of the list: its key, header, width (None: takes the rest) and sort key."""
+    """A column of the list: its key, header and width when there is room for it."""
 
     key: str
     label: str
-    width: int | None
+    width: int
 
 
 COLUMNS = (
@@ -45,9 +45,49 @@ COLUMNS = (
     Column("started", "Started", 15),
     Column("duration", "Duration", 9),
     Column("organisation", "Organisation", 13),
-    Column("error", "Error", None),
+    Column("error", "Error", 36),
 )
+"""In the order shown; the error column takes whatever width the others leave."""
 COLUMN_KEYS = frozenset(c.key for c in COLUMNS)
+# Each column's cells are padded by one character on either side.
+_PADDING = 2
+# As the table narrows: shrink (key, to width) or drop (key, None), in this order. Status,
+# started, workflow and error stay to the end: they are what an incident needs.
+_NARROWING: tuple[tuple[str, int | None], ...] = (
+    ("run_id", 20),
+    ("event", None),
+    ("organisation", None),
+    ("workflow", 18),
+    ("run_id", 12),
+    ("run_id", None),
+    ("duration", None),
+    ("workflow", 12),
+    ("error", 12),
+)
+
+
+def fit_columns(width: int, keys: frozenset[str] = COLUMN_KEYS) -> dict[str, int]:
+    """The columns of `keys` that fit a table `width` cells wide and the width of each, in
+    `COLUMNS` order: narrowed and dropped as `_NARROWING` says, the error column (or the
+    last one shown, when a saved view leaves the error out) taking the rest."""
+    widths = {c.key: c.width for c in COLUMNS if c.key in keys}
+
+    def over() -> int:
+        return sum(w + _PADDING for w in widths.values()) - width
+
+    for key, least in _NARROWING:
+        if over() <= 0:
+            break
+        if key not in widths:
+            continue
+        if least is None:
+            del widths[key]
+        else:
+            widths[key] = max(least, widths[key] - over())
+    last = "error" if "error" in widths else next(reversed(widths), None)
+    if last is not None:
+        widths[last] = max(12, widths[last] - over())
+    return widths
 
 
 def _sort_value(run: RunSummary, column: str, now: datetime) -> Any:
@@ -92,34 +132,42 @@ class RunTable(DataTable):
         self.sort_column = "started"
         self.sort_reverse = True
         self.time_mode = "relative"
-        self.shown: tuple[Column, ...] = COLUMNS
-        """The columns on screen, in the order of `COLUMNS` (a saved view may name fewer)."""
+        self.widths: dict[str, int] = {}
+        """The width of each column shown, by key (`fit_columns`)."""
+        self.wanted: frozenset[str] = COLUMN_KEYS
+        """The columns the reader wants (a saved view may name fewer); those that fit show."""
+        self._width = 160
 
-    def add_run_columns(self) -> None:
-        """Add the list's columns (once, when the screen mounts)."""
-        for column in self.shown:
-            self.add_column(Text(column.label), key=column.key, width=column.width)
+    def add_run_columns(self, width: int = 160) -> None:
+        """Lay the columns out for a table `width` cells wide (on mount and on resize):
+        the ones that fit, cut with an ellipsis where narrowed; the rows stay."""
+        self._width = width
+        widths = fit_columns(width, self.wanted)
+        if widths == self.widths:
+            return
+        self.widths = widths
+        selected = self.selected_id()
+        with self.app.batch_update():
+            self.clear(columns=True)
+            for column in COLUMNS:
+                if column.key in widths:
+                    label = Text(column.label)
+                    label.truncate(widths[column.key], overflow="ellipsis")
+                    self.add_column(label, key=column.key, width=widths[column.key])
+            now = datetime.now(UTC)
+            for row_id in self.order:
+                self.add_row(*self.cells(self.runs[row_id], now), key=row_id)
+            if selected is not None:
+                self.move_cursor(row=self.index_of(selected), scroll=True)
 
     def show_columns(self, keys: Iterable[str] | None) -> None:
-        """Show only the columns `keys` names (None, or none of them known: every column),
-        in the list's own order, and put the rows back under them."""
-        wanted = set(keys or ())
-        shown = tuple(c for c in COLUMNS if c.key in wanted) or COLUMNS
-        if shown == self.shown:
-            return
-        self.shown = shown
-        self.clear(columns=True)
-        self.add_run_columns()
-        now = datetime.now(UTC)
-        for row_id in self.order:
-            self.add_row(*self._shown_cells(self.runs[row_id], now), key=row_id)
-
-    def _showing(self, key: str) -> bool:
-        return any(column.key == key for column in self.shown)
-
-    def _shown_cells(self, run: RunSummary, now: datetime) -> tuple[Text, ...]:
-        cells = zip(COLUMNS, self.cells(run, now), strict=True)
-        return tuple(cell for column, cell in cells if column in self.shown)
+        """Show only the columns `keys` (in `COLUMNS` order; all of them for None or none
+        known), laid out again at the last width."""
+        wanted = frozenset(keys or ()) & COLUMN_KEYS or COLUMN_KEYS
+        if wanted != self.wanted:
+            self.wanted = wanted
+            self.widths = {}
+            self.add_run_columns(self._width)
 
     def action_first_row(self) -> None:
         """Move to the newest run (the top)."""
@@ -128,16 +176,6 @@ class RunTable(DataTable):
     def action_last_row(self) -> None:
         """Move to the last loaded run; older ones then load."""
         self.move_cursor(row=max(0, self.row_count - 1))
-
-    def fit_error_column(self, width: int) -> None:
-        """Give the error column whatever of `width` the others leave."""
-        fixed = sum((c.width or 0) + 2 for c in self.shown if c.width) + 2
-        error = self.columns.get(ColumnKey("error"))
-        if error is None:
-            return
-        error.width = max(10, width - fixed - 2)
-        error.auto_width = False
-        self.refresh()
 
     # ---- where the reader is --------------------------------------------------------------
 
@@ -209,7 +247,7 @@ class RunTable(DataTable):
                 if not keep(run):
                     continue
                 self.runs[run.id] = run
-                self.add_row(*self._shown_cells(run, now), key=run.id)
+                self.add_row(*self.cells(run, now), key=run.id)
                 added.append(run.id)
             if added or changed:
                 self._resort(selected, top_key, reading=reading, initial=initial or older)
@@ -223,11 +261,12 @@ class RunTable(DataTable):
         self.runs[run.id] = run
         if old == run:
             return
-        for column, (before, after) in zip(
-            COLUMNS, zip(self.cells(old, now), self.cells(run, now), strict=True), strict=True
+        shown = [c.key for c in COLUMNS if c.key in self.widths]
+        for key, before, after in zip(
+            shown, self.cells(old, now), self.cells(run, now), strict=True
         ):
-            if before != after and column in self.shown:
-                self.update_cell(run.id, column.key, after)
+            if before != after:
+                self.update_cell(run.id, key, after)
 
     def sort_by(self, column: str) -> None:
         """Sort by a column; the same column again reverses the order."""
@@ -296,20 +335,28 @@ class RunTable(DataTable):
     # ---- cells ----------------------------------------------------------------------------
 
     def cells(self, run: RunSummary, now: datetime) -> tuple[Text, ...]:
-        """The row of `run`, one Text per column."""
-        variables = self.app.theme_variables
-        duration = run.elapsed_ms(now)
-        running = run.is_running
-        return (
-            status_text(run.status, variables),
-            Text(one_line(run.workflow_name or "—", 60)),
-            Text(one_line(run.run_id, 60)),
-            Text(one_line(run.event_name or "—", 60)),
-            Text(self._format_started(run.started_at, now)),
-            Text(format_duration(duration) + (" …" if running else ""), justify="right"),
-            Text(one_line(run.organisation_id or "—", 40)),
-            Text(one_line(run.error or "", 300), style="italic" if run.error else ""),
-        )
+        """The row of `run`, one Text per column shown, cut with an ellipsis to fit."""
+        cells = {
+            "status": status_text(run.status, self.app.theme_variables),
+            "workflow": Text(one_line(run.workflow_name or "—", 60)),
+            "run_id": Text(one_line(run.run_id, 60)),
+            "event": Text(one_line(run.event_name or "—", 60)),
+            "started": Text(self._format_started(run.started_at, now)),
+            "duration": self._duration_cell(run, now),
+            "organisation": Text(one_line(run.organisation_id or "—", 40)),
+            "error": Text(one_line(run.error or "", 300), style="italic" if run.error else ""),
+        }
+        shown = []
+        for key, width in self.widths.items():
+            cell = cells[key]
+            cell.truncate(width, overflow="ellipsis")
+            shown.append(cell)
+        return tuple(shown)
+
+    @staticmethod
+    def _duration_cell(run: RunSummary, now: datetime) -> Text:
+        text = format_duration(run.elapsed_ms(now)) + (" …" if run.is_running else "")
+        return Text(text, justify="right")
 
     def _format_started(self, value: datetime | None, now: datetime) -> str:
         return list_time(value, self.time_mode, now)
@@ -320,9 +367,9 @@ class RunTable(DataTable):
         with self.app.batch_update():
             for row_id in self.order:
                 run = self.runs[row_id]
-                if run.is_running and self._showing("duration"):
-                    self.update_cell(row_id, "duration", self.cells(run, now)[5])
-                if self.time_mode == "relative" and self._showing("started"):
+                if run.is_running and "duration" in self.widths:
+                    self.update_cell(row_id, "duration", self._duration_cell(run, now))
+                if self.time_mode == "relative":
                     started = Text(self._format_started(run.started_at, now))
                     if self.get_cell(row_id, "started") != started:
                         self.update_cell(row_id, "started", started)
@@ -330,11 +377,17 @@ class RunTable(DataTable):
     def cycle_time_mode(self) -> str:
         """Show start times relative, in UTC, or in local time (the next of them); the mode."""
         self.time_mode = TIME_MODES[(TIME_MODES.index(self.time_mode) + 1) % len(TIME_MODES)]
-        if not self._showing("started"):
-            return self.time_mode
         now = datetime.now(UTC)
         with self.app.batch_update():
             for row_id in self.order:
                 started = Text(self._format_started(self.runs[row_id].started_at, now))
                 self.update_cell(row_id, "started", started)
         return self.time_mode
+
+    def follow_newest_running(self) -> None:
+        """Put the cursor on the newest running run, if any runs."""
+        running = [run for run in self.runs.values() if run.is_running]
+        if not running:
+            return
+        newest = max(running, key=lambda r: r.started_at or datetime.min.replace(tzinfo=UTC))
+        self.move_cursor(row=self.index_of(newest.id), scroll=True)

@@ -37,6 +37,8 @@ from wflog_tui.model.step_tree import NodeKind, StepNode, StepTree
 
 VALUE_LIMIT: Final = 40
 """Characters of a value shown in its cell."""
+FULL_VALUE_LIMIT: Final = 2000
+"""Characters of the selected row's value shown whole beneath the table."""
 PATH_LIMIT: Final = 80
 """Characters of a path shown in its cell."""
 MAX_USES: Final = 500
@@ -158,6 +160,8 @@ class TraceTable(DataTable):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "jump", "Jump to source"),
         Binding("g", "jump", "Jump to source", show=False),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -182,7 +186,10 @@ class DataFlowView(Widget):
     DataFlowView {
         height: 1fr;
         & > .data-flow--heading { height: auto; padding: 0 1; text-style: bold; }
-        & > #flow-inputs { height: auto; max-height: 65%; }
+        & > #flow-inputs { height: auto; max-height: 55%; }
+        & > #flow-value {
+            height: auto; max-height: 6; padding: 0 1; background: $boost;
+        }
         & > #flow-uses { height: auto; max-height: 35%; }
     }
     """
@@ -222,6 +229,7 @@ class DataFlowView(Widget):
         self.uses: list[OutputUse] = []
         self.unsearched = 0
         """Later steps the last trace could not search: not loaded (a big run's skeleton)."""
+        self._values: list[str] = []
 
     def compose(self) -> ComposeResult:
         """A heading and table for the input, another pair for the output's uses."""
@@ -229,6 +237,8 @@ class DataFlowView(Widget):
         table = TraceTable(id="flow-inputs")
         table.add_columns("Input path", "Source", "Match", "Value", "From")
         yield table
+        # The Value column is narrow on any pane: the selected row's value, whole, here.
+        yield Static("", id="flow-value", markup=False)
         yield Static("", id="flow-uses-heading", classes="data-flow--heading")
         uses = TraceTable(id="flow-uses")
         uses.add_columns("Output path", "Used by", "As", "Match")
@@ -295,10 +305,16 @@ class DataFlowView(Widget):
 
         uses = trace_output_uses(entry, noting_iterations(), max_uses=MAX_USES)
         inputs, outputs = trace_rows(traces), use_rows(uses, iterations)
+        # Each row's value whole, for the line beneath the table (`trace_rows` cuts it).
+        values = [
+            value_text(trace.value, FULL_VALUE_LIMIT)
+            for trace in traces
+            for _row in trace_rows([trace])
+        ]
         if get_current_worker().is_cancelled:
             return
         self.app.call_from_thread(
-            self._fill, token, entry, traces, uses, inputs, outputs, unsearched
+            self._fill, token, entry, traces, uses, inputs, outputs, unsearched, values
         )
 
     def _fill(
@@ -310,9 +326,11 @@ class DataFlowView(Widget):
         inputs: list[tuple[tuple[Text, ...], JumpTarget | None]],
         outputs: list[tuple[tuple[Text, ...], JumpTarget]],
         unsearched: int = 0,
+        values: list[str] | None = None,
     ) -> None:
         if token != self._token:
             return  # the cursor moved on while this was being traced
+        self._values = values or []
         self.traces, self.uses = traces, uses
         self.unsearched = unsearched
         self.refresh_bindings()
@@ -388,7 +406,28 @@ class DataFlowView(Widget):
             text if isinstance(text, Text) else Text(text)
         )
 
+    @on(DataTable.RowHighlighted, "#flow-inputs")
+    def _show_value(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted input row's value, whole, beneath the table."""
+        row = event.cursor_row
+        shown = self.query_one("#flow-value", Static)
+        if not 0 <= row < len(self._values):
+            shown.update(Text(""))
+            return
+        table = self.query_one("#flow-inputs", TraceTable)
+        path = ""
+        for index in range(row, -1, -1):
+            cell = table.get_row_at(index)[0].plain
+            if not cell.startswith(" "):  # an "  ↳ or" row continues the leaf above it
+                path = cell
+                break
+        text = Text(f"{path} = ", style="dim")
+        text.append(self._values[row])
+        shown.update(text)
+
     def _clear(self) -> None:
+        self._values = []
+        self.query_one("#flow-value", Static).update(Text(""))
         for table in self.query(TraceTable):
             table.clear()
             table.targets = []

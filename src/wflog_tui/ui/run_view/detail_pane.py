@@ -16,6 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
@@ -38,7 +39,7 @@ from wflog_tui.ui.widgets.status_text import status_text
 TABS: Final = ("input", "output", "error", "timing", "data-flow", "raw", "run-input")
 """Tab ids, in the order of their keys `1`…`7`."""
 
-_TITLES: Final = {
+TAB_NAMES: Final = {
     "input": "Input",
     "output": "Output",
     "error": "Error",
@@ -47,6 +48,7 @@ _TITLES: Final = {
     "raw": "Raw",
     "run-input": "Run input",
 }
+"""Each tab's name, by id, in the order of their keys."""
 # Tabs worked out only when shown: the waterfall walks the whole tree, data flow traces.
 _LAZY: Final = frozenset({"timing", "data-flow"})
 # Which tab `reveal` opens for a provenance field.
@@ -101,6 +103,10 @@ def _iteration_of(node: StepNode, tree: StepTree) -> tuple[int, int] | None:
 
 def _key_path(node: StepNode) -> tuple[str, ...]:
     return tuple(n.key for n in node.path)
+
+
+# The tabs that show a field a data-flow jump can target.
+_FIELD_OF_TAB = {"input": "input", "output": "output", "run-input": "input_payload"}
 
 
 class DetailPane(Widget):
@@ -254,6 +260,17 @@ class DetailPane(Widget):
         self._stale = set(_LAZY)
         self._switch_to("error" if _is_failed(node) else self._user_tab)
 
+    def location(self) -> tuple[str | None, tuple]:
+        """The field and JSON path the pane has selected, to come back to them."""
+        field = _FIELD_OF_TAB.get(self.active_tab)
+        if field is None:
+            return None, ()
+        try:
+            view = self.query_one(f"#{self.active_tab}-json", JsonView)
+        except NoMatches:
+            return field, ()
+        return field, tuple(view.selected_path or ())
+
     def reveal(self, field: str, json_path: tuple) -> None:
         """Open the tab of `field` and select `json_path` in it.
 
@@ -277,15 +294,31 @@ class DetailPane(Widget):
             )
 
     def action_show_tab(self, tab: str) -> None:
-        """Switch to `tab` (one of `TABS`) and remember it as the user's choice."""
+        """Switch to `tab` (one of `TABS`), remember it, and move focus onto it."""
+        self.show_tab(tab, focus=True)
+
+    def show_tab(self, tab: str, *, focus: bool) -> None:
+        """Switch to `tab` (one of `TABS`) and remember it as the user's choice; `focus`
+        moves the keyboard onto it (the screen's keys leave focus where it was)."""
         if tab not in TABS:
             return
         self._user_tab = tab
         self._switch_to(tab)
-        # Keys reach the pane only while focus is inside it; keep it there, on the new tab.
         target = self.query_one(f"#{_FOCUS_OF_TAB[tab]}")
-        if target.display and target.focusable:
+        if focus and target.display and target.focusable:
             target.focus()
+
+    def run_on_json(self, action: str) -> None:
+        """Run a JSON view's `action` (`copy_path`, …) on the tab on screen, whatever has
+        focus: the screen forwards its JSON keys here."""
+        target = self.query_one(f"#{_FOCUS_OF_TAB[self.active_tab]}")
+        if not isinstance(target, JsonView):
+            self.notify("This tab shows no JSON: press 1, 2, 6 or 7.", markup=False, timeout=2)
+            return
+        if target.cursor_node is None:
+            # Never focused yet: act on the whole value, as its first line shows it.
+            target.cursor_line = 0
+        getattr(target, f"action_{action}")()
 
     # Tabs
 

@@ -12,6 +12,7 @@ from textual.widgets import Static
 from wflog_tui.model.display_text import escape_control, one_line
 from wflog_tui.model.durations import format_duration, format_instant
 from wflog_tui.model.run import RunDetail
+from wflog_tui.ui.widgets.flowed_text import flowed
 from wflog_tui.ui.widgets.status_text import status_text
 
 _HEADER_WIDTH = 200
@@ -52,34 +53,45 @@ class RunHeader(Static):
         if self._detail is not None:
             self.update(self._render_run(self._detail, datetime.now(UTC)))
 
+    def on_resize(self) -> None:
+        """Lay the header's pairs out again for the new width."""
+        self.tick()
+
     def _render_run(self, detail: RunDetail, now: datetime) -> Text:
         run = detail.summary
-        text = Text(no_wrap=False, overflow="ellipsis")
-        text.append(one_line(run.workflow_name or "(no workflow name)", 120), style="bold")
-        text.append("  ")
-        text.append_text(status_text(run.status, self.app.theme_variables))
-        text.append(f"   run {one_line(run.run_id, 80)}", style="dim")
-        text.append(f"  (id {one_line(run.id, 60)})\n", style="dim")
-        duration = format_duration(run.elapsed_ms(now))
-        self._pair(text, "started", format_instant(run.started_at, now))
-        self._pair(text, "  ended", format_instant(run.ended_at, now) if run.ended_at else "—")
-        self._pair(
-            text, "  duration", duration + (" (running)" if run.is_running else ""), end="\n"
-        )
-        event = one_line(run.event_name or "—", 80)
-        self._pair(text, "event", f"{event} (id {one_line(run.event_id or '—', 60)})")
-        self._pair(text, "  organisation", one_line(run.organisation_id or "—", 80))
+        title = Text(one_line(run.workflow_name or "(no workflow name)", 120), style="bold")
+        title.append("  ").append_text(status_text(run.status, self.app.theme_variables))
+        lines: list[list[Text]] = [
+            [
+                title,
+                Text(f" run {one_line(run.run_id, 80)}", style="dim"),
+                Text(f"(id {one_line(run.id, 60)})", style="dim"),
+            ],
+            [
+                _pair("started", format_instant(run.started_at, now)),
+                _pair("ended", format_instant(run.ended_at, now) if run.ended_at else "—"),
+                _pair(
+                    "duration",
+                    format_duration(run.elapsed_ms(now)) + (" (running)" if run.is_running else ""),
+                ),
+            ],
+            [
+                _pair("event", one_line(run.event_name or "—", 80)),
+                _pair("event id", one_line(run.event_id or "—", 60)),
+                _pair("organisation", one_line(run.organisation_id or "—", 80)),
+            ],
+        ]
         if detail.error:
-            lines = escape_control(detail.error, keep_newlines=True).splitlines()[:2]
-            for number, line in enumerate(lines):
-                text.append("\n")
-                self._pair(text, "error" if number == 0 else "     ", one_line(line, _HEADER_WIDTH))
-        for note in self._notes[:2]:
-            text.append("\n")
-            self._pair(text, "note", one_line(note, _HEADER_WIDTH))
-        return text
+            errors = escape_control(detail.error, keep_newlines=True).splitlines()[:2]
+            for number, line in enumerate(errors):
+                lines.append([_pair("error" if number == 0 else "     ", one_line(line, 200))])
+        lines.extend([_pair("note", one_line(note, 200))] for note in self._notes[:2])
+        # The padding of one cell on either side.
+        return flowed(lines, max(20, self.size.width - 2))
 
-    @staticmethod
-    def _pair(text: Text, label: str, value: str, end: str = "") -> None:
-        text.append(f"{label} ", style="dim")
-        text.append(value + end)
+
+def _pair(label: str, value: str) -> Text:
+    """`label value`, the label dimmed."""
+    text = Text(f"{label} ", style="dim")
+    text.append(value)
+    return text

@@ -3,9 +3,10 @@ was before a data-flow jump (for `b` to come back to)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from wflog_tui.model.step_tree import StepNode, StepTree
+from wflog_tui.model.step_tree import Failure, StepNode, StepTree
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,29 @@ class Location:
     keys: tuple[str, ...]
     field: str | None = None
     json_path: tuple = ()
+    tab: str | None = None
+    """The detail pane's tab the jump was made from, to land on it again."""
+
+
+def landing_keys(tree: StepTree, *, running: bool) -> Iterator[tuple[str, ...]]:
+    """Where a run opens, best first: each failure; for a running run, its last running
+    step; the first node. The first the tree can select wins."""
+    for failure in tree.failures:
+        if failure.keys:
+            yield tuple(failure.keys)
+    index = tree.last_running_index() if running else None
+    if index is not None:
+        keys = tree.keys_of_entry(index)
+        if keys:
+            yield tuple(keys)
+    if tree.nodes:
+        yield (tree.nodes[0].key,)
+
+
+def new_failures(before: StepTree, after: StepTree) -> list[Failure]:
+    """The failures on `after` (a tail's tree) that `before` did not have, in log order."""
+    known = {failure.entry_index for failure in before.failures}
+    return [f for f in after.failures if f.keys and f.entry_index not in known]
 
 
 @dataclass(frozen=True)

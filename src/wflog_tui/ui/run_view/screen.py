@@ -8,15 +8,12 @@ is the next fetch scheduled, so a slow database never gets overlapping queries.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import replace
-from datetime import timedelta
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -26,40 +23,38 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
-from wflog_tui.model import status as st
-from wflog_tui.model.collector_pause import pause_collector
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.incident_note import incident_note
 from wflog_tui.model.log_skeleton import LogSkeleton
 from wflog_tui.model.run import RunDetail
-from wflog_tui.model.step_tree import NodeKind, StepNode, StepTree, build_tree
+from wflog_tui.model.step_tree import NodeKind, StepNode, StepTree
 from wflog_tui.store import (
-    ConnectionLost,
     LoadedRun,
-    QueryTimeout,
-    RunNotFound,
-    StepsTail,
     Store,
     StoreError,
-    load_run,
 )
 from wflog_tui.ui.app import wflog_app
 from wflog_tui.ui.config import AppConfig
-from wflog_tui.ui.connection_state import replica_note, retry_after_failure
 from wflog_tui.ui.live_refresh import LiveRefresh
 from wflog_tui.ui.run_view.data_flow import DataFlowView
-from wflog_tui.ui.run_view.detail_pane import DetailPane
+from wflog_tui.ui.run_view.detail_pane import TAB_NAMES, DetailPane
 from wflog_tui.ui.run_view.entry_fill import EntryFill, EntryRequest, selection_needs, shown_needs
 from wflog_tui.ui.run_view.header import RunHeader
-from wflog_tui.ui.run_view.navigation import Location, failure_step
+from wflog_tui.ui.run_view.loading import RunLoad
+from wflog_tui.ui.run_view.navigation import (
+    Location,
+    failure_step,
+    landing_keys,
+    new_failures,
+)
 from wflog_tui.ui.run_view.step_links import copy_step_link, link_landing, show_dashboard_link
 from wflog_tui.ui.run_view.step_search import StepSearchBar
 from wflog_tui.ui.run_view.step_tree_view import StepTreeView
-from wflog_tui.ui.widgets.json_view import JsonView
+from wflog_tui.ui.run_view.tail import RunTail
 from wflog_tui.ui.widgets.profile_badge import ProfileBadge
 
-# The detail pane's tabs that show a field a data-flow jump can target.
-_FIELD_OF_TAB = {"input": "input", "output": "output", "run-input": "input_payload"}
+# A reader who moved the cursor this recently is not moved to a new failure, only told.
+READER_BUSY_S = 30.0
 
 
 class RunScreen(Screen[None]):
@@ -68,18 +63,31 @@ class RunScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         # While a search is on, n, N and esc are its (check_action hides them otherwise,
         # and the key falls through to the binding after).
-        Binding("slash", "search_steps", "Search in this run", key_display="/"),
-        Binding("n", "next_match", "Next match"),
-        Binding("N", "previous_match", "Previous match", key_display="N"),
-        Binding("escape", "clear_search", "Clear search"),
+        Binding("slash", "search_steps", "Search in this run", key_display="/", show=False),
+        Binding("n", "next_match", "Next match", show=False),
+        Binding("N", "previous_match", "Previous match", key_display="N", show=False),
+        Binding("escape", "clear_search", "Clear search", show=False),
         Binding("escape", "back", "Back"),
         Binding("n", "next_failure", "Next failure"),
-        Binding("N", "previous_failure", "Prev failure", key_display="N"),
-        Binding("right_square_bracket", "sibling_iteration(1)", "Next iter", key_display="]"),
-        Binding("left_square_bracket", "sibling_iteration(-1)", "Prev iter", key_display="["),
+        # The footer keeps to what fits 80 columns; `?` and the palette list every key.
+        Binding("N", "previous_failure", "Previous failure", key_display="N", show=False),
+        Binding(
+            "right_square_bracket",
+            "sibling_iteration(1)",
+            "Next iteration",
+            key_display="]",
+            show=False,
+        ),
+        Binding(
+            "left_square_bracket",
+            "sibling_iteration(-1)",
+            "Previous iteration",
+            key_display="[",
+            show=False,
+        ),
         Binding("f", "toggle_follow", "Follow"),
-        Binding("r", "reload", "Reload"),
-        Binding("c", "copy_note", "Copy note"),
+        Binding("r", "reload", "Reload", show=False),
+        Binding("c", "copy_note", "Copy note", show=False),
         Binding("d", "compare", "Compare with last good run", show=False),
         Binding("D", "compare_with", "Compare with run…", key_display="D", show=False),
         Binding("L", "copy_step_link", "Copy link to this step", key_display="L", show=False),
@@ -87,27 +95,25 @@ class RunScreen(Screen[None]):
         Binding("b,backspace", "jump_back", "Jump back", key_display="b"),
         Binding("plus", "refresh_rate(-1)", "Faster refresh", key_display="+", show=False),
         Binding("minus", "refresh_rate(1)", "Slower refresh", key_display="-", show=False),
+        *[
+            Binding(str(number), f"show_tab('{tab}')", f"{name} tab", show=False)
+            for number, (tab, name) in enumerate(TAB_NAMES.items(), start=1)
+        ],
+        Binding("y", "json('copy_value')", "Copy JSON value", show=False),
+        Binding("Y", "json('copy_path')", "Copy JSON path", show=False),
+        Binding(
+            "ctrl+y",
+            "json('copy_value_raw')",
+            "Copy raw JSON value",
+            show=False,
+            tooltip="Copy a string exactly as stored: control and invisible characters too",
+        ),
+        Binding("e", "json('expand_all')", "Expand all JSON", show=False),
+        Binding("E", "json('collapse_all')", "Collapse all JSON", show=False),
+        Binding("z", "zoom", "Zoom pane"),
         Binding("tab", "switch_focus", "Tree/detail", show=False),
         Binding("shift+tab", "switch_focus", "Tree/detail", show=False),
     ]
-    """
-    | Key(s) | Description |
-    | :- | :- |
-    | / | Search step ids, names, errors, inputs and outputs (on the server). |
-    | n / N | Next / previous match while a search is on, else failure (wraps around). |
-    | esc | Clear the search; with none, back to the run list. |
-    | ] / [ | The same step in the next / previous iteration that ran it. |
-    | f | Follow a running run, or pause following. |
-    | r | Load the run again. |
-    | c | Copy an incident note (Markdown) about the step under the cursor. |
-    | d | Compare with the last good run (the diff screen). |
-    | D | Compare with a run named by its run id. |
-    | L | Copy the command line that reopens this run on this step and tab. |
-    | o | Copy (and show) the run's dashboard link, when the profile has one. |
-    | b / backspace | Back to where you were before a data-flow jump. |
-    | + / - | Refresh every live view more / less often. |
-    | tab / shift+tab | Move focus between the step tree and the detail pane. |
-    """
 
     DEFAULT_CSS = """
     RunScreen { layout: vertical; }
@@ -116,14 +122,28 @@ class RunScreen(Screen[None]):
     RunScreen StepTreeView { width: 45%; min-width: 30; border-right: vkey $foreground 20%; }
     RunScreen #detail { width: 1fr; }
     RunScreen #run-badge { height: 1; padding: 0 1; background: $panel; }
+    RunScreen.-narrow #run-body { layout: vertical; }
+    RunScreen.-narrow StepTreeView {
+        width: 100%; height: 45%; min-height: 4;
+        border-right: none; border-bottom: hkey $foreground 20%;
+    }
+    RunScreen.-narrow #detail { width: 100%; height: 1fr; }
+    RunScreen #run-body.-zoom-steps #detail { display: none; }
+    RunScreen #run-body.-zoom-steps StepTreeView { width: 100%; height: 100%; border: none; }
+    RunScreen #run-body.-zoom-detail StepTreeView { display: none; }
     RunScreen #run-badge.-following { color: $text-success; }
     RunScreen #run-badge.-problem { color: $text-error; }
     """
+
+    # Below 120 columns the tree and the detail are stacked, each the terminal's width.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
 
     live: LiveRefresh
     """The tail's refresh loop (made on mount, when the app's config is at hand)."""
     entry_fill: EntryFill
     """What of a skeleton the reader looks at, fetched whole."""
+    loader: RunLoad
+    """The run's load (not `loading`: that is Textual's reactive for a spinner)."""
 
     def __init__(self, run_id: str) -> None:
         """A view of the run `run_id` (a `run_id`, or else a row `id`), loaded on mount."""
@@ -133,14 +153,14 @@ class RunScreen(Screen[None]):
         """The run as last fetched (its status and times updated by tails)."""
         self.step_tree: StepTree | None = None
         """The step tree shown."""
-        self._raw: list[Any] | LogSkeleton = []
-        self._following = True
-        self._pending: StepsTail | None = None
+        self.raw: list[Any] | LogSkeleton = []
+        """The entries the tree was built from (a list, or a big log's skeleton)."""
         self._ticker: Timer | None = None
+        self._reader_moved_at = 0.0
+        """When the reader last moved the cursor (monotonic); landing and tails do not count."""
+        self._auto_key: str | None = None
         self._back: list[Location] = []
         self._shown_node: StepNode | None = None
-        # How far behind a hot standby was at the last tail (None: not behind, or primary).
-        self._replica_lag: timedelta | None = None
 
     # Layout
 
@@ -157,7 +177,9 @@ class RunScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Fetch the run; the header says "Loading run …" meanwhile."""
-        self.live = LiveRefresh(self, self._config, self._tail)
+        self.live = LiveRefresh(self, self._config, lambda: self.tail.cycle())
+        self.tail = RunTail(self, self.live)
+        self.loader = RunLoad(self)
         self.entry_fill = EntryFill(
             self,
             self.live,
@@ -166,7 +188,7 @@ class RunScreen(Screen[None]):
             filled=self._entries_filled,
             failed=self._entries_failed,
         )
-        self._load()
+        self.loader.start()
 
     @property
     def step_view(self) -> StepTreeView:
@@ -188,69 +210,14 @@ class RunScreen(Screen[None]):
 
     # Loading
 
-    @work(exclusive=True, group="run-load")
-    async def _load(self) -> None:
-        """Fetch the whole run, then show it (first time) or merge it (reload)."""
-        header = self.query_one(RunHeader)
-        first = self.detail is None
-        if first:
-            header.show_message(Text(f"Loading run {one_line(self.run_id, 80)} …"))
-        # With `--run`, the command line started loading before the UI existed.
-        prefetched = wflog_app(self).take_prefetched(self.run_id) if first else None
-        # The cyclic collector stays off until the run is on screen: the objects of a big
-        # run would otherwise set off a full collection in the middle of landing on it.
-        release = pause_collector()
-        shown = False
-        try:
-            try:
-                if prefetched is not None:
-                    loaded: LoadedRun | None = await prefetched
-                else:
-                    async with self.live.lock:
-                        loaded = await load_run(self._store, self.run_id)
-            except StoreError as error:
-                if self._on_screen():
-                    self._load_failed(error)
-                return
-            if not self._on_screen():
-                return
-            if loaded is None:
-                self._load_failed(None)
-                return
-            self._show_run(loaded.detail, loaded.tree)
-            shown = True
-        finally:
-            if shown:
-                self.app.call_after_refresh(release)  # once the run has been drawn
-            else:
-                release()
-
-    def _load_failed(self, error: StoreError | None) -> None:
-        if error is None:
-            message = (
-                f"No run {one_line(self.run_id, 80)} here (or it is outside the organisation "
-                "scope).\nPress esc to go back."
-            )
-        else:
-            message = (
-                f"Could not load run {one_line(self.run_id, 80)}: "
-                f"{one_line(error.message, 300)}\nPress r to try again, esc to go back."
-            )
-        if self.detail is None:
-            self.query_one(RunHeader).show_message(Text(message, style="bold"))
-        else:
-            # A failed reload keeps the run on screen; the badge says what went wrong.
-            self._set_badge(Text(one_line(message, 300)), problem=True)
-            self._resume_tail()
-
-    def _show_run(self, detail: RunDetail, tree: StepTree) -> None:
+    def show_run(self, detail: RunDetail, tree: StepTree) -> None:
         """Show a freshly fetched run and its tree, land the cursor, start tailing."""
         raw = detail.steps_log
-        self._raw = raw if isinstance(raw, list | LogSkeleton) else []
+        self.raw = raw if isinstance(raw, list | LogSkeleton) else []
         self.entry_fill.clear()
         first = self.detail is None
         self.detail, self.step_tree = detail, tree
-        self._pending = None
+        self.tail.clear()
         self.query_one(RunHeader).show_run(detail, tree.notes)
         self.query_one("#run-body").remove_class("-hidden")
         view = self.step_view
@@ -265,20 +232,13 @@ class RunScreen(Screen[None]):
 
     def _land(self) -> None:
         """Cursor on the first failure; else on the last running step; else the first."""
-        tree, view = self.step_tree, self.step_view
-        assert tree is not None
+        assert self.step_tree is not None and self.detail is not None
         if self._land_on_link():
             return
-        for failure in tree.failures:
-            if failure.keys and view.select_keys(failure.keys):
+        for keys in landing_keys(self.step_tree, running=self.detail.summary.is_running):
+            if self.step_view.select_keys(keys):
+                self._auto_key = keys[-1]
                 return
-        running = tree.last_running_index()
-        if running is not None and self.detail is not None and self.detail.summary.is_running:
-            keys = tree.keys_of_entry(running)
-            if keys and view.select_keys(keys):
-                return
-        if tree.nodes:
-            view.select_keys((tree.nodes[0].key,))
 
     def _land_on_link(self) -> bool:
         """Land where `--step`, `--iteration` and `--tab` asked, once; False to land as
@@ -309,177 +269,59 @@ class RunScreen(Screen[None]):
     def on_unmount(self) -> None:
         """Stop the tail and the clock with the screen."""
         self.live.stop()
-        self._stop_timers()
+        self.stop_timers()
+        if self._ticker is not None:
+            self._ticker.stop()
 
     # Tailing
 
     def _start_or_stop_tailing(self) -> None:
-        running = self.detail is not None and self.detail.summary.is_running
-        if running:
-            self.live.schedule()
-            if self._ticker is None and self._config.animations:
-                header = self.query_one(RunHeader)
-                self._ticker = self.set_interval(1.0, header.tick)
-        else:
-            self._stop_timers()
-        self._update_badge()
-        self.refresh_bindings()
-
-    def _stop_timers(self) -> None:
-        self.live.cancel()
-        if self._ticker is not None:
-            self._ticker.stop()
-            self._ticker = None
-
-    def _resume_tail(self) -> None:
         if self.detail is not None and self.detail.summary.is_running:
             self.live.schedule()
-
-    @work(exclusive=True, group="run-tail")
-    async def _tail(self) -> None:
-        """Fetch what the run logged since the first unfinished entry, then apply it."""
-        if self.step_tree is None:
-            return
-        start = self.step_tree.first_unfinished_index()
-        began = time.perf_counter()
-        try:
-            async with self.live.lock:
-                tail = await self._store.fetch_steps_from(self.run_id, start)
-                self._replica_lag = await self._store.replica_lag()
-        except RunNotFound:
-            if self._on_screen():
-                self._stop_timers()
-                self._set_badge(Text("The run is gone from the table; not tailing."), problem=True)
-            return
-        except StoreError as error:
-            if self._on_screen():
-                self._tail_failed(error)
-            return
-        if not self._on_screen():
-            return
-        self.live.succeeded(time.perf_counter() - began)
-        if self._following:
-            await self._merge(tail)
         else:
-            # Paused: keep the newest answer to apply on resume, and say how much it holds.
-            self._pending = tail
-            self._update_header_status(tail)
-        self._after_tail(tail)
-
-    @work(exclusive=True, group="run-tail")
-    async def _merge_pending(self) -> None:
-        """Apply the tail kept while paused (the reader just resumed following)."""
-        tail = self._pending
-        if tail is None:
-            return
-        await self._merge(tail)
-        self._after_tail(tail)
-
-    def _after_tail(self, tail: StepsTail) -> None:
-        if not self._on_screen():
-            return
-        if st.normalise(tail.status) == st.RUNNING:
-            self.live.schedule()
-        else:
-            self._stop_timers()
-        self._update_badge()
+            self.stop_timers()
+        # The clock runs for an ended run too: "ended 10 seconds ago" must not freeze.
+        if self._ticker is None and self._config.animations:
+            self._ticker = self.set_interval(1.0, self.query_one(RunHeader).tick)
+        self.tail.update_badge()
         self.refresh_bindings()
 
-    def _tail_failed(self, error: StoreError) -> None:
-        """Keep what is shown, say since when it is stale, and retry with a backoff."""
-        delay = retry_after_failure(self.live, self._store)
-        assert self.live.trouble_since is not None
-        since = self.live.trouble_since.strftime("%H:%M:%S UTC")
-        if isinstance(error, ConnectionLost):
-            what = f"disconnected since {since}"
-        elif isinstance(error, QueryTimeout):
-            what = f"database too slow (query timed out) since {since}"
-        else:
-            what = f"refresh failing since {since}: {one_line(error.message, 120)}"
-        self._set_badge(Text(f"{what}, retrying in {delay:.0f} s"), problem=True)
+    def stop_timers(self) -> None:
+        """Stop tailing: the run ended, or the view goes (the header's clock runs on)."""
+        self.live.cancel()
 
-    async def _merge(self, tail: StepsTail) -> None:
-        """Merge a tail into the raw entries, rebuild the model off the UI thread, then
-        update the tree in place."""
-        previous, detail = self.step_tree, self.detail
-        assert previous is not None and detail is not None
-        self._pending = None
-        if tail.total < tail.start or tail.start > len(self._raw):
-            # The log shrank or skipped ahead: it was rewritten, not appended to.
-            self._load()
-            return
-        status = st.normalise(tail.status)
-        raw, tree = self._raw, previous
-        if isinstance(detail.steps_log, list | LogSkeleton) or tail.total:
-            # A new list: the tree shown keeps reading the one it was built from.
-            if isinstance(self._raw, LogSkeleton):
-                raw = self._raw.with_tail(tail.start, tail.entries)
-            else:
-                raw = self._raw[: tail.start] + list(tail.entries)
-            tree = await asyncio.to_thread(
-                build_tree,
-                raw,
-                run_status=status,
-                run_ended_at=tail.ended_at,
-                previous=previous,
-                start=tail.start,
-            )
-        if not self._on_screen() or self.step_tree is not previous:
-            return
-        summary = replace(
-            detail.summary, status=status, ended_at=tail.ended_at, duration_ms=tail.duration_ms
-        )
-        self._raw = raw
-        steps_log = raw if tree is not previous else detail.steps_log
-        self.detail = replace(detail, summary=summary, error=tail.error, steps_log=steps_log)
-        self.step_tree = tree
-        self.query_one(RunHeader).show_run(self.detail, tree.notes)
+    def show_merged(self, raw: list[Any] | LogSkeleton, detail: RunDetail, tree: StepTree) -> None:
+        """Show a run the tail brought up to date, the tree updated in place; move to a
+        new failure as landing does, unless the reader is busy elsewhere."""
+        previous = self.step_tree
+        self.raw, self.detail, self.step_tree = raw, detail, tree
+        self.show_header()
         self.step_view.update_tree(tree)
+        failed = new_failures(previous, tree) if previous is not None else []
+        if not failed:
+            return
+        if time.monotonic() - self._reader_moved_at < READER_BUSY_S:
+            # toolong's manner: say so, and let the reader go there when ready.
+            self.tail.news = f"✗ failed at {one_line(failed[0].label, 60)} — press n"
+        elif self.step_view.select_keys(failed[0].keys):
+            self._auto_key = failed[0].keys[-1]
 
-    def _update_header_status(self, tail: StepsTail) -> None:
+    def show_header(self) -> None:
+        """Redraw the header from the run as last fetched."""
         assert self.detail is not None
-        run = replace(
-            self.detail.summary,
-            status=st.normalise(tail.status),
-            ended_at=tail.ended_at,
-            duration_ms=tail.duration_ms,
-        )
-        self.detail = replace(self.detail, summary=run, error=tail.error)
         notes = self.step_tree.notes if self.step_tree is not None else ()
         self.query_one(RunHeader).show_run(self.detail, notes)
 
-    def _new_while_paused(self) -> int:
-        if self._pending is None:
-            return 0
-        return max(0, self._pending.total - len(self._raw))
+    def reload(self) -> None:
+        """Fetch the whole run again (the tail found its log rewritten)."""
+        self.loader.start()
 
-    def _update_badge(self) -> None:
-        if self.detail is None:
-            return
-        running = self.detail.summary.is_running
-        if self._following and not self.live.scheduled and not running:
-            word = one_line(st.word(self.detail.summary.status), 30)
-            self._set_badge(Text(f"run {word} · not tailing"))
-            return
-        if self._following:
-            text = Text("TAIL ●", style="bold")
-            text.append(f"  following · every {self.live.interval():g} s · f to pause")
-            slowed = self.live.pacer.reason()
-            if slowed:
-                text.append(f"  · {slowed}")
-            text.append_text(replica_note(self._replica_lag))
-            self._set_badge(text, following=True)
-            return
-        text = Text("PAUSED", style="bold")
-        new = self._new_while_paused()
-        if new:
-            text.append(f"  +{new:,} new step{'s' if new != 1 else ''}", style="bold")
-        if self._pending is not None and st.normalise(self._pending.status) != st.RUNNING:
-            text.append("  · the run has ended")
-        text.append("  · f to follow")
-        self._set_badge(text)
+    def resume_tail(self) -> None:
+        """Tail again after a failed reload, if the run is still running."""
+        if self.detail is not None and self.detail.summary.is_running:
+            self.live.schedule()
 
-    def _set_badge(self, text: Text, *, following: bool = False, problem: bool = False) -> None:
+    def set_badge(self, text: Text, *, following: bool = False, problem: bool = False) -> None:
         badge = self.query_one("#run-badge", Static)
         badge.update(text)
         badge.set_class(following, "-following")
@@ -503,7 +345,7 @@ class RunScreen(Screen[None]):
         """Fetch the times and payloads of a skeleton's entries that just came into view."""
         event.stop()
         tree = self.step_tree
-        if tree is None or not isinstance(self._raw, LogSkeleton):
+        if tree is None or not isinstance(self.raw, LogSkeleton):
             return
         indexes, keys = shown_needs(tree, event.nodes)
         if indexes:
@@ -538,7 +380,7 @@ class RunScreen(Screen[None]):
 
     def _entries_failed(self, error: StoreError) -> None:
         message = f"Could not load the steps' payloads: {one_line(error.message, 200)}"
-        self._set_badge(Text(message), problem=True)
+        self.set_badge(Text(message), problem=True)
 
     def _refresh_detail(self) -> None:
         node = self.step_view.selected_node
@@ -550,7 +392,13 @@ class RunScreen(Screen[None]):
         event.stop()
         # A highlight the cursor has already left (key repeat, a landing right after the
         # tree was filled) is not worth drawing.
-        if event.node is self.step_view.selected_node and event.node is not self._shown_node:
+        shown = self._shown_node
+        if event.node is not self.step_view.selected_node:
+            return
+        if event.node.key not in (self._auto_key, shown.key if shown is not None else None):
+            self._reader_moved_at = time.monotonic()
+        self._auto_key = None
+        if event.node is not shown:
             self._show_in_pane(event.node)
 
     @on(DetailPane.JumpRequested)
@@ -571,21 +419,10 @@ class RunScreen(Screen[None]):
             if keys is None:
                 self.notify("That entry is not in the step tree.", severity="warning", markup=False)
                 return
-        self._back.append(Location(here, *self._pane_location()))
+        pane = self.detail_pane
+        self._back.append(Location(here, *pane.location(), tab=pane.active_tab))
         self._go(keys, event.field, tuple(event.json_path))
         self.refresh_bindings()
-
-    def _pane_location(self) -> tuple[str | None, tuple]:
-        """The field and JSON path the detail pane has selected, to come back to them."""
-        pane = self.detail_pane
-        field = _FIELD_OF_TAB.get(pane.active_tab)
-        if field is None:
-            return None, ()
-        try:
-            view = pane.query_one(f"#{pane.active_tab}-json", JsonView)
-        except NoMatches:
-            return field, ()
-        return field, tuple(view.selected_path or ())
 
     def _go(self, keys: Sequence[str], field: str | None, json_path: tuple) -> None:
         """Select `keys`, show the node in the pane, and reveal `field`/`json_path` in it."""
@@ -602,7 +439,7 @@ class RunScreen(Screen[None]):
 
     def action_back(self) -> None:
         """Back to the run list (or whatever screen opened this run)."""
-        self._stop_timers()
+        self.stop_timers()
         if len(self.app.screen_stack) > 2:
             self.dismiss()
         else:
@@ -653,6 +490,8 @@ class RunScreen(Screen[None]):
             self.notify("No failures in this run.", markup=False)
             return
         self.step_view.select_keys(step.keys)
+        self.tail.news = ""
+        self.tail.update_badge()
         self.notify(step.message, markup=False, timeout=2)
 
     def action_sibling_iteration(self, delta: int) -> None:
@@ -674,17 +513,13 @@ class RunScreen(Screen[None]):
 
     def action_toggle_follow(self) -> None:
         """Follow the running run (apply what arrives), or pause to read."""
-        self._following = not self._following
-        if self._following and self._pending is not None:
-            self._merge_pending()
-        self._update_badge()
+        self.tail.toggle_follow()
         self.refresh_bindings()
 
     def action_reload(self) -> None:
         """Fetch the run again; the cursor and open nodes stay where they are."""
-        self.live.cancel()
-        self.workers.cancel_group(self, "run-tail")
-        self._load()
+        self.tail.cancel()
+        self.loader.start()
 
     def action_refresh_rate(self, step: int) -> None:
         """Refresh every live view more often (-1) or less often (+1)."""
@@ -692,7 +527,7 @@ class RunScreen(Screen[None]):
         self.notify(f"Refreshing every {rate:g}s", markup=False)
         if self.live.scheduled:
             self.live.schedule()
-        self._update_badge()
+        self.tail.update_badge()
 
     def action_copy_note(self) -> None:
         """Copy a Markdown note about the run and the step under the cursor (OSC 52)."""
@@ -743,7 +578,27 @@ class RunScreen(Screen[None]):
             return
         location = self._back.pop()
         self._go(location.keys, location.field, location.json_path)
+        if location.tab is not None:
+            self.detail_pane.show_tab(location.tab, focus=True)
         self.refresh_bindings()
+
+    def action_show_tab(self, tab: str) -> None:
+        """Show a tab of the detail pane; focus stays where it is, so the tree still moves."""
+        self.detail_pane.show_tab(tab, focus=False)
+
+    def action_json(self, action: str) -> None:
+        """A JSON key (copy, expand, collapse) for the tab on screen, whatever has focus."""
+        self.detail_pane.run_on_json(action)
+
+    def action_zoom(self) -> None:
+        """Show the focused pane (tree or detail) on the whole screen; again to show both."""
+        body = self.query_one("#run-body")
+        if body.has_class("-zoom-steps") or body.has_class("-zoom-detail"):
+            body.remove_class("-zoom-steps", "-zoom-detail")
+            return
+        focused = self.focused
+        in_detail = focused is not None and self.detail_pane in focused.ancestors_with_self
+        body.add_class("-zoom-detail" if in_detail else "-zoom-steps")
 
     def action_switch_focus(self) -> None:
         """Move focus from the step tree to the detail pane, or back."""
@@ -760,10 +615,10 @@ class RunScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer `f` only for a running run (or one with a paused tail), `o` only with a
-        dashboard URL; dim `b` when unused."""
+        dashboard URL, the search's keys only while it is on; dim `b` when unused."""
         if action == "toggle_follow":
             running = self.detail is not None and self.detail.summary.is_running
-            return running or self._pending is not None
+            return running or self.tail.pending is not None
         if action == "jump_back":
             return True if self._back else None
         if action in ("next_match", "previous_match", "clear_search"):

@@ -148,11 +148,26 @@ class LazyTree(Tree[T], Generic[T]):
         ]
         themed = Text(label.plain, spans=spans, end="", style=self._label_style(label))
         themed.stylize(style)
+        icon = ""
         if node.allow_expand:
             icon = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
+        # Cut what the pane cannot show with an ellipsis, rather than mid-number.
+        room = self._label_room(node) - cell_len(icon)
+        if 0 < room < themed.cell_len:
+            themed.truncate(room, overflow="ellipsis")
+        if icon:
             prefix = Text(icon, style=base_style + Style(meta={"toggle": True}))
             return Text.assemble(prefix, themed)
         return themed
+
+    def _label_room(self, node: TreeNode[T]) -> int:
+        """The cells a label of `node` has on screen, right of its guides."""
+        width = self.scrollable_content_region.width
+        lines = self._tree_lines_cached
+        line = node._line
+        if lines is None or not 0 <= line < len(lines):
+            return width
+        return width - lines[line]._get_guide_width(self.guide_depth, self.show_root)
 
     def get_label_width(self, node: TreeNode[T]) -> int:
         """The label's width in cells, without rendering it (called for every line)."""
@@ -183,14 +198,15 @@ class LazyTree(Tree[T], Generic[T]):
                 )
         self._tree_lines_cached = lines
 
+        # A label is cut to the pane's width (`render_label`) unless its guides alone fill
+        # the pane (900 levels down): only those scroll sideways.
         guide_depth, show_root = self.guide_depth, self.show_root
-        if lines:
-            width = max(
-                self.get_label_width(line.node) + line._get_guide_width(guide_depth, show_root)
-                for line in lines
-            )
-        else:
-            width = self.size.width
+        room = self.scrollable_content_region.width
+        width = 0
+        for line in lines:
+            guide = line._get_guide_width(guide_depth, show_root)
+            label = self.get_label_width(line.node)
+            width = max(width, guide + (label if guide >= room else min(label, room - guide)))
         self.virtual_size = Size(width, len(lines))
         if self.cursor_line != -1:
             if self.cursor_node is not None:

@@ -1,7 +1,14 @@
-"""A modal list to choose one value from (a workflow, an organisation), or none."""
+"""A modal list to choose one value from (a workflow, an organisation), or none.
+
+It opens at once, saying it is loading, and is filled when the values arrive: a key press
+always shows something, even while the view's one query at a time is busy.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -10,10 +17,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from wflog_tui.model.display_text import one_line
+from wflog_tui.store import StoreError
 
 
 class Picker(ModalScreen[str | None]):
@@ -21,30 +30,77 @@ class Picker(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss_none", "Cancel")]
 
-    def __init__(self, title: str, values: list[str], current: str | None) -> None:
+    def __init__(self, title: str, values: list[str] | None, current: str | None) -> None:
+        """A picker titled `title` offering `values` (None: still loading; see `set_values`)."""
         super().__init__()
         self.title_text = title
-        self.values = values
+        self.values: list[str] = []
         self.current = current
+        self._initial = values
+
+    @classmethod
+    def open(
+        cls,
+        host: Widget,
+        title: str,
+        current: str | None,
+        values: Callable[[], Awaitable[list[str]]],
+        lock: asyncio.Lock,
+        chosen: Callable[[str | None], None],
+    ) -> Picker:
+        """Push a picker at once, and fill it from `values()` in a worker of `host` once
+        `lock` (the view's one query at a time) is free; `chosen` gets the choice."""
+        picker = cls(title, None, current)
+        host.app.push_screen(picker, chosen)
+        fill = partial(picker._fill, values, lock)
+        host.run_worker(fill, group="picker", exclusive=True)
+        return picker
+
+    async def _fill(self, values: Callable[[], Awaitable[list[str]]], lock: asyncio.Lock) -> None:
+        try:
+            async with lock:
+                choices = await values()
+        except StoreError as exc:
+            if self.is_attached:
+                self.show_problem(exc.message)
+            return
+        if self.is_attached:
+            self.set_values(choices)
 
     def compose(self) -> ComposeResult:
+        """The title, then the choices."""
         with Vertical(id="picker"):
             yield Static(Text(self.title_text), id="picker-title")
-            options = [Option(Text("(any)"), id="")]
-            options += [
-                Option(Text(one_line(value, 80)), id=f"v{i}") for i, value in enumerate(self.values)
-            ]
-            yield OptionList(*options)
+            yield OptionList(Option(Text("loading …"), id="loading", disabled=True))
 
     def on_mount(self) -> None:
+        """Fill in the values given up front, and take the keys."""
+        if self._initial is not None:
+            self.set_values(self._initial)
+        self.query_one(OptionList).focus()
+
+    def set_values(self, values: list[str]) -> None:
+        """Offer `values` (and "(any)"), the current one highlighted."""
+        self.values = values
         option_list = self.query_one(OptionList)
-        if self.current in self.values:
-            option_list.highlighted = self.values.index(self.current) + 1
-        option_list.focus()
+        option_list.clear_options()
+        option_list.add_option(Option(Text("(any)"), id=""))
+        option_list.add_options(
+            Option(Text(one_line(value, 80)), id=f"v{i}") for i, value in enumerate(values)
+        )
+        option_list.highlighted = values.index(self.current) + 1 if self.current in values else 0
+
+    def show_problem(self, message: str) -> None:
+        """The values could not be fetched: say why; esc closes."""
+        option_list = self.query_one(OptionList)
+        option_list.clear_options()
+        option_list.add_option(Option(Text(one_line(message, 200)), id="problem", disabled=True))
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         option_id = event.option.id or ""
+        if option_id in ("loading", "problem"):
+            return
         self.dismiss(self.values[int(option_id[1:])] if option_id else "")
 
     def action_dismiss_none(self) -> None:
