@@ -83,11 +83,22 @@ class Children:
         self.work_dir = work_dir
         self.timeout_s = timeout_s
         self.count = 0
+        # PYTHONDONTWRITEBYTECODE is dropped: with it, an editable install compiles every
+        # module of wflog-tui from source at each start (about 0.1 s on the 2-core VM),
+        # which an installed wheel, whose bytecode pip writes, never does; the floors'
+        # libraries (Textual, asyncpg) have theirs. The bytecode is written up front.
         self.env = {
             k: v
             for k, v in os.environ.items()
-            if not k.startswith(("TEXTUAL", "WFLOG_")) and k not in ("COLUMNS", "LINES")
+            if not k.startswith(("TEXTUAL", "WFLOG_"))
+            and k not in ("COLUMNS", "LINES", "PYTHONDONTWRITEBYTECODE")
         }
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(ROOT / "src"), str(ROOT / "benchmarks")],
+            env=self.env,
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
         # The headless driver renders every frame but writes none; the size is the list's.
         self.env["TEXTUAL_DRIVER"] = "textual.drivers.headless_driver:HeadlessDriver"
         self.env["COLUMNS"], self.env["LINES"] = (str(n) for n in SIZE)
@@ -970,6 +981,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--skip-partitioned", action="store_true", help="skip the partitioned-table pass"
     )
     parser.add_argument(
+        "--only-landing",
+        action="store_true",
+        help="measure the landing figures only (first paint, open-run and their floors)",
+    )
+    parser.add_argument(
         "--only-diff",
         action="store_true",
         help="measure the diff figures only (the run against its last good run)",
@@ -1071,8 +1087,16 @@ async def bench(args: argparse.Namespace, dsn: str, work_dir: Path) -> dict[str,
         finally:
             await conn.close()
 
-    if args.only_search or args.only_groups or args.only_diff:
+    if args.only_search or args.only_groups or args.only_diff or args.only_landing:
         # A quick check of one feature's figures: the rest of the harness is skipped.
+        if args.only_landing:
+
+            async def landing() -> None:
+                await b.list_first_paint(main, "list_first_paint", target=True)
+                await b.open_run(main, "open_run")
+                await b.landing(main)
+
+            await b.section("landing near the floor", landing)
         if args.only_diff:
             await b.section("diff with the last good run (issue 13)", diff)
         if args.only_search:
