@@ -596,7 +596,9 @@ class Bench:
         for _ in range(self.args.repeats):
             skeletons.append(await self.children.run("floors", "skeleton", big))
             line.append(await self.children.run("floors", "textual_line", big))
-        small = await _small_failed_run(self.dsn, table, self.data.big_run_id)
+        small = await _small_failed_run(
+            self.dsn, table, [self.data.big_run_id, self.data.poll_run_id]
+        )
         spec = self.spec(table, run_id=small[0], fail_index=small[1], mode="time")
         small_runs = [
             await self.children.run("scenarios", "open_run", spec) for _ in range(self.args.repeats)
@@ -875,9 +877,10 @@ def probes_summary(values: list[float | None]) -> dict[str, Any]:
     return summary([v for v in values if v is not None], 3)
 
 
-async def _small_failed_run(dsn: str, table: str, big_run_id: str) -> tuple[str, int, int]:
+async def _small_failed_run(dsn: str, table: str, long_runs: list[str]) -> tuple[str, int, int]:
     """A recent FAILED run of the bulk rows: (run_id, index of its first failed entry,
-    entries)."""
+    entries). The long runs (the 100,000-entry one, and the polling run, which ends
+    FAILED with 200,000 entries) are left out: they are not small."""
     conn = await asyncpg.connect(dsn)
     try:
         row = await conn.fetchrow(
@@ -885,12 +888,12 @@ async def _small_failed_run(dsn: str, table: str, big_run_id: str) -> tuple[str,
                    (SELECT n - 1 FROM jsonb_array_elements(steps_log) WITH ORDINALITY x(e, n)
                     WHERE e->>'status' = 'FAILED' ORDER BY n LIMIT 1) AS fail_index
             FROM {table}
-            WHERE status = 'FAILED' AND run_id <> $1
+            WHERE status = 'FAILED' AND run_id <> ALL($1::text[])
               AND started_at >= (now() AT TIME ZONE 'UTC') - interval '1 day'
               AND EXISTS (SELECT 1 FROM jsonb_array_elements(steps_log) e
                           WHERE e->>'status' = 'FAILED')
             ORDER BY started_at DESC LIMIT 1""",
-            big_run_id,
+            long_runs,
         )
     finally:
         await conn.close()
