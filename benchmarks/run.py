@@ -83,11 +83,22 @@ class Children:
         self.work_dir = work_dir
         self.timeout_s = timeout_s
         self.count = 0
+        # PYTHONDONTWRITEBYTECODE is dropped: with it, an editable install compiles every
+        # module of wflog-tui from source at each start (about 0.1 s on the 2-core VM),
+        # which an installed wheel, whose bytecode pip writes, never does; the floors'
+        # libraries (Textual, asyncpg) have theirs. The bytecode is written up front.
         self.env = {
             k: v
             for k, v in os.environ.items()
-            if not k.startswith(("TEXTUAL", "WFLOG_")) and k not in ("COLUMNS", "LINES")
+            if not k.startswith(("TEXTUAL", "WFLOG_"))
+            and k not in ("COLUMNS", "LINES", "PYTHONDONTWRITEBYTECODE")
         }
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(ROOT / "src"), str(ROOT / "benchmarks")],
+            env=self.env,
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
         # The headless driver renders every frame but writes none; the size is the list's.
         self.env["TEXTUAL_DRIVER"] = "textual.drivers.headless_driver:HeadlessDriver"
         self.env["COLUMNS"], self.env["LINES"] = (str(n) for n in SIZE)
@@ -585,7 +596,9 @@ class Bench:
         for _ in range(self.args.repeats):
             skeletons.append(await self.children.run("floors", "skeleton", big))
             line.append(await self.children.run("floors", "textual_line", big))
-        small = await _small_failed_run(self.dsn, table, self.data.big_run_id)
+        small = await _small_failed_run(
+            self.dsn, table, [self.data.big_run_id, self.data.poll_run_id]
+        )
         spec = self.spec(table, run_id=small[0], fail_index=small[1], mode="time")
         small_runs = [
             await self.children.run("scenarios", "open_run", spec) for _ in range(self.args.repeats)
@@ -864,9 +877,10 @@ def probes_summary(values: list[float | None]) -> dict[str, Any]:
     return summary([v for v in values if v is not None], 3)
 
 
-async def _small_failed_run(dsn: str, table: str, big_run_id: str) -> tuple[str, int, int]:
+async def _small_failed_run(dsn: str, table: str, long_runs: list[str]) -> tuple[str, int, int]:
     """A recent FAILED run of the bulk rows: (run_id, index of its first failed entry,
-    entries)."""
+    entries). The long runs (the 100,000-entry one, and the polling run, which ends
+    FAILED with 200,000 entries) are left out: they are not small."""
     conn = await asyncpg.connect(dsn)
     try:
         row = await conn.fetchrow(
@@ -874,12 +888,12 @@ async def _small_failed_run(dsn: str, table: str, big_run_id: str) -> tuple[str,
                    (SELECT n - 1 FROM jsonb_array_elements(steps_log) WITH ORDINALITY x(e, n)
                     WHERE e->>'status' = 'FAILED' ORDER BY n LIMIT 1) AS fail_index
             FROM {table}
-            WHERE status = 'FAILED' AND run_id <> $1
+            WHERE status = 'FAILED' AND run_id <> ALL($1::text[])
               AND started_at >= (now() AT TIME ZONE 'UTC') - interval '1 day'
               AND EXISTS (SELECT 1 FROM jsonb_array_elements(steps_log) e
                           WHERE e->>'status' = 'FAILED')
             ORDER BY started_at DESC LIMIT 1""",
-            big_run_id,
+            long_runs,
         )
     finally:
         await conn.close()
@@ -968,6 +982,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--skip-partitioned", action="store_true", help="skip the partitioned-table pass"
+    )
+    parser.add_argument(
+        "--only-landing",
+        action="store_true",
+        help="measure the landing figures only (first paint, open-run and their floors)",
     )
     parser.add_argument(
         "--only-diff",
@@ -1071,8 +1090,16 @@ async def bench(args: argparse.Namespace, dsn: str, work_dir: Path) -> dict[str,
         finally:
             await conn.close()
 
-    if args.only_search or args.only_groups or args.only_diff:
+    if args.only_search or args.only_groups or args.only_diff or args.only_landing:
         # A quick check of one feature's figures: the rest of the harness is skipped.
+        if args.only_landing:
+
+            async def landing() -> None:
+                await b.list_first_paint(main, "list_first_paint", target=True)
+                await b.open_run(main, "open_run")
+                await b.landing(main)
+
+            await b.section("landing near the floor", landing)
         if args.only_diff:
             await b.section("diff with the last good run (issue 13)", diff)
         if args.only_search:

@@ -27,7 +27,6 @@ from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
 
 import platformdirs
-import tomlkit
 
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.search_query import SearchSyntaxError, parse_query
@@ -496,6 +495,9 @@ def save_view(view: SavedView, path: Path | None = None) -> ConfigFile:
         raise ConfigError(target, None, None, f"cannot be read ({exc})") from None
     if text:
         parse_config(text.encode("utf-8"), target, mode=mode)
+    # Imported here: saving a view is rare, and every start reads the file (tomllib).
+    import tomlkit
+
     document = tomlkit.parse(text)
     views = document.get("views")
     if views is None:

@@ -830,7 +830,6 @@ async def open_store(settings: StoreSettings) -> Store:
     try:
         try:
             info = await introspect(conn, settings.table, settings.default_schema)
-            standby = bool(await conn.fetchval("SELECT pg_is_in_recovery()"))
         finally:
             await pool.release(conn)
         if settings.organisation_scope is not None and not info.has("organisation_id"):
@@ -842,4 +841,4 @@ async def open_store(settings: StoreSettings) -> Store:
         if isinstance(exc, Exception):
             raise translate(exc, settings.dsn, at_start=True) from None
         raise
-    return Store(pool, settings, info, standby=standby)
+    return Store(pool, settings, info, standby=info.standby)

@@ -92,6 +92,9 @@ class TableInfo:
     indexes: tuple[IndexInfo, ...] = ()
     warnings: tuple[str, ...] = field(default=())
     kind: str = "table"
+    # The server was a hot standby when the table was read: asked in the same round trip
+    # as the table itself, so connecting costs no query of its own for it.
+    standby: bool = False
 
     @property
     def qualified(self) -> str:
@@ -197,7 +200,7 @@ def parse_table_name(text: str) -> tuple[str | None, str, bool]:
 
 _FIND_IN_SCHEMA: Final = """
 SELECT c.oid, n.nspname::text AS schema, c.relname::text AS name, c.relkind::text AS kind,
-       has_table_privilege(c.oid, 'SELECT') AS readable
+       has_table_privilege(c.oid, 'SELECT') AS readable, pg_is_in_recovery() AS standby
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND c.relname = ANY($2::text[])
@@ -210,7 +213,7 @@ LIMIT 1
 # as it would for an unqualified name in a query.
 _FIND_ON_PATH: Final = """
 SELECT c.oid, n.nspname::text AS schema, c.relname::text AS name, c.relkind::text AS kind,
-       has_table_privilege(c.oid, 'SELECT') AS readable
+       has_table_privilege(c.oid, 'SELECT') AS readable, pg_is_in_recovery() AS standby
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = ANY(current_schemas(false)) AND c.relname = ANY($1::text[])
@@ -394,4 +397,5 @@ async def introspect(
         indexes=indexes,
         warnings=tuple(warnings),
         kind=_KINDS.get(found["kind"], "table"),
+        standby=bool(found["standby"]),
     )

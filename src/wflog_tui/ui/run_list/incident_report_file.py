@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 import wflog_tui
 from wflog_tui.model.display_text import one_line
 from wflog_tui.store import RunFilter, StoreError
-from wflog_tui.store.incident_report_writing import stream_incident_report
 from wflog_tui.ui.app import wflog_app
 from wflog_tui.ui.run_list.lines import window_label
 
@@ -46,6 +45,9 @@ async def write_report_file(screen: RunListScreen) -> Path | None:
     """Write the report of `screen`'s (the run list's) filter to a new file (mode 0600)
     and say where; None, saying why, when it could not be written. Never overwrites a
     file."""
+    # Imported on the first report: the report's modules are not needed to paint the list.
+    from wflog_tui.store.incident_report_writing import stream_incident_report
+
     app = wflog_app(screen)
     config = app.config
     run_filter = report_filter(screen.run_filter)
