@@ -740,7 +740,8 @@ class Store:
 async def read_waits_on_a_lock(conn: asyncpg.Connection, table: str, wait_s: float) -> bool:
     """Whether a read of `table` (quoted, qualified) on `conn` must wait now for a lock
     another session holds or awaits: `Store.reads_wait_on_a_lock`'s check, on a given
-    connection (doctor's own), waiting 100 ms at most and holding nothing after."""
+    connection (doctor's own). The lock is waited for 100 ms at most (`wait_s` bounds the
+    statement on the client), and nothing is held after."""
     try:
         async with conn.transaction(readonly=True):
             await conn.fetchval("SELECT set_config('lock_timeout', '100ms', true)")
