@@ -77,7 +77,7 @@ async def test_a_match_opens_the_tab_that_holds_it_with_the_value_selected(table
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: loaded(app))
         screen = run_screen(app)
-        assert screen.detail_pane.active_tab == "error"  # landed on a failure
+        await settle(pilot, lambda: screen.detail_pane.active_tab == "error")  # on a failure
         await pilot.press("slash", *"msg-777", "enter")
         await settle(pilot, lambda: "match 1 of 1" in status_line(app))
         assert cursor_path(app) == ["Process Each User", "iteration 3", "send_email"]
