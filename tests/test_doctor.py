@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from contextlib import asynccontextmanager
@@ -15,7 +16,7 @@ from tests.standby import standby_of
 from wflog_tui.demo.table_ddl import quote_ident, recommended_index_sql
 from wflog_tui.store import RunFilter, StoreSettings, introspect
 from wflog_tui.store.connection import APPLICATION_NAME
-from wflog_tui.store.doctor import diagnose
+from wflog_tui.store.doctor import _Doctor, diagnose
 from wflog_tui.store.indexes import indexes_missing_hint
 from wflog_tui.store.notify import trigger_sql
 
@@ -429,3 +430,40 @@ async def test_on_a_standby_doctor_says_so_and_push_falls_back(pg_dsn, table):
     push = report.check("push refresh")
     assert push.detail == "a standby never receives notifications: the TUI polls"
     assert report.check("cost: list").ok is not None
+
+
+async def test_a_refresh_slowed_by_a_lock_wait_names_the_lock_not_an_index(make_table, monkeypatch):
+    bare = await make_table(recommended_indexes=False)
+    await bare.insert(run_row(status="RUNNING"))
+    lock = f"LOCK TABLE {bare.shape.qualified} IN ACCESS EXCLUSIVE MODE"
+    short, long = await asyncpg.connect(bare.dsn), await asyncpg.connect(bare.dsn)
+    releases: list[asyncio.Task] = []
+    measure = _Doctor._measure
+
+    async def release_soon(transaction) -> None:
+        await asyncio.sleep(0.5)
+        await transaction.rollback()
+
+    async def measure_under_migrations(self, session, info, name, statements, **kwargs):
+        # Another session takes the table as a migration would: briefly while the refresh
+        # is timed (its reads wait, then go on), and again, for good, before the last check.
+        if name in ("cost: refresh", "cost: failure groups"):
+            conn = short if name == "cost: refresh" else long
+            transaction = conn.transaction()
+            await transaction.start()
+            await conn.execute(lock)
+            if conn is short:
+                releases.append(asyncio.create_task(release_soon(transaction)))
+        return await measure(self, session, info, name, statements, **kwargs)
+
+    monkeypatch.setattr(_Doctor, "_measure", measure_under_migrations)
+    try:
+        report = await diagnose(settings_for(bare, statement_timeout_s=1.5), refresh_s=2)
+    finally:
+        await asyncio.gather(*releases)
+        await short.close()
+        await long.close()
+    cycle = report.check("cost: refresh cycle")
+    assert cycle is not None and not cycle.ok, report.render_text()
+    assert "— waiting on a lock held by another session" in cycle.detail
+    assert "no index" not in cycle.detail

@@ -62,11 +62,14 @@ async def test_v_opens_a_saved_view_with_its_filters_search_window_and_order(
         await settle(pilot, lambda: len(run_ids(app)) == 4)
         await pilot.press("v")
         await settle(pilot, lambda: "Saved views" in screen_text(app))
-        await pilot.press("down", "enter")
+        # Only views are offered: choosing "no view" would change nothing.
+        assert "(any)" not in screen_text(app)
+        await pilot.press("enter")
         # FAILED, "Sync" workflows, over 7 days, by duration ascending.
         await settle(pilot, lambda: run_ids(app) == ["01FAST", "01OLD", "01SLOW"])
         bar = _filter_bar(app)
         assert "status=FAILED" in bar and "window=7d" in bar and "sort: duration ↑" in bar
+        assert "search=Sync" in bar
         assert "View sync" in _notes(app)
         header = next(line for line in screen_text(app).splitlines() if "Run id" in line)
         assert header.split() == ["Status", "Run", "id", "Duration", "Error"]
@@ -77,6 +80,9 @@ async def test_v_opens_a_saved_view_with_its_filters_search_window_and_order(
         await pilot.pause()
         assert run_ids(app) == ["01FAST", "01OLD", "01SLOW"]
         assert "Sync Invoices" not in screen_text(app)  # the workflow column is hidden
+        # `/` starts from the view's search, to be edited rather than typed again.
+        await pilot.press("slash")
+        await settle(pilot, lambda: app.screen.search_box.input.value == "Sync")
 
 
 async def test_ctrl_s_saves_the_view_and_keeps_the_files_comments(table, open_store_for, tmp_path):
@@ -133,6 +139,9 @@ async def test_a_views_order_and_search_apply_at_mount(table, open_store_for):
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot, lambda: run_ids(app) == ["01SLOW", "01OTHER", "01FAST"])
         assert "sort: duration ↓" in _filter_bar(app)
+        assert "search=status:FAILED" in _filter_bar(app)
+        await pilot.press("slash")
+        await settle(pilot, lambda: app.screen.search_box.input.value == "status:FAILED")
 
 
 async def test_the_window_and_time_display_are_remembered_for_the_profile(table, open_store_for):

@@ -39,6 +39,7 @@ async def test_switch_profile_reconnects_to_the_other_table(
         assert not _badge(app).has_class("-warning")
         await pilot.press("P")
         await settle(pilot, lambda: "Switch profile" in screen_text(app))
+        assert "(any)" not in screen_text(app)  # a session always has a profile
         await pilot.press("down", "enter")  # from "one" to "two"
         # The other table, within profile two's organisation.
         await settle(pilot, lambda: run_ids(app) == ["01SECOND"])

@@ -23,6 +23,7 @@ from wflog_tui.ui.app import WflogApp
 from wflog_tui.ui.config import AppConfig
 from wflog_tui.ui.help_screen import HelpScreen, bound_actions
 from wflog_tui.ui.run_list import RunListScreen
+from wflog_tui.ui.widgets.json_view import JsonView
 
 
 def status_line(app) -> str:
@@ -64,6 +65,37 @@ async def test_slash_finds_steps_and_n_moves_between_matches_until_esc(table, op
         )
 
 
+def _selected(app, tab: str):
+    return run_screen(app).detail_pane.query_one(f"#{tab}-json", JsonView).selected_path
+
+
+async def test_a_match_opens_the_tab_that_holds_it_with_the_value_selected(table, open_store_for):
+    steps = three_failures()
+    steps[4]["output"] = {"receipt": {"ids": ["r-1", "MSG-777"]}}  # iteration 3
+    row, store = await open_run(table, open_store_for, steps, status="FAILED")
+    app = run_app(store, row["run_id"])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: loaded(app))
+        screen = run_screen(app)
+        await settle(pilot, lambda: screen.detail_pane.active_tab == "error")  # on a failure
+        await pilot.press("slash", *"msg-777", "enter")
+        await settle(pilot, lambda: "match 1 of 1" in status_line(app))
+        assert cursor_path(app) == ["Process Each User", "iteration 3", "send_email"]
+        await settle(pilot, lambda: screen.detail_pane.active_tab == "output")
+        assert _selected(app, "output") == ("receipt", "ids", 1)
+        assert app.focused is screen.step_view
+        # In an input, on a completed step: the Input tab, its key selected.
+        await pilot.press("slash", "ctrl+u", *"USER1@", "enter")
+        await settle(pilot, lambda: cursor_path(app)[-2:] == ["iteration 1", "send_email"])
+        await settle(pilot, lambda: screen.detail_pane.active_tab == "input")
+        assert _selected(app, "input") == ("to",)
+        # In an error message: the Error tab.
+        await pilot.press("slash", "ctrl+u", *"bounce for user4", "enter")
+        await settle(pilot, lambda: cursor_path(app)[-2:] == ["iteration 4", "send_email"])
+        await settle(pilot, lambda: screen.detail_pane.active_tab == "error")
+        assert app.focused is screen.step_view
+
+
 async def test_error_names_and_no_match(table, open_store_for):
     row, store = await open_run(table, open_store_for, three_failures(), status="FAILED")
     app = run_app(store, row["run_id"])
@@ -95,7 +127,7 @@ async def test_a_big_run_opened_as_a_skeleton_lands_on_the_deep_iteration(
     items = [{"email": f"user{i}@example.com"} for i in range(1, total + 1)]
     steps: list[dict[str, Any]] = [trigger(), loop("loop_users", items)]
     steps += [email(n, total) for n in range(1, total + 1)]
-    steps[2 + 2344]["input"]["customer"] = "ACME-4711"
+    steps[2 + 2344]["output"] = {"receipt": {"customer": "ACME-4711"}}
     steps.append(email(total, total, "FAILED"))
     row, store = await open_run(table, open_store_for, steps, status="FAILED")
     app = run_app(store, row["run_id"])
@@ -109,8 +141,13 @@ async def test_a_big_run_opened_as_a_skeleton_lands_on_the_deep_iteration(
         await settle(pilot, lambda: "match 1 of 1" in screen_text(app))
         assert cursor_path(app) == ["Process Each User", "iteration 2,345", "send_email"]
         assert store.stats.last["find_in_steps"].rows == 1
-        # The landed step is filled in and shown: its input holds the needle.
+        # The landed step is filled in and shown on the tab that holds the needle, the
+        # value selected, the cursor still in the tree.
         await settle(pilot, lambda: "ACME-4711" in screen_text(app))
+        pane = screen.detail_pane
+        assert pane.active_tab == "output"
+        assert _selected(app, "output") == ("receipt", "customer")
+        assert app.focused is screen.step_view
         assert screen.step_view.node_count < 400  # one page of iterations, not 3,000
 
 

@@ -391,13 +391,7 @@ class Store:
         table = self.info.qualified
 
         async def work(conn: asyncpg.Connection) -> bool:
-            try:
-                async with conn.transaction(readonly=True):
-                    await conn.fetchval("SELECT set_config('lock_timeout', '100ms', true)")
-                    await conn.fetch(f"EXPLAIN SELECT 1 FROM {table}", timeout=self._timeout)
-            except asyncpg.LockNotAvailableError:
-                return True
-            return False
+            return await read_waits_on_a_lock(conn, table, self._timeout)
 
         return await self._run("reads_wait_on_a_lock", work, int)
 
@@ -741,6 +735,20 @@ class Store:
     @property
     def _timeout(self) -> float:
         return self.settings.statement_timeout_s + _CLIENT_SLACK_S
+
+
+async def read_waits_on_a_lock(conn: asyncpg.Connection, table: str, wait_s: float) -> bool:
+    """Whether a read of `table` (quoted, qualified) on `conn` must wait now for a lock
+    another session holds or awaits: `Store.reads_wait_on_a_lock`'s check, on a given
+    connection (doctor's own). The lock is waited for 100 ms at most (`wait_s` bounds the
+    statement on the client), and nothing is held after."""
+    try:
+        async with conn.transaction(readonly=True):
+            await conn.fetchval("SELECT set_config('lock_timeout', '100ms', true)")
+            await conn.fetch(f"EXPLAIN SELECT 1 FROM {table}", timeout=wait_s)
+    except asyncpg.LockNotAvailableError:
+        return True
+    return False
 
 
 async def _replica_lag(conn: asyncpg.Connection, seconds: float) -> timedelta | None:

@@ -28,9 +28,9 @@ import orjson
 
 from wflog_tui.model import status as st
 from wflog_tui.model.display_text import escape_control
-from wflog_tui.model.refresh_pacing import DEFAULT_REFRESH_S, RefreshPacer
+from wflog_tui.model.refresh_pacing import DEFAULT_REFRESH_S, LOCK_WAIT_HINT, RefreshPacer
 from wflog_tui.store.codecs import install_codecs
-from wflog_tui.store.connection import APPLICATION_NAME, StoreSettings
+from wflog_tui.store.connection import APPLICATION_NAME, StoreSettings, read_waits_on_a_lock
 from wflog_tui.store.dsn import (
     WAYS_TO_A_DATABASE,
     describe_target,
@@ -765,10 +765,21 @@ class _Doctor:
             f"one refresh takes about {total_ms:.0f} ms: {share:.1f} % of a {refresh_s:g} s "
             "refresh interval"
         )
-        reason = pacer.reason(indexes_missing_hint(info))
+        hint = indexes_missing_hint(info)
+        # Slowed: a lock another session holds, not a missing index, may be the cause.
+        if pacer.slowed and await self._reads_wait_on_a_lock(session, info):
+            hint = LOCK_WAIT_HINT
+        reason = pacer.reason(hint)
         if reason is not None:
             detail += f"; the TUI would slow down ({reason})"
         self.add("cost: refresh cycle", not pacer.slowed, detail)
+
+    async def _reads_wait_on_a_lock(self, session: _Session, info: TableInfo) -> bool:
+        """Whether reads of the table wait on a lock now; False when that cannot be told."""
+        try:
+            return await read_waits_on_a_lock(session.conn, info.qualified, session.timeout)
+        except (asyncpg.PostgresError, OSError, TimeoutError):
+            return False
 
     async def _measure(
         self,

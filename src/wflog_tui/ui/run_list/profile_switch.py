@@ -44,7 +44,9 @@ async def switch_profile(screen: RunListScreen) -> str | None:
         where = file.path or "the configuration file"
         screen.notify(f"No [profiles.NAME] in {where}", title="Switch profile", markup=False)
         return None
-    choice = await app.push_screen_wait(Picker("Switch profile", names, config.profile))
+    choice = await app.push_screen_wait(
+        Picker("Switch profile", names, config.profile, clearable=False)
+    )
     if not choice:
         return None
     try:

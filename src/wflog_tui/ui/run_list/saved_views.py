@@ -186,7 +186,9 @@ async def open_saved_view(screen: RunListScreen) -> SavedView | None:
     if not names:
         screen.notify("No saved views yet: ctrl+s saves this one.", markup=False)
         return None
-    choice = await screen.app.push_screen_wait(Picker("Saved views", names, config.view_name))
+    choice = await screen.app.push_screen_wait(
+        Picker("Saved views", names, config.view_name, clearable=False)
+    )
     if not choice:
         return None
     try:

@@ -27,6 +27,7 @@ from wflog_tui.model.durations import format_duration, format_instant
 from wflog_tui.model.entries import MISSING, StepEntry, StepError
 from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.loop_status import loop_status
+from wflog_tui.model.match_place import match_place
 from wflog_tui.model.provenance import format_path
 from wflog_tui.model.run import RunDetail
 from wflog_tui.model.step_identity import label_parts
@@ -190,6 +191,8 @@ class DetailPane(Widget):
         # The tab the user chose last; failed nodes open on Error without forgetting it.
         self._user_tab = "input"
         self._stale: set[str] = set()
+        # A search's match to open once its node is shown whole: (node, text, shown yet).
+        self._pointer: tuple[StepNode, str, bool] | None = None
 
     @property
     def node(self) -> StepNode | None:
@@ -259,6 +262,37 @@ class DetailPane(Widget):
             self._show_run_input()
         self._stale = set(_LAZY)
         self._switch_to("error" if _is_failed(node) else self._user_tab)
+        self._open_pointer()
+
+    def point_at(self, node: StepNode, text: str) -> None:
+        """Once `node` is shown with its payloads (a skeleton's after their fill), open the
+        tab where a search's `text` is (Input, Output or Error; none when it is the step's
+        id or name) and select the key or value that holds it. Focus stays where it is.
+        """
+        self._pointer = (node, text, False)
+        self._open_pointer()
+
+    def _open_pointer(self) -> None:
+        if self._pointer is None or not self.is_mounted:
+            return
+        node, text, seen = self._pointer
+        if node is not self._node:
+            # The node is shown after the tree's highlight; once it was, another node means
+            # the reader moved on.
+            if seen:
+                self._pointer = None
+            return
+        entry = node.entry
+        if entry is not None and entry.payload_pending:
+            self._pointer = (node, text, True)
+            return
+        self._pointer = None
+        place = None if entry is None else match_place(entry, text)
+        if place is None or place.field == "step":
+            return
+        self._switch_to(place.field)
+        if place.field in ("input", "output") and place.json_path:
+            self.query_one(f"#{place.field}-json", JsonView).select_path(place.json_path)
 
     def location(self) -> tuple[str | None, tuple]:
         """The field and JSON path the pane has selected, to come back to them."""

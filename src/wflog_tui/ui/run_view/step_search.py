@@ -223,7 +223,11 @@ class StepSearchBar(Vertical):
         self.matches = StepMatches(
             matches.text, matches.indexes, matches.keys, target, matches.capped
         )
-        self._screen.step_view.select_keys(matches.keys[target])
+        screen = self._screen
+        if screen.step_view.select_keys(matches.keys[target]):
+            node = screen.step_view.selected_node
+            if node is not None:
+                screen.detail_pane.point_at(node, matches.text)
         self._show(self.matches.status())
 
     def _show(self, line: Text) -> None:

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Unpack
 
 from rich.style import Style
 from rich.text import Text
 from textual import on
-from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -28,7 +27,7 @@ from wflog_tui.model.durations import format_duration
 from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.step_identity import label_parts
 from wflog_tui.model.step_tree import LoopNode, NodeKind, StepNode, StepTree, refresh_spans
-from wflog_tui.ui.widgets.lazy_tree import LazyTree
+from wflog_tui.ui.widgets.lazy_tree import LazyTree, LazyTreeMessage, WidgetOptions
 from wflog_tui.ui.widgets.status_text import status_style
 
 # Label spans carry names, resolved when a line is drawn: `status:<STATUS>` takes the theme's
@@ -165,51 +164,29 @@ class StepTreeView(LazyTree[_Item]):
     }
     """
 
-    class StepSelected(Message):
+    class StepSelected(LazyTreeMessage["StepTreeView"]):
         """Posted when the cursor moves onto a step node (not onto a "… N more" node).
 
         Also posted after `update_tree` when the node under the cursor changed.
         """
 
-        def __init__(self, step_tree_view: StepTreeView, node: StepNode) -> None:
-            self.step_tree_view = step_tree_view
-            """The view whose cursor moved."""
+        def __init__(self, view: StepTreeView, node: StepNode) -> None:
+            super().__init__(view)
             self.node = node
             """The step tree node now under the cursor."""
-            super().__init__()
 
-        @property
-        def control(self) -> StepTreeView:
-            """The view whose cursor moved."""
-            return self.step_tree_view
-
-    class NodesShown(Message):
+    class NodesShown(LazyTreeMessage["StepTreeView"]):
         """Posted when a page of nodes is created (the top level, a page of iterations, an
         iteration's steps): what a big run's skeleton must now fill in."""
 
-        def __init__(self, step_tree_view: StepTreeView, nodes: list[StepNode]) -> None:
-            self.step_tree_view = step_tree_view
-            """The view that created the nodes."""
+        def __init__(self, view: StepTreeView, nodes: list[StepNode]) -> None:
+            super().__init__(view)
             self.nodes = nodes
             """The step nodes just given a place in the tree."""
-            super().__init__()
 
-        @property
-        def control(self) -> StepTreeView:
-            """The view that created the nodes."""
-            return self.step_tree_view
-
-    def __init__(
-        self,
-        tree: StepTree | None = None,
-        *,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-        disabled: bool = False,
-    ) -> None:
+    def __init__(self, tree: StepTree | None = None, **options: Unpack[WidgetOptions]) -> None:
         """Show `tree` (or nothing until `show_tree` is called)."""
-        super().__init__(Text("steps"), name=name, id=id, classes=classes, disabled=disabled)
+        super().__init__(Text("steps"), **options)
         self.show_root = False
         self._step_tree: StepTree = tree or StepTree([], [], [], [])
         self._by_key: dict[str, TreeNode[_Item]] = {}

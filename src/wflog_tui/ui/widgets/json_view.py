@@ -12,14 +12,13 @@ import re
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Unpack
 
 import humanize
 from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -27,7 +26,7 @@ from wflog_tui.model.clipboard_text import copy_text, raw_copy_text
 from wflog_tui.model.display_text import escape_control, one_line
 from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.provenance import format_path
-from wflog_tui.ui.widgets.lazy_tree import LazyTree
+from wflog_tui.ui.widgets.lazy_tree import LazyTree, LazyTreeMessage, WidgetOptions
 
 PathKey = str | int
 """One step of a JSON path: a dict key or a list index."""
@@ -194,36 +193,22 @@ class JsonView(LazyTree[_Entry]):
     }
     """
 
-    class PathHighlighted(Message):
+    class PathHighlighted(LazyTreeMessage["JsonView"]):
         """Posted when the cursor moves to a node; carries the JSON path it stands for.
 
         Lines and "more" nodes under a string or container report their owner's path.
         """
 
-        def __init__(self, json_view: JsonView, path: JsonPath) -> None:
-            self.json_view = json_view
-            """The view whose cursor moved."""
+        def __init__(self, view: JsonView, path: JsonPath) -> None:
+            super().__init__(view)
             self.path = path
             """The JSON path of the highlighted value (`()` for the root)."""
-            super().__init__()
-
-        @property
-        def control(self) -> JsonView:
-            """The view whose cursor moved."""
-            return self.json_view
 
     def __init__(
-        self,
-        value: object = None,
-        *,
-        root_label: str = "input",
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-        disabled: bool = False,
+        self, value: object = None, *, root_label: str = "input", **options: Unpack[WidgetOptions]
     ) -> None:
         """Show `value` with its root named `root_label` (the first part of every path)."""
-        super().__init__(Text(""), name=name, id=id, classes=classes, disabled=disabled)
+        super().__init__(Text(""), **options)
         self._value: object = None
         self._root_label = root_label
         self.set_value(value, root_label=root_label)

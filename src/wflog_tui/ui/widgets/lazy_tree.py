@@ -18,17 +18,43 @@ tests/ui/test_json_view.py (900 levels deep, paging, jumps) and tests/ui/test_st
 
 from __future__ import annotations
 
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypedDict, TypeVar
 
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Span, Text
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets._tree import TreeNode, _TreeLine
 
 T = TypeVar("T")
+V = TypeVar("V", bound="LazyTree[Any]")
+
+
+class WidgetOptions(TypedDict, total=False):
+    """The keywords every Textual widget takes, which a lazy tree passes on unchanged."""
+
+    name: str | None
+    id: str | None
+    classes: str | None
+    disabled: bool
+
+
+class LazyTreeMessage(Message, Generic[V]):
+    """A message a lazy tree posts about itself: `control` is that tree, so a handler can
+    pick the tree it listens to by selector (`@on(JsonView.PathHighlighted, "#input-json")`)."""
+
+    def __init__(self, view: V) -> None:
+        self.view = view
+        """The tree that posted the message."""
+        super().__init__()
+
+    @property
+    def control(self) -> V:
+        """The tree that posted the message."""
+        return self.view
 
 
 class LazyTree(Tree[T], Generic[T]):

@@ -1,4 +1,4 @@
-"""A modal list to choose one value from (a workflow, an organisation), or none.
+"""A modal list to choose one value from (a workflow, an organisation, a saved view), or none.
 
 It opens at once, saying it is loading, and is filled when the values arrive: a key press
 always shows something, even while the view's one query at a time is busy.
@@ -30,9 +30,16 @@ class Picker(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss_none", "Cancel")]
 
-    def __init__(self, title: str, values: list[str] | None, current: str | None) -> None:
-        """A picker titled `title` offering `values` (None: still loading; see `set_values`)."""
+    def __init__(
+        self, title: str, values: list[str] | None, current: str | None, *, clearable: bool = True
+    ) -> None:
+        """A picker titled `title` offering `values` (None: still loading; see `set_values`).
+
+        `clearable=False` leaves out the "(any)" row, for a list where choosing nothing
+        means nothing (a saved view, a profile).
+        """
         super().__init__()
+        self.clearable = clearable
         self.title_text = title
         self.values: list[str] = []
         self.current = current
@@ -80,15 +87,19 @@ class Picker(ModalScreen[str | None]):
         self.query_one(OptionList).focus()
 
     def set_values(self, values: list[str]) -> None:
-        """Offer `values` (and "(any)"), the current one highlighted."""
+        """Offer `values` (and "(any)" when clearable), the current one highlighted."""
         self.values = values
         option_list = self.query_one(OptionList)
         option_list.clear_options()
-        option_list.add_option(Option(Text("(any)"), id=""))
+        if self.clearable:
+            option_list.add_option(Option(Text("(any)"), id=""))
         option_list.add_options(
             Option(Text(one_line(value, 80)), id=f"v{i}") for i, value in enumerate(values)
         )
-        option_list.highlighted = values.index(self.current) + 1 if self.current in values else 0
+        if self.current in values:
+            option_list.highlighted = values.index(self.current) + int(self.clearable)
+        elif option_list.option_count:
+            option_list.highlighted = 0
 
     def show_problem(self, message: str) -> None:
         """The values could not be fetched: say why; esc closes."""
