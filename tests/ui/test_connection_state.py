@@ -58,7 +58,7 @@ async def test_on_a_standby_the_list_says_it_polls_and_shows_a_conflict(table, o
         assert isinstance(screen, RunListScreen)
         await pilot.press("p")  # paused: no refresh replaces what the failure shows
         message = "the replica cancelled the query: replaying the primary's changes"
-        screen._failed(RecoveryConflict(message))
+        screen.fetch_failed(RecoveryConflict(message))
         await settle(pilot, lambda: "REPLICA CONFLICT since" in _status(app))
         assert "DISCONNECTED" not in _status(app)
         assert message in _status(app)

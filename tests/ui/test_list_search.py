@@ -11,7 +11,7 @@ from hypothesis import strategies as hs
 
 from tests.ui.harness import list_app, recent, run_ids, screen_text, settle, table_of
 from wflog_tui.model.search_query import EXAMPLES, SearchSyntaxError, parse_query
-from wflog_tui.ui.run_list import screen as list_screen
+from wflog_tui.ui.run_list import feed as list_feed
 from wflog_tui.ui.run_list.search_box import syntax_error_text
 from wflog_tui.ui.run_list.search_grammar import SearchGrammar, grammar_text
 
@@ -158,7 +158,7 @@ async def test_a_slow_search_no_index_serves_points_to_doctor(
     invoices, open_store_for, monkeypatch
 ):
     # Any time counts as slow here, so the hint's path is the one exercised.
-    monkeypatch.setattr(list_screen, "SLOW_SEARCH_S", -1.0)
+    monkeypatch.setattr(list_feed, "SLOW_SEARCH_S", -1.0)
     store = await open_store_for(invoices)
     app = list_app(store, refresh_s=60)
     async with app.run_test(size=(200, 30)) as pilot:

@@ -369,7 +369,7 @@ class RunTable(DataTable):
                 run = self.runs[row_id]
                 if run.is_running and "duration" in self.widths:
                     self.update_cell(row_id, "duration", self._duration_cell(run, now))
-                if self.time_mode == "relative":
+                if self.time_mode == "relative" and "started" in self.widths:
                     started = Text(self._format_started(run.started_at, now))
                     if self.get_cell(row_id, "started") != started:
                         self.update_cell(row_id, "started", started)
@@ -377,6 +377,8 @@ class RunTable(DataTable):
     def cycle_time_mode(self) -> str:
         """Show start times relative, in UTC, or in local time (the next of them); the mode."""
         self.time_mode = TIME_MODES[(TIME_MODES.index(self.time_mode) + 1) % len(TIME_MODES)]
+        if "started" not in self.widths:  # a saved view without the column
+            return self.time_mode
         now = datetime.now(UTC)
         with self.app.batch_update():
             for row_id in self.order:
