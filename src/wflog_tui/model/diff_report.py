@@ -82,16 +82,19 @@ def _value(value: Any) -> str:
     return one_line(to_json_text(value), _VALUE_CHARS)
 
 
-def _where(pair: EntryDiff) -> str:
+def where(pair: EntryDiff, between: str = " ") -> str:
+    """Which step a pair is, in words: `Label (step_id) iteration 3 attempt 2`, the parts
+    after the name joined by `between` (the screen uses " · ")."""
     key = pair.key
-    parts = [one_line(pair.label, 80)]
+    name = one_line(pair.label, 80)
     if key.step_id is not None and key.step_id != pair.label:
-        parts.append(f"({one_line(key.step_id, 60)})")
+        name += f" ({one_line(key.step_id, 60)})"
+    parts = [name]
     if key.iteration is not None:
         parts.append(f"iteration {key.iteration:,}")
     if key.attempt > 1 and key[0] == "step":  # a malformed element's ordinal is no attempt
         parts.append(f"attempt {key.attempt}")
-    return " ".join(parts)
+    return between.join(parts)
 
 
 # What each kind of first divergence says after the step's name.
@@ -191,14 +194,14 @@ def report_lines(
         return lines
     first = diff.first_divergence
     if first is not None:
-        lines.append(f"first divergence: {_where(first.diff)} — {divergence_kind(first)}")
+        lines.append(f"first divergence: {where(first.diff)} — {divergence_kind(first)}")
     lines.extend(root_cause_line(cause) for cause in diff.root_causes)
     differences = diff.differences
     lines.append("")
     lines.append(f"Differing steps ({len(differences):,})")
     for pair in differences[:MAX_STEPS_SHOWN]:
         marks = ", ".join(_marks(pair))
-        lines.append(f"  {_where(pair)}  [{marks}]")
+        lines.append(f"  {where(pair)}  [{marks}]")
         if Mark.SLOWER in pair.marks or Mark.FASTER in pair.marks:
             before = pair.baseline.duration_ms if isinstance(pair.baseline, StepEntry) else None
             after = pair.this.duration_ms if isinstance(pair.this, StepEntry) else None

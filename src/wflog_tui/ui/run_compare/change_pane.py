@@ -19,6 +19,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from wflog_tui.model.diff_report import where
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.durations import format_duration
 from wflog_tui.model.entries import MalformedEntry, StepEntry
@@ -89,22 +90,10 @@ def _changes(
         text.append("  (the values are too big to compare whole; the first leaves only)\n")
 
 
-def _where(pair: EntryDiff) -> str:
-    key = pair.key
-    parts = [one_line(pair.label, 80)]
-    if key.step_id is not None and key.step_id != pair.label:
-        parts.append(f"({one_line(key.step_id, 60)})")
-    if key.iteration is not None:
-        parts.append(f"· iteration {key.iteration:,}")
-    if key.attempt > 1 and key[0] == "step":
-        parts.append(f"· attempt {key.attempt}")
-    return " ".join(parts)
-
-
 def pair_text(pair: EntryDiff, styles: ChangeStyles = PLAIN) -> Text:
     """Everything the pane says about one aligned pair (or a step in one run only)."""
     text = Text()
-    text.append(_where(pair) + "\n", style="bold")
+    text.append(where(pair, " · ") + "\n", style="bold")
     text.append_text(_marks_line(pair.marks))
     text.append("\n")
     if Mark.MISSING in pair.marks or Mark.ADDED in pair.marks:
