@@ -400,7 +400,7 @@ def open_run(spec: dict[str, Any]) -> dict[str, Any]:
     probes.after_import("wflog_tui.ui.run_view.step_tree_view", wrap_views)
     probes.after_import(
         "wflog_tui.ui.run_view",
-        lambda m: timings.wrap(m.RunScreen, "_show_run", "show_run (widgets + landing)"),
+        lambda m: timings.wrap(m.RunScreen, "show_run", "show_run (widgets + landing)"),
     )
     if memory_mode:
         import wflog_tui.ui.app  # noqa: F401  (imported now, so not counted as the run's)
@@ -564,7 +564,7 @@ async def refresh(spec: dict[str, Any]) -> dict[str, Any]:
     as the previous one is done, so the figure is the cost of a cycle whatever the app's
     pacing would do with it. Per cycle: the store's time for each query (`store.stats`:
     round trip and decoding), rows returned, the UI's time to apply the delta
-    (`RunListScreen._apply`) and the counts (`_show_counts`), and the frames rendered.
+    (`RunFeed.apply`) and the counts (`RunListScreen.show_counts`), and the frames rendered.
     """
     from textual.widgets import DataTable
 
@@ -599,18 +599,19 @@ async def refresh(spec: dict[str, Any]) -> dict[str, Any]:
         table = screen.query_one("#runs", DataTable)
         await _until(lambda: table.row_count > 0, 60, "the first page")
         # Load every RUNNING row, as a reader paging to the end would.
-        while not screen.exhausted:
+        feed = screen.feed
+        while not feed.exhausted:
             before = table.row_count
             await pilot.press("end")
             await _until(
-                lambda before=before: table.row_count > before or screen.exhausted,
+                lambda before=before: table.row_count > before or feed.exhausted,
                 60,
                 "an older page",
             )
         loaded = table.row_count
 
-        def timed_method(name: str, field: str) -> None:
-            original = getattr(screen, name)
+        def timed_method(owner: Any, name: str, field: str) -> None:
+            original = getattr(owner, name)
 
             def timed(*args: Any, **kwargs: Any) -> Any:
                 start = time.perf_counter()
@@ -620,18 +621,18 @@ async def refresh(spec: dict[str, Any]) -> dict[str, Any]:
                     if measuring:
                         current[field] += (time.perf_counter() - start) * 1000
 
-            setattr(screen, name, timed)
+            setattr(owner, name, timed)
 
-        timed_method("_apply", "apply_ms")
-        timed_method("_show_counts", "counts_ms")
-        original_schedule = screen._schedule
+        timed_method(feed, "apply", "apply_ms")
+        timed_method(screen, "show_counts", "counts_ms")
+        original_schedule = feed.schedule
         cycle_done = asyncio.Event()
 
         def schedule() -> None:
             original_schedule()
             cycle_done.set()
 
-        screen._schedule = schedule  # type: ignore[method-assign]
+        feed.schedule = schedule  # type: ignore[method-assign]
         # Let a cycle already under way finish before counting.
         await asyncio.sleep(0.3)
         measuring = True
@@ -716,7 +717,7 @@ async def keypress(spec: dict[str, Any]) -> dict[str, Any]:
         table = screen.query_one("#runs", DataTable)
         await _until(lambda: table.row_count > 0, 60, "the first page")
         cycles: list[float] = []
-        original_apply = screen._apply
+        original_apply = screen.feed.apply
 
         def apply(*args: Any, **kwargs: Any) -> Any:
             start = probes.now()
@@ -727,7 +728,7 @@ async def keypress(spec: dict[str, Any]) -> dict[str, Any]:
                 if not kwargs.get("older") and not kwargs.get("initial"):
                     cycles.append(start)
 
-        screen._apply = apply  # type: ignore[method-assign]
+        screen.feed.apply = apply  # type: ignore[method-assign]
         driver = app._driver
         assert driver is not None
 
@@ -825,10 +826,10 @@ async def failure_groups(spec: dict[str, Any]) -> dict[str, Any]:
     calls: dict[str, int] = {}
     record = store.stats.record
 
-    def counting(name: str, ms: float, rows: int) -> None:
+    def counting(name: str, ms: float, rows: int, **timing: float) -> None:
         db_ms[name] = db_ms.get(name, 0.0) + ms
         calls[name] = calls.get(name, 0) + 1
-        record(name, ms, rows)
+        record(name, ms, rows, **timing)
 
     store.stats.record = counting  # type: ignore[method-assign]
     run_filter = RunFilter(since=timedelta(seconds=spec["since_s"]))
