@@ -39,6 +39,7 @@ from wflog_tui.ui.config import AppConfig
 from wflog_tui.ui.live_refresh import RETRY_FIRST_S
 from wflog_tui.ui.run_list import RunListScreen
 from wflog_tui.ui.run_view import RunScreen
+from wflog_tui.ui.widgets.picker import Picker
 
 pytestmark = [
     pytest.mark.skipif(
@@ -273,6 +274,10 @@ async def test_the_app_opened_on_a_server_that_then_vanishes_never_crashes(
         for keys in (["3"], ["ctrl+z"], ["w"], ["o"], ["slash", "0", "1", "enter"], ["x"]):
             await pilot.press(*keys)
             await settle(pilot, lambda: workers_idle(app))  # its query failed, and was said
+            if isinstance(app.screen, Picker):
+                # The picker opens at once and says why it has no values; esc closes it.
+                assert "cannot reach PostgreSQL" in screen_text(app), keys
+                await pilot.press("escape")
             assert isinstance(app.screen, RunListScreen), keys
         await pilot.press("x", "end", "home", "enter")
         await settle(pilot, lambda: isinstance(app.screen, RunScreen))

@@ -128,7 +128,7 @@ async def test_a_crash_inside_the_app_renders_no_password(table, secret_role, mo
     def broken(self, *args, **kwargs):
         raise RuntimeError("a bug of ours")
 
-    monkeypatch.setattr(RunListScreen, "_show_counts", broken)
+    monkeypatch.setattr(RunListScreen, "show_counts", broken)
     store = await open_store(StoreSettings(dsn=dsn, table=table.name))
     async with store:
         app = list_app(store)

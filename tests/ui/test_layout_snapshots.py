@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
+from textual.widgets import Input
 
 from tests.compared_runs import publish_log
 from tests.database import TableHandle, run_row
@@ -193,6 +194,13 @@ def _fixed_table(pg_dsn: str, rows: list[dict]) -> Iterator[TableHandle]:
         asyncio.run(drop())
 
 
+async def _steady_cursors(pilot) -> None:
+    """A text box's cursor shown steadily: a blinking one is caught on or off by chance."""
+    for box in pilot.app.screen.query(Input):
+        box.cursor_blink = False
+    await pilot.pause()
+
+
 class SnapshotApp(WflogApp):
     """The real app, opening its store in its own event loop (the snapshot runner's)."""
 
@@ -292,6 +300,7 @@ def test_run_list_search_syntax_error_at_80x24(snap_compare, snapshot_table):
         )
         await pilot.press("slash", *"status:FAILED input.cohort>lots")
         await _until(pilot, lambda: app.screen.search_box.error is not None)
+        await _steady_cursors(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=mistaken)
 
@@ -309,6 +318,7 @@ def test_save_view_over_the_list_of_a_production_profile(snap_compare, snapshot_
         )
         await pilot.press("ctrl+s", *"jpy failures")
         await _until(pilot, lambda: app.screen.query("#view-name"))
+        await _steady_cursors(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=asked)
 

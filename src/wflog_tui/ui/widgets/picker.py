@@ -44,6 +44,8 @@ class Picker(ModalScreen[str | None]):
         self.values: list[str] = []
         self.current = current
         self._initial = values
+        self._problem: str | None = None
+        self._up = False
 
     @classmethod
     def open(
@@ -81,13 +83,20 @@ class Picker(ModalScreen[str | None]):
             yield OptionList(Option(Text("loading …"), id="loading", disabled=True))
 
     def on_mount(self) -> None:
-        """Fill in the values given up front, and take the keys."""
-        if self._initial is not None:
+        """Fill in the values (or the problem) that came before the picker was up, and
+        take the keys."""
+        self._up = True
+        if self._problem is not None:
+            self.show_problem(self._problem)
+        elif self._initial is not None:
             self.set_values(self._initial)
         self.query_one(OptionList).focus()
 
     def set_values(self, values: list[str]) -> None:
         """Offer `values` (and "(any)" when clearable), the current one highlighted."""
+        if not self._up:  # a fast answer: on_mount shows it
+            self._initial = values
+            return
         self.values = values
         option_list = self.query_one(OptionList)
         option_list.clear_options()
@@ -103,6 +112,9 @@ class Picker(ModalScreen[str | None]):
 
     def show_problem(self, message: str) -> None:
         """The values could not be fetched: say why; esc closes."""
+        if not self._up:  # a fast failure: on_mount shows it
+            self._problem = message
+            return
         option_list = self.query_one(OptionList)
         option_list.clear_options()
         option_list.add_option(Option(Text(one_line(message, 200)), id="problem", disabled=True))
