@@ -116,6 +116,14 @@ def test_a_terminated_or_interrupted_demo_stops_its_server(session, tmp_path: Pa
     assert "Traceback" not in pane(name)
 
 
+def _dead(pid: int) -> bool:
+    """Gone, or a zombie its parent (tmux) has not reaped yet: it runs nothing either way."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
 def test_a_server_left_by_a_killed_demo_is_reused_said_and_then_stopped(session, tmp_path: Path):
     data_dir = tmp_path / "pgdata"
     first = session("first", demo_argv(data_dir))
@@ -124,7 +132,7 @@ def test_a_server_left_by_a_killed_demo_is_reused_said_and_then_stopped(session,
     assert pid is not None
     demo = pane_pid(first)
     os.kill(demo, signal.SIGKILL)  # no cleanup at all: the server stays
-    wait_for(lambda: not psutil.pid_exists(demo), "the first demo to die")
+    wait_for(lambda: _dead(demo), "the first demo to die")
     assert psutil.pid_exists(pid)
 
     second = session("second", demo_argv(data_dir))

@@ -25,7 +25,7 @@ import shlex
 import signal
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import NoReturn
@@ -663,7 +663,10 @@ async def _demo(args: argparse.Namespace, environ: os._Environ[str] | dict[str, 
     simulator: asyncio.Task[None] | None = None
     # SIGHUP (the terminal closed) and SIGTERM end the demo as Ctrl-C does, through the
     # `finally` below, so that the embedded server is stopped rather than left running.
-    signalled = _stop_on_signals(asyncio.current_task())
+    # The server is also stopped at once: the task's unwinding (the TUI's shutdown, on a
+    # terminal that is gone, under load) must not be what stands between a closed terminal
+    # and a stopped server.
+    signalled = _stop_on_signals(asyncio.current_task(), server.stop if server else None)
     try:
         if server is not None:
             # In this thread: a signal during the start is handled once it returned, so
@@ -730,8 +733,11 @@ async def _demo(args: argparse.Namespace, environ: os._Environ[str] | dict[str, 
             server.stop()
 
 
-def _stop_on_signals(task: asyncio.Task[object] | None) -> list[int]:
-    """Cancel `task` on SIGHUP or SIGTERM; the list returned receives the signal's number."""
+def _stop_on_signals(
+    task: asyncio.Task[object] | None, then: Callable[[], None] | None = None
+) -> list[int]:
+    """Cancel `task` on SIGHUP or SIGTERM, then call `then`; the list returned receives the
+    signal's number."""
     received: list[int] = []
     loop = asyncio.get_running_loop()
 
@@ -739,6 +745,8 @@ def _stop_on_signals(task: asyncio.Task[object] | None) -> list[int]:
         received.append(signum)
         if task is not None:
             task.cancel()
+        if then is not None:
+            then()
 
     for signum in (signal.SIGHUP, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, AttributeError):
