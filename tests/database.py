@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,7 +13,7 @@ from typing import Any
 import asyncpg
 import orjson
 
-from wflog_tui.demo.table_ddl import TableShape, quote_ident
+from wflog_tui.demo.table_ddl import TableShape, create_table_sql, quote_ident
 
 _counter = itertools.count(1)
 _JSON_COLUMNS = ("input_payload", "steps_log", "output_payload")
@@ -99,3 +102,33 @@ class TableHandle:
         if self.shape.status_enum:
             return f'{quote_ident(self.shape.schema)}."WorkflowExecutionStatus"'
         return "text"
+
+
+def fixed_table(
+    pg_dsn: str, rows: list[dict[str, Any]], prefix: str = "snap", **shape_args: Any
+) -> Iterator[TableHandle]:
+    """A table of `rows` in a schema of its own, made and dropped in event loops of its
+    own: for snapshot fixtures, which run outside the tests' loop. Yields its handle."""
+    shape = TableShape(schema=f"{prefix}_{uuid.uuid4().hex[:10]}", **shape_args)
+    handle = TableHandle(pg_dsn, shape)
+
+    async def create() -> None:
+        conn = await asyncpg.connect(pg_dsn)
+        try:
+            await conn.execute(create_table_sql(shape))
+        finally:
+            await conn.close()
+        await handle.insert(*rows)
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(pg_dsn)
+        try:
+            await conn.execute(f"DROP SCHEMA {quote_ident(shape.schema)} CASCADE")
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    try:
+        yield handle
+    finally:
+        asyncio.run(drop())

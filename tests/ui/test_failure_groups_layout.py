@@ -8,17 +8,13 @@ new layout.
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 import pytest
 
-from tests.database import TableHandle, run_row
+from tests.database import TableHandle, fixed_table, run_row
 from tests.ui.harness import settle
-from wflog_tui.demo.table_ddl import TableShape, create_table_sql, quote_ident
 from wflog_tui.store import RunFilter, StoreSettings, open_store
 from wflog_tui.ui.app import WflogApp
 from wflog_tui.ui.config import AppConfig
@@ -129,29 +125,7 @@ def _rows() -> list[dict]:
 @pytest.fixture
 def groups_table(pg_dsn: str) -> Iterator[TableHandle]:
     """A table holding the fixed failures and passing runs; dropped afterwards."""
-    shape = TableShape(schema=f"snapg_{uuid.uuid4().hex[:10]}")
-    handle = TableHandle(pg_dsn, shape)
-
-    async def create() -> None:
-        conn = await asyncpg.connect(pg_dsn)
-        try:
-            await conn.execute(create_table_sql(shape))
-        finally:
-            await conn.close()
-        await handle.insert(*_rows())
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(pg_dsn)
-        try:
-            await conn.execute(f"DROP SCHEMA {quote_ident(shape.schema)} CASCADE")
-        finally:
-            await conn.close()
-
-    asyncio.run(create())
-    try:
-        yield handle
-    finally:
-        asyncio.run(drop())
+    yield from fixed_table(pg_dsn, _rows(), prefix="snapg")
 
 
 class GroupsSnapshotApp(WflogApp):

@@ -6,19 +6,15 @@ screens are the same on every run. `pytest --snapshot-update` accepts a new layo
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 import pytest
 from textual.widgets import Input
 
 from tests.compared_runs import publish_log
-from tests.database import TableHandle, run_row
+from tests.database import TableHandle, fixed_table, run_row
 from tests.ui.harness import settle
-from wflog_tui.demo.table_ddl import TableShape, create_table_sql, quote_ident
 from wflog_tui.store import RunFilter, StoreSettings, open_store
 from wflog_tui.ui.app import WflogApp
 from wflog_tui.ui.config import AppConfig
@@ -169,29 +165,8 @@ def compare_table(pg_dsn: str) -> Iterator[TableHandle]:
 
 
 def _fixed_table(pg_dsn: str, rows: list[dict]) -> Iterator[TableHandle]:
-    shape = TableShape(schema=f"snap_{uuid.uuid4().hex[:10]}", status_enum=False)
-    handle = TableHandle(pg_dsn, shape)
-
-    async def create() -> None:
-        conn = await asyncpg.connect(pg_dsn)
-        try:
-            await conn.execute(create_table_sql(shape))
-        finally:
-            await conn.close()
-        await handle.insert(*rows)
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(pg_dsn)
-        try:
-            await conn.execute(f"DROP SCHEMA {quote_ident(shape.schema)} CASCADE")
-        finally:
-            await conn.close()
-
-    asyncio.run(create())
-    try:
-        yield handle
-    finally:
-        asyncio.run(drop())
+    # A text status column, so PAUSED fits.
+    yield from fixed_table(pg_dsn, rows, status_enum=False)
 
 
 async def _steady_cursors(pilot) -> None:

@@ -344,12 +344,7 @@ class LoopNode(StepNode):
 
     def child_position(self, key: str) -> int | None:
         """Where iteration `<loop key>/i<n>` sits: n - 1, if the loop shows it."""
-        prefix = f"{self.key}/i"
-        digits = key[len(prefix) :]
-        if not key.startswith(prefix) or not digits.isdigit():
-            return None
-        number = int(digits)
-        return number - 1 if 1 <= number <= self.iteration_count else None
+        return _numbered_position(key, f"{self.key}/i", self.iteration_count)
 
     def iteration_numbers(self) -> range:
         """1 … iteration_count, the rows a view pages through."""
@@ -416,12 +411,7 @@ class RetriedNode(StepNode):
 
     def child_position(self, key: str) -> int | None:
         """Where attempt `<step key>/a<n>` sits: n - 1, if the step ran that often."""
-        prefix = f"{self.key}/a"
-        digits = key[len(prefix) :]
-        if not key.startswith(prefix) or not digits.isdigit():
-            return None
-        number = int(digits)
-        return number - 1 if 1 <= number <= len(self.entries) else None
+        return _numbered_position(key, f"{self.key}/a", len(self.entries))
 
     def attempt_node(self, number: int) -> StepNode:
         """The node of attempt `number` (1-based), built on first use."""
@@ -1139,3 +1129,12 @@ def _failures(tree: StepTree) -> list[Failure]:
             )
         )
     return failures
+
+
+def _numbered_position(key: str, prefix: str, count: int) -> int | None:
+    """n - 1 for a key `<prefix><n>` with 1 <= n <= count (an iteration or an attempt)."""
+    digits = key[len(prefix) :]
+    if not key.startswith(prefix) or not digits.isdigit():
+        return None
+    number = int(digits)
+    return number - 1 if 1 <= number <= count else None
