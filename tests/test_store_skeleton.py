@@ -7,15 +7,18 @@ failures and keys as the tree built from the log itself.
 
 from __future__ import annotations
 
+import asyncpg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
 from tests.database import run_row
+from tests.roles import dsn_as, role
 from wflog_tui.model.entries import StepEntry
 from wflog_tui.model.log_skeleton import LogSkeleton
 from wflog_tui.model.step_tree import StepTree, build_tree
 from wflog_tui.store import StoreSettings, load_run, open_store
+from wflog_tui.store.connection import SKELETON_WORK_MEM, room_to_expand
 
 LOG = [
     {"stepId": "t", "operation": "trigger", "status": "COMPLETED", "output": {"user": "ann"}},
@@ -92,6 +95,56 @@ async def test_a_big_log_comes_as_a_skeleton_and_fetch_entries_fills_it(make_tab
         assert small.steps_log == LOG
     finally:
         await store.close()
+
+
+async def test_a_big_skeleton_is_expanded_in_memory_not_in_a_temporary_file(table, pg_dsn):
+    """Expanding a log holds all its elements at once; at the default 4 MB of work_mem the
+    server would write them to a temporary file and read them back. A role allowed no
+    temporary file at all still reads the skeleton of a log of about 9 MB."""
+    pad = "x" * 250
+    log = [
+        {"stepId": "s", "status": "COMPLETED", "iteration": i + 1, "output": {"pad": pad}}
+        for i in range(30_000)
+    ]
+    log.append({"stepId": "s", "status": "FAILED", "iteration": 30_001, "error": "boom"})
+    await table.insert(run_row(run_id="01BIG", status="FAILED", steps_log=log))
+    async with role(pg_dsn, table) as name:
+        admin = await asyncpg.connect(pg_dsn)
+        try:
+            await admin.execute(f"ALTER ROLE {name} SET temp_file_limit = 0")
+        finally:
+            await admin.close()
+        store = await open_store(StoreSettings(dsn=dsn_as(table.dsn, name), table=table.name))
+        try:
+            detail = await store.fetch_run("01BIG", skeleton_over=10)
+        finally:
+            await store.close()
+    skeleton = detail.steps_log
+    assert isinstance(skeleton, LogSkeleton) and len(skeleton) == len(log)
+    assert skeleton.is_plain(0) and not skeleton.is_plain(30_000)
+
+
+@pytest.mark.parametrize("in_transaction", [False, True], ids=["session", "pgbouncer"])
+async def test_the_skeletons_work_mem_ends_with_its_statement(pg_dsn, in_transaction):
+    """The larger work_mem is the skeleton statement's only: the session (or PgBouncer's
+    transaction) has its own again after it, and a small run's statement never gets it."""
+    conn = await asyncpg.connect(pg_dsn)
+    try:
+        own = await conn.fetchval("SHOW work_mem")
+        assert own != SKELETON_WORK_MEM
+        outer = conn.transaction(readonly=True)
+        if in_transaction:
+            await outer.start()
+        async with room_to_expand(conn, skeleton=False):
+            assert await conn.fetchval("SHOW work_mem") == own
+        async with room_to_expand(conn, skeleton=True):
+            assert await conn.fetchval("SHOW work_mem") == SKELETON_WORK_MEM
+        if in_transaction:
+            await outer.rollback()
+        assert await conn.fetchval("SHOW work_mem") == own
+        assert not conn.is_in_transaction()
+    finally:
+        await conn.close()
 
 
 async def test_a_big_log_that_is_no_array_comes_whole(table):

@@ -27,6 +27,7 @@ from wflog_tui.ui.app import WflogApp
 from wflog_tui.ui.config import AppConfig
 from wflog_tui.ui.run_view import RunScreen
 from wflog_tui.ui.run_view.detail_pane import DetailPane
+from wflog_tui.ui.run_view.header import RunHeader
 from wflog_tui.ui.widgets.json_view import JsonView
 
 
@@ -561,9 +562,18 @@ async def test_a_big_run_opens_as_a_skeleton_and_fills_what_is_shown(
     assert most == 1
 
 
-async def test_a_run_loading_before_the_app_is_taken_by_its_run_view(table, open_store_for):
+async def test_a_run_loading_before_the_app_is_taken_by_its_run_view(
+    table, open_store_for, monkeypatch
+):
     """`--run` starts loading before the UI exists; the run view shows that load and
     sends no query of its own for it."""
+    said: list[str] = []
+    original = RunHeader.show_message
+    monkeypatch.setattr(
+        RunHeader,
+        "show_message",
+        lambda header, text: (said.append(text.plain), original(header, text)),
+    )
     row, store = await open_run(table, open_store_for, three_failures(), status="FAILED")
     prefetched = asyncio.ensure_future(load_run(store, row["run_id"]))
     await prefetched
@@ -574,7 +584,10 @@ async def test_a_run_loading_before_the_app_is_taken_by_its_run_view(table, open
         prefetched={row["run_id"]: prefetched},
     )
     async with app.run_test(size=(160, 50)) as pilot:
-        await settle(pilot, lambda: loaded(app))
+        # A load that ended before the screen existed is shown from the screen's mount,
+        # so the first frame is already the run, with no "Loading run …" between.
+        assert loaded(app)
+        assert said == []
         assert cursor_path(app) == ["Process Each User", "iteration 2", "send_email"]
         assert store.stats.calls == calls  # nothing fetched again
         # With `--run` the list is not made, and queries nothing, until it is asked for.

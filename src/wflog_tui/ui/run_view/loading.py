@@ -7,6 +7,9 @@ log rewritten) keeps the run on screen, and a failure then only shows in the bad
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -29,43 +32,63 @@ class RunLoad:
 
     def start(self) -> None:
         """Fetch the run, then have the screen show it (first time) or merge it (reload)."""
-        self.screen.run_worker(self._load, group="run-load", exclusive=True)
-
-    async def _load(self) -> None:
         screen = self.screen
-        header = screen.query_one(RunHeader)
-        first = screen.detail is None
-        if first:
-            header.show_message(Text(f"Loading run {one_line(screen.run_id, 80)} …"))
         # With `--run`, the command line started loading before the UI existed.
-        prefetched = wflog_app(screen).take_prefetched(screen.run_id) if first else None
+        prefetched = (
+            wflog_app(screen).take_prefetched(screen.run_id) if screen.detail is None else None
+        )
+        if prefetched is not None and prefetched.done():
+            # It came while the UI was being imported (a small run does): shown now, from
+            # the screen's mount, so its very first frame is the run landed on.
+            try:
+                loaded = prefetched.result()
+            except StoreError as error:
+                self._failed(error)
+                return
+            self._show(loaded, pause_collector())
+            return
+        screen.run_worker(partial(self._load, prefetched), group="run-load", exclusive=True)
+
+    async def _load(self, prefetched: asyncio.Future[LoadedRun | None] | None) -> None:
+        screen = self.screen
+        if screen.detail is None:
+            header = screen.query_one(RunHeader)
+            header.show_message(Text(f"Loading run {one_line(screen.run_id, 80)} …"))
         # The cyclic collector stays off until the run is on screen: the objects of a big
         # run would otherwise set off a full collection in the middle of landing on it.
         release = pause_collector()
-        shown = False
         try:
-            try:
-                if prefetched is not None:
-                    loaded: LoadedRun | None = await prefetched
-                else:
-                    async with screen.live.lock:
-                        loaded = await load_run(wflog_app(screen).store, screen.run_id)
-            except StoreError as error:
-                if screen.live.on_screen:
-                    self._failed(error)
-                return
-            if not screen.live.on_screen:
-                return
-            if loaded is None:
-                self._failed(None)
-                return
-            screen.show_run(loaded.detail, loaded.tree)
-            shown = True
-        finally:
-            if shown:
-                screen.app.call_after_refresh(release)  # once the run has been drawn
+            if prefetched is not None:
+                loaded: LoadedRun | None = await prefetched
             else:
-                release()
+                async with screen.live.lock:
+                    loaded = await load_run(wflog_app(screen).store, screen.run_id)
+        except StoreError as error:
+            release()
+            if screen.live.on_screen:
+                self._failed(error)
+            return
+        except BaseException:
+            release()
+            raise
+        if not screen.live.on_screen:
+            release()
+            return
+        self._show(loaded, release)
+
+    def _show(self, loaded: LoadedRun | None, release: Callable[[], None]) -> None:
+        """Show `loaded` (None: there is no such run); `release` resumes the collector,
+        once the run has been drawn."""
+        if loaded is None:
+            release()
+            self._failed(None)
+            return
+        try:
+            self.screen.show_run(loaded.detail, loaded.tree)
+        except BaseException:
+            release()
+            raise
+        self.screen.app.call_after_refresh(release)
 
     def _failed(self, error: StoreError | None) -> None:
         screen = self.screen

@@ -118,7 +118,6 @@ class RunScreen(Screen[None]):
     DEFAULT_CSS = """
     RunScreen { layout: vertical; }
     RunScreen #run-body { height: 1fr; }
-    RunScreen #run-body.-hidden { display: none; }
     RunScreen StepTreeView { width: 45%; min-width: 30; border-right: vkey $foreground 20%; }
     RunScreen #detail { width: 1fr; }
     RunScreen #run-badge { height: 1; padding: 0 1; background: $panel; }
@@ -168,7 +167,11 @@ class RunScreen(Screen[None]):
         """Header, then the tree and the detail side by side, the tail badge, the footer."""
         yield ProfileBadge()
         yield RunHeader(id="run-header")
-        with Horizontal(id="run-body", classes="-hidden"):
+        # Hidden by its own style, not a class, until the run is there: showing it then
+        # lays it out again, where removing a class would restyle all it holds.
+        body = Horizontal(id="run-body")
+        body.display = False
+        with body:
             yield StepTreeView(id="steps")
             yield DetailPane(id="detail")
         yield StepSearchBar(id="step-search")
@@ -219,7 +222,7 @@ class RunScreen(Screen[None]):
         self.detail, self.step_tree = detail, tree
         self.tail.clear()
         self.query_one(RunHeader).show_run(detail, tree.notes)
-        self.query_one("#run-body").remove_class("-hidden")
+        self.query_one("#run-body").display = True
         view = self.step_view
         if first:
             view.show_tree(tree)

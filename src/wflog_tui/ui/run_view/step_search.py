@@ -109,19 +109,32 @@ class StepSearchBar(Vertical):
         """The last search's answer; None when no search is active."""
 
     def compose(self) -> ComposeResult:
-        """The prompt, then the line that says which match the cursor is on."""
-        yield Input(placeholder=PROMPT_PLACEHOLDER, id="step-search-input")
-        yield Static(id="step-search-status", markup=False)
+        """Nothing yet: the prompt and its status line are made on the first `/` (see
+        `_parts`). Styling an Input nobody has asked for would cost the run view's first
+        frame a few tens of milliseconds, on every run opened."""
+        return iter(())
+
+    def _parts(self) -> tuple[Input, Static]:
+        """The prompt, then the line that says which match the cursor is on; made once."""
+        if not self.children:
+            self.mount(
+                Input(placeholder=PROMPT_PLACEHOLDER, id="step-search-input"),
+                Static(id="step-search-status", markup=False),
+            )
+        return (
+            self.query_one("#step-search-input", Input),
+            self.query_one("#step-search-status", Static),
+        )
 
     @property
     def input(self) -> Input:
-        """The prompt."""
-        return self.query_one("#step-search-input", Input)
+        """The prompt (made now if it was not yet)."""
+        return self._parts()[0]
 
     @property
     def typing(self) -> bool:
         """True while the prompt is open."""
-        return self.input.has_class("-typing")
+        return bool(self.children) and self.input.has_class("-typing")
 
     @property
     def active(self) -> bool:
@@ -152,7 +165,8 @@ class StepSearchBar(Vertical):
 
     def close_prompt(self, *, focus_tree: bool = True) -> None:
         """Close the prompt; a search already on stays on."""
-        self.input.remove_class("-typing")
+        if self.children:
+            self.input.remove_class("-typing")
         self.set_class(self.active, "-shown")
         if focus_tree:
             self._screen.step_view.focus()
@@ -169,7 +183,8 @@ class StepSearchBar(Vertical):
         """End the search: `n`/`N` go back to moving between failures."""
         self.workers.cancel_group(self, "step-search")
         self.matches = None
-        self.input.remove_class("-typing")
+        if self.children:
+            self.input.remove_class("-typing")
         self.remove_class("-shown", "-has-status")
         self._screen.refresh_bindings()
 
@@ -231,7 +246,7 @@ class StepSearchBar(Vertical):
         self._show(self.matches.status())
 
     def _show(self, line: Text) -> None:
-        self.query_one("#step-search-status", Static).update(line)
+        self._parts()[1].update(line)
         self.add_class("-shown", "-has-status")
 
 
