@@ -18,7 +18,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Static
@@ -51,13 +50,14 @@ from wflog_tui.ui.run_view.step_links import copy_step_link, link_landing, show_
 from wflog_tui.ui.run_view.step_search import StepSearchBar
 from wflog_tui.ui.run_view.step_tree_view import StepTreeView
 from wflog_tui.ui.run_view.tail import RunTail
+from wflog_tui.ui.styled_once import StyledOnceScreen
 from wflog_tui.ui.widgets.profile_badge import ProfileBadge
 
 # A reader who moved the cursor this recently is not moved to a new failure, only told.
 READER_BUSY_S = 30.0
 
 
-class RunScreen(Screen[None]):
+class RunScreen(StyledOnceScreen[None]):
     """One run: header, step tree on the left, detail of the selected step on the right."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
