@@ -216,6 +216,24 @@ def _common_options(*, defaults: bool) -> argparse.ArgumentParser:
     return common
 
 
+def _add_since(
+    options: argparse.ArgumentParser | argparse._ArgumentGroup,
+    help_text: str,
+    *,
+    default: object = argparse.SUPPRESS,
+) -> None:
+    """`--since` on `options`. A subcommand's has no default of its own: the main parser's
+    stands, so `--since 1h groups` is kept (see _common_options)."""
+    options.add_argument(
+        "--since", type=_since, default=default, metavar="15m|1h|24h|7d|all", help=help_text
+    )
+
+
+def _add_workflow(options: argparse.ArgumentParser, help_text: str) -> None:
+    """`--workflow` on a subcommand; like its `--since`, with no default of its own."""
+    options.add_argument("--workflow", default=argparse.SUPPRESS, metavar="NAME", help=help_text)
+
+
 def _filter_options(*, defaults: bool) -> argparse.ArgumentParser:
     options = argparse.ArgumentParser(
         add_help=False, argument_default=None if defaults else argparse.SUPPRESS
@@ -223,12 +241,10 @@ def _filter_options(*, defaults: bool) -> argparse.ArgumentParser:
     group = options.add_argument_group("run list")
     group.add_argument("--status", metavar="S[,S]", help="e.g. FAILED,RUNNING")
     group.add_argument("--workflow", metavar="NAME", help="only runs of this workflow name")
-    group.add_argument(
-        "--since",
-        type=_since,
+    _add_since(
+        group,
+        "time window of the list and counts (default: 24h)",
         default=_default(parse_since("24h"), defaults),
-        metavar="15m|1h|24h|7d|all",
-        help="time window of the list and counts (default: 24h)",
     )
     group.add_argument(
         "--refresh",
@@ -312,20 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
             "error), newest activity first, each with what its failing runs share."
         ),
     )
-    # Defaults come from the main parser, so `--since 1h groups` is kept (see _common_options).
-    groups.add_argument(
-        "--since",
-        type=_since,
-        default=argparse.SUPPRESS,
-        metavar="15m|1h|24h|7d|all",
-        help="the window grouped; NEW means no failure in the one before (default: 24h)",
-    )
-    groups.add_argument(
-        "--workflow",
-        default=argparse.SUPPRESS,
-        metavar="NAME",
-        help="only failures of this workflow name",
-    )
+    _add_since(groups, "the window grouped; NEW means no failure in the one before (default: 24h)")
+    _add_workflow(groups, "only failures of this workflow name")
     groups.add_argument("--json", action="store_true", help="print the groups as JSON")
 
     report = commands.add_parser(
@@ -339,16 +343,8 @@ def build_parser() -> argparse.ArgumentParser:
             "exact window and filters used. Written as it is read."
         ),
     )
-    report.add_argument(
-        "--since",
-        type=_since,
-        default=argparse.SUPPRESS,
-        metavar="15m|1h|24h|7d|all",
-        help="the window reported (default: 24h)",
-    )
-    report.add_argument(
-        "--workflow", default=argparse.SUPPRESS, metavar="NAME", help="one workflow's failures"
-    )
+    _add_since(report, "the window reported (default: 24h)")
+    _add_workflow(report, "one workflow's failures")
     report.add_argument(
         "--top", type=int, default=3, metavar="N", help="groups explained in full (default: 3)"
     )
@@ -374,14 +370,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     runs.add_argument("--search", metavar="QUERY", help="e.g. 'status:FAILED input.currency=JPY'")
     runs.add_argument("--status", default=argparse.SUPPRESS, metavar="S[,S]", help="FAILED,…")
-    runs.add_argument("--workflow", default=argparse.SUPPRESS, metavar="NAME", help="exact name")
-    runs.add_argument(
-        "--since",
-        type=_since,
-        default=argparse.SUPPRESS,
-        metavar="15m|1h|24h|7d|all",
-        help="time window (default: 24h)",
-    )
+    _add_workflow(runs, "exact name")
+    _add_since(runs, "time window (default: 24h)")
     runs.add_argument("--view", metavar="NAME", help="a [views.NAME] of the file")
     runs.add_argument("--limit", type=int, default=100, metavar="N", help="(default: 100)")
     runs.add_argument("--json", action="store_true", help="print a JSON array of runs")
