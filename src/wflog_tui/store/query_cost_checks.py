@@ -26,7 +26,7 @@ from wflog_tui.store.doctor_session import DoctorSession
 from wflog_tui.store.error_translation import translate
 from wflog_tui.store.errors import QueryTimeout, StoreError
 from wflog_tui.store.failure_loading import window_at
-from wflog_tui.store.failure_queries import FAILURE_PAGE, FailureQueries
+from wflog_tui.store.failure_queries import FailurePage, FailureQueries
 from wflog_tui.store.filters import RunFilter
 from wflog_tui.store.indexes import indexes_missing_hint
 from wflog_tui.store.queries import PageCursor, Queries, summary_from_row
@@ -105,7 +105,7 @@ async def check_costs(
         session,
         info,
         "cost: failure groups",
-        [failures.failures(run_filter, start=start, limit=FAILURE_PAGE)],
+        [failures.failures(run_filter, FailurePage(start))],
         fix=window or indexes,
     )
     if any(ms is None for ms in cycle):
