@@ -36,22 +36,26 @@ def _page_sql(table: str) -> str:
     )
 
 
-async def list_page(spec: dict[str, Any]) -> dict[str, Any]:
-    """Connect and fetch the list's first page: the floor of the list's first paint."""
+async def _window_query_from_start(spec: dict[str, Any], sql: str) -> dict[str, Any]:
+    """Connect and fetch `sql` over the window: the time from process start to its rows,
+    with where it went (interpreter, imports, connect, query)."""
     connect_start = probes.now()
     conn = await asyncpg.connect(spec["dsn"])
     connected = probes.now()
-    rows = await conn.fetch(_page_sql(spec["table"]), _seconds(spec["since_s"]))
+    rows = await conn.fetch(sql, _seconds(spec["since_s"]))
     done = probes.now()
     await conn.close()
     return {
-        "value_s": done - spec["spawned_at"],
-        "interpreter_s": MODULE_START - spec["spawned_at"],
-        "imports_s": IMPORTED - MODULE_START,
+        **_from_start(spec, done),
         "connect_s": connected - connect_start,
         "query_s": done - connected,
         "rows": len(rows),
     }
+
+
+async def list_page(spec: dict[str, Any]) -> dict[str, Any]:
+    """Connect and fetch the list's first page: the floor of the list's first paint."""
+    return await _window_query_from_start(spec, _page_sql(spec["table"]))
 
 
 async def open_run(spec: dict[str, Any]) -> dict[str, Any]:
@@ -69,9 +73,7 @@ async def open_run(spec: dict[str, Any]) -> dict[str, Any]:
     failing = [i for i, e in enumerate(entries) if e.get("status") == "FAILED"]
     await conn.close()
     return {
-        "value_s": done - spec["spawned_at"],
-        "interpreter_s": MODULE_START - spec["spawned_at"],
-        "imports_s": IMPORTED - MODULE_START,
+        **_from_start(spec, done),
         "fetch_s": fetched - fetch_start,
         "loads_s": done - fetched,
         "in_process_s": done - fetch_start,
@@ -214,20 +216,7 @@ async def search(spec: dict[str, Any]) -> dict[str, Any]:
 async def failures_page(spec: dict[str, Any]) -> dict[str, Any]:
     """Connect and fetch the window's failures with their failing step and message, from
     process start: the floor of the groups screen's first paint."""
-    connect_start = probes.now()
-    conn = await asyncpg.connect(spec["dsn"])
-    connected = probes.now()
-    rows = await conn.fetch(_failures_sql(spec["table"]), _seconds(spec["since_s"]))
-    done = probes.now()
-    await conn.close()
-    return {
-        "value_s": done - spec["spawned_at"],
-        "interpreter_s": MODULE_START - spec["spawned_at"],
-        "imports_s": IMPORTED - MODULE_START,
-        "connect_s": connected - connect_start,
-        "query_s": done - connected,
-        "rows": len(rows),
-    }
+    return await _window_query_from_start(spec, _failures_sql(spec["table"]))
 
 
 _FAILED = "status IN ('FAILED', 'TIMED_OUT')"
@@ -356,13 +345,21 @@ async def skeleton(spec: dict[str, Any]) -> dict[str, Any]:
     done = probes.now()
     await conn.close()
     return {
-        "value_s": done - spec["spawned_at"],
-        "interpreter_s": MODULE_START - spec["spawned_at"],
-        "imports_s": IMPORTED - MODULE_START,
+        **_from_start(spec, done),
         "connect_s": connected - connect_start,
         "query_s": fetched - connected,
         "entries": len(rows),
         "first_failure_index": failure,
+    }
+
+
+def _from_start(spec: dict[str, Any], done: float) -> dict[str, float]:
+    """The time from the process's spawn to `done`, and the interpreter's and the imports'
+    share of it."""
+    return {
+        "value_s": done - spec["spawned_at"],
+        "interpreter_s": MODULE_START - spec["spawned_at"],
+        "imports_s": IMPORTED - MODULE_START,
     }
 
 

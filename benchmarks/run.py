@@ -145,8 +145,15 @@ def _median(samples: list[dict[str, Any]], key: str) -> float | None:
     return statistics.median(values) if values else None
 
 
-def _errors(samples: list[dict[str, Any]]) -> list[str]:
-    return [s["error"] for s in samples if "error" in s]
+def _errors(samples: list[dict[str, Any]]) -> list[str] | None:
+    """The samples' errors; None when there are none (the figure then has no `errors`)."""
+    return [s["error"] for s in samples if "error" in s] or None
+
+
+def _samples(samples: list[dict[str, Any]], key: str, digits: int | None = None) -> list[Any]:
+    """Each sample's `key`, rounded to `digits` when given, for the report's raw figures."""
+    values = [s[key] for s in samples if key in s]
+    return values if digits is None else [round(v, digits) for v in values]
 
 
 def _typical(samples: list[dict[str, Any]], key: str) -> dict[str, Any] | None:
@@ -218,13 +225,15 @@ class Bench:
         log(f"{name} done in {time.monotonic() - started:.1f} s")
 
     async def alternate(
-        self, scenario: tuple[str, str, dict], floor: tuple[str, str, dict]
+        self, key: str, scenario: tuple[str, str, dict], floor: tuple[str, str, dict]
     ) -> tuple[list[dict], list[dict]]:
-        """`repeats` scenario and floor processes, alternating, so noise hits both alike."""
+        """`repeats` scenario and floor processes, alternating, so noise hits both alike;
+        their results are kept whole as figure `key`'s raw data."""
         values, floors = [], []
         for _ in range(self.args.repeats):
             floors.append(await self.children.run(*floor))
             values.append(await self.children.run(*scenario))
+        self.raw[key] = {"scenario": values, "floor": floors}
         return values, floors
 
     # The figures.
@@ -233,9 +242,8 @@ class Bench:
         """First paint of the list against the bare page query, both from process start."""
         spec = self.spec(table)
         values, floors = await self.alternate(
-            ("scenarios", "first_paint", spec), ("floors", "list_page", spec)
+            key, ("scenarios", "first_paint", spec), ("floors", "list_page", spec)
         )
-        self.raw[key] = {"scenario": values, "floor": floors}
         value, floor = _median(values, "value_s"), _median(floors, "value_s")
         self.figures[key] = figure(
             value,
@@ -243,11 +251,11 @@ class Bench:
             unit="s",
             target=f"≤ {LIST_TARGET_S} s" if target else None,
             passed=_le(value, LIST_TARGET_S) if target else None,
-            samples=[round(s["value_s"], 3) for s in values if "value_s" in s],
-            floor_samples=[round(s["value_s"], 3) for s in floors if "value_s" in s],
+            samples=_samples(values, "value_s", 3),
+            floor_samples=_samples(floors, "value_s", 3),
             typical=_typical(values, "value_s"),
             typical_floor=_typical(floors, "value_s"),
-            errors=_errors(values + floors) or None,
+            errors=_errors(values + floors),
         )
         self.peak_rss[key] = _median(values, "peak_rss_mb")
         self.peak_rss[key + ".floor"] = _median(floors, "peak_rss_mb")
@@ -257,9 +265,8 @@ class Bench:
         both from process start."""
         spec = self.spec(table)
         values, floors = await self.alternate(
-            ("scenarios", "groups_first_paint", spec), ("floors", "failures_page", spec)
+            key, ("scenarios", "groups_first_paint", spec), ("floors", "failures_page", spec)
         )
-        self.raw[key] = {"scenario": values, "floor": floors}
         value, floor = _median(values, "value_s"), _median(floors, "value_s")
         self.figures[key] = figure(
             value,
@@ -272,9 +279,9 @@ class Bench:
             "one bare statement, from process start",
             groups=_median(values, "groups_shown"),
             failures=_median(values, "failures"),
-            samples=[round(s["value_s"], 3) for s in values if "value_s" in s],
-            floor_samples=[round(s["value_s"], 3) for s in floors if "value_s" in s],
-            errors=_errors(values + floors) or None,
+            samples=_samples(values, "value_s", 3),
+            floor_samples=_samples(floors, "value_s", 3),
+            errors=_errors(values + floors),
         )
         self.peak_rss[key] = _median(values, "peak_rss_mb")
 
@@ -301,19 +308,14 @@ class Bench:
         # Time and memory from separate processes (see `scenarios.open_run`): the time one
         # keeps the program's import order, the memory one does not count the imports.
         values, floors = await self.alternate(
-            ("scenarios", "open_run", {**spec, "mode": "time"}), ("floors", "open_run", spec)
+            key, ("scenarios", "open_run", {**spec, "mode": "time"}), ("floors", "open_run", spec)
         )
         in_memory_mode = [
             await self.children.run("scenarios", "open_run", {**spec, "mode": "memory"})
             for _ in range(self.args.repeats)
         ]
         slim = await self.children.run("floors", "open_run_slim", spec)
-        self.raw[key] = {
-            "scenario": values,
-            "floor": floors,
-            "scenario_memory": in_memory_mode,
-            "slim": slim,
-        }
+        self.raw[key].update(scenario_memory=in_memory_mode, slim=slim)
         value, floor = _median(values, "value_s"), _median(floors, "value_s")
         self.figures[key] = figure(
             value,
@@ -321,12 +323,12 @@ class Bench:
             unit="s",
             target=f"≤ {OPEN_TARGET_RATIO}× floor",
             passed=None if value is None or not floor else value / floor <= OPEN_TARGET_RATIO,
-            samples=[round(s["value_s"], 3) for s in values if "value_s" in s],
-            floor_samples=[round(s["value_s"], 3) for s in floors if "value_s" in s],
+            samples=_samples(values, "value_s", 3),
+            floor_samples=_samples(floors, "value_s", 3),
             typical=_typical(values, "value_s"),
             typical_floor=_typical(floors, "value_s"),
             server_side_slice=slim,
-            errors=_errors(values + floors) or None,
+            errors=_errors(values + floors),
         )
         rise = _median(in_memory_mode, "rss_rise_mb")
         json_mb = json_bytes / MB
@@ -344,8 +346,8 @@ class Bench:
             value_is="peak RSS from the call of load_run until the failure is on screen, "
             "UI already imported (scenarios.open_run, memory mode)",
             floor_process_rss_rise_mb=_median(floors, "rss_rise_mb"),
-            samples=[s["rss_rise_mb"] for s in in_memory_mode if "rss_rise_mb" in s],
-            errors=_errors(in_memory_mode) or None,
+            samples=_samples(in_memory_mode, "rss_rise_mb"),
+            errors=_errors(in_memory_mode),
         )
         self.peak_rss[key] = _median(values, "peak_rss_mb")
         self.peak_rss[key + ".floor"] = _median(floors, "peak_rss_mb")
@@ -364,6 +366,7 @@ class Bench:
             divergence_index=fail - 1,
         )
         values, floors = await self.alternate(
+            key,
             ("scenarios", "open_diff", {**spec, "mode": "time"}),
             ("scenarios", "open_run", {**spec, "mode": "time"}),
         )
@@ -371,7 +374,7 @@ class Bench:
             await self.children.run("scenarios", "open_diff", {**spec, "mode": "memory"})
             for _ in range(self.args.repeats)
         ]
-        self.raw[key] = {"scenario": values, "floor": floors, "scenario_memory": in_memory_mode}
+        self.raw[key]["scenario_memory"] = in_memory_mode
         value, floor = _median(values, "value_s"), _median(floors, "value_s")
         self.figures[key] = figure(
             value,
@@ -380,10 +383,10 @@ class Bench:
             target=f"≤ {DIFF_TARGET_RATIO}× floor",
             passed=None if value is None or not floor else value / floor <= DIFF_TARGET_RATIO,
             floor_is="open_run (time mode): process start → the failure on screen",
-            samples=[round(s["value_s"], 3) for s in values if "value_s" in s],
-            floor_samples=[round(s["value_s"], 3) for s in floors if "value_s" in s],
+            samples=_samples(values, "value_s", 3),
+            floor_samples=_samples(floors, "value_s", 3),
             typical=_typical(values, "value_s"),
-            errors=_errors(values + floors) or None,
+            errors=_errors(values + floors),
         )
         rise = _median(in_memory_mode, "rss_rise_mb")
         json_mb = self.data.big_json_bytes / MB
@@ -398,8 +401,8 @@ class Bench:
             floor_is="the failing run's steps_log as compact JSON",
             value_is="peak RSS from the first call of load_run until the diff is on screen, "
             "UI already imported (scenarios.open_diff, memory mode)",
-            samples=[s["rss_rise_mb"] for s in in_memory_mode if "rss_rise_mb" in s],
-            errors=_errors(in_memory_mode) or None,
+            samples=_samples(in_memory_mode, "rss_rise_mb"),
+            errors=_errors(in_memory_mode),
         )
         self.peak_rss[key] = _median(values, "peak_rss_mb")
 
@@ -429,7 +432,7 @@ class Bench:
             ui_counts_ms=value.get("ui_counts_ms"),
             frame_ms_per_cycle=value.get("frame_ms_per_cycle"),
             rows_loaded=value.get("rows_loaded"),
-            errors=_errors([value, floor]) or None,
+            errors=_errors([value, floor]),
         )
         self.peak_rss[key] = value.get("peak_rss_mb")
 
@@ -460,7 +463,7 @@ class Bench:
             refreshing=value.get("refreshing"),
             paused=value.get("paused"),
             runs_written_meanwhile=written,
-            errors=_errors([value]) or None,
+            errors=_errors([value]),
         )
         self.peak_rss[key] = value.get("peak_rss_mb")
 
@@ -469,9 +472,8 @@ class Bench:
         each in its own process, `SEARCH_TIMES` queries on one connection after a warm-up."""
         spec = self.spec(table, times=SEARCH_TIMES, **extra)
         values, floors = await self.alternate(
-            ("scenarios", "search", spec), ("floors", "search", spec)
+            key, ("scenarios", "search", spec), ("floors", "search", spec)
         )
-        self.raw[key] = {"scenario": values, "floor": floors}
         value, floor = _median(values, "median_ms"), _median(floors, "median_ms")
         answers = [s.get("answer") for s in values + floors if "answer" in s]
         self.figures[key] = figure(
@@ -486,9 +488,9 @@ class Bench:
             # The app and the hand-written query must find the same runs (or entries).
             same_answer=bool(answers) and all(a == answers[0] for a in answers),
             first_answer=answers[0][:3] if answers else None,
-            samples=[s["median_ms"] for s in values if "median_ms" in s],
-            floor_samples=[s["median_ms"] for s in floors if "median_ms" in s],
-            errors=_errors(values + floors) or None,
+            samples=_samples(values, "median_ms"),
+            floor_samples=_samples(floors, "median_ms"),
+            errors=_errors(values + floors),
         )
 
     async def search_in_run_screen(self, table: str, key: str, needle: str, index: int) -> None:
@@ -505,9 +507,8 @@ class Bench:
             expected_index=index,
         )
         values, floors = await self.alternate(
-            ("scenarios", "search_in_run_screen", spec), ("floors", "search", spec)
+            key, ("scenarios", "search_in_run_screen", spec), ("floors", "search", spec)
         )
-        self.raw[key] = {"scenario": values, "floor": floors}
         value, floor = _median(values, "value_ms"), _median(floors, "median_ms")
         self.figures[key] = figure(
             value,
@@ -522,9 +523,9 @@ class Bench:
             store_ms=_median(values, "store_ms"),
             landed_on=(_typical(values, "value_ms") or {}).get("landed_on"),
             tree_nodes=(_typical(values, "value_ms") or {}).get("tree_nodes"),
-            samples=[round(s["value_ms"], 1) for s in values if "value_ms" in s],
-            floor_samples=[s["median_ms"] for s in floors if "median_ms" in s],
-            errors=_errors(values + floors) or None,
+            samples=_samples(values, "value_ms", 1),
+            floor_samples=_samples(floors, "median_ms"),
+            errors=_errors(values + floors),
         )
 
     async def failure_groups(self, table: str, key: str, since_s: int, target_ms: float) -> None:
@@ -533,9 +534,8 @@ class Bench:
         against fetching and decoding a sample of the same size."""
         spec = self.spec(table, since_s=since_s)
         values, floors = await self.alternate(
-            ("scenarios", "failure_groups", spec), ("floors", "failures", spec)
+            key, ("scenarios", "failure_groups", spec), ("floors", "failures", spec)
         )
-        self.raw[key] = {"scenario": values, "floor": floors}
         db, floor = _median(values, "db_ms"), _median(floors, "db_ms")
         window = f"{since_s // 3600} h"
         self.figures[key] = figure(
@@ -558,9 +558,9 @@ class Bench:
             groups=_median(values, "groups"),
             pages=_median(values, "pages"),
             progress_updates=_median(values, "progress_updates"),
-            samples=[s["db_ms"] for s in values if "db_ms" in s],
-            floor_samples=[s["db_ms"] for s in floors if "db_ms" in s],
-            errors=_errors(values + floors) or None,
+            samples=_samples(values, "db_ms"),
+            floor_samples=_samples(floors, "db_ms"),
+            errors=_errors(values + floors),
         )
         self.peak_rss[key] = _median(values, "peak_rss_mb")
         if since_s != SINCE_S:
@@ -581,8 +581,8 @@ class Bench:
             and _typical(values, "splitters_ms").get("splitter_sample"),
             floor_sample=_typical(floors, "splitters_ms")
             and _typical(floors, "splitters_ms").get("splitter_sample"),
-            samples=[s["splitters_ms"] for s in values if "splitters_ms" in s],
-            floor_samples=[s["splitters_ms"] for s in floors if "splitters_ms" in s],
+            samples=_samples(values, "splitters_ms"),
+            floor_samples=_samples(floors, "splitters_ms"),
         )
 
     async def landing(self, table: str) -> None:
@@ -623,9 +623,9 @@ class Bench:
             target=None,
             passed=None,
             value_is="a minimal Textual app painting one static line, from process start",
-            samples=[round(s["value_s"], 3) for s in line if "value_s" in s],
+            samples=_samples(line, "value_s", 3),
             typical=_typical(line, "value_s"),
-            errors=_errors(line) or None,
+            errors=_errors(line),
         )
         self.figures["landing.big_run"] = figure(
             big_value,
@@ -636,9 +636,9 @@ class Bench:
             value_is="open_run: the 100,000-entry run until its failure is selected on screen",
             floor_is="bare asyncpg: the run's skeleton (stepId, iteration, status, error "
             "message, by jsonb_array_elements), its failure printed",
-            floor_samples=[round(s["value_s"], 3) for s in skeletons if "value_s" in s],
+            floor_samples=_samples(skeletons, "value_s", 3),
             typical_floor=_typical(skeletons, "value_s"),
-            errors=_errors(skeletons) or None,
+            errors=_errors(skeletons),
         )
         self.figures["landing.small_run"] = figure(
             small_value,
@@ -649,9 +649,9 @@ class Bench:
             value_is=f"wflog-tui --run {small[0]} (a FAILED run of {small[2]} entries) until "
             "its failure is selected on screen",
             floor_is="the minimal Textual app",
-            samples=[round(s["value_s"], 3) for s in small_runs if "value_s" in s],
+            samples=_samples(small_runs, "value_s", 3),
             typical=_typical(small_runs, "value_s"),
-            errors=_errors(small_runs) or None,
+            errors=_errors(small_runs),
         )
         self.figures["landing.list"] = figure(
             page.get("value"),

@@ -165,6 +165,36 @@ def _cli_args(spec: dict[str, Any]) -> list[str]:
     return ["--dsn", spec["dsn"], "--table", spec["table"], "--since", spec["since"]]
 
 
+def _mark_app_created(app_module: Any, marks: dict[str, float]) -> None:
+    """Make `WflogApp` of `app_module` mark in `marks` when it is created."""
+    original_init = app_module.WflogApp.__init__
+
+    def app_init(app: Any, *args: Any, **kwargs: Any) -> None:
+        marks["app_created"] = probes.now()
+        original_init(app, *args, **kwargs)
+
+    app_module.WflogApp.__init__ = app_init
+
+
+def _mark_load_start(cli: Any, marks: dict[str, float], memory: dict[str, Any]) -> None:
+    """Make `load_run` mark in `marks` when the run's load starts, and note in `memory` the
+    memory before it (with the peak reset, so the peak measured after is the run's)."""
+    import wflog_tui.store as store_package
+
+    original_load_run = store_package.load_run
+
+    async def load_run(*args: Any, **kwargs: Any) -> Any:
+        marks.setdefault("load_started", probes.now())
+        if "rss_before_mb" not in memory:
+            memory["process_peak_before_mb"] = round(probes.peak_rss_mb(), 1)
+            memory["peak_reset"] = probes.reset_peak()
+            memory["rss_before_mb"] = round(probes.rss_mb(), 1)
+        return await original_load_run(*args, **kwargs)
+
+    # Where the CLI and the run view find it (the view imports it later, from the package).
+    store_package.load_run = cli.load_run = load_run
+
+
 def _run_table(screen: Screen) -> DataTable | None:
     from textual.widgets import DataTable
 
@@ -180,7 +210,7 @@ def first_paint(spec: dict[str, Any]) -> dict[str, Any]:
     _headless_cli(spec)
     from wflog_tui import cli
     from wflog_tui.store import Store, connection
-    from wflog_tui.ui.app import WflogApp
+    from wflog_tui.ui import app as app_module
 
     probe, timings = FrameProbe(), Timings(spec["spawned_at"])
     probe.install()
@@ -193,13 +223,7 @@ def first_paint(spec: dict[str, Any]) -> dict[str, Any]:
     marks: dict[str, float] = {}
     shown: dict[str, Any] = {}
 
-    original_init = WflogApp.__init__
-
-    def app_init(app: WflogApp, *args: Any, **kwargs: Any) -> None:
-        marks["app_created"] = probes.now()
-        original_init(app, *args, **kwargs)
-
-    WflogApp.__init__ = app_init  # type: ignore[method-assign]
+    _mark_app_created(app_module, marks)
 
     def painted(screen: Screen, end: float) -> bool:
         table = _run_table(screen)
@@ -309,31 +333,10 @@ def open_run(spec: dict[str, Any]) -> dict[str, Any]:
     memory: dict[str, Any] = {}
     landed: dict[str, Any] = {}
 
-    import wflog_tui.store as store_package
     from wflog_tui.store import run_loading
 
     timings.wrap(run_loading, "build_tree")
-    original_load_run = store_package.load_run
-
-    async def load_run(*args: Any, **kwargs: Any) -> Any:
-        marks.setdefault("load_started", probes.now())
-        if "rss_before_mb" not in memory:
-            memory["process_peak_before_mb"] = round(probes.peak_rss_mb(), 1)
-            memory["peak_reset"] = probes.reset_peak()
-            memory["rss_before_mb"] = round(probes.rss_mb(), 1)
-        return await original_load_run(*args, **kwargs)
-
-    # Where the CLI and the run view find it (the view imports it later, from the package).
-    store_package.load_run = cli.load_run = load_run  # type: ignore[attr-defined]
-
-    def wrap_app(module: Any) -> None:
-        original_init = module.WflogApp.__init__
-
-        def app_init(app: Any, *args: Any, **kwargs: Any) -> None:
-            marks["app_created"] = probes.now()
-            original_init(app, *args, **kwargs)
-
-        module.WflogApp.__init__ = app_init
+    _mark_load_start(cli, marks, memory)
 
     def wrap_views(module: Any) -> None:
         timings.wrap(module.StepTreeView, "show_tree")
@@ -396,7 +399,7 @@ def open_run(spec: dict[str, Any]) -> dict[str, Any]:
 
     Store.fetch_entries = fetch_entries  # type: ignore[method-assign]
 
-    probes.after_import("wflog_tui.ui.app", wrap_app)
+    probes.after_import("wflog_tui.ui.app", lambda module: _mark_app_created(module, marks))
     probes.after_import("wflog_tui.ui.run_view.step_tree_view", wrap_views)
     probes.after_import(
         "wflog_tui.ui.run_view",
@@ -451,25 +454,13 @@ def open_diff(spec: dict[str, Any]) -> dict[str, Any]:
     memory: dict[str, Any] = {}
     shown: dict[str, Any] = {}
 
-    import wflog_tui.store as store_package
-
     def wrap_comparison(module: Any) -> None:
         for name in ("load_comparison", "entries_to_fetch", "compare_runs"):
             timings.wrap(module, name)
 
     # Wrapped as the program imports it (on `d`), so its import stays in the figure.
     probes.after_import("wflog_tui.store.run_comparison", wrap_comparison)
-    original_load_run = store_package.load_run
-
-    async def load_run(*args: Any, **kwargs: Any) -> Any:
-        marks.setdefault("load_started", probes.now())
-        if "rss_before_mb" not in memory:
-            memory["process_peak_before_mb"] = round(probes.peak_rss_mb(), 1)
-            memory["peak_reset"] = probes.reset_peak()
-            memory["rss_before_mb"] = round(probes.rss_mb(), 1)
-        return await original_load_run(*args, **kwargs)
-
-    store_package.load_run = cli.load_run = load_run  # type: ignore[attr-defined]
+    _mark_load_start(cli, marks, memory)
 
     def on_failure(screen: Screen, end: float) -> bool:
         run_view = sys.modules["wflog_tui.ui.run_view"]

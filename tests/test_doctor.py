@@ -14,9 +14,9 @@ from tests.database import run_row
 from tests.roles import dsn_as, free_port, role
 from tests.standby import standby_of
 from wflog_tui.demo.table_ddl import quote_ident, recommended_index_sql
-from wflog_tui.store import RunFilter, StoreSettings, introspect
+from wflog_tui.store import RunFilter, StoreSettings, introspect, query_cost_checks
 from wflog_tui.store.connection import APPLICATION_NAME
-from wflog_tui.store.doctor import _Doctor, diagnose
+from wflog_tui.store.doctor import diagnose
 from wflog_tui.store.indexes import indexes_missing_hint
 from wflog_tui.store.notify import trigger_sql
 
@@ -438,13 +438,13 @@ async def test_a_refresh_slowed_by_a_lock_wait_names_the_lock_not_an_index(make_
     lock = f"LOCK TABLE {bare.shape.qualified} IN ACCESS EXCLUSIVE MODE"
     short, long = await asyncpg.connect(bare.dsn), await asyncpg.connect(bare.dsn)
     releases: list[asyncio.Task] = []
-    measure = _Doctor._measure
+    measure = query_cost_checks.measure
 
     async def release_soon(transaction) -> None:
         await asyncio.sleep(0.5)
         await transaction.rollback()
 
-    async def measure_under_migrations(self, session, info, name, statements, **kwargs):
+    async def measure_under_migrations(writer, samples, session, info, name, statements, **kwargs):
         # Another session takes the table as a migration would: briefly while the refresh
         # is timed (its reads wait, then go on), and again, for good, before the last check.
         if name in ("cost: refresh", "cost: failure groups"):
@@ -454,9 +454,9 @@ async def test_a_refresh_slowed_by_a_lock_wait_names_the_lock_not_an_index(make_
             await conn.execute(lock)
             if conn is short:
                 releases.append(asyncio.create_task(release_soon(transaction)))
-        return await measure(self, session, info, name, statements, **kwargs)
+        return await measure(writer, samples, session, info, name, statements, **kwargs)
 
-    monkeypatch.setattr(_Doctor, "_measure", measure_under_migrations)
+    monkeypatch.setattr(query_cost_checks, "measure", measure_under_migrations)
     try:
         report = await diagnose(settings_for(bare, statement_timeout_s=1.5), refresh_s=2)
     finally:

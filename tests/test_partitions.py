@@ -22,7 +22,7 @@ from wflog_tui.store import RunFilter, StoreSettings, introspect, open_store
 from wflog_tui.store.codecs import install_codecs
 from wflog_tui.store.doctor import diagnose
 from wflog_tui.store.failure_loading import group_splitters, open_failure_log
-from wflog_tui.store.failure_queries import FailureQueries
+from wflog_tui.store.failure_queries import FailurePage, FailureQueries
 from wflog_tui.store.partitions import RANGE_OF_STARTED_AT, Partition, Partitioning
 from wflog_tui.store.queries import PageCursor
 from wflog_tui.store.run_comparison import load_comparison
@@ -238,33 +238,35 @@ PRUNING_CASES = [
     # Failure groups.
     Pruning(
         "failures of a window",
-        lambda q, r: q.failures(DAY, start=_ago(timedelta(hours=24))),
+        lambda q, r: q.failures(DAY, FailurePage(_ago(timedelta(hours=24)))),
         lambda r: timedelta(hours=24),
     ),
     Pruning(
         "failures of a window, next page",
-        lambda q, r: q.failures(DAY, start=_ago(timedelta(hours=24)), before=_recent(r)),
+        lambda q, r: q.failures(DAY, FailurePage(_ago(timedelta(hours=24)), before=_recent(r))),
         lambda r: timedelta(hours=24),
     ),
     Pruning(
         "failures of a window, one workflow",
         lambda q, r: q.failures(
             RunFilter(since=timedelta(hours=24), workflow=r.workflow_name),
-            start=_ago(timedelta(hours=24)),
+            FailurePage(_ago(timedelta(hours=24))),
         ),
         lambda r: timedelta(hours=24),
     ),
     Pruning(
         "the previous window's keys",
         lambda q, r: q.failures(
-            DAY, start=_ago(timedelta(hours=72)), end=_ago(timedelta(hours=48))
+            DAY, FailurePage(_ago(timedelta(hours=72)), end=_ago(timedelta(hours=48)))
         ),
         lambda r: timedelta(hours=72),
         lambda r: timedelta(hours=48),
     ),
     Pruning(
         "failures: refresh",
-        lambda q, r: q.failures(DAY, start=_ago(timedelta(hours=24)), newer_than=r.started_at),
+        lambda q, r: q.failures(
+            DAY, FailurePage(_ago(timedelta(hours=24)), newer_than=r.started_at)
+        ),
         lambda r: timedelta(hours=24),
     ),
     Pruning(

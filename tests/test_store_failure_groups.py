@@ -17,6 +17,7 @@ from wflog_tui.store.failure_loading import (
     open_failure_log,
     refresh_failure_log,
 )
+from wflog_tui.store.failure_queries import FailurePage
 
 DAY = RunFilter(since=timedelta(hours=24))
 
@@ -303,7 +304,7 @@ async def test_the_server_reads_a_log_as_facts_from_log_does(make_table, logs):
     await table.insert(*rows)
     settings_ = StoreSettings(dsn=table.dsn, table=table.name)
     async with await open_store(settings_) as store:
-        found = {f.id: f.key for f in await store.fetch_failures(DAY, start=None)}
+        found = {f.id: f.key for f in await store.fetch_failures(DAY, FailurePage(None))}
     for row in rows:
         expected = group_key(
             "wf_1", None, facts_from_log(row["steps_log"], row["status"], row["error"])

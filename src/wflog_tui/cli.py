@@ -26,7 +26,7 @@ import signal
 import sys
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NoReturn
 
@@ -68,6 +68,13 @@ PASSWORD_ADVICE = (
 
 class UsageError(Exception):
     """A mistake in the command line or configuration: one line, exit 2."""
+
+
+def no_such_run(run_id: str, settings: StoreSettings) -> UsageError:
+    """The error for a run id that matches no run, naming the organisation scope if any."""
+    org = settings.organisation_scope
+    where = f" in organisation {one_line(org, 80)}" if org else ""
+    return UsageError(f"no run with run_id or id {one_line(run_id, 120)!s}{where}")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -216,6 +223,24 @@ def _common_options(*, defaults: bool) -> argparse.ArgumentParser:
     return common
 
 
+def _add_since(
+    options: argparse.ArgumentParser | argparse._ArgumentGroup,
+    help_text: str,
+    *,
+    default: object = argparse.SUPPRESS,
+) -> None:
+    """`--since` on `options`. A subcommand's has no default of its own: the main parser's
+    stands, so `--since 1h groups` is kept (see _common_options)."""
+    options.add_argument(
+        "--since", type=_since, default=default, metavar="15m|1h|24h|7d|all", help=help_text
+    )
+
+
+def _add_workflow(options: argparse.ArgumentParser, help_text: str) -> None:
+    """`--workflow` on a subcommand; like its `--since`, with no default of its own."""
+    options.add_argument("--workflow", default=argparse.SUPPRESS, metavar="NAME", help=help_text)
+
+
 def _filter_options(*, defaults: bool) -> argparse.ArgumentParser:
     options = argparse.ArgumentParser(
         add_help=False, argument_default=None if defaults else argparse.SUPPRESS
@@ -223,12 +248,10 @@ def _filter_options(*, defaults: bool) -> argparse.ArgumentParser:
     group = options.add_argument_group("run list")
     group.add_argument("--status", metavar="S[,S]", help="e.g. FAILED,RUNNING")
     group.add_argument("--workflow", metavar="NAME", help="only runs of this workflow name")
-    group.add_argument(
-        "--since",
-        type=_since,
+    _add_since(
+        group,
+        "time window of the list and counts (default: 24h)",
         default=_default(parse_since("24h"), defaults),
-        metavar="15m|1h|24h|7d|all",
-        help="time window of the list and counts (default: 24h)",
     )
     group.add_argument(
         "--refresh",
@@ -312,20 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
             "error), newest activity first, each with what its failing runs share."
         ),
     )
-    # Defaults come from the main parser, so `--since 1h groups` is kept (see _common_options).
-    groups.add_argument(
-        "--since",
-        type=_since,
-        default=argparse.SUPPRESS,
-        metavar="15m|1h|24h|7d|all",
-        help="the window grouped; NEW means no failure in the one before (default: 24h)",
-    )
-    groups.add_argument(
-        "--workflow",
-        default=argparse.SUPPRESS,
-        metavar="NAME",
-        help="only failures of this workflow name",
-    )
+    _add_since(groups, "the window grouped; NEW means no failure in the one before (default: 24h)")
+    _add_workflow(groups, "only failures of this workflow name")
     groups.add_argument("--json", action="store_true", help="print the groups as JSON")
 
     report = commands.add_parser(
@@ -339,16 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
             "exact window and filters used. Written as it is read."
         ),
     )
-    report.add_argument(
-        "--since",
-        type=_since,
-        default=argparse.SUPPRESS,
-        metavar="15m|1h|24h|7d|all",
-        help="the window reported (default: 24h)",
-    )
-    report.add_argument(
-        "--workflow", default=argparse.SUPPRESS, metavar="NAME", help="one workflow's failures"
-    )
+    _add_since(report, "the window reported (default: 24h)")
+    _add_workflow(report, "one workflow's failures")
     report.add_argument(
         "--top", type=int, default=3, metavar="N", help="groups explained in full (default: 3)"
     )
@@ -374,14 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     runs.add_argument("--search", metavar="QUERY", help="e.g. 'status:FAILED input.currency=JPY'")
     runs.add_argument("--status", default=argparse.SUPPRESS, metavar="S[,S]", help="FAILED,…")
-    runs.add_argument("--workflow", default=argparse.SUPPRESS, metavar="NAME", help="exact name")
-    runs.add_argument(
-        "--since",
-        type=_since,
-        default=argparse.SUPPRESS,
-        metavar="15m|1h|24h|7d|all",
-        help="time window (default: 24h)",
-    )
+    _add_workflow(runs, "exact name")
+    _add_since(runs, "time window (default: 24h)")
     runs.add_argument("--view", metavar="NAME", help="a [views.NAME] of the file")
     runs.add_argument("--limit", type=int, default=100, metavar="N", help="(default: 100)")
     runs.add_argument("--json", action="store_true", help="print a JSON array of runs")
@@ -473,9 +470,7 @@ async def _show(ctx: Context, run_id: str, as_json: bool) -> int:
     finally:
         await store.close()
     if loaded is None:
-        org = ctx.settings.organisation_scope
-        where = f" in organisation {one_line(org, 80)}" if org else ""
-        raise UsageError(f"no run with run_id or id {one_line(run_id, 120)!s}{where}")
+        raise no_such_run(run_id, ctx.settings)
     detail, tree = loaded.detail, loaded.tree
     from wflog_tui.model.run_report import report_json, report_lines  # `show` only
 
@@ -486,64 +481,6 @@ async def _show(ctx: Context, run_id: str, as_json: bool) -> int:
         sys.stdout.write("\n".join(report_lines(detail, tree, now)) + "\n")
     sys.stdout.flush()
     return 0
-
-
-async def _diff(ctx: Context, args: argparse.Namespace) -> int:
-    from wflog_tui.model.diff_report import report_json, report_lines  # `diff` only
-    from wflog_tui.store.run_comparison import load_comparison
-
-    if args.against is not None and not args.against.strip():
-        raise UsageError("--against RUN_ID is empty")
-    store = await open_store(ctx.settings)
-    try:
-        loaded = await load_comparison(store, args.run_id, args.against)
-    finally:
-        await store.close()
-    if loaded is None:
-        org = ctx.settings.organisation_scope
-        where = f" in organisation {one_line(org, 80)}" if org else ""
-        raise UsageError(f"no run with run_id or id {one_line(args.run_id, 120)!s}{where}")
-    run = loaded.this.detail.summary
-    baseline = loaded.baseline.detail.summary if loaded.baseline is not None else None
-    if args.json:
-        report = report_json(run, baseline, loaded.reason, loaded.diff)
-        sys.stdout.write(to_json_text(report, indent=True) + "\n")
-    else:
-        sys.stdout.write("\n".join(report_lines(run, baseline, loaded.reason, loaded.diff)) + "\n")
-    sys.stdout.flush()
-    return 0
-
-
-async def _groups(ctx: Context, args: argparse.Namespace) -> int:
-    from wflog_tui.model.groups_report import report_json, report_lines  # `groups` only
-    from wflog_tui.store.failure_loading import groups_with_splitters
-
-    run_filter = RunFilter(workflow=args.workflow, organisation=args.org, since=args.since)
-    async with await open_store(ctx.settings) as store:
-        log, groups = await groups_with_splitters(store, run_filter)
-    if args.json:
-        sys.stdout.write(to_json_text(report_json(groups), indent=True) + "\n")
-    else:
-        lines = report_lines(groups, log.window, datetime.now(UTC), truncated=log.truncated)
-        sys.stdout.write("\n".join(lines) + "\n")
-    sys.stdout.flush()
-    return 0
-
-
-async def _doctor(ctx: Context, args: argparse.Namespace) -> int:
-    from wflog_tui.runs_command import search_option
-    from wflog_tui.store.doctor import diagnose
-
-    run_filter = replace(_run_filter(args), query=search_option(args.search))
-    report = await diagnose(ctx.settings, run_filter=run_filter, refresh_s=args.refresh)
-    if args.json:
-        sys.stdout.write(to_json_text(report.to_json(), indent=True) + "\n")
-    else:
-        sys.stdout.write(report.render_text().rstrip("\n") + "\n")
-    sys.stdout.flush()
-    if report.fatal:
-        _fail(report.fatal, ctx.dsn_for_masking)
-    return report.exit_code
 
 
 async def _tui(store: Store, args: argparse.Namespace, source_label: str) -> int:
@@ -799,15 +736,21 @@ def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None
                     return asyncio.run(print_markdown(ctx.settings, args))
                 return asyncio.run(_show(ctx, args.run_id, args.json or args.format == "json"))
             if args.command == "doctor":
-                return asyncio.run(_doctor(ctx, args))
+                from wflog_tui.doctor_command import print_doctor
+
+                return asyncio.run(print_doctor(ctx.settings, _run_filter(args), args))
             if args.command == "diff":
-                return asyncio.run(_diff(ctx, args))
+                from wflog_tui.diff_command import print_diff
+
+                return asyncio.run(print_diff(ctx.settings, args))
             if args.command == "runs":
                 from wflog_tui.runs_command import print_runs
 
                 return asyncio.run(print_runs(ctx.settings, _run_filter(args), args))
             if args.command == "groups":
-                return asyncio.run(_groups(ctx, args))
+                from wflog_tui.groups_command import print_groups
+
+                return asyncio.run(print_groups(ctx.settings, args))
             if args.command == "report":
                 from wflog_tui.report_command import write_report
 

@@ -6,8 +6,7 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
-from wflog_tui.cli import UsageError
-from wflog_tui.model.display_text import one_line
+from wflog_tui.cli import UsageError, no_such_run
 from wflog_tui.model.run_markdown import run_markdown
 from wflog_tui.store import StoreSettings, load_run, open_store
 from wflog_tui.store.incident_report_writing import entries_to_trace, fill_whole_entries
@@ -25,9 +24,7 @@ async def print_markdown(settings: StoreSettings, args: argparse.Namespace) -> i
     finally:
         await store.close()
     if loaded is None:
-        org = settings.organisation_scope
-        where = f" in organisation {one_line(org, 80)}" if org else ""
-        raise UsageError(f"no run with run_id or id {one_line(args.run_id, 120)!s}{where}")
+        raise no_such_run(args.run_id, settings)
     resolution = getattr(args, "resolution", None)
     scope = resolution.link_scope if resolution is not None else ()
     lines = run_markdown(loaded.detail, loaded.tree, datetime.now(UTC), scope)

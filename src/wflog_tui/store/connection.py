@@ -44,7 +44,7 @@ from wflog_tui.store.errors import (
     StoreError,
 )
 from wflog_tui.store.failure_queries import (
-    FAILURE_PAGE,
+    FailurePage,
     FailureQueries,
     failure_from_row,
     sample_from_row,
@@ -672,37 +672,25 @@ class Store:
 
         return await self._run("server_now", work, lambda _: 1)
 
-    async def fetch_failures(
-        self,
-        run_filter: RunFilter,
-        *,
-        start: datetime | None,
-        end: datetime | None = None,
-        newer_than: datetime | None = None,
-        before: PageCursor | None = None,
-        limit: int = FAILURE_PAGE,
-    ) -> list[Failure]:
-        """One page of FAILED and TIMED_OUT runs started in [start, end), newest first.
+    async def fetch_failures(self, run_filter: RunFilter, page: FailurePage) -> list[Failure]:
+        """One page of FAILED and TIMED_OUT runs (`FailurePage`), newest first.
 
         Each comes with its group key, read from the log on the server where the column is
-        `jsonb`. `newer_than` keeps runs that failed from a few seconds before it on (a
-        refresh); `before` pages on. The filter's workflow and organisation apply. The
-        start times of a first page with no `end` are remembered (the newest of them), so
-        that opening one of those runs reads its own partition only.
+        `jsonb`. The filter's workflow and organisation apply. The start times of a first
+        page with no `end` are remembered (the newest of them), so that opening one of
+        those runs reads its own partition only.
         """
-        sql, args = self._failure_queries.failures(
-            run_filter, start=start, end=end, newer_than=newer_than, before=before, limit=limit
-        )
+        sql, args = self._failure_queries.failures(run_filter, page)
 
         async def work(conn: asyncpg.Connection) -> list[Failure]:
             rows = await conn.fetch(sql, *args, timeout=self._timeout)
             return [failure_from_row(row, decode_json) for row in rows]
 
-        page = await self._run("fetch_failures", work, len)
-        if before is None and end is None:
+        failures = await self._run("fetch_failures", work, len)
+        if page.before is None and page.end is None:
             # Oldest first, so that the newest are the last pushed out.
-            self._remember(reversed(page[:_KNOWN_FAILURE_STARTS]))
-        return page
+            self._remember(reversed(failures[:_KNOWN_FAILURE_STARTS]))
+        return failures
 
     async def fetch_splitter_sample(
         self,

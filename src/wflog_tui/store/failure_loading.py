@@ -28,7 +28,7 @@ from wflog_tui.model.failure_splitters import (
     rank_splitters,
 )
 from wflog_tui.store.connection import Store
-from wflog_tui.store.failure_queries import FAILURE_PAGE
+from wflog_tui.store.failure_queries import FAILURE_PAGE, FailurePage
 from wflog_tui.store.filters import RunFilter
 from wflog_tui.store.queries import PageCursor
 
@@ -95,7 +95,7 @@ async def _read_pages(
     read = 0
     while True:
         page = await store.fetch_failures(
-            run_filter, start=start, end=end, newer_than=newer_than, before=before
+            run_filter, FailurePage(start, end=end, newer_than=newer_than, before=before)
         )
         on_page(page)
         read += len(page)

@@ -14,6 +14,7 @@ bounded by the window on `started_at` (served by the list index) and a LIMIT.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -57,6 +58,19 @@ _TEXT: Final = (
     "organisation_id",
     "workflow_version_id",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class FailurePage:
+    """Which page of a window's failures to read: runs started in [start, end), newest
+    first; `newer_than` keeps only runs that failed from `FAILURE_OVERLAP` before it on (a
+    refresh); `before` pages on from a cursor; at most `limit` runs."""
+
+    start: datetime | None
+    end: datetime | None = None
+    newer_than: datetime | None = None
+    before: PageCursor | None = None
+    limit: int = FAILURE_PAGE
 
 
 class FailureQueries(Queries):
@@ -108,21 +122,11 @@ class FailureQueries(Queries):
         """The server's clock, which every window is measured from."""
         return "SELECT now() AS now", []
 
-    def failures(
-        self,
-        run_filter: RunFilter,
-        *,
-        start: datetime | None,
-        end: datetime | None = None,
-        newer_than: datetime | None = None,
-        before: PageCursor | None = None,
-        limit: int = FAILURE_PAGE,
-    ) -> tuple[str, list[Any]]:
-        """FAILED and TIMED_OUT runs started in [start, end), newest first, keyset-paged.
+    def failures(self, run_filter: RunFilter, page: FailurePage) -> tuple[str, list[Any]]:
+        """The FAILED and TIMED_OUT runs of `page`, newest first, keyset-paged.
 
         The filter's workflow and organisation apply; its statuses, window and search do
-        not (a group is about every failure of the window). `newer_than` keeps only runs
-        that failed from `FAILURE_OVERLAP` before it on.
+        not (a group is about every failure of the window).
         """
         params = Params()
         facts, source = self._log_facts(params)
@@ -130,19 +134,20 @@ class FailureQueries(Queries):
             RunFilter(workflow=run_filter.workflow, organisation=run_filter.organisation), params
         )
         conditions.append(status_condition(self.info, st.FAILURES, params))
-        self._window(params, conditions, start, end)
-        if newer_than is not None:
+        self._window(params, conditions, page.start, page.end)
+        if page.newer_than is not None:
             at = (
                 'COALESCE("ended_at", "started_at")'
                 if self.info.has("ended_at")
                 else '"started_at"'
             )
-            since = self._timestamp_param(params, newer_than - FAILURE_OVERLAP)
+            since = self._timestamp_param(params, page.newer_than - FAILURE_OVERLAP)
             conditions.append(f"{at} >= {since}")
-        if before is not None:
+        if page.before is not None:
+            cursor = page.before
             conditions.append(
-                f'("started_at", "id") < ({self._timestamp_param(params, before.started_at)}, '
-                f"{self._id_param(params, before.id)})"
+                f'("started_at", "id") < ({self._timestamp_param(params, cursor.started_at)}, '
+                f"{self._id_param(params, cursor.id)})"
             )
         columns = [self._text(name) for name in _TEXT]
         columns += [self._time("started_at"), self._time("ended_at")]
@@ -150,7 +155,7 @@ class FailureQueries(Queries):
         columns.append(f'{error} AS "error"')
         sql = (
             f"SELECT {', '.join(columns)}, {facts} {source} {where(conditions)} "
-            f'ORDER BY "started_at" DESC, "id" DESC LIMIT {params.add(max(1, int(limit)))}'
+            f'ORDER BY "started_at" DESC, "id" DESC LIMIT {params.add(max(1, int(page.limit)))}'
         )
         return sql, params.values
 
