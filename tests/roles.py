@@ -42,6 +42,16 @@ async def role(pg_dsn: str, handle, password: str | None = None):
         await conn.close()
 
 
+async def alter_role(pg_dsn: str, name: str, clause: str) -> None:
+    """`ALTER ROLE name clause`, as the test server's superuser (`CONNECTION LIMIT 0`,
+    `SET temp_file_limit = 0`, ...): what a role may do, set before it logs in."""
+    conn = await asyncpg.connect(pg_dsn)
+    try:
+        await conn.execute(f"ALTER ROLE {name} {clause}")
+    finally:
+        await conn.close()
+
+
 def free_port() -> int:
     """A local TCP port nothing listens on (for "server unreachable" tests)."""
     with socket.socket() as sock:

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as hs
 
 from tests.database import run_row
-from tests.roles import dsn_as, role
+from tests.roles import alter_role, dsn_as, role
 from wflog_tui.store import (
     ConfigurationError,
     ConnectionLost,
@@ -154,11 +154,7 @@ def test_viewers_refused_at_once_come_back_spread_out():
 
 async def test_a_full_server_at_start_is_one_clear_line(pg_dsn, table):
     async with role(pg_dsn, table) as name:
-        admin = await asyncpg.connect(pg_dsn)
-        try:
-            await admin.execute(f"ALTER ROLE {name} CONNECTION LIMIT 0")
-        finally:
-            await admin.close()
+        await alter_role(pg_dsn, name, "CONNECTION LIMIT 0")
         settings = StoreSettings(dsn=dsn_as(table.dsn, name), table=table.name)
         with pytest.raises(ConfigurationError) as caught:
             await open_store(settings)

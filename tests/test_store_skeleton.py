@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
 from tests.database import run_row
-from tests.roles import dsn_as, role
+from tests.roles import alter_role, dsn_as, role
 from wflog_tui.model.entries import StepEntry
 from wflog_tui.model.log_skeleton import LogSkeleton
 from wflog_tui.model.step_tree import StepTree, build_tree
@@ -109,11 +109,7 @@ async def test_a_big_skeleton_is_expanded_in_memory_not_in_a_temporary_file(tabl
     log.append({"stepId": "s", "status": "FAILED", "iteration": 30_001, "error": "boom"})
     await table.insert(run_row(run_id="01BIG", status="FAILED", steps_log=log))
     async with role(pg_dsn, table) as name:
-        admin = await asyncpg.connect(pg_dsn)
-        try:
-            await admin.execute(f"ALTER ROLE {name} SET temp_file_limit = 0")
-        finally:
-            await admin.close()
+        await alter_role(pg_dsn, name, "SET temp_file_limit = 0")
         store = await open_store(StoreSettings(dsn=dsn_as(table.dsn, name), table=table.name))
         try:
             detail = await store.fetch_run("01BIG", skeleton_over=10)
