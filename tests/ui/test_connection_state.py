@@ -109,7 +109,7 @@ async def test_a_refused_connection_is_retried_when_the_store_may_ask_again(pg_d
 
                     def live_again() -> bool:
                         failures.append(screen.live.failures)
-                        return screen.disconnected_since is None
+                        return screen.status_line.disconnected_since is None
 
                     await settle(pilot, live_again)
                     # One refused cycle, then the retry at the end of the store's wait.

@@ -162,7 +162,7 @@ def _ready(app) -> bool:
     if not isinstance(screen, FailureGroupsScreen) or not screen.previous_read:
         return False
     selected = screen.table.selected
-    return selected is not None and selected.key in screen.reports
+    return selected is not None and selected.key in screen.splitters.reports
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])

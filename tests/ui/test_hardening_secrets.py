@@ -101,7 +101,7 @@ async def test_the_app_shows_no_password_in_session_outage_and_recovery(pg_dsn, 
                 await settle(pilot, lambda: "password authentication failed" in screen_text(app))
                 screen = app.screen
                 assert isinstance(screen, RunListScreen)
-                assert_hidden(screen.message, where="list message")
+                assert_hidden(screen.status_line.message, where="list message")
                 assert_hidden(everything_shown(app), where="refused logins")
                 # Opening the run and the pickers while refused: errors, without it.
                 await pilot.press("w")

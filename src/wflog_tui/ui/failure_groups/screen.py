@@ -5,16 +5,17 @@ It reads the window's failures once (a long window page by page, progress shown)
 the groups, then reads the previous window to mark the NEW ones. After that it refreshes
 through `LiveRefresh`, the loop the run list uses, asking only for failures newer than the
 newest held. The selected group's splitters are measured on demand, one sample at a time,
-under the same query lock, and kept until the group grows.
+under the same query lock, and kept until the group grows (`splitter_measures.py`). Its
+parts: the group table, the detail pane (`group_detail.py`), the runs panel (`group_runs.py`)
+and the status line (`status_line.py`).
 """
 
 from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Final
+from typing import ClassVar, Final
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -22,62 +23,29 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from wflog_tui.model.clipboard_text import copy_text
-from wflog_tui.model.display_text import one_line
-from wflog_tui.model.failure_groups import Failure, FailureGroup, FailureLog, GroupKey
-from wflog_tui.model.failure_splitters import SplitterReport
-from wflog_tui.store import QueryTimeout, RunFilter, Store, StoreError
+from wflog_tui.model.failure_groups import FailureGroup, FailureLog
+from wflog_tui.store import RunFilter, Store, StoreError
 from wflog_tui.store.failure_loading import (
     failure_filter,
-    group_splitters,
     load_previous_keys,
     open_failure_log,
     refresh_failure_log,
 )
 from wflog_tui.ui.app import wflog_app
+from wflog_tui.ui.failure_groups.group_detail import GroupDetail
+from wflog_tui.ui.failure_groups.group_runs import GroupRuns
 from wflog_tui.ui.failure_groups.group_table import WIDE, GroupTable
-from wflog_tui.ui.failure_groups.lines import detail_text, header_line, short_age
+from wflog_tui.ui.failure_groups.lines import header_line
 from wflog_tui.ui.failure_groups.run_in_group import GroupRunScreen
+from wflog_tui.ui.failure_groups.splitter_measures import SplitterMeasures
+from wflog_tui.ui.failure_groups.status_line import GroupsStatus
 from wflog_tui.ui.live_refresh import LiveRefresh
-from wflog_tui.ui.run_list.lines import window_label
+from wflog_tui.ui.run_id_copy import copy_run_id
 
 # The table shows this many groups, the first by the current sort: a window with
 # thousands of one-off failures would otherwise take seconds to draw on every refresh,
 # and nobody reads past the top of it mid-incident. The header counts them all.
 SHOWN_GROUPS: Final = 100
-# The runs panel lists this many of a group's newest runs; `>`/`<` in a run reach them all.
-SHOWN_RUNS: Final = 200
-# A grown group's splitters are measured again at most this often: a sample costs up to
-# half a second of database time, and a group growing by the second would ask every cycle.
-SPLITTERS_REFRESH_S: Final = 15.0
-# The runs' ages ("3m") are redrawn this often when the runs themselves did not change.
-AGES_REDRAW_S: Final = 30.0
-
-
-class GroupDetail(Static):
-    """The selected group's signature, splitters and blast radius, laid out for its width."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.group: FailureGroup | None = None
-        self.report: SplitterReport | None = None
-        self.now = datetime.now(UTC)
-        self.updating = False
-        self.problem: str | None = None
-        self.empty = Text("")
-
-    def render(self) -> Text:
-        """The text for the current width (splitters wrap their evidence when narrow)."""
-        if self.group is None:
-            return self.empty
-        return detail_text(
-            self.group,
-            self.report,
-            width=max(20, self.size.width),
-            now=self.now,
-            updating=self.updating,
-            problem=self.problem,
-        )
 
 
 class FailureGroupsScreen(Screen[None]):
@@ -107,11 +75,12 @@ class FailureGroupsScreen(Screen[None]):
     FailureGroupsScreen #group-detail-box { width: 1fr; padding: 0 1; }
     FailureGroupsScreen #group-runs { width: 38; height: 100%; border-left: vkey $foreground 20%; }
     FailureGroupsScreen.-wide #group-runs { width: 62; }
-    FailureGroupsScreen #groups-status { height: 1; padding: 0 1; background: $panel; }
     """
 
     live: LiveRefresh
     """The refresh loop (made on mount, when the app's config is at hand)."""
+    splitters: SplitterMeasures
+    """The groups' splitters measured so far, and the measure under way."""
 
     def __init__(self, run_filter: RunFilter) -> None:
         """The groups of `run_filter`'s window, organisation and workflow (`failure_filter`)."""
@@ -121,18 +90,7 @@ class FailureGroupsScreen(Screen[None]):
         self.groups: list[FailureGroup] = []
         self.sort = "count"
         self.paused = False
-        self.read_so_far: int | None = None
         self.previous_read = False
-        self.problem: str | None = None
-        self.problem_since: datetime | None = None
-        # Splitters by group: (the count they were measured at, when, the report).
-        self.reports: dict[GroupKey, tuple[int, float, SplitterReport]] = {}
-        # A failed measure, and when: tried again once SPLITTERS_REFRESH_S have passed.
-        self.report_problem: dict[GroupKey, tuple[str, float]] = {}
-        self._measuring = False
-        self._shown_runs: list[Failure] = []
-        self._shown_key: GroupKey | None = None
-        self._runs_drawn_at = datetime.min.replace(tzinfo=UTC)
 
     # Layout
 
@@ -143,13 +101,14 @@ class FailureGroupsScreen(Screen[None]):
         with Horizontal(id="group-body"):
             with VerticalScroll(id="group-detail-box"):
                 yield GroupDetail(id="group-detail")
-            yield DataTable(id="group-runs", cursor_type="row")
-        yield Static(id="groups-status")
+            yield GroupRuns(id="group-runs")
+        yield GroupsStatus(id="groups-status")
         yield Footer()
 
     def on_mount(self) -> None:
         """Start reading the window's failures."""
         self.live = LiveRefresh(self, wflog_app(self).config, self.refresh_groups)
+        self.splitters = SplitterMeasures(self, self.live)
         self._fit()
         self._show_header()
         self._show_status()
@@ -177,16 +136,7 @@ class FailureGroupsScreen(Screen[None]):
     def _fit(self) -> None:
         wide = self.size.width >= WIDE
         self.set_class(wide, "-wide")
-        runs = self.runs_table
-        if runs.columns and (len(runs.columns) == 3) == wide:
-            return
-        # Narrow, a run id and its age are what fit beside the splitters.
-        runs.clear(columns=True)
-        runs.add_column(Text("run"), key="run")
-        runs.add_column(Text("failed" if wide else "ago"), key="at")
-        if wide:
-            runs.add_column(Text("organisation"), key="org")
-        self._shown_runs, self._shown_key = [], None
+        self.runs_table.fit(wide)
 
     @property
     def store(self) -> Store:
@@ -199,9 +149,14 @@ class FailureGroupsScreen(Screen[None]):
         return self.query_one(GroupTable)
 
     @property
-    def runs_table(self) -> DataTable:
+    def runs_table(self) -> GroupRuns:
         """The selected group's runs."""
-        return self.query_one("#group-runs", DataTable)
+        return self.query_one(GroupRuns)
+
+    @property
+    def status_line(self) -> GroupsStatus:
+        """The status line above the footer."""
+        return self.query_one(GroupsStatus)
 
     @property
     def _gone(self) -> bool:
@@ -222,12 +177,12 @@ class FailureGroupsScreen(Screen[None]):
             async with self.live.lock:
                 began = time.perf_counter()
                 if self.failure_log is None:
-                    self.read_so_far = 0
-                    self._show_status()
+                    self._progress(0)
                     log = await self._open_log()
                     if self._gone:
                         return
-                    self.failure_log, self.read_so_far = log, None
+                    self.failure_log = log
+                    self.status_line.loading(None)
                     # The groups go on screen before the previous window is read: the
                     # NEW badges follow a moment later.
                     self._connected()
@@ -263,7 +218,7 @@ class FailureGroupsScreen(Screen[None]):
 
     def _progress(self, read: int) -> None:
         if not self._gone:
-            self.read_so_far = read
+            self.status_line.loading(read)
             self._show_status()
 
     def _schedule(self) -> None:
@@ -272,17 +227,13 @@ class FailureGroupsScreen(Screen[None]):
         self._show_status()
 
     def _connected(self) -> None:
-        self.problem = self.problem_since = None
+        self.status_line.connected()
         self.table.remove_class("stale")
 
     def _failed(self, exc: StoreError) -> None:
         if self._gone:
             return
-        if self.problem_since is None:
-            self.problem_since = datetime.now(UTC)
-        state = "TOO SLOW" if isinstance(exc, QueryTimeout) else "DISCONNECTED"
-        self.problem = f"{state}: {exc.message}"
-        self.read_so_far = None
+        self.status_line.failed(exc)
         self.table.add_class("stale")
         if not self.paused:
             self.live.retry()
@@ -290,39 +241,10 @@ class FailureGroupsScreen(Screen[None]):
 
     def _measure_selected(self) -> None:
         """Measure the selected group's splitters, unless a measure is under way or fresh."""
-        group = self.table.selected
-        if group is None or self.failure_log is None or self._measuring:
-            return
-        cached = self.reports.get(group.key)
-        if cached is not None:
-            count, at, _report = cached
-            if count == group.count or time.monotonic() - at < SPLITTERS_REFRESH_S:
-                return
-        problem = self.report_problem.get(group.key)
-        if problem is not None and time.monotonic() - problem[1] < SPLITTERS_REFRESH_S:
-            return
-        self._measuring = True
-        self._measure(group, self.failure_log)
+        self.splitters.measure(self.table.selected, self.failure_log)
 
-    @work(group="groups-splitters")
-    async def _measure(self, group: FailureGroup, log: FailureLog) -> None:
-        try:
-            async with self.live.lock:
-                began = time.perf_counter()
-                report = await group_splitters(self.store, self.run_filter, log.window, group)
-                query_s = time.perf_counter() - began
-        except StoreError as exc:
-            self.report_problem[group.key] = (exc.message, time.monotonic())
-            report = None
-        finally:
-            self._measuring = False
-        if self._gone:
-            return
-        if report is not None:
-            # Its database time counts towards the loop's share, like a refresh's.
-            self.live.pacer.record(query_s)
-            self.reports[group.key] = (group.count, time.monotonic(), report)
-            self.report_problem.pop(group.key, None)
+    def splitters_measured(self) -> None:
+        """A measure ended: show what it found, then the group now selected, if another."""
         self._show_detail()
         # The reader may have moved on while this one was measured.
         self._measure_selected()
@@ -352,91 +274,17 @@ class FailureGroupsScreen(Screen[None]):
         self.query_one("#groups-header", Static).update(line)
 
     def _show_detail(self) -> None:
-        detail = self.query_one(GroupDetail)
-        group = self.table.selected
-        detail.group, detail.now = group, self._now()
-        if self.failure_log is not None and group is None:
-            detail.empty = Text(
-                f"No failures in the last {window_label(self.run_filter.since)}."
-                if self.run_filter.since
-                else "No failures."
-            )
-        cached = self.reports.get(group.key) if group is not None else None
-        detail.report = cached[2] if cached is not None else None
-        detail.updating = cached is not None and group is not None and cached[0] != group.count
-        problem = self.report_problem.get(group.key) if group is not None else None
-        detail.problem = problem[0] if problem is not None else None
-        detail.refresh(layout=True)
-        self._show_runs(group)
-
-    def _show_runs(self, group: FailureGroup | None) -> None:
-        failures = (
-            self.failure_log.failures(group.key)
-            if group is not None and self.failure_log is not None
-            else []
-        )
-        failures = failures[:SHOWN_RUNS]
-        key = group.key if group is not None else None
+        """The selected group's detail, and its runs."""
+        detail, group, log = self.query_one(GroupDetail), self.table.selected, self.failure_log
         now = self._now()
-        same_group = key == self._shown_key
-        # The same runs are drawn again only for their ages, at most every AGES_REDRAW_S.
-        if (
-            same_group
-            and [f.id for f in failures] == [f.id for f in self._shown_runs]
-            and (now - self._runs_drawn_at).total_seconds() < AGES_REDRAW_S
-        ):
-            return
-        table = self.runs_table
-        selected = self._selected_run() if same_group else None
-        table.clear()
-        wide = len(table.columns) == 3
-        for failure in failures:
-            age = short_age(now - failure.at)
-            cells = [Text(one_line(failure.run_id, 40)), Text(f"{age} ago" if wide else age)]
-            if wide:
-                cells.append(Text(one_line(failure.organisation_id or "—", 30)))
-            table.add_row(*cells, key=failure.id)
-        self._shown_runs, self._shown_key, self._runs_drawn_at = failures, key, now
-        if selected is not None:
-            for index, failure in enumerate(failures):
-                if failure.id == selected.id:
-                    table.move_cursor(row=index)
-                    break
-
-    def _selected_run(self) -> Failure | None:
-        if not self._shown_runs:
-            return None
-        return self._shown_runs[min(self.runs_table.cursor_row, len(self._shown_runs) - 1)]
+        if log is not None and group is None:
+            detail.show_no_failures(self.run_filter.since)
+        detail.show(group, now, self.splitters)
+        failures = log.failures(group.key) if group is not None and log is not None else []
+        self.runs_table.show(group.key if group is not None else None, failures, now)
 
     def _show_status(self) -> None:
-        if self.read_so_far is not None:
-            line = Text("LOADING", style="bold reverse")
-            line.append(
-                f" failures of the last {window_label(self.run_filter.since)}: "
-                f"{self.read_so_far:,} read …"
-            )
-        elif self.problem is not None and self.problem_since is not None:
-            line = Text(one_line(self.problem, 200), style="bold")
-            line.append(f" (since {self.problem_since:%H:%M:%S} UTC, retrying)")
-        elif self.paused:
-            line = Text("❚❚ PAUSED", style="bold reverse")
-            line.append("  p resumes, space refreshes once")
-        else:
-            line = Text("● LIVE", style="bold")
-            if self.failure_log is not None:
-                # The server's clock at the last refresh: what the groups are as of.
-                line.append(
-                    f"  as of {self._now():%H:%M:%S} UTC · every {self.live.interval():g} s"
-                )
-        if self.failure_log is not None and not self.previous_read and self.read_so_far is None:
-            line.append("  · reading the window before, for NEW …")
-        if self.failure_log is not None and self.failure_log.truncated:
-            line.append("  · only the newest failures were read", style="bold")
-        slowed = self.live.pacer.reason()
-        if slowed and self.problem is None:
-            line.append(f"  · {one_line(slowed, 120)}")
-        line.no_wrap, line.overflow = True, "ellipsis"
-        self.query_one("#groups-status", Static).update(line)
+        self.status_line.show(self, self._now())
 
     # Events
 
@@ -449,7 +297,7 @@ class FailureGroupsScreen(Screen[None]):
     @on(DataTable.RowSelected, "#groups")
     def _group_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        if self._shown_runs:
+        if not self.runs_table.empty:
             self.runs_table.focus()
 
     @on(DataTable.RowSelected, "#group-runs")
@@ -472,7 +320,7 @@ class FailureGroupsScreen(Screen[None]):
         self._open_selected_run()
 
     def _open_selected_run(self) -> None:
-        group, failure = self.table.selected, self._selected_run()
+        group, failure = self.table.selected, self.runs_table.selected
         if group is None or failure is None or self.failure_log is None:
             return
         run_ids = self.failure_log.run_ids(group.key)
@@ -520,8 +368,6 @@ class FailureGroupsScreen(Screen[None]):
 
     def action_copy_run_id(self) -> None:
         """Copy the selected run's run id (OSC 52, works over SSH)."""
-        failure = self._selected_run()
-        if failure is None:
-            return
-        self.app.copy_to_clipboard(copy_text(failure.run_id))
-        self.notify(f"Copied run id {one_line(failure.run_id, 60)}", markup=False)
+        failure = self.runs_table.selected
+        if failure is not None:
+            copy_run_id(self, failure.run_id)

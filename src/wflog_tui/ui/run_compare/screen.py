@@ -5,6 +5,7 @@ open run (`load_comparison(loaded=…)`), so only the baseline is fetched, and o
 run's skeleton only the entries whose shapes differ. The rest is fetched as it is looked
 at: the nodes that come into view (their times) and, for a pair compared by its shape
 only, both entries of the selected step. One query at a time, under the screen's lock.
+Where `n`/`N` are among the differences is `DifferenceWalk`'s (`difference_walk.py`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from wflog_tui.ui.app import wflog_app
 from wflog_tui.ui.live_refresh import LiveRefresh
 from wflog_tui.ui.run_compare.baseline_prompt import BaselinePrompt
 from wflog_tui.ui.run_compare.change_pane import ChangePane, node_text, pair_text
+from wflog_tui.ui.run_compare.difference_walk import DifferenceWalk
 from wflog_tui.ui.run_compare.ghost_rows import ghost_rows
 from wflog_tui.ui.run_compare.header import CompareHeader
 from wflog_tui.ui.run_compare.marked_tree import MarkedTreeView, legend
@@ -103,14 +105,8 @@ class CompareScreen(Screen[None]):
         self._query_lock = query_lock
         self.comparison: LoadedComparison | None = None
         """The comparison shown (None while loading, or when the run is not there)."""
-        self._differences: list[EntryDiff] = []
-        # Differences by `id` (the pairs `RunDiff` holds), for where `n` goes next.
-        self._position_of: dict[int, int] = {}
-        # Steps only in the baseline that have a row: pair by ghost node key, and the
-        # ghost's key path by pair `id`.
-        self._ghost_pairs: dict[str, EntryDiff] = {}
-        self._ghost_keys: dict[int, tuple[str, ...]] = {}
-        self._position = -1
+        self.walk = DifferenceWalk()
+        """Where `n`/`N` are among the differences, and the ghost rows' pairs."""
         self._shown_key: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -217,34 +213,26 @@ class CompareScreen(Screen[None]):
         if diff is None:
             body.add_class("-hidden")
             return
-        differences = self._take_differences(diff)
+        self._take_differences(diff)
         tree = comparison.this.tree
         ghosts = ghost_rows(diff, tree)
-        self._ghost_pairs = {row.node.key: row.pair for row in ghosts}
-        self._ghost_keys = {id(row.pair): row.keys for row in ghosts}
+        self.walk.place_ghosts(ghosts)
         view = self.step_view
         view.show_marked(diff.node_marks(tree), tree, ghosts)
         body.remove_class("-hidden")
         view.focus()
         first = diff.first_divergence
         if first is not None:
-            self._land(self._position_of[id(first.diff)])
-        elif differences:
+            self._land(self.walk.index(first.diff))
+        elif self.walk.differences:
             self._land(0)
         elif view.selected_node is not None:
             self._show_node(view.selected_node)
 
-    def _take_differences(self, diff: RunDiff) -> list[EntryDiff]:
+    def _take_differences(self, diff: RunDiff) -> None:
         """Hold `diff`'s differences for `n`/`N` (the one the cursor is at stays current),
         and spell out their marks in the legend."""
-        current = self._differences[self._position] if self._position >= 0 else None
-        differences = diff.differences
-        self._differences = differences
-        self._position_of = {id(pair): i for i, pair in enumerate(differences)}
-        self._position = self._position_of.get(id(current), -1)
-        shown = {mark for pair in differences for mark in pair.marks}
-        self.query_one("#compare-legend", Static).update(legend(shown))
-        return differences
+        self.query_one("#compare-legend", Static).update(legend(self.walk.take(diff)))
 
     # Moving between differences
 
@@ -257,13 +245,14 @@ class CompareScreen(Screen[None]):
         diff, comparison = self._diff, self.comparison
         if diff is None or comparison is None:
             return
-        self._position = position
-        pair = self._differences[position]
+        self.walk.position = position
+        pair = self.walk.differences[position]
         view = self.step_view
-        keys = self._ghost_keys.get(id(pair)) or diff.keys_in_this(pair, comparison.this.tree)
+        ghost = self.walk.ghost_keys(pair)
+        keys = ghost or diff.keys_in_this(pair, comparison.this.tree)
         if keys:
             view.select_keys(keys)
-        if pair.this is None and id(pair) not in self._ghost_keys:
+        if pair.this is None and ghost is None:
             # Highlights of the node the cursor sits on must not replace the baseline's step.
             selected = view.selected_node
             self._shown_key = selected.key if selected is not None else None
@@ -272,17 +261,14 @@ class CompareScreen(Screen[None]):
             self._show_node(view.selected_node)
 
     def _step(self, direction: int) -> None:
-        count = len(self._differences)
+        count = len(self.walk.differences)
         if not count:
             message = "No differences." if self._diff is not None else "Nothing compared."
             self.notify(message, markup=False, timeout=2)
             return
-        if self._position < 0:
-            position = 0 if direction > 0 else count - 1
-        else:
-            position = (self._position + direction) % count
+        position = self.walk.next(direction)
         self._land(position)
-        pair = self._differences[position]
+        pair = self.walk.differences[position]
         marks = ", ".join(m.value for m in Mark if m in pair.marks)
         self.notify(
             f"Difference {position + 1:,} of {count:,}: {one_line(pair.label, 60)} ({marks})",
@@ -292,24 +278,13 @@ class CompareScreen(Screen[None]):
 
     # The pane
 
-    def _pair_of(self, node: StepNode) -> EntryDiff | None:
-        ghost = self._ghost_pairs.get(node.key)
-        if ghost is not None:
-            return ghost
-        diff = self._diff
-        entry = node.entry if node.entry is not None else node.malformed
-        if diff is None or entry is None:
-            return None
-        return diff.for_entry(entry.index)
-
     def _show_node(self, node: StepNode) -> None:
         self._shown_key = node.key
-        pair = self._pair_of(node)
+        pair = self.walk.pair_of(node, self._diff)
         if pair is None:
             self.changes.show(node_text(node, self.step_view.marks_of(node)))
             return
-        if id(pair) in self._position_of:
-            self._position = self._position_of[id(pair)]
+        self.walk.visit(pair)
         self._show_pair(pair)
         if pair.by_shape_only:
             self._fetch_pair(pair, node.key)
@@ -380,7 +355,7 @@ class CompareScreen(Screen[None]):
             self.query_one(CompareHeader).show_comparison(comparison)
         self.step_view.refresh_nodes(keys)
         if self._shown_key == key:
-            self._position = self._position_of.get(id(refined), self._position)
+            self.walk.visit(refined)
             self._show_pair(refined)
 
     # Actions
@@ -404,8 +379,7 @@ class CompareScreen(Screen[None]):
             if run_id:
                 self.against = run_id
                 self.comparison = None
-                self._differences, self._position_of, self._position = [], {}, -1
-                self._ghost_pairs, self._ghost_keys = {}, {}
+                self.walk.reset()
                 self.query_one("#compare-body").add_class("-hidden")
                 self._load()
 

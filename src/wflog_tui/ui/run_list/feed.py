@@ -3,7 +3,9 @@
 The refresh loop never overlaps (see `live_refresh.py`): a worker fetches, the result is
 rendered, and only then is the next fetch scheduled. Each cycle asks for what changed (rows
 newer than the newest seen, and the rows shown as RUNNING), never for the whole list again;
-the paging cursors that make this possible are kept here. The screen decides what is shown.
+the paging cursors that make this possible are kept here, and so is whether the loop runs
+at all (paused by the reader, or the list covered by another screen). The screen decides
+what is shown.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from wflog_tui.model.timestamps import is_extreme
 from wflog_tui.store import Header, PageCursor, Store, StoreError
 from wflog_tui.store.notify import Listener, Wakeup
 from wflog_tui.ui.app import wflog_app
+from wflog_tui.ui.connection_state import retry_after_failure
 from wflog_tui.ui.live_refresh import LiveRefresh
 
 if TYPE_CHECKING:
@@ -35,7 +38,7 @@ class RunFeed:
     """The list's fetching: one refresh worker, one for older pages, one waiting for a push.
 
     Hosted by the list screen, whose `run_filter` it reads and whose `show_*` and
-    `fetch_*` methods it calls with what it fetched.
+    `fetch_*` methods it calls with what it fetched; it retries a failed refresh itself.
     """
 
     def __init__(self, screen: RunListScreen, live: LiveRefresh) -> None:
@@ -54,6 +57,12 @@ class RunFeed:
         """Why the list polls instead of waking on LISTEN/NOTIFY; None while it listens."""
         self.lock_wait = False
         """Set while the pacer is slowed and reads were found waiting on a lock."""
+        self.paused = False
+        """True while the reader has paused the refresh (`p`)."""
+        self.suspended = True
+        """True while another screen covers the list (it does not refresh then)."""
+        self.started = False
+        """True once the list has first been on top (and began listening for pushes)."""
         self.loading_older = False
         self.generation = 0
         self.full_pending = True
@@ -68,6 +77,35 @@ class RunFeed:
     def gone(self) -> bool:
         """True once the screen is closing: a worker finishing then must touch nothing."""
         return not self.live.on_screen
+
+    def resume(self) -> None:
+        """The list is the screen on top: listen for pushes the first time, refresh now."""
+        self.suspended = False
+        if not self.started:
+            self.started = True
+            self.listen()
+        self.refresh()
+
+    def suspend(self) -> None:
+        """Another screen covers the list: no refresh until it is back on top."""
+        self.suspended = True
+        self.cancel_timer()
+
+    def toggle_pause(self) -> bool:
+        """Pause the refresh, or resume it with a refresh now; True when now paused."""
+        self.paused = not self.paused
+        if self.paused:
+            self.cancel_timer()
+        else:
+            self.refresh()
+        return self.paused
+
+    def change_rate(self, step: int) -> float:
+        """Refresh every live view more often (-1) or less often (+1); the new period."""
+        rate = self.live.change_rate(step)
+        if not self.paused and self.live.scheduled:
+            self.schedule()
+        return rate
 
     def restart(self) -> None:
         """The filter changed: the next refresh reloads the first page, and answers to the
@@ -118,21 +156,36 @@ class RunFeed:
                         self._replace(page)
                     else:
                         self.apply(delta.new, delta.changed)
-                        self.screen.replica_lag = delta.replica_lag
+                        self.screen.status_line.replica_lag = delta.replica_lag
                     if header_due:
                         header = await store.fetch_header(run_filter, 60)
             except StoreError as exc:
-                self.screen.fetch_failed(exc)
+                self._failed(exc, retry=True)
                 return
         if generation != self.generation or self.gone:
             return
         if full:
-            self.screen.search_slow = self._last_query_ms("fetch_page") / 1000 > SLOW_SEARCH_S
+            self.screen.status_line.search_slow = (
+                self._last_query_ms("fetch_page") / 1000 > SLOW_SEARCH_S
+            )
         self.screen.fetch_succeeded(spent.seconds)
         if header is not None:
             self.header_at = time.monotonic()
             self.screen.show_counts(header)
         self.schedule()
+
+    def _failed(self, exc: StoreError, *, retry: bool) -> None:
+        """A query failed: let the screen say why and, for a refresh (`retry`), retry it,
+        paced by the store's wait after a refusal, else by the loop's backoff."""
+        if self.gone:
+            return
+        if retry:
+            # Only a refresh re-arms the loop: a failed page of older runs leaves the timer
+            # (or its retry) alone, since cancelling it left nothing to ever retry.
+            self.cancel_timer()
+            if not self.paused and not self.suspended:
+                retry_after_failure(self.live, self.store)
+        self.screen.fetch_failed(exc)
 
     def _last_query_ms(self, name: str) -> float:
         """The database time of the store's last `name` call (not the UI's time between)."""
@@ -155,7 +208,7 @@ class RunFeed:
                     self.screen.run_filter, before=oldest, limit=PAGE_SIZE
                 )
         except StoreError as exc:
-            self.screen.fetch_failed(exc, retry=False)
+            self._failed(exc, retry=False)
             return
         finally:
             self.loading_older = False
@@ -192,7 +245,7 @@ class RunFeed:
     def schedule(self) -> None:
         """Arm the next refresh (a push wait or a timer), unless paused or covered."""
         self.cancel_timer()
-        if not self.screen.paused and not self.screen.suspended:
+        if not self.paused and not self.suspended:
             interval = self.live.interval()
             if self.listener is not None:
                 self.screen.run_worker(

@@ -35,7 +35,10 @@ class ListHeader(Horizontal):
             yield Sparkline([0] * 60, id="failures")
 
     def show(self, header: Header, since: timedelta | None) -> None:
-        """Show what `header` holds; a part that failed says so and leaves the other as is."""
+        """Show what `header` holds; a part that failed says so (and in the log) and leaves
+        the other as is."""
+        for problem in header.problems:
+            self.log.warning(problem)
         self._shown = (header, since)
         counts, spark = header.counts, header.spark
         if counts is None:

@@ -108,7 +108,7 @@ def sort_table(screen: RunListScreen, column: str | None, reverse: bool | None) 
     table.sort_column = column
     table.sort_reverse = not (reverse if reverse is not None else column in ("started", "duration"))
     table.sort_by(column)
-    screen._show_filter()
+    screen.show_filter()
 
 
 def show_columns(screen: RunListScreen, keys: tuple[str, ...] | None) -> None:
@@ -150,7 +150,7 @@ def apply_view(screen: RunListScreen, view: SavedView) -> None:
     config.columns = view.columns or None
     show_columns(screen, config.columns)
     sort_table(screen, view.sort, view.reverse)
-    screen._set_filter(run_filter)
+    screen.set_filter(run_filter)
     screen.notify(f"View {one_line(view.name, 60)}", markup=False, timeout=3)
 
 

@@ -404,16 +404,7 @@ class StepTreeView(LazyTree[_Item]):
                     return None
                 # Opening a loop for a jump creates the target's page, not the first one.
                 self._load(owner, around=position)
-                child = item.children.get(position)
-                if child is None:
-                    gap = next(
-                        candidate
-                        for candidate in owner.children
-                        if isinstance(candidate.data, _GapItem)
-                        and candidate.data.start <= position < candidate.data.end
-                    )
-                    self._open_gap(gap, around=position)
-                    child = item.children[position]
+                child = self._open_child(owner, item.children, position, _GapItem)
             owner = child
         return owner if owner is not self.root else None
 

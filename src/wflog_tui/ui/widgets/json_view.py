@@ -456,17 +456,7 @@ class JsonView(LazyTree[_Entry]):
             index = key
         else:
             return None
-        child = entry.children.get(index)
-        if child is None:
-            gap = next(
-                candidate
-                for candidate in node.children
-                if isinstance(candidate.data, _GapEntry)
-                and candidate.data.start <= index < candidate.data.end
-            )
-            self._open_gap(gap, around=index)
-            child = entry.children[index]
-        return child
+        return self._open_child(node, entry.children, index, _GapEntry)
 
     def _path_of(self, node: TreeNode[_Entry]) -> JsonPath:
         entry = node.data

@@ -18,6 +18,7 @@ tests/ui/test_json_view.py (900 levels deep, paging, jumps) and tests/ui/test_st
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, TypedDict, TypeVar
 
 from rich.cells import cell_len
@@ -84,6 +85,32 @@ class LazyTree(Tree[T], Generic[T]):
         # (megabytes of old values, a whole old run).
         self._tree_nodes.clear()
         self._tree_nodes[self.root.id] = self.root
+
+    # Paging
+
+    def _open_gap(self, gap: TreeNode[T], around: int | None = None) -> TreeNode[T]:
+        """Replace one page of the gap node `gap` with real nodes (the aligned page holding
+        position `around`, when given) and return the first of them. Each paged tree says
+        how its children are made."""
+        raise NotImplementedError
+
+    def _open_child(
+        self, owner: TreeNode[T], made: Mapping[int, TreeNode[T]], position: int, gap: type
+    ) -> TreeNode[T]:
+        """`owner`'s child at `position`, one of its positions: the node `made` holds for it
+        already, else the one made now by opening the page of the gap node (its data a `gap`,
+        hiding positions `start` to `end`, end excluded) that holds it."""
+        child = made.get(position)
+        if child is None:
+            hiding = next(
+                candidate
+                for candidate in owner.children
+                if isinstance(candidate.data, gap)
+                and candidate.data.start <= position < candidate.data.end
+            )
+            self._open_gap(hiding, around=position)
+            child = made[position]
+        return child
 
     # Moving
 
