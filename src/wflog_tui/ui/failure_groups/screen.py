@@ -20,7 +20,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from wflog_tui.model.failure_groups import FailureGroup, FailureLog
@@ -41,6 +40,7 @@ from wflog_tui.ui.failure_groups.splitter_measures import SplitterMeasures
 from wflog_tui.ui.failure_groups.status_line import GroupsStatus
 from wflog_tui.ui.live_refresh import LiveRefresh
 from wflog_tui.ui.run_id_copy import copy_run_id
+from wflog_tui.ui.styled_once import StyledOnceScreen
 
 # The table shows this many groups, the first by the current sort: a window with
 # thousands of one-off failures would otherwise take seconds to draw on every refresh,
@@ -48,7 +48,7 @@ from wflog_tui.ui.run_id_copy import copy_run_id
 SHOWN_GROUPS: Final = 100
 
 
-class FailureGroupsScreen(Screen[None]):
+class FailureGroupsScreen(StyledOnceScreen[None]):
     """Failure groups of a window: the groups, and the selected one's splitters and runs."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

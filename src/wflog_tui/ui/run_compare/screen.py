@@ -19,7 +19,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.events import Resize
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from wflog_tui.model.collector_pause import pause_collector
@@ -39,12 +38,13 @@ from wflog_tui.ui.run_compare.ghost_rows import ghost_rows
 from wflog_tui.ui.run_compare.header import CompareHeader
 from wflog_tui.ui.run_compare.marked_tree import MarkedTreeView, legend
 from wflog_tui.ui.run_view.entry_fill import EntryFill, EntryRequest, shown_needs
+from wflog_tui.ui.styled_once import StyledOnceScreen
 
 # Below this many columns the tree and the changes are stacked, not side by side.
 NARROW_BELOW = 110
 
 
-class CompareScreen(Screen[None]):
+class CompareScreen(StyledOnceScreen[None]):
     """This run beside its baseline: marked tree, changes of the selected step, header."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -13,7 +13,6 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from wflog_tui.model import status as st
@@ -34,6 +33,7 @@ from wflog_tui.ui.run_list.search_box import SearchBox, SearchInput
 from wflog_tui.ui.run_list.search_grammar import SearchGrammar
 from wflog_tui.ui.run_list.status_line import ListStatus
 from wflog_tui.ui.run_list.table import RunTable
+from wflog_tui.ui.styled_once import StyledOnceScreen
 from wflog_tui.ui.widgets.profile_badge import ProfileBadge
 
 # The table's vertical scrollbar, which its columns must leave room for.
@@ -52,7 +52,7 @@ SORT_KEYS = {
 }
 
 
-class RunListScreen(Screen[None]):
+class RunListScreen(StyledOnceScreen[None]):
     """The live run list, the screen the app opens on."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
