@@ -69,7 +69,7 @@ class LogSkeleton(Sequence[Any]):
         self._canceled = columns.canceled
         self._whole = dict(columns.whole)
         # Compact, one machine integer each: a size per entry of a log of a million.
-        self._sizes = array("q", (size or 0 for size in columns.sizes))
+        self._sizes = array("q", [size or 0 for size in columns.sizes])
         # Entries from `_plain` on came whole (a running run's tail, see `with_tail`).
         self._plain = self._length = len(self._step_ids)
 
@@ -118,29 +118,31 @@ class LogSkeleton(Sequence[Any]):
 
     def facts(self) -> list[EntryFacts | None]:
         """Every entry's `entry_facts`, read from the columns without building an entry."""
-        result: list[EntryFacts | None] = []
-        append = result.append
-        step_ids, iterations, canceled, whole = (
-            self._step_ids,
-            self._iterations,
-            self._canceled,
-            self._whole,
-        )
         completed, cancel = st.COMPLETED, st.CANCELED
-        for index in range(self._length):
-            step_id = step_ids[index] if index < self._plain else None
-            if step_id is None:
-                append(entry_facts(whole.get(index)))
-            else:
-                # A stepId of spaces is none, as `entry_facts` has it.
-                append(
-                    (
-                        step_id if not step_id.isspace() and step_id else None,
-                        cancel if canceled[index] else completed,
-                        iterations[index],
-                        None,
-                    )
-                )
+        plain = self._plain
+        # The plain entries in one pass over the columns (a stepId of spaces is none, as
+        # `entry_facts` has it); the others, a few, are put in their places after.
+        result: list[EntryFacts | None] = [
+            (
+                step_id if step_id and not step_id.isspace() else None,
+                cancel if canceled else completed,
+                iteration,
+                None,
+            )
+            if step_id is not None
+            else None
+            for step_id, canceled, iteration in zip(
+                self._step_ids[:plain],
+                self._canceled[:plain],
+                self._iterations[:plain],
+                strict=True,
+            )
+        ]
+        result.extend([None] * (self._length - len(result)))
+        # An entry that is not plain is held whole (`entry_facts(None)` is None anyway).
+        for index, value in self._whole.items():
+            if index < self._length and not self.is_plain(index):
+                result[index] = entry_facts(value)
         return result
 
     def with_tail(self, start: int, tail: Sequence[Any]) -> LogSkeleton:
