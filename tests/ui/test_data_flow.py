@@ -14,7 +14,8 @@ async def open_data_flow(app: PaneApp, pilot: Any, node: Any) -> DataFlowView:
     """Select `node`, then press `5` as a user would, and wait for the trace."""
     app.select(node)
     await finish_workers(pilot)
-    app.pane.query_one("#error-scroll").focus()
+    # Focus in the pane (on the tab it opened), so `5` goes to the pane as a user's would.
+    app.pane.show_tab(app.pane.active_tab, focus=True)
     await pilot.press("5")
     await finish_workers(pilot)
     return app.pane.query_one(DataFlowView)

@@ -208,7 +208,8 @@ async def test_a_hostile_run_through_tree_every_tab_data_flow_and_copy(table, op
         assert screen.step_view.selected_node.label == HOSTILE
         assert_terminal_safe(app, "landing")
         pane = screen.query_one(DetailPane)
-        pane.query_one("#error-scroll").focus()
+        await settle(pilot, lambda: pane.node is screen.step_view.selected_node)
+        pane.show_tab(pane.active_tab, focus=True)  # focus in the pane, on the Error tab
         for key in "1234567":
             await pilot.press(key)
             # The data-flow trace runs in a worker: its result is what the tab shows.

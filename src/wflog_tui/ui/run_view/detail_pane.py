@@ -1,10 +1,10 @@
 """The detail pane of the run view: everything about the selected node, in tabs.
 
 Input, Output, Error, Timing, Data flow, Raw and the run's input. The run view calls `show`
-each time the cursor moves, so `show` stays cheap: JSON trees are built lazily by `JsonView`,
-long error text is cut, and the Timing and Data flow tabs are only worked out when they are
-on screen. Every string from the database reaches the screen as `Text` built through
-`display_text`, never as markup.
+each time the cursor moves, so `show` stays cheap: only the tab on screen is drawn (the
+others when they are shown, their widgets made then too), JSON trees are built lazily by
+`JsonView`, and long error text is cut. Every string from the database reaches the screen
+as `Text` built through `display_text`, never as markup.
 """
 
 from __future__ import annotations
@@ -50,8 +50,6 @@ TAB_NAMES: Final = {
     "run-input": "Run input",
 }
 """Each tab's name, by id, in the order of their keys."""
-# Tabs worked out only when shown: the waterfall walks the whole tree, data flow traces.
-_LAZY: Final = frozenset({"timing", "data-flow"})
 # Which tab `reveal` opens for a provenance field.
 _TAB_OF_FIELD: Final = {"input": "input", "output": "output", "input_payload": "run-input"}
 # What takes focus when the user switches tab with a key.
@@ -66,6 +64,24 @@ _FOCUS_OF_TAB: Final = {
 }
 # Error messages and stacks beyond this are cut in the Error tab; Raw still holds them whole.
 ERROR_TEXT_LIMIT: Final = 100_000
+
+
+_COMPOSED: Final = frozenset({"timing", "data-flow"})
+
+
+def _parts(tab: str) -> list[Widget]:
+    """The widgets of tab `tab`, made when it is first shown."""
+    if tab == "error":
+        return [VerticalScroll(id="error-scroll")]  # its text is mounted in it (`_draw`)
+    if tab == "timing":
+        return [Static(Text(""), id="timing-text"), Waterfall(id="waterfall")]
+    if tab == "data-flow":
+        return [DataFlowView(id="data-flow-view")]
+    root = {"input": "input", "output": "output", "raw": "entry", "run-input": "input_payload"}
+    return [
+        Static(Text(""), id=f"{tab}-note", classes="detail-note"),
+        JsonView(None, root_label=root[tab], id=f"{tab}-json"),
+    ]
 
 
 def _is_failed(node: StepNode | None) -> bool:
@@ -205,28 +221,15 @@ class DetailPane(Widget):
         return self.query_one(TabbedContent).active
 
     def compose(self) -> ComposeResult:
-        """A title line above the tabs."""
+        """A title line above the tabs; a tab's JSON views and notes are made the first time
+        it is shown (`_parts`): a run opens on one tab, and making and styling the others
+        would cost its first frame about as much as the rest of the pane."""
         yield Static(Text("No step selected"), id="detail-title")
         with TabbedContent(initial="input"):
-            with TabPane("Input", id="input"):
-                yield Static(Text(""), id="input-note", classes="detail-note")
-                yield JsonView(None, root_label="input", id="input-json")
-            with TabPane("Output", id="output"):
-                yield Static(Text(""), id="output-note", classes="detail-note")
-                yield JsonView(None, root_label="output", id="output-json")
-            with TabPane("Error", id="error"), VerticalScroll(id="error-scroll"):
-                yield Static(Text(""), id="error-text")
-            with TabPane("Timing", id="timing"):
-                yield Static(Text(""), id="timing-text")
-                yield Waterfall(id="waterfall")
-            with TabPane("Data flow", id="data-flow"):
-                yield DataFlowView(id="data-flow-view")
-            with TabPane("Raw", id="raw"):
-                yield Static(Text(""), id="raw-note", classes="detail-note")
-                yield JsonView(None, root_label="entry", id="raw-json")
-            with TabPane("Run input", id="run-input"):
-                yield Static(Text(""), id="run-input-note", classes="detail-note")
-                yield JsonView(None, root_label="input_payload", id="run-input-json")
+            for tab, name in TAB_NAMES.items():
+                # Timing and data flow compose widgets of their own, which must be there
+                # when the tab is drawn: those two are made at once.
+                yield TabPane(name, *(_parts(tab) if tab in _COMPOSED else ()), id=tab)
 
     # The run view's API
 
@@ -253,14 +256,8 @@ class DetailPane(Widget):
     def _show_node(self) -> None:
         node, detail = self._node, self._detail
         self._show_title()
-        self._show_data("input")
-        self._show_data("output")
-        self._show_error()
-        self._show_raw()
-        if detail is not self._run_input_of:
-            self._run_input_of = detail
-            self._show_run_input()
-        self._stale = set(_LAZY)
+        # Only the tab on screen is drawn now; the others when they are shown.
+        self._stale = set(TABS) if detail is not self._run_input_of else set(TABS) - {"run-input"}
         self._switch_to("error" if _is_failed(node) else self._user_tab)
         self._open_pointer()
 
@@ -345,6 +342,7 @@ class DetailPane(Widget):
     def run_on_json(self, action: str) -> None:
         """Run a JSON view's `action` (`copy_path`, …) on the tab on screen, whatever has
         focus: the screen forwards its JSON keys here."""
+        self._draw(self.active_tab)
         target = self.query_one(f"#{_FOCUS_OF_TAB[self.active_tab]}")
         if not isinstance(target, JsonView):
             self.notify("This tab shows no JSON: press 1, 2, 6 or 7.", markup=False, timeout=2)
@@ -362,23 +360,42 @@ class DetailPane(Widget):
             # Only the user's own tab changes (clicks) should be remembered as choices.
             with self.prevent(TabbedContent.TabActivated):
                 tabs.active = tab
-        self._show_lazy(tab)
+        self._draw(tab)
 
     @on(TabbedContent.TabActivated)
     def _tab_chosen(self, event: TabbedContent.TabActivated) -> None:
         pane = event.pane.id
         if pane in TABS:
             self._user_tab = pane
-            self._show_lazy(pane)
+            self._draw(pane)
 
-    def _show_lazy(self, tab: str) -> None:
+    def _draw(self, tab: str) -> None:
+        """Make `tab`'s widgets if they are not yet, and draw it if it is out of date."""
+        pane = self.query_one(f"#{tab}", TabPane)
+        if not pane.children:
+            pane.mount(*_parts(tab))
+            if not pane.children:
+                return  # the view is being taken down (Textual mounts nothing then)
+            if tab == "error":
+                # Mounted into the scroll now, not passed to it: a child given to a
+                # container is only in the DOM (and found by a query) once that mounts.
+                self.query_one("#error-scroll").mount(Static(Text(""), id="error-text"))
         if tab not in self._stale or self._tree is None or self._detail is None:
             return
         self._stale.discard(tab)
-        if tab == "timing":
+        if tab in ("input", "output"):
+            self._show_data(tab)
+        elif tab == "error":
+            self._show_error()
+        elif tab == "timing":
             self._show_timing()
-        else:
+        elif tab == "data-flow":
             self.query_one(DataFlowView).show(self._node, tree=self._tree, detail=self._detail)
+        elif tab == "raw":
+            self._show_raw()
+        else:
+            self._run_input_of = self._detail
+            self._show_run_input()
 
     @on(DataFlowView.JumpRequested)
     def _pass_jump_on(self, event: DataFlowView.JumpRequested) -> None:

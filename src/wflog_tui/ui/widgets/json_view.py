@@ -271,8 +271,10 @@ class JsonView(LazyTree[_Entry]):
         return True
 
     def on_mount(self) -> None:
-        """Start with the cursor on the root, so `y` copies the whole value at once."""
-        self.move_cursor(self.root)
+        """Start with the cursor on the root, so `y` copies the whole value at once, unless
+        a path was selected before the view was on screen (a jump to a tab not shown yet)."""
+        if self.cursor_node is None:
+            self.move_cursor(self.root)
 
     # Building the tree
 
