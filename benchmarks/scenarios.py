@@ -371,7 +371,7 @@ def open_run(spec: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(screen, run_view.RunScreen):
             return False  # a frame of another screen (its default one, a toast's)
         node = screen.step_view.selected_node
-        if node is None or node.key != then_select[-1] or screen._shown_node is not node:
+        if node is None or node.key != then_select[-1] or screen.shown_node is not node:
             return False
         if not screen.entry_fill.idle:
             return False

@@ -49,7 +49,7 @@ async def load_run(store: Store, run_id: str) -> LoadedRun | None:
     skeleton) builds in about 0.1 s; in a thread it took half as long again, because the
     interpreter lock is shared with the screen being drawn meanwhile, and only "Loading
     run …" is on screen until it is done. (Tails of a running run, merged while the
-    reader works, are built in a thread: see `RunScreen._merge`.) Raises `StoreError`s as
+    reader works, are built in a thread: see `RunTail._merge`.) Raises `StoreError`s as
     the store does.
     """
     detail = await store.fetch_run(

@@ -7,20 +7,30 @@ queue: the selection first, the nodes that came into view next, long background 
 reader asked for last. One worker drains it, `ENTRY_BATCH` entries per query, under the
 view's query lock, at most `ENTRY_BATCH` entries and `ENTRY_BATCH_BYTES` stored bytes per
 query, so neither a page of big payloads nor a step of 200,000 attempts floods a fill.
+`EntryFill` is the queue (the diff screen has one too); `RunViewFill` is the run view's,
+with what it asks for and what it redraws.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual.widget import Widget
 
+from wflog_tui.model.display_text import one_line
 from wflog_tui.model.entries import StepEntry
+from wflog_tui.model.log_skeleton import LogSkeleton
 from wflog_tui.model.step_tree import LoopNode, StepNode, StepTree, entries_to_show
 from wflog_tui.store import StoreError
+from wflog_tui.ui.app import wflog_app
 from wflog_tui.ui.live_refresh import LiveRefresh
+from wflog_tui.ui.run_view.data_flow import DataFlowView
+
+if TYPE_CHECKING:
+    from wflog_tui.ui.run_view.screen import RunScreen
 
 # Whole entries fetched at most per query: two pages of iterations of two steps each.
 ENTRY_BATCH = 400
@@ -202,3 +212,68 @@ class EntryFill:
             if 0 <= index < len(tree.entries):
                 tree.entries.fill(index, found.get(index))
         self._filled(batch)
+
+
+class RunViewFill(EntryFill):
+    """The run view's fill queue: what it asks for (the step shown, the nodes that come
+    into view, every later step for data flow) and what it redraws when a batch is in."""
+
+    def __init__(self, screen: RunScreen) -> None:
+        super().__init__(
+            screen,
+            screen.live,
+            fetch=lambda indexes: wflog_app(screen).store.fetch_entries(screen.run_id, indexes),
+            tree=lambda: screen.step_tree,
+            filled=self._redraw,
+            failed=self._say_failed,
+        )
+        self.screen = screen
+
+    def selection_shown(self, node: StepNode | None) -> None:
+        """Fetch, before anything else, what the pane needs whole to show `node`."""
+        pending = selection_needs(self.screen.step_tree, node)
+        if pending and node is not None:
+            keys = [node.key, *(child.key for child in node.children)]
+            self.request(EntryRequest(pending, keys), urgent=True)
+
+    def nodes_shown(self, nodes: Sequence[StepNode]) -> None:
+        """Fetch the times and payloads of a skeleton's entries that just came into view."""
+        screen = self.screen
+        tree = screen.step_tree
+        if tree is None or not isinstance(screen.raw, LogSkeleton):
+            return
+        indexes, keys = shown_needs(tree, nodes)
+        if indexes:
+            self.request(EntryRequest(indexes, keys))
+
+    def search_all(self, entry: StepEntry) -> None:
+        """Load every step after `entry` a skeleton left out, then trace the step again."""
+        screen = self.screen
+        tree = screen.step_tree
+        if tree is None:
+            return
+        indexes = tree.entries.pending_after(entry.index)
+        screen.detail_pane.query_one(DataFlowView).searching_all(len(indexes))
+        node = screen.shown_node
+
+        def trace_again() -> None:
+            if node is screen.shown_node and screen.detail is not None and screen.step_tree:
+                screen.detail_pane.show(
+                    node, tree=screen.step_tree, detail=screen.detail, force=True
+                )
+
+        self.request(EntryRequest(indexes, [], when_done=trace_again, background=True))
+
+    def _redraw(self, batch: EntryRequest) -> None:
+        """Redraw the nodes a batch of whole entries showed, and the pane if it shows one."""
+        screen = self.screen
+        tree = screen.step_tree
+        assert tree is not None
+        screen.step_view.refresh_nodes(batch.keys)
+        shown = screen.shown_node
+        if shown is not None and screen.detail is not None and shown.key in batch.keys:
+            screen.detail_pane.show(shown, tree=tree, detail=screen.detail, force=True)
+
+    def _say_failed(self, error: StoreError) -> None:
+        message = f"Could not load the steps' payloads: {one_line(error.message, 200)}"
+        self.screen.set_badge(Text(message), problem=True)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 from rich.text import Text
+from textual.timer import Timer
 from textual.widgets import Static
 
 from wflog_tui.model.display_text import escape_control, one_line
@@ -36,6 +37,7 @@ class RunHeader(Static):
         super().__init__(Text("Loading run …"), id=id)
         self._detail: RunDetail | None = None
         self._notes: Sequence[str] = ()
+        self._clock: Timer | None = None
 
     def show_message(self, message: Text) -> None:
         """Show a message instead of a run (loading, not found, an error)."""
@@ -52,6 +54,11 @@ class RunHeader(Static):
         """Redraw with the current time, so "3 minutes ago" and a running duration move."""
         if self._detail is not None:
             self.update(self._render_run(self._detail, datetime.now(UTC)))
+
+    def start_clock(self) -> None:
+        """Tick every second from now on, with the header (a second call changes nothing)."""
+        if self._clock is None:
+            self._clock = self.set_interval(1.0, self.tick)
 
     def on_resize(self) -> None:
         """Lay the header's pairs out again for the new width."""

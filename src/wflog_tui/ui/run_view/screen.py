@@ -1,60 +1,44 @@
 """The run view: one run's header, its step tree, and the detail of the step under the cursor.
 
 It opens on the run's first failure, with the path to it expanded, because that is what
-the person who opened it mid-incident came for. A RUNNING run is tailed: a worker fetches
-the entries from the first unfinished one on, the tree is updated in place, and only then
-is the next fetch scheduled, so a slow database never gets overlapping queries.
+the person who opened it mid-incident came for. The screen composes, binds the keys and
+hands each job to its part: `loading.py` fetches the run, `navigation.py` moves the cursor,
+`tail.py` follows a RUNNING run, `entry_fill.py` fetches what a big run's skeleton left out,
+`run_body.py` lays out the tree and the detail, `hand_offs.py` and `step_links.py` hand
+the run on (a note, the diff screen, a link).
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
 from textual.css.query import NoMatches
-from textual.timer import Timer
-from textual.widget import Widget
 from textual.widgets import Footer, Static
 
-from wflog_tui.model.display_text import one_line
-from wflog_tui.model.incident_note import incident_note
 from wflog_tui.model.log_skeleton import LogSkeleton
 from wflog_tui.model.run import RunDetail
-from wflog_tui.model.step_tree import NodeKind, StepNode, StepTree
-from wflog_tui.store import (
-    LoadedRun,
-    Store,
-    StoreError,
-)
+from wflog_tui.model.step_tree import StepNode, StepTree
 from wflog_tui.ui.app import wflog_app
 from wflog_tui.ui.config import AppConfig
 from wflog_tui.ui.live_refresh import LiveRefresh
 from wflog_tui.ui.run_view.data_flow import DataFlowView
 from wflog_tui.ui.run_view.detail_pane import TAB_NAMES, DetailPane
-from wflog_tui.ui.run_view.entry_fill import EntryFill, EntryRequest, selection_needs, shown_needs
+from wflog_tui.ui.run_view.entry_fill import RunViewFill
+from wflog_tui.ui.run_view.hand_offs import ask_and_compare, copy_incident_note, open_compare
 from wflog_tui.ui.run_view.header import RunHeader
 from wflog_tui.ui.run_view.loading import RunLoad
-from wflog_tui.ui.run_view.navigation import (
-    Location,
-    failure_step,
-    landing_keys,
-    new_failures,
-)
-from wflog_tui.ui.run_view.step_links import copy_step_link, link_landing, show_dashboard_link
+from wflog_tui.ui.run_view.navigation import RunNavigator
+from wflog_tui.ui.run_view.run_body import RunBody
+from wflog_tui.ui.run_view.step_links import copy_step_link, show_dashboard_link
 from wflog_tui.ui.run_view.step_search import StepSearchBar
 from wflog_tui.ui.run_view.step_tree_view import StepTreeView
 from wflog_tui.ui.run_view.tail import RunTail
 from wflog_tui.ui.styled_once import StyledOnceScreen
 from wflog_tui.ui.widgets.profile_badge import ProfileBadge
-
-# A reader who moved the cursor this recently is not moved to a new failure, only told.
-READER_BUSY_S = 30.0
 
 
 class RunScreen(StyledOnceScreen[None]):
@@ -117,32 +101,23 @@ class RunScreen(StyledOnceScreen[None]):
 
     DEFAULT_CSS = """
     RunScreen { layout: vertical; }
-    RunScreen #run-body { height: 1fr; }
-    RunScreen StepTreeView { width: 45%; min-width: 30; border-right: vkey $foreground 20%; }
-    RunScreen #detail { width: 1fr; }
     RunScreen #run-badge { height: 1; padding: 0 1; background: $panel; }
-    RunScreen.-narrow #run-body { layout: vertical; }
-    RunScreen.-narrow StepTreeView {
-        width: 100%; height: 45%; min-height: 4;
-        border-right: none; border-bottom: hkey $foreground 20%;
-    }
-    RunScreen.-narrow #detail { width: 100%; height: 1fr; }
-    RunScreen #run-body.-zoom-steps #detail { display: none; }
-    RunScreen #run-body.-zoom-steps StepTreeView { width: 100%; height: 100%; border: none; }
-    RunScreen #run-body.-zoom-detail StepTreeView { display: none; }
     RunScreen #run-badge.-following { color: $text-success; }
     RunScreen #run-badge.-problem { color: $text-error; }
     """
 
-    # Below 120 columns the tree and the detail are stacked, each the terminal's width.
+    # Below 120 columns the tree and the detail are stacked, each the terminal's width
+    # (the body's style, `run_body.py`, follows the class).
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
 
     live: LiveRefresh
     """The tail's refresh loop (made on mount, when the app's config is at hand)."""
-    entry_fill: EntryFill
+    entry_fill: RunViewFill
     """What of a skeleton the reader looks at, fetched whole."""
     loader: RunLoad
     """The run's load (not `loading`: that is Textual's reactive for a spinner)."""
+    navigator: RunNavigator
+    """What moves the cursor: landing, failures, iterations, data-flow jumps and `b`."""
 
     def __init__(self, run_id: str) -> None:
         """A view of the run `run_id` (a `run_id`, or else a row `id`), loaded on mount."""
@@ -154,12 +129,8 @@ class RunScreen(StyledOnceScreen[None]):
         """The step tree shown."""
         self.raw: list[Any] | LogSkeleton = []
         """The entries the tree was built from (a list, or a big log's skeleton)."""
-        self._ticker: Timer | None = None
-        self._reader_moved_at = 0.0
-        """When the reader last moved the cursor (monotonic); landing and tails do not count."""
-        self._auto_key: str | None = None
-        self._back: list[Location] = []
-        self._shown_node: StepNode | None = None
+        self.shown_node: StepNode | None = None
+        """The node the detail pane shows (None: the run's input, or nothing yet)."""
 
     # Layout
 
@@ -169,11 +140,9 @@ class RunScreen(StyledOnceScreen[None]):
         yield RunHeader(id="run-header")
         # Hidden by its own style, not a class, until the run is there: showing it then
         # lays it out again, where removing a class would restyle all it holds.
-        body = Horizontal(id="run-body")
+        body = RunBody(id="run-body")
         body.display = False
-        with body:
-            yield StepTreeView(id="steps")
-            yield DetailPane(id="detail")
+        yield body
         yield StepSearchBar(id="step-search")
         yield Static(id="run-badge")
         yield Footer()
@@ -183,14 +152,8 @@ class RunScreen(StyledOnceScreen[None]):
         self.live = LiveRefresh(self, self._config, lambda: self.tail.cycle())
         self.tail = RunTail(self, self.live)
         self.loader = RunLoad(self)
-        self.entry_fill = EntryFill(
-            self,
-            self.live,
-            fetch=lambda indexes: self._store.fetch_entries(self.run_id, indexes),
-            tree=lambda: self.step_tree,
-            filled=self._entries_filled,
-            failed=self._entries_failed,
-        )
+        self.entry_fill = RunViewFill(self)
+        self.navigator = RunNavigator(self)
         self.loader.start()
 
     @property
@@ -201,10 +164,6 @@ class RunScreen(StyledOnceScreen[None]):
     @property
     def _config(self) -> AppConfig:
         return wflog_app(self).config
-
-    @property
-    def _store(self) -> Store:
-        return wflog_app(self).store
 
     @property
     def detail_pane(self) -> DetailPane:
@@ -222,72 +181,27 @@ class RunScreen(StyledOnceScreen[None]):
         self.detail, self.step_tree = detail, tree
         self.tail.clear()
         self.query_one(RunHeader).show_run(detail, tree.notes)
-        self.query_one("#run-body").display = True
+        self.query_one(RunBody).display = True
         view = self.step_view
         if first:
             view.show_tree(tree)
-            self._land()
+            self.navigator.land()
             view.focus()
         else:
             view.update_tree(tree)
-            self._refresh_detail()
-        self._start_or_stop_tailing()
-
-    def _land(self) -> None:
-        """Cursor on the first failure; else on the last running step; else the first."""
-        assert self.step_tree is not None and self.detail is not None
-        if self._land_on_link():
-            return
-        for keys in landing_keys(self.step_tree, running=self.detail.summary.is_running):
-            if self.step_view.select_keys(keys):
-                self._auto_key = keys[-1]
-                return
-
-    def _land_on_link(self) -> bool:
-        """Land where `--step`, `--iteration` and `--tab` asked, once; False to land as
-        usual (no step asked for, or none to select), after any note on what was missing."""
-        link = self._config.open_step
-        if link is None or link.run_id != self.run_id or self.step_tree is None:
-            return False
-        self._config.open_step = None
-        landing = link_landing(self.step_tree, link, self.run_id)
-        if landing is not None and landing.note:
-            where = f"--step {one_line(link.step_id or '', 80)}"
-            self.notify(f"{where}: {landing.note}", severity="warning", markup=False, timeout=8)
-        node = landing.node if landing is not None else None
-        if node is not None and not self.step_view.select_keys(tuple(n.key for n in node.path)):
-            node = None
-        if link.tab:
-            if node is None:
-                self._land()  # as usual: the link is spent
-            self._show_in_pane(self.step_view.selected_node)
-            self.detail_pane.action_show_tab(link.tab)
-            return True
-        return node is not None
-
-    def _on_screen(self) -> bool:
-        """False once the screen is being taken down: an answer arriving then is dropped."""
-        return self.live.on_screen
+            if view.selected_node is not None:
+                self.show_in_pane(view.selected_node)
+        # The clock runs for an ended run too: "ended 10 seconds ago" must not freeze.
+        if self._config.animations:
+            self.query_one(RunHeader).start_clock()
+        self.tail.start_or_stop(detail.summary.is_running)
 
     def on_unmount(self) -> None:
-        """Stop the tail and the clock with the screen."""
+        """Stop the tail with the screen."""
         self.live.stop()
         self.stop_timers()
-        if self._ticker is not None:
-            self._ticker.stop()
 
     # Tailing
-
-    def _start_or_stop_tailing(self) -> None:
-        if self.detail is not None and self.detail.summary.is_running:
-            self.live.schedule()
-        else:
-            self.stop_timers()
-        # The clock runs for an ended run too: "ended 10 seconds ago" must not freeze.
-        if self._ticker is None and self._config.animations:
-            self._ticker = self.set_interval(1.0, self.query_one(RunHeader).tick)
-        self.tail.update_badge()
-        self.refresh_bindings()
 
     def stop_timers(self) -> None:
         """Stop tailing: the run ended, or the view goes (the header's clock runs on)."""
@@ -300,14 +214,8 @@ class RunScreen(StyledOnceScreen[None]):
         self.raw, self.detail, self.step_tree = raw, detail, tree
         self.show_header()
         self.step_view.update_tree(tree)
-        failed = new_failures(previous, tree) if previous is not None else []
-        if not failed:
-            return
-        if time.monotonic() - self._reader_moved_at < READER_BUSY_S:
-            # toolong's manner: say so, and let the reader go there when ready.
-            self.tail.news = f"✗ failed at {one_line(failed[0].label, 60)} — press n"
-        elif self.step_view.select_keys(failed[0].keys):
-            self._auto_key = failed[0].keys[-1]
+        if previous is not None:
+            self.navigator.move_to_new_failure(previous, tree)
 
     def show_header(self) -> None:
         """Redraw the header from the run as last fetched."""
@@ -325,6 +233,7 @@ class RunScreen(StyledOnceScreen[None]):
             self.live.schedule()
 
     def set_badge(self, text: Text, *, following: bool = False, problem: bool = False) -> None:
+        """Show `text` in the badge (green when `following`, red for a `problem`)."""
         badge = self.query_one("#run-badge", Static)
         badge.update(text)
         badge.set_class(following, "-following")
@@ -332,111 +241,40 @@ class RunScreen(StyledOnceScreen[None]):
 
     # Detail
 
-    def _show_in_pane(self, node: StepNode | None) -> None:
-        """Show `node` in the detail pane (the run input when None)."""
+    def show_in_pane(self, node: StepNode | None) -> None:
+        """Show `node` in the detail pane (the run input when None), fetching first what
+        a skeleton left out of it."""
         if self.step_tree is None or self.detail is None:
             return
-        self._shown_node = node
+        self.shown_node = node
         self.detail_pane.show(node, tree=self.step_tree, detail=self.detail)
-        pending = selection_needs(self.step_tree, node)
-        if pending and node is not None:
-            keys = [node.key, *(child.key for child in node.children)]
-            self.entry_fill.request(EntryRequest(pending, keys), urgent=True)
-
-    @on(StepTreeView.NodesShown)
-    def _nodes_shown(self, event: StepTreeView.NodesShown) -> None:
-        """Fetch the times and payloads of a skeleton's entries that just came into view."""
-        event.stop()
-        tree = self.step_tree
-        if tree is None or not isinstance(self.raw, LogSkeleton):
-            return
-        indexes, keys = shown_needs(tree, event.nodes)
-        if indexes:
-            self.entry_fill.request(EntryRequest(indexes, keys))
-
-    @on(DataFlowView.SearchAllRequested)
-    def _search_all(self, event: DataFlowView.SearchAllRequested) -> None:
-        """Load every later step a skeleton left out, then trace the step again."""
-        event.stop()
-        tree = self.step_tree
-        if tree is None:
-            return
-        indexes = tree.entries.pending_after(event.entry.index)
-        view = self.detail_pane.query_one(DataFlowView)
-        view.searching_all(len(indexes))
-        node = self._shown_node
-
-        def trace_again() -> None:
-            if node is self._shown_node and self.detail is not None and self.step_tree:
-                self.detail_pane.show(node, tree=self.step_tree, detail=self.detail, force=True)
-
-        self.entry_fill.request(EntryRequest(indexes, [], when_done=trace_again, background=True))
-
-    def _entries_filled(self, batch: EntryRequest) -> None:
-        """Redraw the nodes a batch of whole entries showed, and the pane if it shows one."""
-        tree = self.step_tree
-        assert tree is not None
-        self.step_view.refresh_nodes(batch.keys)
-        shown = self._shown_node
-        if shown is not None and self.detail is not None and shown.key in batch.keys:
-            self.detail_pane.show(shown, tree=tree, detail=self.detail, force=True)
-
-    def _entries_failed(self, error: StoreError) -> None:
-        message = f"Could not load the steps' payloads: {one_line(error.message, 200)}"
-        self.set_badge(Text(message), problem=True)
-
-    def _refresh_detail(self) -> None:
-        node = self.step_view.selected_node
-        if node is not None:
-            self._show_in_pane(node)
+        self.entry_fill.selection_shown(node)
 
     @on(StepTreeView.StepSelected)
     def _step_selected(self, event: StepTreeView.StepSelected) -> None:
         event.stop()
         # A highlight the cursor has already left (key repeat, a landing right after the
         # tree was filled) is not worth drawing.
-        shown = self._shown_node
         if event.node is not self.step_view.selected_node:
             return
-        if event.node.key not in (self._auto_key, shown.key if shown is not None else None):
-            self._reader_moved_at = time.monotonic()
-        self._auto_key = None
-        if event.node is not shown:
-            self._show_in_pane(event.node)
+        self.navigator.selected(event.node)
+        if event.node is not self.shown_node:
+            self.show_in_pane(event.node)
+
+    @on(StepTreeView.NodesShown)
+    def _nodes_shown(self, event: StepTreeView.NodesShown) -> None:
+        event.stop()
+        self.entry_fill.nodes_shown(event.nodes)
+
+    @on(DataFlowView.SearchAllRequested)
+    def _search_all(self, event: DataFlowView.SearchAllRequested) -> None:
+        event.stop()
+        self.entry_fill.search_all(event.entry)
 
     @on(DetailPane.JumpRequested)
     def _jump_requested(self, event: DetailPane.JumpRequested) -> None:
-        """Go to where a value came from: select its node, then reveal the path in the pane.
-
-        The run's input has no node: the selection stays and the pane reveals the path in
-        its Run input tab. Either way the place left is pushed for `b` to come back to.
-        """
         event.stop()
-        tree = self.step_tree
-        here = self.step_view.selected_keys
-        if tree is None or here is None:
-            return
-        keys: Sequence[str] | None = here
-        if event.entry_index is not None:
-            keys = tree.keys_of_entry(event.entry_index)
-            if keys is None:
-                self.notify("That entry is not in the step tree.", severity="warning", markup=False)
-                return
-        pane = self.detail_pane
-        self._back.append(Location(here, *pane.location(), tab=pane.active_tab))
-        self._go(keys, event.field, tuple(event.json_path))
-        self.refresh_bindings()
-
-    def _go(self, keys: Sequence[str], field: str | None, json_path: tuple) -> None:
-        """Select `keys`, show the node in the pane, and reveal `field`/`json_path` in it."""
-        view = self.step_view
-        if not view.select_keys(keys):
-            self.notify("That step is not in the tree.", severity="warning", markup=False)
-            return
-        # Shown now rather than on the highlight message, so `reveal` acts on this node.
-        self._show_in_pane(view.selected_node)
-        if field:
-            self.detail_pane.reveal(field, json_path)
+        self.navigator.jump(event.entry_index, event.field, tuple(event.json_path))
 
     # Actions
 
@@ -470,49 +308,19 @@ class RunScreen(StyledOnceScreen[None]):
     def action_clear_search(self) -> None:
         """Close the search prompt; with it closed, end the search (n/N move between
         failures again)."""
-        search = self.step_search
-        if search.typing:
-            search.close_prompt()
-        else:
-            search.clear()
+        self.step_search.step_back()
 
     def action_next_failure(self) -> None:
         """Move to the next failure after the cursor, wrapping to the first."""
-        self._step_failure(1)
+        self.navigator.step_failure(1)
 
     def action_previous_failure(self) -> None:
         """Move to the previous failure before the cursor, wrapping to the last."""
-        self._step_failure(-1)
-
-    def _step_failure(self, direction: int) -> None:
-        tree = self.step_tree
-        if tree is None:
-            return
-        step = failure_step(tree, self.step_view.selected_node, direction)
-        if step is None:
-            self.notify("No failures in this run.", markup=False)
-            return
-        self.step_view.select_keys(step.keys)
-        self.tail.news = ""
-        self.tail.update_badge()
-        self.notify(step.message, markup=False, timeout=2)
+        self.navigator.step_failure(-1)
 
     def action_sibling_iteration(self, delta: int) -> None:
         """The same step in the next (1) or previous (-1) iteration that ran it."""
-        tree, node = self.step_tree, self.step_view.selected_node
-        if tree is None or node is None:
-            return
-        target = tree.sibling_iteration(node, delta)
-        if target is None:
-            inside = any(n.kind is NodeKind.ITERATION for n in node.path)
-            message = (
-                f"No {'later' if delta > 0 else 'earlier'} iteration ran this step."
-                if inside
-                else "Not inside a loop iteration."
-            )
-            self.notify(message, markup=False, timeout=2)
-            return
-        self.step_view.select_keys(tuple(n.key for n in target.path))
+        self.navigator.sibling_iteration(delta)
 
     def action_toggle_follow(self) -> None:
         """Follow the running run (apply what arrives), or pause to read."""
@@ -526,40 +334,19 @@ class RunScreen(StyledOnceScreen[None]):
 
     def action_refresh_rate(self, step: int) -> None:
         """Refresh every live view more often (-1) or less often (+1)."""
-        rate = self.live.change_rate(step)
-        self.notify(f"Refreshing every {rate:g}s", markup=False)
-        if self.live.scheduled:
-            self.live.schedule()
-        self.tail.update_badge()
+        self.tail.change_rate(step)
 
     def action_copy_note(self) -> None:
         """Copy a Markdown note about the run and the step under the cursor (OSC 52)."""
-        if self.detail is None or self.step_tree is None:
-            return
-        note = incident_note(self.detail, self.step_tree, self.step_view.selected_node)
-        self.app.copy_to_clipboard(note)
-        lines = note.count("\n")
-        self.notify(f"Copied an incident note ({lines} lines) to the clipboard.", markup=False)
+        copy_incident_note(self)
 
     def action_compare(self, against: str | None = None) -> None:
         """Open the diff screen: this run against its last good run, or run `against`."""
-        # Imported here: the diff screen is built from this package's tree and fill queue.
-        from wflog_tui.ui.run_compare import CompareScreen
-
-        loaded = None
-        if self.detail is not None and self.step_tree is not None:
-            loaded = LoadedRun(self.detail, self.step_tree)
-        self.app.push_screen(
-            CompareScreen(self.run_id, loaded=loaded, against=against, query_lock=self.live.lock)
-        )
+        open_compare(self, against)
 
     def action_compare_with(self) -> None:
         """Ask for a run id, then compare this run with that run."""
-        from wflog_tui.ui.run_compare import BaselinePrompt
-
-        self.app.push_screen(
-            BaselinePrompt(), lambda run_id: self.action_compare(run_id) if run_id else None
-        )
+        ask_and_compare(self)
 
     def action_copy_step_link(self) -> None:
         """Copy the command line that reopens this run on this step and tab (OSC 52)."""
@@ -576,14 +363,7 @@ class RunScreen(StyledOnceScreen[None]):
 
     def action_jump_back(self) -> None:
         """Return to where the last data-flow jump started."""
-        if not self._back:
-            self.notify("No jump to go back from.", markup=False, timeout=2)
-            return
-        location = self._back.pop()
-        self._go(location.keys, location.field, location.json_path)
-        if location.tab is not None:
-            self.detail_pane.show_tab(location.tab, focus=True)
-        self.refresh_bindings()
+        self.navigator.jump_back()
 
     def action_show_tab(self, tab: str) -> None:
         """Show a tab of the detail pane; focus stays where it is, so the tree still moves."""
@@ -595,26 +375,11 @@ class RunScreen(StyledOnceScreen[None]):
 
     def action_zoom(self) -> None:
         """Show the focused pane (tree or detail) on the whole screen; again to show both."""
-        body = self.query_one("#run-body")
-        if body.has_class("-zoom-steps") or body.has_class("-zoom-detail"):
-            body.remove_class("-zoom-steps", "-zoom-detail")
-            return
-        focused = self.focused
-        in_detail = focused is not None and self.detail_pane in focused.ancestors_with_self
-        body.add_class("-zoom-detail" if in_detail else "-zoom-steps")
+        self.query_one(RunBody).zoom()
 
     def action_switch_focus(self) -> None:
         """Move focus from the step tree to the detail pane, or back."""
-        view = self.step_view
-        if view.has_focus or self.focused is None:
-            pane = self.detail_pane
-            target = pane if pane.focusable else None
-            if target is None:
-                target = next((w for w in pane.walk_children(Widget) if w.focusable), None)
-            if target is not None:
-                target.focus()
-        else:
-            view.focus()
+        self.query_one(RunBody).switch_focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer `f` only for a running run (or one with a paused tail), `o` only with a
@@ -623,7 +388,7 @@ class RunScreen(StyledOnceScreen[None]):
             running = self.detail is not None and self.detail.summary.is_running
             return running or self.tail.pending is not None
         if action == "jump_back":
-            return True if self._back else None
+            return True if self.navigator.back else None
         if action in ("next_match", "previous_match", "clear_search"):
             try:
                 search = self.step_search

@@ -171,6 +171,13 @@ class StepSearchBar(Vertical):
         if focus_tree:
             self._screen.step_view.focus()
 
+    def step_back(self) -> None:
+        """What `esc` does: close the prompt; with it closed, end the search."""
+        if self.typing:
+            self.close_prompt()
+        else:
+            self.clear()
+
     @on(Input.Blurred, "#step-search-input")
     def _left(self, event: Input.Blurred) -> None:
         # A prompt left open without focus would let a typed `q` quit the app: focus moved

@@ -47,6 +47,23 @@ class RunTail:
         """Fetch and apply one tail (what the refresh timer calls)."""
         self.screen.run_worker(self._tail, group="run-tail", exclusive=True)
 
+    def start_or_stop(self, running: bool) -> None:
+        """Arm the next tail while the run is `running`, else stop; say which in the badge."""
+        if running:
+            self.live.schedule()
+        else:
+            self.screen.stop_timers()
+        self.update_badge()
+        self.screen.refresh_bindings()
+
+    def change_rate(self, step: int) -> None:
+        """Tail (and refresh every live view) more often (-1) or less often (+1), at once."""
+        rate = self.live.change_rate(step)
+        self.screen.notify(f"Refreshing every {rate:g}s", markup=False)
+        if self.live.scheduled:
+            self.live.schedule()
+        self.update_badge()
+
     def cancel(self) -> None:
         """Drop the next cycle and any under way (a reload replaces them)."""
         self.live.cancel()
@@ -106,14 +123,8 @@ class RunTail:
         self._after(tail)
 
     def _after(self, tail: StepsTail) -> None:
-        if not self.live.on_screen:
-            return
-        if st.normalise(tail.status) == st.RUNNING:
-            self.live.schedule()
-        else:
-            self.screen.stop_timers()
-        self.update_badge()
-        self.screen.refresh_bindings()
+        if self.live.on_screen:
+            self.start_or_stop(st.normalise(tail.status) == st.RUNNING)
 
     def _failed(self, error: StoreError) -> None:
         """Keep what is shown, say since when it is stale, and retry with a backoff."""
