@@ -764,9 +764,11 @@ class Bench:
         def per_viewer_minute(total: float | None) -> float | None:
             return round(total / minutes, 3) if total is not None and minutes else None
 
-        def per_kind_minute(of: list[dict[str, Any]], field: str) -> float | None:
+        def per_kind_minute(of: list[dict[str, Any]], field: str, unit: float = 1) -> float | None:
             kind_minutes = len(of) * seconds / 60
-            return round(sum(v[field] for v in of) / kind_minutes, 1) if kind_minutes else None
+            if not kind_minutes:
+                return None
+            return round(sum(v[field] for v in of) / unit / kind_minutes, 2)
 
         extra: dict[str, Any] = {}
         if mode == "apps":
@@ -793,8 +795,8 @@ class Bench:
                 "frames_per_viewer_minute": {
                     k: per_kind_minute(vs, "frames") for k, vs in by_kind.items()
                 },
-                "render_ms_per_viewer_minute": {
-                    k: per_kind_minute(vs, "frame_ms_total") for k, vs in by_kind.items()
+                "render_cpu_s_per_viewer_minute": {
+                    k: per_kind_minute(vs, "frame_cpu_ms_total", 1000) for k, vs in by_kind.items()
                 },
                 "viewer_cpu_s_per_viewer_minute": per_viewer_minute(client_cpu),
                 "viewer_cpu_cores": round(client_cpu / seconds, 2) if seconds else None,

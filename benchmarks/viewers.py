@@ -19,16 +19,19 @@ inside, over the shared window (`measure_from` for `seconds`):
   the app's context, whichever store method, worker or lock it came through;
 - its database time, by the store's own timing hook (`store.stats.measure()` around the
   whole app: every store call's asyncpg time less the event loop's stalls);
-- the frames it rendered and their time, and (per process) how late the event loop ran.
+- the frames it rendered and the CPU time they took (the main thread's CPU clock, so time
+  the process spent waiting for a core is not counted), and (per process) how late the
+  event loop ran.
 
 Nothing in the app is changed: the benchmark wraps `LiveRefresh.__init__` (to give the
 view a lock that notes when it is taken), the asyncpg methods above, and
 `Screen._compositor_refresh`; each wrapper calls the original.
 
 `stores`: what the database sees without any terminal, for comparison: each viewer its own
-store (its own pool, as a separate process would have) running the list's queries (first
-page, then each cycle the delta, the counts and the sparkline, paced by `RefreshPacer`)
-or a running run's (the run, then `fetch_steps_from`), with no rendering at all.
+store (its own pool, as a separate process would have) asking what the app's views ask
+(the list: its first page and header, then each cycle the delta, and the header, counts
+and sparkline, every `HEADER_REFRESH_S`; a tail: the run, then `fetch_steps_from` and
+`replica_lag` each cycle), paced by `RefreshPacer`, with no rendering at all.
 """
 
 from __future__ import annotations
@@ -50,6 +53,9 @@ from wflog_tui.store import (
     StoreSettings,
     open_store,
 )
+
+# The list's own paging and header cadence, so the store loops ask what it asks.
+from wflog_tui.ui.run_list.feed import HEADER_REFRESH_S, PAGE_SIZE
 
 # The Textual worker groups whose taking of the view's lock starts a refresh cycle: the
 # list's refresh (its first page, then each delta) and a run view's tail.
@@ -79,7 +85,7 @@ class AppMeasure:
         self.peak_in_flight = 0
         self.queries = 0
         self.frames: list[tuple[float, float]] = []
-        """(end on the shared clock, render ms) of every frame."""
+        """(end on the shared clock, CPU ms of rendering) of every frame."""
         self.db_s_at: dict[str, float] = {}
         self.queries_at: dict[str, int] = {}
         """The database time and the query count when the window began and ended."""
@@ -165,11 +171,11 @@ class AppProbes:
         original_refresh = Screen._compositor_refresh
 
         def compositor_refresh(screen: Screen) -> None:
-            start = time.perf_counter()
+            start = time.thread_time()
             original_refresh(screen)
             measure = probes_.by_app.get(id(screen.app))
             if measure is not None:
-                measure.frames.append((probes.now(), (time.perf_counter() - start) * 1000))
+                measure.frames.append((probes.now(), (time.thread_time() - start) * 1000))
 
         patch(Screen, "_compositor_refresh", compositor_refresh)
 
@@ -230,7 +236,7 @@ def _app_report(measure: AppMeasure, spec: dict[str, Any]) -> dict[str, Any]:
         "peak_in_flight": measure.peak_in_flight,
         "lock_takes": measure.lock_takes,
         "frames": len(frames),
-        "frame_ms_total": round(sum(frames), 1),
+        "frame_cpu_ms_total": round(sum(frames), 1),
         "errors": 1 if measure.error else 0,
         "first_error": measure.error,
     }
@@ -325,8 +331,11 @@ class StoreLoop:
         }
 
     async def _list_cycle(self):  # type: ignore[no-untyped-def]
-        """The list: first page, then each cycle delta + counts + sparkline."""
-        page = await self.store.fetch_page(self.window)
+        """The list: first page and header, then each cycle the delta, and the header
+        once `HEADER_REFRESH_S` have passed, as `RunFeed` does."""
+        page = await self.store.fetch_page(self.window, limit=PAGE_SIZE)
+        await self.store.fetch_header(self.window, 60)
+        header_at = probes.now()
         newest = PageCursor.after(page[0]) if page else None
         running = {r.id for r in page if r.status == "RUNNING"}
         yield
@@ -334,8 +343,9 @@ class StoreLoop:
             delta = await self.store.fetch_delta(
                 self.window, newest=newest, running_ids=sorted(running)
             )
-            await self.store.count_by_status(self.window)
-            await self.store.failures_per_minute(self.window)
+            if probes.now() - header_at >= HEADER_REFRESH_S:
+                await self.store.fetch_header(self.window, 60)
+                header_at = probes.now()
             for run in delta.new + delta.changed:
                 if run.status == "RUNNING":
                     running.add(run.id)
@@ -353,6 +363,7 @@ class StoreLoop:
         yield
         while True:
             tail = await self.store.fetch_steps_from(self.run_id, seen)
+            await self.store.replica_lag()
             seen = tail.total
             yield
 
