@@ -710,16 +710,46 @@ class Bench:
             else {"kind": "tail", "run_id": running[i % len(running)]}
             for i in range(count)
         ]
+        # What one app costs its machine when it has a process and the CPU to itself:
+        # one list app and one tail app, each alone in its process.
+        await self._viewers(
+            table,
+            "apps",
+            "many_viewers.one_app_per_process",
+            plan[:2],
+            processes=2,
+            seconds=min(30.0, self.args.viewer_seconds),
+        )
         await self._viewers(table, "apps", "many_viewers", plan)
+        alone = self.figures.get("many_viewers.one_app_per_process", {}).get("cpu_s_per_minute")
+        crowd = self.figures.get("many_viewers", {})
+        if alone and "value" in crowd:
+            kinds = [v["kind"] for v in plan]
+            needed = sum(alone.get(k) or 0.0 for k in kinds) / 60
+            crowd["viewer_cpu_cores_needed"] = round(needed, 2)
+            crowd["viewer_cpu_cores_needed_is"] = (
+                "the CPU the viewers would use to keep up: each kind's CPU per minute alone in "
+                "its process (many_viewers.one_app_per_process), summed over the viewers"
+            )
         if not self.args.skip_store_loops:
             await self._viewers(table, "stores", "many_viewers.store_loops", plan)
 
-    async def _viewers(self, table: str, mode: str, key: str, plan: list[dict]) -> None:
+    async def _viewers(
+        self,
+        table: str,
+        mode: str,
+        key: str,
+        plan: list[dict],
+        *,
+        processes: int | None = None,
+        seconds: float | None = None,
+    ) -> None:
         """One many-viewers figure: `plan` spread over `--viewer-processes` processes of
         `benchmarks.viewers MODE`, all started at one moment on the shared clock and
         measured over the same window after a warm-up."""
-        count, groups = len(plan), max(1, min(self.args.viewer_processes, len(plan)))
-        seconds = self.args.viewer_seconds
+        count = len(plan)
+        groups = max(1, min(processes or self.args.viewer_processes, count))
+        seconds = seconds or self.args.viewer_seconds
         warmup = self.args.viewer_warmup
         if warmup is None:
             # Starting fifty apps at once on two cores takes seconds; the window begins
@@ -800,6 +830,7 @@ class Bench:
                 },
                 "viewer_cpu_s_per_viewer_minute": per_viewer_minute(client_cpu),
                 "viewer_cpu_cores": round(client_cpu / seconds, 2) if seconds else None,
+                "cpu_s_per_minute": _alone_cpu_per_minute(results, seconds),
                 "loop_lag_ms_p95_per_process": [
                     r.get("loop_lag_ms", {}).get("p95") for r in results
                 ],
@@ -965,6 +996,17 @@ async def watch_server(
         "backend_cpu_s": round(sum(cpu_by_pid.values()), 2) if cpu_by_pid else None,
         "backend_cpu_s_in_window": in_window,
     }
+
+
+def _alone_cpu_per_minute(results: list[dict[str, Any]], seconds: float) -> dict[str, float]:
+    """CPU seconds per minute of each kind of viewer, from the processes that ran one app
+    alone (their CPU is that app's); empty when every process ran several."""
+    found: dict[str, list[float]] = {}
+    for result in results:
+        viewers = result.get("viewers", [])
+        if len(viewers) == 1 and result.get("cpu_s_in_window") is not None:
+            found.setdefault(viewers[0]["kind"], []).append(result["cpu_s_in_window"])
+    return {k: round(statistics.median(v) * 60 / seconds, 2) for k, v in found.items()}
 
 
 def _summed(counts: list[dict[str, int]]) -> dict[str, int]:
