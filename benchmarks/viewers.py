@@ -89,6 +89,8 @@ class AppMeasure:
         self.db_s_at: dict[str, float] = {}
         self.queries_at: dict[str, int] = {}
         """The database time and the query count when the window began and ended."""
+        self.at_end: dict[str, Any] = {}
+        """The app when the window ended: its screen, the top lines shown, its workers."""
         self.error: str | None = None
 
 
@@ -214,9 +216,22 @@ async def _one_app(
                 await asyncio.sleep(max(0.0, window_end - probes.now()))
                 measure.db_s_at["until"] = db_time.seconds
                 measure.queries_at["until"] = measure.queries
+                measure.at_end = _state(app)
         except Exception as error:  # a viewer that crashed is reported, not fatal
             measure.error = f"{type(error).__name__}: {error}"
     return measure
+
+
+def _state(app: Any) -> dict[str, Any]:
+    """What `app` shows and does now: its screen, the first lines on screen, its workers
+    (to tell a viewer that never refreshed from one that was only slow)."""
+    strips = app.screen._compositor.render_strips()
+    lines = [line for strip in strips[:12] if (line := strip.text.strip())]
+    return {
+        "screen": type(app.screen).__name__,
+        "top_lines": [line[:120] for line in lines[:6]],
+        "workers": sorted(f"{w.group}:{w.state.name}" for w in app.workers),
+    }
 
 
 def _app_report(measure: AppMeasure, spec: dict[str, Any]) -> dict[str, Any]:
@@ -239,6 +254,7 @@ def _app_report(measure: AppMeasure, spec: dict[str, Any]) -> dict[str, Any]:
         "frame_cpu_ms_total": round(sum(frames), 1),
         "errors": 1 if measure.error else 0,
         "first_error": measure.error,
+        "at_end": measure.at_end,
     }
 
 
