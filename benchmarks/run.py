@@ -839,6 +839,12 @@ class Bench:
                     "missing": sum(1 for f in firsts if f is None),
                     "warmup_s": warmup,
                 },
+                # What the apps that never refreshed showed when the window ended (a few).
+                "never_refreshed_showed": [
+                    ((v.get("at_end") or {}).get("top_lines") or [None])[0]
+                    for v in viewers
+                    if v["first_refresh_after_start_s"] is None
+                ][:3],
             }
         else:
             extra = {
