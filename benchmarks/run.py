@@ -106,8 +106,12 @@ class Children:
             p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p
         )
 
-    async def run(self, module: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
-        """Run `python -m benchmarks.<module> name spec out` and return what it wrote."""
+    async def run(
+        self, module: str, name: str, spec: dict[str, Any], timeout_s: float | None = None
+    ) -> dict[str, Any]:
+        """Run `python -m benchmarks.<module> name spec out` and return what it wrote,
+        killing it after `timeout_s` (default: the harness's `--timeout`)."""
+        timeout_s = timeout_s or self.timeout_s
         self.count += 1
         out = self.work_dir / f"{self.count:03d}-{module}-{name}.json"
         spawned_at = time.monotonic()
@@ -126,11 +130,11 @@ class Children:
             stderr=asyncio.subprocess.PIPE,
         )
         try:
-            _, stderr = await asyncio.wait_for(proc.communicate(), self.timeout_s)
+            _, stderr = await asyncio.wait_for(proc.communicate(), timeout_s)
         except TimeoutError:
             proc.kill()
             await proc.wait()
-            return {"error": f"timed out after {self.timeout_s:g} s"}
+            return {"error": f"timed out after {timeout_s:g} s"}
         wall = time.monotonic() - spawned_at
         if not out.exists():
             tail = stderr.decode(errors="replace").strip().splitlines()[-5:]
@@ -683,9 +687,11 @@ class Bench:
                 entry["partitions"] = built.partitions
 
     async def many_viewers(self, table: str) -> None:
-        """`--viewers` headless viewers for `--viewer-seconds`: half on the list, half
-        following a running run, while runs are written; the server watched throughout."""
-        count, groups = self.args.viewers, max(1, self.args.viewer_processes)
+        """`--viewers` real wflog-tui apps for `--viewer-seconds` (figure `many_viewers`),
+        then as many store-level loops without a terminal (`many_viewers.store_loops`,
+        unless `--skip-store-loops`): half on the list, half following a running run,
+        while runs are written; the server watched throughout."""
+        count = self.args.viewers
         conn = await asyncpg.connect(self.dsn)
         try:
             running = [
@@ -704,22 +710,73 @@ class Bench:
             else {"kind": "tail", "run_id": running[i % len(running)]}
             for i in range(count)
         ]
-        start_at = time.monotonic() + 5.0 + count * 0.1
+        # What one app costs its machine when it has a process and the CPU to itself:
+        # one list app and one tail app, each alone in its process.
+        await self._viewers(
+            table,
+            "apps",
+            "many_viewers.one_app_per_process",
+            plan[:2],
+            processes=2,
+            seconds=min(30.0, self.args.viewer_seconds),
+        )
+        await self._viewers(table, "apps", "many_viewers", plan)
+        alone = self.figures.get("many_viewers.one_app_per_process", {}).get("cpu_s_per_minute")
+        crowd = self.figures.get("many_viewers", {})
+        if alone and "value" in crowd:
+            kinds = [v["kind"] for v in plan]
+            needed = sum(alone.get(k) or 0.0 for k in kinds) / 60
+            crowd["viewer_cpu_cores_needed"] = round(needed, 2)
+            crowd["viewer_cpu_cores_needed_is"] = (
+                "the CPU the viewers would use to keep up: each kind's CPU per minute alone in "
+                "its process (many_viewers.one_app_per_process), summed over the viewers"
+            )
+        if not self.args.skip_store_loops:
+            await self._viewers(table, "stores", "many_viewers.store_loops", plan)
+
+    async def _viewers(
+        self,
+        table: str,
+        mode: str,
+        key: str,
+        plan: list[dict],
+        *,
+        processes: int | None = None,
+        seconds: float | None = None,
+    ) -> None:
+        """One many-viewers figure: `plan` spread over `--viewer-processes` processes of
+        `benchmarks.viewers MODE`, all started at one moment on the shared clock and
+        measured over the same window after a warm-up."""
+        count = len(plan)
+        groups = max(1, min(processes or self.args.viewer_processes, count))
+        seconds = seconds or self.args.viewer_seconds
+        warmup = self.args.viewer_warmup
+        if warmup is None:
+            # Starting fifty apps at once on two cores takes seconds; the window begins
+            # once they are up (`first_refresh_after_start_s` in the report says when).
+            warmup = max(5.0, 0.4 * count) if mode == "apps" else 2.0
+        # Time for the processes to import and open their stores before the start.
+        start_at = time.monotonic() + 5.0 + count * (0.2 if mode == "apps" else 0.1)
+        measure_from = start_at + warmup
         specs = [
             self.spec(
                 table,
                 viewers=plan[g::groups],
-                seconds=self.args.viewer_seconds,
+                seconds=seconds,
                 start_at=start_at,
+                measure_from=measure_from,
             )
             for g in range(groups)
         ]
         stop = asyncio.Event()
-        watch = asyncio.create_task(watch_server(self.dsn, stop))
+        watch = asyncio.create_task(
+            watch_server(self.dsn, stop, window=(measure_from, measure_from + seconds))
+        )
         writer = asyncio.create_task(live_writer(self.dsn, table, stop))
+        timeout = max(self.args.timeout, 2 * (start_at - time.monotonic() + warmup + seconds))
         try:
             results = await asyncio.gather(
-                *(self.children.run("viewers", "group", s) for s in specs)
+                *(self.children.run("viewers", mode, s, timeout) for s in specs)
             )
         finally:
             stop.set()
@@ -727,17 +784,77 @@ class Bench:
             server = await watch
         viewers = [v for r in results for v in r.get("viewers", [])]
         errors = [r["error"] for r in results if "error" in r]
-        self.raw["many_viewers"] = {"groups": results, "server": server}
-        minutes = len(viewers) * self.args.viewer_seconds / 60
-        cpu = server.get("backend_cpu_s")
-        per_minute = round(cpu / minutes, 3) if cpu is not None and minutes else None
-        query_s = sum(v["query_ms_total"] for v in viewers) / 1000
-        intervals = {
-            kind: [v["interval_s"].get("median") for v in viewers if v["kind"] == kind]
-            for kind in ("list", "tail")
-        }
+        self.raw[key] = {"processes": results, "server": server}
+        minutes = len(viewers) * seconds / 60
+        cpu = server.get("backend_cpu_s_in_window")
+        db_s = [v["db_s"] for v in viewers if v.get("db_s") is not None]
         peak = server.get("peak_connections")
-        self.figures["many_viewers"] = figure(
+        by_kind = {kind: [v for v in viewers if v["kind"] == kind] for kind in ("list", "tail")}
+
+        def per_viewer_minute(total: float | None) -> float | None:
+            return round(total / minutes, 3) if total is not None and minutes else None
+
+        def per_kind_minute(of: list[dict[str, Any]], field: str, unit: float = 1) -> float | None:
+            kind_minutes = len(of) * seconds / 60
+            if not kind_minutes:
+                return None
+            return round(sum(v[field] for v in of) / unit / kind_minutes, 2)
+
+        extra: dict[str, Any] = {}
+        if mode == "apps":
+            window_cpu = [r.get("cpu_s_in_window") for r in results]
+            client_cpu = sum(c for c in window_cpu if c is not None)
+            pooled = {k: [i for v in vs for i in v["intervals_s"]] for k, vs in by_kind.items()}
+            firsts = [v["first_refresh_after_start_s"] for v in viewers]
+            extra = {
+                "viewers_are": "real wflog-tui apps (WflogApp, its own store each, refresh "
+                "2 s, animations on), headless (App.run_test, "
+                f"{self.spec(table)['size'][0]}x{self.spec(table)['size'][1]}), several "
+                "per process in one event loop; list viewers on the run list, tail "
+                "viewers opened on a RUNNING run (--run)",
+                "refresh_interval_is": "time between the starts of successive refresh "
+                "cycles of each app's LiveRefresh (a refresh worker taking the view's lock)",
+                "every_interval_s": {k: probes_summary(v) for k, v in pooled.items()},
+                "intervals_over_3s": {k: sum(1 for i in v if i > 3.0) for k, v in pooled.items()},
+                "max_queries_in_flight_is": "the most asyncpg query calls (fetch, fetchrow, "
+                "fetchval, execute, executemany) one app had in flight at once",
+                "queries_per_viewer_minute": per_viewer_minute(
+                    sum(v["queries"] or 0 for v in viewers)
+                ),
+                "lock_takes": _summed([v["lock_takes"] for v in viewers]),
+                "frames_per_viewer_minute": {
+                    k: per_kind_minute(vs, "frames") for k, vs in by_kind.items()
+                },
+                "render_cpu_s_per_viewer_minute": {
+                    k: per_kind_minute(vs, "frame_cpu_ms_total", 1000) for k, vs in by_kind.items()
+                },
+                "viewer_cpu_s_per_viewer_minute": per_viewer_minute(client_cpu),
+                "viewer_cpu_cores": round(client_cpu / seconds, 2) if seconds else None,
+                "cpu_s_per_minute": _alone_cpu_per_minute(results, seconds),
+                "loop_lag_ms_p95_per_process": [
+                    r.get("loop_lag_ms", {}).get("p95") for r in results
+                ],
+                "first_refresh_after_start_s": {
+                    "max": max((f for f in firsts if f is not None), default=None),
+                    "missing": sum(1 for f in firsts if f is None),
+                    "warmup_s": warmup,
+                },
+                # What the apps that never refreshed showed when the window ended (a few).
+                "never_refreshed_showed": [
+                    ((v.get("at_end") or {}).get("top_lines") or [None])[0]
+                    for v in viewers
+                    if v["first_refresh_after_start_s"] is None
+                ][:3],
+            }
+        else:
+            extra = {
+                "viewers_are": "store-level loops, no Textual app: each its own store, the "
+                "list's queries (delta, counts, sparkline) or a tail's, paced by "
+                "RefreshPacer: what the database sees without any terminal",
+                "max_queries_in_flight_is": "StoreStats.peak_in_flight (counted inside the "
+                "store's one-query-at-a-time lock)",
+            }
+        self.figures[key] = figure(
             peak,
             None,
             unit="connections (peak)",
@@ -745,18 +862,26 @@ class Bench:
             passed=_le(peak, VIEWERS_PEAK_CONNECTIONS_TARGET),
             digits=0,
             viewers=len(viewers),
-            seconds=self.args.viewer_seconds,
+            seconds=seconds,
             processes=groups,
-            db_cpu_s_per_viewer_minute=per_minute,
-            db_cpu_is="user + system CPU of the server processes serving the viewers "
-            "(/proc/PID/stat, sampled every 0.25 s; null when the server is not local)",
-            query_s_per_viewer_minute=round(query_s / minutes, 3) if minutes else None,
-            refresh_interval_s={kind: probes_summary(values) for kind, values in intervals.items()},
+            peak_connections_in_window=server.get("peak_connections_in_window"),
+            db_cpu_s_per_viewer_minute=per_viewer_minute(cpu),
+            db_cpu_is="user + system CPU of the server processes serving the viewers over "
+            "the window (/proc/PID/stat, sampled every 0.25 s; null when the server is not "
+            "local)",
+            db_time_s_per_viewer_minute=per_viewer_minute(sum(db_s) if db_s else None),
+            db_time_is="the viewers' database time over the window by the store's timing "
+            "hook (store.stats.measure(): asyncpg call time less event-loop stalls)",
+            refresh_interval_s={
+                kind: probes_summary([v["interval_s"].get("median") for v in vs])
+                for kind, vs in by_kind.items()
+            },
             max_queries_in_flight=max((v["peak_in_flight"] for v in viewers), default=None),
             viewer_errors=sum(v["errors"] for v in viewers),
             first_viewer_error=next((v["first_error"] for v in viewers if v["first_error"]), None),
             runs_written_meanwhile=written,
             errors=errors or None,
+            **extra,
         )
 
     def size_independence(self) -> None:
@@ -830,11 +955,20 @@ async def live_writer(dsn: str, table: str, stop: asyncio.Event) -> int:
     return written
 
 
-async def watch_server(dsn: str, stop: asyncio.Event) -> dict[str, Any]:
+async def watch_server(
+    dsn: str, stop: asyncio.Event, window: tuple[float, float] | None = None
+) -> dict[str, Any]:
     """Until `stop`: the wflog-tui connections the server has (peak), and the CPU time of
-    the server processes behind them, read from /proc when the server is on this machine."""
+    the server processes behind them, read from /proc when the server is on this machine.
+
+    With `window` (two `time.monotonic()` values), also the peak within it, and the CPU
+    those processes spent within it (a process seen first inside it counts from zero).
+    """
     conn = await asyncpg.connect(dsn)
-    peak, cpu_by_pid = 0, {}
+    peak, peak_in_window = 0, 0
+    cpu_by_pid: dict[int, float] = {}
+    at_start: dict[int, float] | None = None
+    at_end: dict[int, float] = {}
     try:
         while not stop.is_set():
             pids = [
@@ -843,20 +977,51 @@ async def watch_server(dsn: str, stop: asyncio.Event) -> dict[str, Any]:
                     "SELECT pid FROM pg_stat_activity WHERE application_name = 'wflog-tui'"
                 )
             ]
+            now = time.monotonic()
             peak = max(peak, len(pids))
             for pid in pids:
                 cpu = _process_cpu_s(pid)
                 if cpu is not None:
                     cpu_by_pid[pid] = cpu
+            if window is not None and window[0] <= now <= window[1]:
+                peak_in_window = max(peak_in_window, len(pids))
+                if at_start is None:
+                    at_start = dict(cpu_by_pid)
+                at_end = dict(cpu_by_pid)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.25)
     finally:
         await conn.close()
+    in_window = None
+    if at_start is not None and at_end:
+        in_window = round(sum(cpu - at_start.get(pid, 0.0) for pid, cpu in at_end.items()), 2)
     return {
         "peak_connections": peak,
+        "peak_connections_in_window": peak_in_window if window is not None else None,
         "backends_seen": len(cpu_by_pid),
         "backend_cpu_s": round(sum(cpu_by_pid.values()), 2) if cpu_by_pid else None,
+        "backend_cpu_s_in_window": in_window,
     }
+
+
+def _alone_cpu_per_minute(results: list[dict[str, Any]], seconds: float) -> dict[str, float]:
+    """CPU seconds per minute of each kind of viewer, from the processes that ran one app
+    alone (their CPU is that app's); empty when every process ran several."""
+    found: dict[str, list[float]] = {}
+    for result in results:
+        viewers = result.get("viewers", [])
+        if len(viewers) == 1 and result.get("cpu_s_in_window") is not None:
+            found.setdefault(viewers[0]["kind"], []).append(result["cpu_s_in_window"])
+    return {k: round(statistics.median(v) * 60 / seconds, 2) for k, v in found.items()}
+
+
+def _summed(counts: list[dict[str, int]]) -> dict[str, int]:
+    """The counts of several dicts added up by key."""
+    total: dict[str, int] = {}
+    for one in counts:
+        for name, n in one.items():
+            total[name] = total.get(name, 0) + n
+    return total
 
 
 def _process_cpu_s(pid: int) -> float | None:
@@ -981,6 +1146,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--viewer-processes", type=int, default=5, help="processes the viewers are spread over"
     )
     parser.add_argument(
+        "--viewer-warmup",
+        type=float,
+        help="seconds from the viewers' start to their measured window "
+        "(default: 0.4 s per app, at least 5)",
+    )
+    parser.add_argument(
+        "--skip-store-loops",
+        action="store_true",
+        help="measure the real apps only, not the store-level loops without a terminal",
+    )
+    parser.add_argument(
+        "--only-viewers", action="store_true", help="build the data, then measure many viewers only"
+    )
+    parser.add_argument(
         "--skip-partitioned", action="store_true", help="skip the partitioned-table pass"
     )
     parser.add_argument(
@@ -1090,8 +1269,16 @@ async def bench(args: argparse.Namespace, dsn: str, work_dir: Path) -> dict[str,
         finally:
             await conn.close()
 
-    if args.only_search or args.only_groups or args.only_diff or args.only_landing:
+    if (
+        args.only_search
+        or args.only_groups
+        or args.only_diff
+        or args.only_landing
+        or (args.only_viewers)
+    ):
         # A quick check of one feature's figures: the rest of the harness is skipped.
+        if args.only_viewers:
+            await b.section("many viewers", lambda: b.many_viewers(main))
         if args.only_landing:
 
             async def landing() -> None:
