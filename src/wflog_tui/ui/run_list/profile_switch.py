@@ -86,4 +86,4 @@ def _close_later(app: WflogApp, store: Store) -> None:
     async def close() -> None:
         await store.close()
 
-    app.run_worker(close(), group="profile-close")
+    app.run_worker(close, group="profile-close")

@@ -143,7 +143,7 @@ class EntryFill:
             queue.insert(first_background, request)
         if not self._filling:
             self._filling = True
-            self._host.run_worker(self._fill(), group="run-entries")
+            self._host.run_worker(self._fill, group="run-entries")
 
     async def _fill(self) -> None:
         """Fetch queued entries whole, batch by batch, and redraw what showed them."""
