@@ -339,7 +339,8 @@ async def test_a_store_error_is_a_message_not_a_traceback(table, open_store_for)
     app = run_app(store, row["run_id"])
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: "Could not load run" in screen_text(app))
-        assert "Press r to try again" in screen_text(app)
+        # A lost connection is tried again by itself (a few times), and `r` is offered.
+        assert "Trying again in 1 s (1 of 3); r tries now" in screen_text(app)
 
 
 async def test_hostile_text_is_shown_literally(table, open_store_for):
