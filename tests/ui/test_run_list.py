@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.database import run_row
 from tests.ui.harness import list_app, recent, run_ids, screen_text, settle, table_of, workers_idle
 from wflog_tui.store import RunFilter
 from wflog_tui.ui.run_list import RunListScreen
@@ -65,6 +67,37 @@ async def test_running_row_is_updated_in_place(table, open_store_for):
         assert table_of(app).row_count == 1
         assert "✗ FAILED" in screen_text(app)
         assert "3.0 s" in screen_text(app)
+
+
+async def test_running_durations_move_on_each_second_without_a_query(table, open_store_for):
+    """A running run's duration on screen moves with the clock; one that has run for hours
+    reads the same until its minute turns (its cell is then left alone)."""
+    now, running = datetime.now(UTC), dict(status="RUNNING", ended_at=None, duration_ms=None)
+    await table.insert(
+        run_row(run_id="01FRESH", started_at=now - timedelta(seconds=20), **running),
+        run_row(run_id="01LONG", started_at=now - timedelta(hours=2), **running),
+    )
+    store = await open_store_for(table)
+    app = list_app(store, animations=True, refresh_s=60)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot, lambda: table_of(app).row_count == 2)
+
+        def duration(run_id: str) -> str:
+            line = next(line for line in screen_text(app).splitlines() if run_id in line)
+            found = re.search(r"(\S+ \S+) …", line)  # "21.4 s …", "2h 00m …"
+            assert found is not None, line
+            return found.group(1)
+
+        screen = app.screen
+        long_key = next(k for k in screen.order if screen.runs[k].run_id == "01LONG")
+        long_cell = table_of(app).get_cell(long_key, "duration")
+        fresh = duration("01FRESH")
+        queries = store.stats.calls
+        await settle(pilot, lambda: duration("01FRESH") != fresh)
+        assert duration("01LONG") in ("2h 00m", "2h 01m")
+        if duration("01LONG") == "2h 00m":  # the minute did not turn meanwhile
+            assert table_of(app).get_cell(long_key, "duration") is long_cell
+        assert store.stats.calls == queries  # the clock, not a refresh
 
 
 async def test_status_toggle_and_failing_only(table, open_store_for):

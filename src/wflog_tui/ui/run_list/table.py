@@ -365,10 +365,14 @@ class RunTable(DataTable):
         """Running durations and relative times move on, with no query."""
         now = datetime.now(UTC)
         with self.app.batch_update():
+            # Only cells whose text moved: any change redraws every row on screen, and a
+            # run going for an hour reads the same for a minute.
             for row_id in self.order:
                 run = self.runs[row_id]
                 if run.is_running and "duration" in self.widths:
-                    self.update_cell(row_id, "duration", self._duration_cell(run, now))
+                    duration = self._duration_cell(run, now)
+                    if self.get_cell(row_id, "duration") != duration:
+                        self.update_cell(row_id, "duration", duration)
                 if self.time_mode == "relative" and "started" in self.widths:
                     started = Text(self._format_started(run.started_at, now))
                     if self.get_cell(row_id, "started") != started:
