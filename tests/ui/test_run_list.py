@@ -80,7 +80,13 @@ async def test_running_durations_move_on_each_second_without_a_query(table, open
     store = await open_store_for(table)
     app = list_app(store, animations=True, refresh_s=60)
     async with app.run_test(size=(160, 30)) as pilot:
+        # The rows, then the header's counts and sparkline; then no query until 60 s.
+        header = {"count_by_status", "failures_per_minute"}
         await settle(pilot, lambda: table_of(app).row_count == 2)
+        await settle(
+            pilot,
+            lambda: header <= store.stats.last.keys() and workers_idle(app, "list-refresh"),
+        )
 
         def duration(run_id: str) -> str:
             line = next(line for line in screen_text(app).splitlines() if run_id in line)
