@@ -600,14 +600,20 @@ async def test_a_run_loading_before_the_app_is_taken_by_its_run_view(
         assert row["run_id"] in screen_text(app)
 
 
-async def test_a_first_load_that_timed_out_is_tried_again_by_itself(table, open_store_for):
-    """A starved client can see its first load cancelled by statement_timeout; the view
-    says so, tries again after a second, and lands on the run without a key pressed."""
+async def app_whose_load_timed_out(table: Any, open_store_for: Any) -> WflogApp:
+    """The run view's app, given a `--run` load that timed out before the app started."""
     row, store = await open_run(table, open_store_for, three_failures(), status="FAILED")
     failed: asyncio.Future = asyncio.get_running_loop().create_future()
     failed.set_exception(QueryTimeout("canceling statement due to statement timeout"))
     app = run_app(store, row["run_id"])
     app._prefetched = {row["run_id"]: failed}
+    return app
+
+
+async def test_a_first_load_that_timed_out_is_tried_again_by_itself(table, open_store_for):
+    """A starved client can see its first load cancelled by statement_timeout; the view
+    says so, tries again after a second, and lands on the run without a key pressed."""
+    app = await app_whose_load_timed_out(table, open_store_for)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: "Trying again in 1 s (1 of 3)" in screen_text(app))
         await settle(pilot, lambda: loaded(app))
@@ -615,11 +621,7 @@ async def test_a_first_load_that_timed_out_is_tried_again_by_itself(table, open_
 
 
 async def test_a_failed_load_before_the_app_is_reported_by_the_run_view(table, open_store_for):
-    row, store = await open_run(table, open_store_for, three_failures(), status="FAILED")
-    failed: asyncio.Future = asyncio.get_running_loop().create_future()
-    failed.set_exception(QueryTimeout("canceling statement due to statement timeout"))
-    app = run_app(store, row["run_id"])
-    app._prefetched = {row["run_id"]: failed}
+    app = await app_whose_load_timed_out(table, open_store_for)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: "Could not load run" in screen_text(app))
         # `r` loads it again, this time by the view itself.
