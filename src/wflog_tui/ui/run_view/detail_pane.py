@@ -372,10 +372,15 @@ class DetailPane(Widget):
     def _draw(self, tab: str) -> None:
         """Make `tab`'s widgets if they are not yet, and draw it if it is out of date."""
         pane = self.query_one(f"#{tab}", TabPane)
+        if not pane.is_attached:
+            # The tabs are still being mounted: draw once they are (not if the view goes).
+            if self.is_attached:
+                self.call_after_refresh(self._draw, tab)
+            return
         if not pane.children:
             pane.mount(*_parts(tab))
             if not pane.children:
-                return  # the view is being taken down (Textual mounts nothing then)
+                return  # the view is being taken down: Textual mounts nothing then
             if tab == "error":
                 # Mounted into the scroll now, not passed to it: a child given to a
                 # container is only in the DOM (and found by a query) once that mounts.
