@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.widgets import TabPane
+
 from tests.ui.harness import screen_text
 from tests.ui.pane_app import (
     LOOP_LOG,
@@ -35,6 +37,30 @@ async def test_a_failed_step_opens_on_the_error_tab_with_name_message_and_stack(
         assert "    at SlackAction.execute (actions/slack.ts:42:11)" in shown
         assert "Earlier attempts (2):" in shown
         assert "attempt 1  ✗ FAILED  channel_not_found" in shown
+
+
+async def test_only_the_tabs_shown_are_made_and_a_tab_shown_later_is_current() -> None:
+    """Landing on a failure makes the Error tab's widgets and no other JSON tab's; a tab
+    first shown after the cursor moved shows the step the cursor is on now."""
+    app = PaneApp(SLACK_LOG, status="FAILED", input_payload=POST)
+    async with app.run_test(size=(110, 30)) as pilot:
+        app.select(find(app.step_tree, "Notify Sales Channel"))
+        await finish_workers(pilot)
+
+        def made(tab: str) -> bool:
+            return bool(app.pane.query_one(f"#{tab}", TabPane).children)
+
+        assert made("error")
+        assert not any(made(tab) for tab in ("input", "output", "raw", "run-input"))
+        owner = find(app.step_tree, "Look Up Owner")
+        app.select(owner)
+        await finish_workers(pilot)
+        await pilot.press("6")
+        await finish_workers(pilot)
+        assert made("raw") and app.pane.active_tab == "raw"
+        raw = app.pane.query_one("#raw-json", JsonView)
+        assert raw.root_label == f"steps_log[{owner.entry.index}]"
+        assert f"steps_log[{owner.entry.index}]" in screen_text(app)
 
 
 async def test_healthy_steps_keep_the_tab_the_user_chose() -> None:

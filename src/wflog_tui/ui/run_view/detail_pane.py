@@ -367,7 +367,8 @@ class DetailPane(Widget):
         pane = event.pane.id
         if pane in TABS:
             self._user_tab = pane
-            self._draw(pane)
+            if self._tree is not None:  # not the first tab's own activation: nothing yet
+                self._draw(pane)
 
     def _draw(self, tab: str) -> None:
         """Make `tab`'s widgets if they are not yet, and draw it if it is out of date."""
