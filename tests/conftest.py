@@ -17,7 +17,6 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-import textual._wait as textual_wait
 
 from tests.database import TableHandle
 from wflog_tui.demo.embedded import EmbeddedPostgres
@@ -25,12 +24,6 @@ from wflog_tui.demo.table_ddl import TableShape, create_table_sql, quote_ident
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Prepare each test process (pytest's own and every xdist worker's) before collection."""
-    _private_runtime_directory(config)
-    _sample_idleness_finely()
-
-
-def _private_runtime_directory(config: pytest.Config) -> None:
     """Give this test process a runtime directory of its own, so its embedded servers do not
     queue behind every other one on the machine.
 
@@ -45,20 +38,6 @@ def _private_runtime_directory(config: pytest.Config) -> None:
     (runtime / "python_PostgresServer").mkdir(mode=0o700)
     os.environ["XDG_RUNTIME_DIR"] = str(runtime)
     config.add_cleanup(lambda: shutil.rmtree(runtime, ignore_errors=True))
-
-
-def _sample_idleness_finely() -> None:
-    """Let Pilot see an app go idle within 5 ms instead of 20.
-
-    After each key it presses, Pilot waits until the process is idle: until a sleep of
-    `SLEEP_GRANULARITY` passes with under a twentieth of it spent on the CPU. With 20 ms
-    slices an app that refreshes every 0.1 s rarely shows a quiet slice at once, and these
-    waits were most of a key-driven test's time. The test is the same (idle is still under
-    5 % CPU over a slice), only sampled four times as often; and a test waits for what it
-    asserts with `settle`, not with this pause.
-    """
-    textual_wait.SLEEP_GRANULARITY = 0.005
-    textual_wait.SLEEP_IDLE = textual_wait.SLEEP_GRANULARITY / 20
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
