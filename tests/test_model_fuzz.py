@@ -26,7 +26,7 @@ def _detail(steps_log) -> RunDetail:
 
 
 @pytest.mark.slow
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(steps_log=steps_logs, run_status=statuses | s.none())
 def test_no_steps_log_makes_the_model_raise(steps_log, run_status):
     tree = build_tree(steps_log, run_status=run_status)

@@ -25,6 +25,10 @@ from wflog_tui.demo.table_ddl import TableShape, create_table_sql
 from wflog_tui.store import RunFilter, StoreError, StoreSettings, open_store
 from wflog_tui.store.notify import Listener, trigger_sql
 
+# One worker runs the whole module: its primary and standby are started once per worker
+# that gets any of its tests (10-15 s each on the shared machine).
+pytestmark = pytest.mark.xdist_group("replica_pair")
+
 
 async def until(condition: Callable[[], Awaitable[bool]], seconds: float = 20.0) -> None:
     """Wait until `condition()` holds; fail after `seconds`."""

@@ -184,7 +184,7 @@ def test_only_skeleton_entries_that_differ_are_fetched():
     assert _pair_marks(diff)[("send", 2, 1)] >= {Mark.STATUS}
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(log=steps_logs)
 def test_a_run_compared_with_itself_is_empty(log):
     diff = compare_runs(_tree(log), _tree(log), this_version="v", baseline_version="v")
@@ -192,7 +192,7 @@ def test_a_run_compared_with_itself_is_empty(log):
     assert diff.first_divergence is None and diff.root_causes == []
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(a=steps_logs, b=steps_logs)
 def test_diff_of_a_against_b_mirrors_b_against_a(a, b):
     forward = compare_runs(_tree(a), _tree(b))

@@ -137,7 +137,7 @@ def test_errors_carry_a_position(text: str, position: int, fragment: str) -> Non
 # --- Property tests --------------------------------------------------------------------
 
 
-@settings(max_examples=400)
+@settings(max_examples=200)
 @given(search_queries)
 def test_printing_then_parsing_gives_the_same_query(query: SearchQuery) -> None:
     assert parse_query(format_query(query)) == query

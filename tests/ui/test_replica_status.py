@@ -24,7 +24,9 @@ from wflog_tui.demo.embedded import EmbeddedPostgres
 from wflog_tui.demo.table_ddl import TableShape, create_table_sql
 from wflog_tui.store import StoreSettings, open_store
 
-pytestmark = pytest.mark.slow
+# One worker runs the whole module: its primary and standby are started once per worker
+# that gets any of its tests (about 10 s each on the shared machine).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("replica_status_pair")]
 
 
 @dataclass
