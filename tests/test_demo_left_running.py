@@ -98,9 +98,12 @@ def test_closing_the_terminal_under_the_tui_stops_the_demo_server(session, tmp_p
     wait_for(lambda: "LIVE" in pane(name), "the TUI to show the live list")
     pid = server_pid(data_dir)
     assert pid is not None and psutil.pid_exists(pid)
+    demo = pane_pid(name)
     tmux("kill-session", "-t", name)
     wait_for(lambda: not psutil.pid_exists(pid), "the server to stop", timeout=60)
     assert postmasters(data_dir) == []
+    # The demo itself ends too, even when its TUI cannot unwind on a terminal gone.
+    wait_for(lambda: _dead(demo), "the demo to end", timeout=60)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])

@@ -24,11 +24,12 @@ import re
 import shlex
 import signal
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import NoReturn
+from typing import Final, NoReturn
 
 from wflog_tui.model.display_text import one_line
 from wflog_tui.model.json_text import to_json_text
@@ -670,6 +671,10 @@ async def _demo(args: argparse.Namespace, environ: os._Environ[str] | dict[str, 
             server.stop()
 
 
+UNWIND_GRACE_S: Final = 10.0
+"""How long a signalled demo may take to unwind before it ends without it."""
+
+
 def _stop_on_signals(
     task: asyncio.Task[object] | None, then: Callable[[], None] | None = None
 ) -> list[int]:
@@ -684,6 +689,12 @@ def _stop_on_signals(
             task.cancel()
         if then is not None:
             then()
+        # With the server stopped nothing is left to lose, and a TUI whose terminal is gone
+        # can hang in its shutdown (Textual's writer thread waiting on a terminal nobody
+        # reads): the process ends by itself if unwinding has not ended it by then.
+        watchdog = threading.Timer(UNWIND_GRACE_S, os._exit, (128 + signum,))
+        watchdog.daemon = True
+        watchdog.start()
 
     for signum in (signal.SIGHUP, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, AttributeError):
