@@ -737,7 +737,7 @@ async def keypress(spec: dict[str, Any]) -> dict[str, Any]:
         for phase, key, paused in (("refreshing", "down", False), ("paused", "up", True)):
             if paused:
                 await pilot.press("p")
-                await _until(lambda: screen.paused, 10, "pause")
+                await _until(lambda: screen.feed.paused, 10, "pause")
                 await asyncio.sleep(0.3)
             cycles_before = len(cycles)
             started = probes.now()

@@ -18,6 +18,7 @@ from tests.ui.harness import (
     screen_text,
     settle,
     tree_lines,
+    workers_idle,
 )
 from tests.ui.step_entries import T0, email, entry, loop, three_failures, trigger
 from wflog_tui.model.log_skeleton import LogSkeleton
@@ -27,6 +28,7 @@ from wflog_tui.ui.app import WflogApp
 from wflog_tui.ui.config import AppConfig
 from wflog_tui.ui.run_view import RunScreen
 from wflog_tui.ui.run_view.detail_pane import DetailPane
+from wflog_tui.ui.run_view.entry_fill import EntryRequest
 from wflog_tui.ui.run_view.header import RunHeader
 from wflog_tui.ui.widgets.json_view import JsonView
 
@@ -479,6 +481,37 @@ async def test_a_running_runs_duration_ticks_when_animations_are_on(table, open_
         first = header()
         assert "(running)" in first
         await settle(pilot, lambda: header() != first)
+
+
+async def test_a_covered_run_view_fetches_nothing_until_it_is_on_top_again(
+    table, open_store_for, monkeypatch
+):
+    """Entries a big run's view wants wait while another screen (the diff, help) covers
+    it, so what is on top never queues behind them; they come once the view is back."""
+    from wflog_tui.store import run_loading
+
+    monkeypatch.setattr(run_loading, "SKELETON_OVER_BYTES", 1)
+    total = 150
+    steps = [trigger(), loop("loop_users", [{"n": i} for i in range(1, total + 1)])]
+    steps += [email(n, total, "FAILED" if n == 140 else "COMPLETED") for n in range(1, total + 1)]
+    row, store = await open_run(table, open_store_for, steps, status="FAILED")
+    app = run_app(store, row["run_id"])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, lambda: loaded(app))
+        screen = run_screen(app)
+        await settle(pilot, lambda: screen.entry_fill.idle)
+        entries = screen.step_tree.entries
+        wanted = [i for i in range(2, 2 + 20) if entries.is_pending(i)]
+        assert wanted  # the first page of iterations was never shown
+        await pilot.press("question_mark")
+        await settle(pilot, lambda: app.screen is not screen)
+        calls = store.stats.calls
+        screen.entry_fill.request(EntryRequest(wanted, []))
+        await settle(pilot, lambda: workers_idle(app, "run-entries"))
+        assert store.stats.calls == calls and not screen.entry_fill.idle
+        await pilot.press("escape")
+        await settle(pilot, lambda: not any(entries.is_pending(i) for i in wanted))
+        assert store.stats.calls > calls
 
 
 @pytest.mark.slow

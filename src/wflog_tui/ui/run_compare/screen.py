@@ -141,6 +141,10 @@ class CompareScreen(StyledOnceScreen[None]):
         """Nothing is refreshed, but a late answer must find the screen gone."""
         self.live.stop()
 
+    def on_screen_resume(self) -> None:
+        """Fetch what was left queued while another screen covered this one."""
+        self.entry_fill.resume()
+
     @property
     def step_view(self) -> MarkedTreeView:
         """The marked step tree."""

@@ -141,15 +141,26 @@ class EntryFill:
         else:
             first_background = next((i for i, r in enumerate(queue) if r.background), len(queue))
             queue.insert(first_background, request)
-        if not self._filling:
+        self.resume()
+
+    def resume(self) -> None:
+        """Start the one worker if entries are queued and none is fetching (the view is
+        back on top after another screen covered it)."""
+        if self._queue and not self._filling:
             self._filling = True
             self._host.run_worker(self._fill, group="run-entries")
+
+    @property
+    def _covered(self) -> bool:
+        # Another screen on top (the diff of this run, help): what it shows does not wait
+        # behind fills for a view nobody sees; they go on when the view is back.
+        return self._host.screen is not self._host.app.screen
 
     async def _fill(self) -> None:
         """Fetch queued entries whole, batch by batch, and redraw what showed them."""
         live = self._live
         try:
-            while self._queue and live.on_screen:
+            while self._queue and live.on_screen and not self._covered:
                 batch = self._next_batch()
                 tree = self._tree()
                 if not batch.indexes or tree is None:

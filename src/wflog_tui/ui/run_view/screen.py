@@ -201,6 +201,10 @@ class RunScreen(StyledOnceScreen[None]):
         self.live.stop()
         self.stop_timers()
 
+    def on_screen_resume(self) -> None:
+        """Fetch what was left queued while another screen covered this one."""
+        self.entry_fill.resume()
+
     # Tailing
 
     def stop_timers(self) -> None:
