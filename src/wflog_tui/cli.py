@@ -484,7 +484,12 @@ async def _show(ctx: Context, run_id: str, as_json: bool) -> int:
     return 0
 
 
-async def _tui(store: Store, args: argparse.Namespace, source_label: str) -> int:
+async def _tui(
+    store: Store,
+    args: argparse.Namespace,
+    source_label: str,
+    importing: asyncio.Future[None] | None = None,
+) -> int:
     open_run = getattr(args, "run", None)
     open_groups = bool(getattr(args, "groups", False))
     prefetched: dict[str, asyncio.Future[LoadedRun | None]] = {}
@@ -494,13 +499,12 @@ async def _tui(store: Store, args: argparse.Namespace, source_label: str) -> int
             # Started before the UI is imported: the database works on the run meanwhile.
             # The import runs in a thread, so this loop sends the run's query during it.
             prefetched[open_run] = asyncio.ensure_future(load_run(store, open_run))
-            await asyncio.to_thread(_import_ui, "wflog_tui.ui.app", "wflog_tui.ui.run_view")
         elif open_groups:
             # The same for `--groups`: the window's failures are read while the UI imports.
             from wflog_tui.store.failure_loading import PendingFailureLog, failure_filter
 
             pending_groups = PendingFailureLog(store, failure_filter(_run_filter(args)))
-            await asyncio.to_thread(_import_ui, "wflog_tui.ui.app", "wflog_tui.ui.failure_groups")
+        await (importing if importing is not None else _import_ui_meanwhile(args))
         import io
 
         from rich.console import Console
@@ -571,11 +575,30 @@ def _check_theme(name: str) -> None:
 
 
 async def _live(ctx: Context, args: argparse.Namespace) -> int:
+    # Most of the time before the first frame is importing the UI: it runs in a thread
+    # from now on, while this loop connects, looks at the table and (with --run or
+    # --groups) sends the first query.
+    importing = _import_ui_meanwhile(args)
     store = await open_store(ctx.settings)
     try:
-        return await _tui(store, args, mask_dsn(ctx.dsn_for_masking) or "PG* environment")
+        return await _tui(
+            store, args, mask_dsn(ctx.dsn_for_masking) or "PG* environment", importing
+        )
     finally:
         await store.close()
+
+
+def _import_ui_meanwhile(args: argparse.Namespace) -> asyncio.Future[None]:
+    """Import the modules of the screen the TUI opens on, in a thread; awaited before the
+    app is made."""
+    if getattr(args, "run", None):
+        screen = "wflog_tui.ui.run_view"
+    elif getattr(args, "groups", False):
+        screen = "wflog_tui.ui.failure_groups"
+    else:
+        screen = "wflog_tui.ui.run_list"
+    loop = asyncio.get_running_loop()
+    return loop.run_in_executor(None, _import_ui, "wflog_tui.ui.app", screen)
 
 
 async def _demo(args: argparse.Namespace, environ: os._Environ[str] | dict[str, str]) -> int:
