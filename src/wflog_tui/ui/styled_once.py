@@ -4,7 +4,7 @@ Textual styles every widget as it is mounted; then, for a screen just pushed, it
 whole screen again when the screen is resumed, and a third time when the first resize
 sets the screen's breakpoint class (`-narrow`, `-wide`). On the run view that is two
 passes over a hundred widgets, 30–60 ms each on the 2-core VM, between the run being ready
-and it being on screen (README, "Where start-up goes"). A screen made from this class
+and it being on screen (README, "Landing near the floor"). A screen made from this class
 starts with its breakpoint class already set, so the resize changes nothing, and skips the
 restyle of its first resume, which has nothing to catch up on.
 
