@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.css.query import NoMatches
 from textual.message import Message
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Static, TabbedContent, TabPane
 
 from wflog_tui.model import status as st
@@ -66,7 +66,8 @@ _FOCUS_OF_TAB: Final = {
 ERROR_TEXT_LIMIT: Final = 100_000
 
 
-_COMPOSED: Final = frozenset({"timing", "data-flow"})
+# Tabs whose widgets compose children of their own as they mount: drawn once they have.
+_COMPOSITE: Final = frozenset({"timing", "data-flow"})
 
 
 def _parts(tab: str) -> list[Widget]:
@@ -124,6 +125,7 @@ def _key_path(node: StepNode) -> tuple[str, ...]:
 
 # The tabs that show a field a data-flow jump can target.
 _FIELD_OF_TAB = {"input": "input", "output": "output", "run-input": "input_payload"}
+_JSON_TABS: Final = frozenset({"input", "output", "raw", "run-input"})
 
 
 class DetailPane(Widget):
@@ -207,6 +209,8 @@ class DetailPane(Widget):
         # The tab the user chose last; failed nodes open on Error without forgetting it.
         self._user_tab = "input"
         self._stale: set[str] = set()
+        # A tab asked to take focus while its widgets were still being made.
+        self._focus_when_made: str | None = None
         # A search's match to open once its node is shown whole: (node, text, shown yet).
         self._pointer: tuple[StepNode, str, bool] | None = None
 
@@ -229,7 +233,7 @@ class DetailPane(Widget):
             for tab, name in TAB_NAMES.items():
                 # Timing and data flow compose widgets of their own, which must be there
                 # when the tab is drawn: those two are made at once.
-                yield TabPane(name, *(_parts(tab) if tab in _COMPOSED else ()), id=tab)
+                yield TabPane(name, id=tab)
 
     # The run view's API
 
@@ -335,18 +339,27 @@ class DetailPane(Widget):
             return
         self._user_tab = tab
         self._switch_to(tab)
-        target = self.query_one(f"#{_FOCUS_OF_TAB[tab]}")
-        if focus and target.display and target.focusable:
+        if focus:
+            self._focus_tab(tab)
+
+    def _focus_tab(self, tab: str) -> None:
+        try:
+            target = self.query_one(f"#{_FOCUS_OF_TAB[tab]}")
+        except NoMatches:  # its widgets are being made: focused once they are
+            self._focus_when_made = tab
+            return
+        if target.display and target.focusable:
             target.focus()
 
     def run_on_json(self, action: str) -> None:
         """Run a JSON view's `action` (`copy_path`, …) on the tab on screen, whatever has
         focus: the screen forwards its JSON keys here."""
-        self._draw(self.active_tab)
-        target = self.query_one(f"#{_FOCUS_OF_TAB[self.active_tab]}")
-        if not isinstance(target, JsonView):
+        tab = self.active_tab
+        if tab not in _JSON_TABS:
             self.notify("This tab shows no JSON: press 1, 2, 6 or 7.", markup=False, timeout=2)
             return
+        self._draw(tab)
+        target = self.query_one(f"#{tab}-json", JsonView)
         if target.cursor_node is None:
             # Never focused yet: act on the whole value, as its first line shows it.
             target.cursor_line = 0
@@ -379,9 +392,12 @@ class DetailPane(Widget):
                 self.call_after_refresh(self._draw, tab)
             return
         if not pane.children:
-            pane.mount(*_parts(tab))
+            mounting = pane.mount(*_parts(tab))
             if not pane.children:
                 return  # the view is being taken down: Textual mounts nothing then
+            if tab in _COMPOSITE:
+                self.call_next(self._draw_once_mounted, mounting, tab)
+                return
             if tab == "error":
                 # Mounted into the scroll now, not passed to it: a child given to a
                 # container is only in the DOM (and found by a query) once that mounts.
@@ -402,6 +418,14 @@ class DetailPane(Widget):
         else:
             self._run_input_of = self._detail
             self._show_run_input()
+
+    async def _draw_once_mounted(self, mounting: AwaitMount, tab: str) -> None:
+        await mounting
+        if self.query_one(TabbedContent).active == tab:
+            self._draw(tab)
+            if self._focus_when_made == tab:
+                self._focus_tab(tab)
+        self._focus_when_made = None
 
     @on(DataFlowView.JumpRequested)
     def _pass_jump_on(self, event: DataFlowView.JumpRequested) -> None:
