@@ -132,3 +132,41 @@ def fixed_table(
         yield handle
     finally:
         asyncio.run(drop())
+
+
+EXTREMES: dict[str, tuple[str, str]] = {
+    "R-INF": ("infinity", "infinity"),
+    "R-NEGINF": ("-infinity", "-infinity"),
+    "R-Y12000": ("12000-01-01 00:00:00", "12000-01-01 00:00:01"),
+    "R-BC": ("0100-01-01 00:00:00 BC", "0100-01-01 00:00:01 BC"),
+}
+"""Start and end of the runs `insert_extreme_runs` writes: times no Python datetime holds."""
+
+
+async def insert_extreme_runs(table: TableHandle, timestamp_type: str, **fields: Any) -> None:
+    """Into `table` (timestamps of `timestamp_type`): one ordinary FAILED run (`R-NORMAL`,
+    three minutes ago), one FAILED run ending at `infinity` (`R-ENDINF`, a minute ago),
+    and one FAILED run per `EXTREMES` entry; every run with `fields` too."""
+    now = datetime.now(UTC)
+    await table.insert(
+        run_row(
+            run_id="R-NORMAL", status="FAILED", started_at=now - timedelta(minutes=3), **fields
+        ),
+        run_row(
+            run_id="R-ENDINF", status="FAILED", started_at=now - timedelta(minutes=1), **fields
+        ),
+        *(run_row(run_id=run_id, status="FAILED", **fields) for run_id in EXTREMES),
+    )
+    cast = timestamp_type.removesuffix("(3)")
+    await table.execute(
+        f"UPDATE {table.shape.qualified} SET ended_at = 'infinity', duration_ms = NULL "
+        "WHERE run_id = 'R-ENDINF'"
+    )
+    for run_id, (started, ended) in EXTREMES.items():
+        await table.execute(
+            f"UPDATE {table.shape.qualified} SET started_at = $1::text::{cast}, "
+            f"ended_at = $2::text::{cast}, duration_ms = NULL WHERE run_id = $3",
+            started,
+            ended,
+            run_id,
+        )

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as hs
 
-from tests.database import run_row
+from tests.database import EXTREMES, insert_extreme_runs, run_row
 from wflog_tui.cli import run
 from wflog_tui.model.durations import format_instant, list_time
 from wflog_tui.model.timestamps import (
@@ -33,12 +33,6 @@ TIMESTAMP_TYPES = [
     pytest.param("timestamptz(3)", id="timestamptz"),
 ]
 # started_at, ended_at of each planted run, as PostgreSQL reads them.
-EXTREMES = {
-    "R-INF": ("infinity", "infinity"),
-    "R-NEGINF": ("-infinity", "-infinity"),
-    "R-Y12000": ("12000-01-01 00:00:00", "12000-01-01 00:00:01"),
-    "R-BC": ("0100-01-01 00:00:00 BC", "0100-01-01 00:00:01 BC"),
-}
 
 
 @pytest.fixture(params=TIMESTAMP_TYPES)
@@ -46,25 +40,7 @@ async def extreme_table(request, make_table):
     """A table with one ordinary FAILED run, one FAILED run ending at `infinity` a minute
     ago, and one run per extreme of `EXTREMES`."""
     table = await make_table(timestamp_type=request.param)
-    now = datetime.now(UTC)
-    await table.insert(
-        run_row(run_id="R-NORMAL", status="FAILED", started_at=now - timedelta(minutes=3)),
-        run_row(run_id="R-ENDINF", status="FAILED", started_at=now - timedelta(minutes=1)),
-        *(run_row(run_id=run_id, status="FAILED") for run_id in EXTREMES),
-    )
-    cast = request.param.removesuffix("(3)")
-    await table.execute(
-        f"UPDATE {table.shape.qualified} SET ended_at = 'infinity', duration_ms = NULL "
-        "WHERE run_id = 'R-ENDINF'"
-    )
-    for run_id, (started, ended) in EXTREMES.items():
-        await table.execute(
-            f"UPDATE {table.shape.qualified} SET started_at = $1::text::{cast}, "
-            f"ended_at = $2::text::{cast}, duration_ms = NULL WHERE run_id = $3",
-            started,
-            ended,
-            run_id,
-        )
+    await insert_extreme_runs(table, request.param)
     return table
 
 

@@ -6,20 +6,14 @@ are shown as data ("∞", "year 12000") and the list stays live.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
-from tests.database import run_row
+from tests.database import EXTREMES, insert_extreme_runs, run_row
 from tests.ui.harness import list_app, loaded, run_app, run_ids, screen_text, settle, table_of
 from wflog_tui.store import RunFilter
 
-EXTREMES = {
-    "R-INF": ("infinity", "infinity"),
-    "R-NEGINF": ("-infinity", "-infinity"),
-    "R-Y12000": ("12000-01-01 00:00:00", "12000-01-01 00:00:01"),
-    "R-BC": ("0100-01-01 00:00:00 BC", "0100-01-01 00:00:01 BC"),
-}
 STEPS = [
     {
         "stepId": "fetch",
@@ -33,31 +27,10 @@ STEPS = [
 
 @pytest.fixture(params=["timestamp(3)", "timestamptz(3)"], ids=["timestamp", "timestamptz"])
 async def extreme_table(request, make_table):
+    """A table with one ordinary FAILED run, one FAILED run ending at `infinity` a minute
+    ago, and one run per extreme of `EXTREMES`."""
     table = await make_table(timestamp_type=request.param)
-    now = datetime.now(UTC)
-    await table.insert(
-        run_row(run_id="R-NORMAL", status="FAILED", started_at=now - timedelta(minutes=3)),
-        run_row(
-            run_id="R-ENDINF",
-            status="FAILED",
-            started_at=now - timedelta(minutes=1),
-            steps_log=STEPS,
-        ),
-        *(run_row(run_id=run_id, status="FAILED", steps_log=STEPS) for run_id in EXTREMES),
-    )
-    cast = request.param.removesuffix("(3)")
-    await table.execute(
-        f"UPDATE {table.shape.qualified} SET ended_at = 'infinity', duration_ms = NULL "
-        "WHERE run_id = 'R-ENDINF'"
-    )
-    for run_id, (started, ended) in EXTREMES.items():
-        await table.execute(
-            f"UPDATE {table.shape.qualified} SET started_at = $1::text::{cast}, "
-            f"ended_at = $2::text::{cast}, duration_ms = NULL WHERE run_id = $3",
-            started,
-            ended,
-            run_id,
-        )
+    await insert_extreme_runs(table, request.param, steps_log=STEPS)
     return table
 
 
