@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import orjson
 import pytest
@@ -14,6 +15,11 @@ from wflog_tui.cli import run
 
 async def _in_thread(*argv: str) -> int:
     return await asyncio.to_thread(run, list(argv), {})
+
+
+async def _runs(table: Any, *argv: str) -> int:
+    """`wflog-tui --dsn … --table … runs ARGV` on `table`, in a thread; its exit code."""
+    return await _in_thread("--dsn", table.dsn, "--table", table.name, "runs", *argv)
 
 
 @pytest.fixture
@@ -47,12 +53,8 @@ async def invoices(table):
 
 
 async def test_table_is_aligned_and_escaped(invoices, capsys):
-    code = await _in_thread(
-        "--dsn",
-        invoices.dsn,
-        "--table",
-        invoices.name,
-        "runs",
+    code = await _runs(
+        invoices,
         "--search",
         "input.invoice.amount>5 Invoices",
     )
@@ -101,27 +103,25 @@ async def test_json_has_the_list_columns_and_scope_applies(invoices, capsys):
 
 
 async def test_filters_window_and_limit(invoices, capsys):
-    base = ("--dsn", invoices.dsn, "--table", invoices.name, "runs", "--json")
-    assert await _in_thread(*base, "--search", "input.invoice.currency=JPY", "--since", "all") == 0
+    assert (
+        await _runs(invoices, "--json", "--search", "input.invoice.currency=JPY", "--since", "all")
+        == 0
+    )
     assert {r["run_id"] for r in orjson.loads(capsys.readouterr().out)} == {
         "01JPY",
         "01OTHER",
         "01OLD",
     }
-    assert await _in_thread(*base, "--status", "failed", "--workflow", "Sync Invoices") == 0
+    assert await _runs(invoices, "--json", "--status", "failed", "--workflow", "Sync Invoices") == 0
     assert [r["run_id"] for r in orjson.loads(capsys.readouterr().out)] == ["01JPY"]
-    assert await _in_thread(*base, "--limit", "2") == 0
+    assert await _runs(invoices, "--json", "--limit", "2") == 0
     assert [r["run_id"] for r in orjson.loads(capsys.readouterr().out)] == ["01OTHER", "01USD"]
 
 
 async def test_no_match_prints_nothing(invoices, capsys):
     for extra in ((), ("--json",)):
-        code = await _in_thread(
-            "--dsn",
-            invoices.dsn,
-            "--table",
-            invoices.name,
-            "runs",
+        code = await _runs(
+            invoices,
             "--search",
             "input.invoice.currency=EUR",
             *extra,
@@ -131,12 +131,8 @@ async def test_no_match_prints_nothing(invoices, capsys):
 
 
 async def test_bad_query_exits_2_with_the_position(invoices, capsys):
-    code = await _in_thread(
-        "--dsn",
-        invoices.dsn,
-        "--table",
-        invoices.name,
-        "runs",
+    code = await _runs(
+        invoices,
         "--search",
         "status:FAILED input.amount>lots",
     )
