@@ -209,7 +209,8 @@ class DetailPane(Widget):
         # The tab the user chose last; failed nodes open on Error without forgetting it.
         self._user_tab = "input"
         self._stale: set[str] = set()
-        # A tab asked to take focus while its widgets were still being made.
+        # Tabs whose widgets are being made, and the one to focus once they are.
+        self._mounting: set[str] = set()
         self._focus_when_made: str | None = None
         # A search's match to open once its node is shown whole: (node, text, shown yet).
         self._pointer: tuple[StepNode, str, bool] | None = None
@@ -225,14 +226,12 @@ class DetailPane(Widget):
         return self.query_one(TabbedContent).active
 
     def compose(self) -> ComposeResult:
-        """A title line above the tabs; a tab's JSON views and notes are made the first time
-        it is shown (`_parts`): a run opens on one tab, and making and styling the others
-        would cost its first frame about as much as the rest of the pane."""
+        """A title line above the tabs; a tab's widgets are made the first time it is shown
+        (`_parts`): a run opens on one tab, and making and styling the others would cost
+        its first frame about as much as the rest of the pane."""
         yield Static(Text("No step selected"), id="detail-title")
         with TabbedContent(initial="input"):
             for tab, name in TAB_NAMES.items():
-                # Timing and data flow compose widgets of their own, which must be there
-                # when the tab is drawn: those two are made at once.
                 yield TabPane(name, id=tab)
 
     # The run view's API
@@ -391,11 +390,14 @@ class DetailPane(Widget):
             if self.is_attached:
                 self.call_after_refresh(self._draw, tab)
             return
+        if tab in self._mounting:
+            return  # drawn by `_draw_once_mounted`, if still on screen then
         if not pane.children:
             mounting = pane.mount(*_parts(tab))
             if not pane.children:
                 return  # the view is being taken down: Textual mounts nothing then
             if tab in _COMPOSITE:
+                self._mounting.add(tab)
                 self.call_next(self._draw_once_mounted, mounting, tab)
                 return
             if tab == "error":
@@ -421,6 +423,7 @@ class DetailPane(Widget):
 
     async def _draw_once_mounted(self, mounting: AwaitMount, tab: str) -> None:
         await mounting
+        self._mounting.discard(tab)
         if self.query_one(TabbedContent).active == tab:
             self._draw(tab)
             if self._focus_when_made == tab:

@@ -110,8 +110,8 @@ class StepSearchBar(Vertical):
 
     def compose(self) -> ComposeResult:
         """Nothing yet: the prompt and its status line are made on the first `/` (see
-        `_parts`). Styling an Input nobody has asked for would cost the run view's first
-        frame a few tens of milliseconds, on every run opened."""
+        `_parts`), so the run view's first frame, on every run opened, does not wait for
+        an Input nobody has asked for to be made and styled."""
         return iter(())
 
     def _parts(self) -> tuple[Input, Static]:
