@@ -54,7 +54,7 @@ def _groups_ready(app: WflogApp) -> bool:
     if not isinstance(screen, FailureGroupsScreen) or not screen.previous_read:
         return False
     selected = screen.table.selected
-    return selected is not None and selected.key in screen.reports
+    return selected is not None and selected.key in screen.splitters.reports
 
 
 def _run_ready(app: WflogApp) -> bool:
