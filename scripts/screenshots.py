@@ -107,7 +107,6 @@ async def _shot(
 
 
 async def main(out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
     server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="wflog-shots-")) / "pg", cleanup=True)
     dsn = server.start()
     try:
@@ -196,4 +195,6 @@ async def main(out: Path) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path(__file__).parent.parent / "screenshots")
-    asyncio.run(main(parser.parse_args().out))
+    out = parser.parse_args().out
+    out.mkdir(parents=True, exist_ok=True)
+    asyncio.run(main(out))
