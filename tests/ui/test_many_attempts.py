@@ -31,13 +31,8 @@ def polling_log(attempts: int = ATTEMPTS) -> list[dict]:
     return [trigger(), *polls, failed]
 
 
-async def test_selecting_a_step_of_thousands_of_attempts_fills_one_bounded_batch(
-    table, open_store_for, monkeypatch
-):
-    from wflog_tui.store import run_loading
-
-    monkeypatch.setattr(run_loading, "SKELETON_OVER_BYTES", 1)
-    row, store = await open_run(table, open_store_for, polling_log(), status="FAILED")
+def record_entry_fetches(store: Any) -> list[list[int]]:
+    """The indexes of every `fetch_entries` the store is asked for from now on, in order."""
     asked: list[list[int]] = []
     fetch = store.fetch_entries
 
@@ -46,6 +41,17 @@ async def test_selecting_a_step_of_thousands_of_attempts_fills_one_bounded_batch
         return await fetch(run_id, indexes)
 
     store.fetch_entries = counted
+    return asked
+
+
+async def test_selecting_a_step_of_thousands_of_attempts_fills_one_bounded_batch(
+    table, open_store_for, monkeypatch
+):
+    from wflog_tui.store import run_loading
+
+    monkeypatch.setattr(run_loading, "SKELETON_OVER_BYTES", 1)
+    row, store = await open_run(table, open_store_for, polling_log(), status="FAILED")
+    asked = record_entry_fetches(store)
     app = run_app(store, row["run_id"])
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: loaded(app))
@@ -110,14 +116,7 @@ async def test_fills_are_cut_into_bites_of_bounded_stored_size(table, open_store
     budget = 2_000
     monkeypatch.setattr(entry_fill, "ENTRY_BATCH_BYTES", budget)
     row, store = await open_run(table, open_store_for, polling_log(300), status="FAILED")
-    asked: list[list[int]] = []
-    fetch = store.fetch_entries
-
-    async def counted(run_id: str, indexes: Any) -> Any:
-        asked.append(list(indexes))
-        return await fetch(run_id, indexes)
-
-    store.fetch_entries = counted
+    asked = record_entry_fetches(store)
     app = run_app(store, row["run_id"])
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, lambda: loaded(app))
