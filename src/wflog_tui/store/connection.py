@@ -778,6 +778,9 @@ Expanding a log's array holds every element in a tuplestore: the 100,000-entry l
 (26 MB of JSON) needs about 35 MB, and at the default 4 MB the server writes all of it
 to a temporary file and reads it back, which made the statement two to three times
 slower. It is a ceiling, not an allocation, for one statement of one viewer at a time.
+Whether a log is big is known only from the row, so every run opened pays for it: three
+more round trips (BEGIN, the setting, COMMIT), well under a millisecond each on a local
+socket, against the 140 ms the temporary file cost the 100,000-entry run.
 """
 
 
