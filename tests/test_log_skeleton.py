@@ -5,6 +5,9 @@ from __future__ import annotations
 import gc
 import threading
 
+from hypothesis import given, settings
+from hypothesis import strategies as hs
+
 from wflog_tui.model.collector_pause import pause_collector, paused_collector
 from wflog_tui.model.entries import StepEntry, entry_facts, parse_entry
 from wflog_tui.model.log_skeleton import LogSkeleton, SkeletonColumns
@@ -142,3 +145,70 @@ def test_pending_after_lists_unfilled_plain_entries_without_parsing_them():
     entries.fill(3, {"stepId": "send", "status": "COMPLETED", "iteration": 2})
     assert entries.pending_after(2) == [4, 5, 6]
     assert build_tree([TRIGGER, LOOP], run_status="COMPLETED").entries.pending_after(0) == []
+
+
+def test_what_a_pause_allocated_ends_in_the_oldest_generation():
+    """A big read's objects live as long as its run is open: when the last pause ends
+    they are moved to the oldest generation, so the young collections right after (as
+    the run lands) do not walk them all. Objects frozen by someone else stay frozen."""
+    frozen = gc.get_freeze_count()
+    gc.unfreeze()  # the suite freezes its heap (conftest); put back in the `finally`
+    try:
+        with paused_collector():
+            kept = [[number] for number in range(1_000)]
+        assert any(item is kept[0] for item in gc.get_objects(generation=2))
+        assert not any(item is kept[-1] for item in gc.get_objects(generation=0))
+
+        gc.freeze()
+        held = gc.get_freeze_count()
+        with paused_collector():
+            more = [[number] for number in range(10)]
+        assert gc.get_freeze_count() == held  # not unfrozen by the pause
+        assert more
+    finally:
+        if frozen:
+            gc.freeze()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    shapes=hs.lists(
+        hs.tuples(
+            hs.sampled_from(["whole", "done", "canceled"]),
+            hs.integers(0, 5_000_000),
+            hs.one_of(hs.none(), hs.text(max_size=3)),
+        ),
+        max_size=30,
+    )
+)
+def test_a_packed_skeleton_reads_as_its_columns(shapes):
+    """Kinds, names, iterations and sizes survive packing; a size comes back as a bound
+    at most twice as big; the notable entries are exactly those not plain and completed."""
+    columns = SkeletonColumns(
+        step_ids=[
+            None if kind == "whole" else f"s{i % 3}" for i, (kind, _, _) in enumerate(shapes)
+        ],
+        names=[None if kind == "whole" else name for kind, _, name in shapes],
+        iterations=[
+            None if kind == "whole" or i % 4 == 0 else i for i, (kind, _, _) in enumerate(shapes)
+        ],
+        canceled=[None if kind == "whole" else kind == "canceled" for kind, _, _ in shapes],
+        whole={
+            i: {"stepId": "w", "status": "FAILED"}
+            for i, (k, _, _) in enumerate(shapes)
+            if k == "whole"
+        },
+        sizes=[size for _, size, _ in shapes],
+    )
+    log = LogSkeleton(columns)
+    for index, (kind, size, name) in enumerate(shapes):
+        if kind == "whole":
+            assert not log.is_plain(index) and log.size_of(index) == 0
+            assert log[index] == {"stepId": "w", "status": "FAILED"}
+            continue
+        value = log[index]
+        assert value["status"] == ("CANCELED" if kind == "canceled" else "COMPLETED")
+        assert value.get("stepName") == name
+        assert value.get("iteration") == columns.iterations[index]
+        assert size <= log.size_of(index) <= 2 * size
+    assert log.notable_indexes() == [i for i, (k, _, _) in enumerate(shapes) if k != "done"]

@@ -5,6 +5,14 @@ lists, strings) in one go. Each burst of allocations sets off the cyclic collect
 then walks the whole growing heap looking for reference cycles that none of these
 objects form: about a third of the time the work takes. Reference counting still frees
 everything as usual while the collector waits; it runs again once the last pause ends.
+
+When it does, everything allocated meanwhile is in its youngest generation, and its next
+collections walk all of it: 60 ms, in two pauses, right as the run of 100,000 entries
+appears. What a big read allocates lives as long as the run is open, so the last pause
+ends by moving every tracked object to the oldest generation (`gc.freeze` then
+`gc.unfreeze`, which splice lists and walk nothing), where only the rare full
+collection looks at them. Not when something else has frozen objects (the test suite
+does): unfreezing would hand those back to the collector.
 """
 
 from __future__ import annotations
@@ -40,6 +48,9 @@ def pause_collector() -> Callable[[], None]:
             released = True
             _holders -= 1
             if _holders == 0 and _was_enabled:
+                if gc.get_freeze_count() == 0:
+                    gc.freeze()
+                    gc.unfreeze()
                 gc.enable()
 
     return release

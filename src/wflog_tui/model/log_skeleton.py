@@ -7,25 +7,53 @@ Every other entry (the trigger, loops, failures, anything running, erroring or o
 comes whole. Plain entries become `StepEntry`s with `payload_pending` set; their inputs,
 outputs, times and other fields are fetched by index when a view shows them.
 
-Columns, not dictionaries: 100,000 plain entries are a few lists of shared strings and
-numbers, a few megabytes instead of the hundreds a decoded log takes.
+Columns, not dictionaries: 100,000 plain entries are a byte, a number and two short
+texts each, a few megabytes instead of the hundreds a decoded log takes.
 """
 
 from __future__ import annotations
 
 import copy
-from array import array
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from wflog_tui.model import status as st
 from wflog_tui.model.entries import EntryFacts, MalformedEntry, StepEntry, entry_facts, parse_entry
 
+# What a skeleton's kinds byte says of its entry (`PackedSkeleton.kinds`): bits 0–1 what it
+# is, bit 2 whether a plain entry has a name, bits 3–7 how many bits its stored size takes.
+WHOLE: Final = 0
+PLAIN_COMPLETED: Final = 1
+PLAIN_CANCELED: Final = 2
+KIND_BITS: Final = 3
+HAS_NAME: Final = 4
+SIZE_SHIFT: Final = 3
+
+
+@dataclass(frozen=True, slots=True)
+class PackedSkeleton:
+    """The skeleton as the store reads it, one element per `steps_log` entry, packed.
+
+    `kinds` is a byte per entry (`WHOLE`, `PLAIN_COMPLETED`, `PLAIN_CANCELED`, with
+    `HAS_NAME` and the bit length of its stored size above them); `step_ids` and `names`
+    a text per entry ("" where there is none); `iterations` a number per entry (0: none;
+    a plain entry's iteration is at least 1). A non-plain entry's decoded element is in
+    `whole`. Packed, because 100,000 entries as seven arrays of Python objects took
+    longer to decode than to build the tree from.
+    """
+
+    kinds: bytes
+    step_ids: Sequence[str]
+    names: Sequence[str]
+    iterations: Sequence[int]
+    whole: Mapping[int, Any]
+
 
 @dataclass(frozen=True, slots=True)
 class SkeletonColumns:
-    """The skeleton as the store reads it: one list element per `steps_log` entry.
+    """A skeleton as lists, one element per entry (how tests and tools write one).
 
     For a plain entry `step_ids[i]` is its stepId (a string, never None); for every other
     entry it is None and `whole[i]` holds the decoded element. `sizes[i]` is a plain
@@ -39,6 +67,27 @@ class SkeletonColumns:
     whole: Mapping[int, Any]
     sizes: Sequence[int | None] = ()
 
+    def packed(self) -> PackedSkeleton:
+        """The same skeleton as `PackedSkeleton`."""
+        sizes = list(self.sizes) + [None] * (len(self.step_ids) - len(self.sizes))
+        kinds = bytes(
+            WHOLE
+            if step_id is None
+            else (PLAIN_CANCELED if canceled else PLAIN_COMPLETED)
+            | (HAS_NAME if name is not None else 0)
+            | (int(size or 0).bit_length() << SIZE_SHIFT)
+            for step_id, name, canceled, size in zip(
+                self.step_ids, self.names, self.canceled, sizes, strict=True
+            )
+        )
+        return PackedSkeleton(
+            kinds,
+            [step_id or "" for step_id in self.step_ids],
+            [name or "" for name in self.names],
+            [iteration or 0 for iteration in self.iterations],
+            self.whole,
+        )
+
 
 class LogSkeleton(Sequence[Any]):
     """`steps_log` with plain entries reduced to their shape; the rest held whole.
@@ -50,28 +99,19 @@ class LogSkeleton(Sequence[Any]):
     label is read from `stepName`, else `name`.
     """
 
-    __slots__ = (
-        "_canceled",
-        "_iterations",
-        "_length",
-        "_names",
-        "_plain",
-        "_sizes",
-        "_step_ids",
-        "_whole",
-    )
+    __slots__ = ("_iterations", "_kinds", "_length", "_names", "_plain", "_step_ids", "_whole")
 
-    def __init__(self, columns: SkeletonColumns) -> None:
+    def __init__(self, columns: PackedSkeleton | SkeletonColumns) -> None:
         """The skeleton of `columns`."""
-        self._step_ids = _shared(columns.step_ids)
-        self._names = _shared(columns.names)
+        if isinstance(columns, SkeletonColumns):
+            columns = columns.packed()
+        self._kinds = columns.kinds
+        self._step_ids = columns.step_ids
+        self._names = columns.names
         self._iterations = columns.iterations
-        self._canceled = columns.canceled
         self._whole = dict(columns.whole)
-        # Compact, one machine integer each: a size per entry of a log of a million.
-        self._sizes = array("q", [size or 0 for size in columns.sizes])
         # Entries from `_plain` on came whole (a running run's tail, see `with_tail`).
-        self._plain = self._length = len(self._step_ids)
+        self._plain = self._length = len(self._kinds)
 
     def __len__(self) -> int:
         return self._length
@@ -85,15 +125,15 @@ class LogSkeleton(Sequence[Any]):
             raise IndexError(index)
         if not self.is_plain(index):
             return self._whole.get(index)
+        kind = self._kinds[index]
         value: dict[str, Any] = {
             "stepId": self._step_ids[index],
-            "status": st.CANCELED if self._canceled[index] else st.COMPLETED,
+            "status": st.CANCELED if kind & KIND_BITS == PLAIN_CANCELED else st.COMPLETED,
         }
-        name = self._names[index]
-        if name is not None:
-            value["stepName"] = name
+        if kind & HAS_NAME:
+            value["stepName"] = self._names[index]
         iteration = self._iterations[index]
-        if iteration is not None:
+        if iteration:
             value["iteration"] = iteration
         return value
 
@@ -103,11 +143,13 @@ class LogSkeleton(Sequence[Any]):
 
     def is_plain(self, index: int) -> bool:
         """True when entry `index` came as its shape only (its whole element is to come)."""
-        return 0 <= index < self._plain and self._step_ids[index] is not None
+        return 0 <= index < self._plain and self._kinds[index] & KIND_BITS != WHOLE
 
     def size_of(self, index: int) -> int:
-        """Bytes a plain entry's whole element takes as stored; 0 when not known."""
-        return self._sizes[index] if self.is_plain(index) and index < len(self._sizes) else 0
+        """At least the bytes a plain entry's whole element takes as stored (the next power
+        of two less one: the size travels as its bit length); 0 when not known."""
+        bits = self._kinds[index] >> SIZE_SHIFT if self.is_plain(index) else 0
+        return (1 << bits) - 1 if bits else 0
 
     def parse(self, index: int) -> StepEntry | MalformedEntry:
         """Entry `index` read as `parse_entry` reads it; a plain one is marked pending."""
@@ -118,23 +160,24 @@ class LogSkeleton(Sequence[Any]):
 
     def facts(self) -> list[EntryFacts | None]:
         """Every entry's `entry_facts`, read from the columns without building an entry."""
-        completed, cancel = st.COMPLETED, st.CANCELED
-        plain = self._plain
         # The plain entries in one pass over the columns (a stepId of spaces is none, as
         # `entry_facts` has it); the others, a few, are put in their places after.
+        status_of = (None, st.COMPLETED, st.CANCELED, None)  # by kind
+        kind_bits = KIND_BITS
+        plain = self._plain
         result: list[EntryFacts | None] = [
             (
                 step_id if step_id and not step_id.isspace() else None,
-                cancel if canceled else completed,
-                iteration,
+                status_of[kind & kind_bits],
+                iteration or None,
                 None,
             )
-            if step_id is not None
+            if kind & kind_bits
             else None
-            for step_id, canceled, iteration in zip(
-                self._step_ids[:plain],
-                self._canceled[:plain],
-                self._iterations[:plain],
+            for step_id, kind, iteration in zip(
+                _first(self._step_ids, plain),
+                _first(self._kinds, plain),
+                _first(self._iterations, plain),
                 strict=True,
             )
         ]
@@ -144,6 +187,16 @@ class LogSkeleton(Sequence[Any]):
             if index < self._length and not self.is_plain(index):
                 result[index] = entry_facts(value)
         return result
+
+    def notable_indexes(self) -> list[int]:
+        """In order, the indexes of every entry but the plain ones that completed: those
+        not plain, and the plain ones canceled. A tree looks for loops, failures and
+        unusual iterations among these only (a kinds byte is read in C, not in Python)."""
+        kinds = _first(self._kinds, self._plain)
+        completed_or_not = bytes(kinds).translate(_COMPLETED_OR_NOT)
+        found = [match.start() for match in _NOT_COMPLETED.finditer(completed_or_not)]
+        found.extend(range(len(kinds), self._length))
+        return found
 
     def with_tail(self, start: int, tail: Sequence[Any]) -> LogSkeleton:
         """This log up to `start`, then `tail` (whole entries): a running run's next state."""
@@ -156,7 +209,14 @@ class LogSkeleton(Sequence[Any]):
         return skeleton
 
 
-def _shared(texts: list[str | None]) -> list[str | None]:
-    """The same texts with each distinct one held once: 100,000 stepIds are a handful."""
-    seen: dict[str, str] = {}
-    return [None if text is None else seen.setdefault(text, text) for text in texts]
+# Each kinds byte as 0 for a plain entry that completed, 1 for any other; then the 1s.
+_COMPLETED_OR_NOT: Final = bytes(
+    0 if kind & KIND_BITS == PLAIN_COMPLETED else 1 for kind in range(256)
+)
+_NOT_COMPLETED: Final = re.compile(b"\x01")
+
+
+def _first(column: Sequence[Any], count: int) -> Sequence[Any]:
+    """The first `count` elements of `column`; the column itself when that is all of it
+    (a slice would copy 100,000 elements to read them once)."""
+    return column if count >= len(column) else column[:count]

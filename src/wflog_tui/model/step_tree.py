@@ -288,6 +288,7 @@ class LoopNode(StepNode):
     _facts: list[EntryFacts | None] | None = None
     _built: dict[int, StepNode] = field(default_factory=dict)
     _rollup: str = st.UNKNOWN
+    _counted: tuple[int, Counter[str]] | None = None
 
     @property
     def members(self) -> Mapping[int, list[Entry]]:
@@ -302,11 +303,16 @@ class LoopNode(StepNode):
 
     def counts(self) -> Counter[str]:
         """Iterations by status, with NOT_REACHED for those no entry reports."""
-        counts = Counter(self.iteration_status.values())
-        unreached = self.total - sum(1 for n in self.iteration_status if n <= self.total)
-        if unreached > 0:
-            counts[st.NOT_REACHED] += unreached
-        return counts
+        # Counted once per `total`: 50,000 iterations take milliseconds, the loop's label
+        # and the detail pane both ask as a big run lands, and the statuses never change
+        # once the loop is built.
+        if self._counted is None or self._counted[0] != self.total:
+            counts = Counter(self.iteration_status.values())
+            unreached = self.total - sum(1 for n in self.iteration_status if n <= self.total)
+            if unreached > 0:
+                counts[st.NOT_REACHED] += unreached
+            self._counted = (self.total, counts)
+        return Counter(self._counted[1])
 
     def summary(self) -> str:
         """`3 items · 1 failed · 1 not reached`: every count that is not "completed"."""
@@ -823,19 +829,33 @@ def _build(
     if previous is not None and start and isinstance(steps_log, list | LogSkeleton):
         reuse = previous.entries.parsed()[:start]
         facts = previous._facts[:start]
-    elif isinstance(steps_log, LogSkeleton):
+    notable: Sequence[int] | None = None
+    if (previous is None or not start) and isinstance(steps_log, LogSkeleton):
         facts = steps_log.facts()
+        notable = steps_log.notable_indexes()
     facts.extend(
         None if index in overrides else entry_facts(items[index])
         for index in range(len(facts), len(items))
     )
     entries = EntryList(items, run_ended=run_ended, reuse=reuse, overrides=overrides)
-    return _assemble(entries, facts, notes)
+    return _assemble(entries, facts, notes, notable)
 
 
-def _assemble(entries: EntryList, facts: list[EntryFacts | None], notes: list[str]) -> StepTree:
+def _assemble(
+    entries: EntryList,
+    facts: list[EntryFacts | None],
+    notes: list[str],
+    notable: Sequence[int] | None = None,
+) -> StepTree:
+    """The tree of `entries`. `notable`, when known, holds (in order) every index whose
+    entry is anything but a plain step that completed: the loops, failures and odd
+    statuses are looked for there, not in every one of 100,000 entries."""
+    if notable is None:
+        notable = range(len(facts))
     loop_positions = [
-        i for i, f in enumerate(facts) if f is not None and f[3] == LOOP_OPERATION and f[2] is None
+        i
+        for i in notable
+        if (f := facts[i]) is not None and f[3] == LOOP_OPERATION and f[2] is None
     ]
     # Top level, in order: plain entries (by index) and loops (by their first appearance).
     top: list[int | _LoopScope] = []
@@ -863,19 +883,35 @@ def _assemble(entries: EntryList, facts: list[EntryFacts | None], notes: list[st
         top.append(scope)
         return scope
 
-    for position, item in enumerate(facts):
+    count = len(facts)
+    position = 0
+    while position < count:
+        item = facts[position]
         if item is None:
             top.append(position)
+            position += 1
             continue
         iteration = item[2]
         if iteration is not None:
-            # The hot path: a big log is iterations. Written out for speed.
+            # The hot path: a big log is runs of iterations, each run in one loop (a loop
+            # entry has no iteration, so none lies inside a run). Written out for speed.
             members = (current or loop_for(position)).members
-            group = members.get(iteration)
-            if group is None:
-                members[iteration] = [position]
-            else:
-                group.append(position)
+            get = members.get
+            while True:
+                group = get(iteration)
+                if group is None:
+                    members[iteration] = [position]
+                else:
+                    group.append(position)
+                position += 1
+                if position == count:
+                    break
+                item = facts[position]
+                if item is None:
+                    break
+                iteration = item[2]
+                if iteration is None:
+                    break
             continue
         step_id, operation = item[0], item[3]
         if operation == LOOP_OPERATION:
@@ -894,6 +930,7 @@ def _assemble(entries: EntryList, facts: list[EntryFacts | None], notes: list[st
             current = scope
         else:
             top.append(position)
+        position += 1
 
     # Plain steps are grouped across the whole top level (a retry can come after a loop),
     # and placed where their first attempt was.
@@ -907,15 +944,22 @@ def _assemble(entries: EntryList, facts: list[EntryFacts | None], notes: list[st
     retried: list[RetriedNode] = []
     for item in top:
         if isinstance(item, _LoopScope):
-            loop = _loop_node(item, entries, facts)
+            loop = _loop_node(item, entries, facts, notable)
             ordinal = len(loops)
             loops.append(loop)
             nodes.append(loop)
             for entry in loop.entries:
                 node_of_entry[entry.index] = (loop.key,)
-            for indexes in item.members.values():
-                for index in indexes:
-                    loop_of_index[index] = ordinal
+            span = loop.span_indexes
+            members = sum(map(len, item.members.values()))
+            if span and members == span[-1] - span[0] + 1:
+                # Its iterations fill one stretch of the log, nothing else inside: marked
+                # in one slice rather than 100,000 stores.
+                loop_of_index[span[0] : span[-1] + 1] = array("i", [ordinal]) * members
+            else:
+                for indexes in item.members.values():
+                    for index in indexes:
+                        loop_of_index[index] = ordinal
         else:
             node = plain_by_first.get(item)
             if node is None:
@@ -933,7 +977,7 @@ def _assemble(entries: EntryList, facts: list[EntryFacts | None], notes: list[st
                 )
 
     tree = StepTree(nodes, entries, [], notes, node_of_entry, facts, loops, loop_of_index, retried)
-    tree.failures = _failures(tree)
+    tree.failures = _failures(tree, notable)
     return tree
 
 
@@ -1007,20 +1051,33 @@ def _member_keys(
     return (loop.key, iteration_key, step_key, f"{step_key}/a{same.index(index) + 1}")
 
 
-def _loop_node(scope: _LoopScope, entries: EntryList, facts: list[EntryFacts | None]) -> LoopNode:
+def _loop_node(
+    scope: _LoopScope,
+    entries: EntryList,
+    facts: list[EntryFacts | None],
+    notable: Sequence[int],
+) -> LoopNode:
     own = [e for e in (entries[i] for i in scope.own) if isinstance(e, StepEntry)]
     key = f"s{scope.own[0] if scope.own else scope.first}"
-    member_positions = [i for indexes in scope.members.values() for i in indexes]
+    members = scope.members
     # Nearly every iteration of a big loop only completed: those are COMPLETED without a
-    # look at each; the few with anything else are worked out one by one.
+    # look at each; the few with anything else (all among `notable`) are worked out one
+    # by one.
     completed = st.COMPLETED
-    unusual = {
-        item[2] for item in (facts[i] for i in member_positions) if item and item[1] != completed
-    }
-    statuses = dict.fromkeys(scope.members, completed)
-    for number in unusual & scope.members.keys():
-        statuses[number] = _iteration_status(scope.members[number], facts)
-    first_member = entries[min(member_positions)] if member_positions else None
+    unusual = set()
+    for index in notable:
+        item = facts[index]
+        if item is None or item[1] == completed or item[2] is None:
+            continue
+        group = members.get(item[2])
+        if group is not None and index in group:
+            unusual.add(item[2])
+    statuses = dict.fromkeys(members, completed)
+    for number in unusual:
+        statuses[number] = _iteration_status(members[number], facts)
+    # Positions are appended in order, so the first iteration's first is the smallest.
+    first_index = next(iter(members.values()))[0] if members else None
+    first_member = entries[first_index] if first_index is not None else None
     loop = LoopNode(
         kind=NodeKind.LOOP,
         key=key,
@@ -1041,8 +1098,8 @@ def _loop_node(scope: _LoopScope, entries: EntryList, facts: list[EntryFacts | N
     if isinstance(last_output, dict) and isinstance(last_output.get("collection"), list):
         loop.collection = last_output["collection"]
     loop._rollup = st.worst({loop.status, *statuses.values()}) or loop.status
-    if member_positions:
-        loop.span_indexes = (min(member_positions), max(member_positions))
+    if first_index is not None:
+        loop.span_indexes = (first_index, max(group[-1] for group in members.values()))
     _set_loop_span(loop)
     return loop
 
@@ -1108,10 +1165,12 @@ def entries_to_show(node: StepNode, *, detail: bool = True) -> list[StepEntry]:
     return list({entry.index: entry for entry in shown}.values())
 
 
-def _failures(tree: StepTree) -> list[Failure]:
+def _failures(tree: StepTree, notable: Sequence[int]) -> list[Failure]:
     failures = []
     failing = st.FAILURES
-    for index, item in enumerate(tree._facts):
+    facts = tree._facts
+    for index in notable:
+        item = facts[index]
         if item is None or item[1] not in failing:
             continue
         entry = tree.entries[index]
