@@ -347,7 +347,7 @@ class Bench:
             else rise / (text_mb / MB) <= OPEN_MEMORY_TARGET_RATIO,
             digits=1,
             floor_is="the size of steps_log as JSON text (as fetched)",
-            value_is="peak RSS from the call of load_run until the failure is on screen, "
+            value_is="peak RSS from the call of start_loading until the failure is on screen, "
             "UI already imported (scenarios.open_run, memory mode)",
             floor_process_rss_rise_mb=_median(floors, "rss_rise_mb"),
             samples=_samples(in_memory_mode, "rss_rise_mb"),
@@ -403,7 +403,7 @@ class Bench:
             passed=None if rise is None else rise / json_mb <= DIFF_MEMORY_TARGET_RATIO,
             digits=1,
             floor_is="the failing run's steps_log as compact JSON",
-            value_is="peak RSS from the first call of load_run until the diff is on screen, "
+            value_is="peak RSS from the first call of start_loading until the diff is on screen, "
             "UI already imported (scenarios.open_diff, memory mode)",
             samples=_samples(in_memory_mode, "rss_rise_mb"),
             errors=_errors(in_memory_mode),

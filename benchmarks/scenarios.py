@@ -177,22 +177,22 @@ def _mark_app_created(app_module: Any, marks: dict[str, float]) -> None:
 
 
 def _mark_load_start(cli: Any, marks: dict[str, float], memory: dict[str, Any]) -> None:
-    """Make `load_run` mark in `marks` when the run's load starts, and note in `memory` the
-    memory before it (with the peak reset, so the peak measured after is the run's)."""
+    """Make `start_loading` mark in `marks` when the run's load starts, and note in `memory`
+    the memory before it (with the peak reset, so the peak measured after is the run's)."""
     import wflog_tui.store as store_package
 
-    original_load_run = store_package.load_run
+    original_start_loading = store_package.start_loading
 
-    async def load_run(*args: Any, **kwargs: Any) -> Any:
+    def start_loading(*args: Any, **kwargs: Any) -> Any:
         marks.setdefault("load_started", probes.now())
         if "rss_before_mb" not in memory:
             memory["process_peak_before_mb"] = round(probes.peak_rss_mb(), 1)
             memory["peak_reset"] = probes.reset_peak()
             memory["rss_before_mb"] = round(probes.rss_mb(), 1)
-        return await original_load_run(*args, **kwargs)
+        return original_start_loading(*args, **kwargs)
 
     # Where the CLI and the run view find it (the view imports it later, from the package).
-    store_package.load_run = cli.load_run = load_run
+    store_package.start_loading = cli.start_loading = start_loading
 
 
 def _run_table(screen: Screen) -> DataTable | None:
@@ -314,7 +314,7 @@ def open_run(spec: dict[str, Any]) -> dict[str, Any]:
       program's own order holds: the CLI starts loading the run, then imports the UI
       while the database works.
     - `memory`: the UI is imported first, so its modules are not counted; RSS is read
-      when the run starts to load (`load_run` is called) and its peak is followed from
+      when the run starts to load (`start_loading` is called) and its peak is followed from
       there until the frame that shows the failure: the rise is what opening the run cost.
 
     With `spec["then_select"]` (a key path), the figure goes on: once the failure is on
@@ -333,9 +333,11 @@ def open_run(spec: dict[str, Any]) -> dict[str, Any]:
     memory: dict[str, Any] = {}
     landed: dict[str, Any] = {}
 
-    from wflog_tui.store import run_loading
-
-    timings.wrap(run_loading, "build_tree")
+    # The run's loading looks `build_tree` up in its module when the rows are in; the
+    # module itself is imported when first needed, so it is wrapped then.
+    probes.after_import(
+        "wflog_tui.model.step_tree", lambda module: timings.wrap(module, "build_tree")
+    )
     _mark_load_start(cli, marks, memory)
 
     def wrap_views(module: Any) -> None:
@@ -437,7 +439,7 @@ def open_diff(spec: dict[str, Any]) -> dict[str, Any]:
     first divergence (`spec["divergence_index"]`), in a frame.
 
     The same two modes as `open_run`: `time` keeps the program's import order, `memory`
-    imports the UI first and follows the peak RSS from the first `load_run` (this run's)
+    imports the UI first and follows the peak RSS from the first `start_loading` (this run's)
     until the diff's frame, so the rise holds both runs and the comparison.
     """
     _headless_cli(spec)

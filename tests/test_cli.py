@@ -184,18 +184,18 @@ async def test_with_run_the_run_starts_loading_before_the_ui_and_the_app_takes_i
     store = await open_store(StoreSettings(dsn=table.dsn, table=table.name))
     seen: dict[str, object] = {}
     order: list[str] = []
-    load_run = cli.load_run
+    start_loading = cli.start_loading
 
-    async def recorded_load_run(*args: object) -> object:
+    def recorded_start_loading(*args: object) -> object:
         order.append("load")
-        return await load_run(*args)  # type: ignore[arg-type]
+        return start_loading(*args)  # type: ignore[arg-type]
 
     async def run_async(app: WflogApp) -> None:
         order.append("app")
         future = app.take_prefetched(row["run_id"])
         seen["loaded"] = None if future is None else await future
 
-    monkeypatch.setattr(cli, "load_run", recorded_load_run)
+    monkeypatch.setattr(cli, "start_loading", recorded_start_loading)
     monkeypatch.setattr(WflogApp, "run_async", run_async)
     args = cli.build_parser().parse_args(["--run", row["run_id"]])
     try:

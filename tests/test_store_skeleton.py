@@ -245,3 +245,69 @@ async def test_a_tree_from_a_skeleton_has_the_shape_of_the_tree_from_the_log(tab
     for index, value in enumerate(whole.steps_log):
         tree.entries.fill(index, value)
         assert tree.entries[index] == expected.entries[index]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    kinds=hs.lists(hs.sampled_from([0, 1, 2 | 4 | 8 * 5]), min_size=1, max_size=20),
+    data=hs.data(),
+)
+def test_a_skeleton_aggregated_out_of_order_is_put_back_in_order(kinds, data):
+    """The server aggregates in the order it expands the log, and sends the ordinals to
+    check it by: a skeleton whose rows came in another order reads exactly as the same
+    skeleton in order."""
+    import json
+    import sys
+    from array import array
+
+    from wflog_tui.store.queries import skeleton_from_row
+
+    def packed(order: list[int]) -> dict[str, object]:
+        def int4s(values: list[int]) -> bytes:
+            numbers = array("i", values)
+            if sys.byteorder == "little":
+                numbers.byteswap()
+            return numbers.tobytes()
+
+        plain = [kinds[i] != 0 for i in order]
+        return {
+            "wflog:ordinals": int4s([i + 1 for i in order]),
+            "wflog:kinds": bytes(kinds[i] for i in order),
+            "wflog:iterations": int4s([i + 1 if kinds[i] else 0 for i in order]),
+            "wflog:step_ids": "\x00".join(f"s{i}" if kinds[i] else "" for i in order).encode(),
+            "wflog:names": "\x00".join(f"n{i}" if kinds[i] else "" for i in order).encode(),
+            "wflog:whole": [
+                json.dumps({"stepId": f"w{i}", "status": "FAILED"})
+                for i, is_plain in zip(order, plain, strict=True)
+                if not is_plain
+            ]
+            or None,
+        }
+
+    in_order = list(range(len(kinds)))
+    shuffled = data.draw(hs.permutations(in_order))
+    expected = skeleton_from_row(packed(in_order), json.loads)
+    read = skeleton_from_row(packed(shuffled), json.loads)
+    assert list(read) == list(expected)
+    assert [read.size_of(i) for i in in_order] == [expected.size_of(i) for i in in_order]
+    assert [read.is_plain(i) for i in in_order] == [kind != 0 for kind in kinds]
+
+
+async def test_a_started_load_is_ready_before_its_statement_has_ended(table):
+    """`start_loading`'s future is done the moment the tree is built, while the store
+    still ends the statement (its next query waits for that); a run that is not there is
+    None, and a store that cannot answer is the future's error."""
+    from wflog_tui.store import StoreError, start_loading
+
+    await table.insert(run_row(run_id="01BIG", status="FAILED", steps_log=LOG))
+    store = await open_store(StoreSettings(dsn=table.dsn, table=table.name))
+    try:
+        loaded = await start_loading(store, "01BIG")
+        assert store.stats.in_flight == 1  # the transaction is still being ended
+        assert loaded is not None and loaded.tree.failures[0].iteration == 2
+        assert await start_loading(store, "01NONE") is None
+        assert store.stats.peak_in_flight == 1
+    finally:
+        await store.close()
+    with pytest.raises(StoreError):
+        await start_loading(store, "01BIG")

@@ -42,7 +42,6 @@ from wflog_tui.store import (
     Store,
     StoreError,
     StoreSettings,
-    load_run,
     load_run_to_print,
     mask_dsn,
     mask_secrets,
@@ -50,6 +49,7 @@ from wflog_tui.store import (
     parse_since,
     parse_statuses,
     resolve_dsn,
+    start_loading,
     unknown_statuses,
 )
 from wflog_tui.store.connection import DEFAULT_STATEMENT_TIMEOUT_S
@@ -498,7 +498,7 @@ async def _tui(
         if open_run:
             # Started before the UI is imported: the database works on the run meanwhile.
             # The import runs in a thread, so this loop sends the run's query during it.
-            prefetched[open_run] = asyncio.ensure_future(load_run(store, open_run))
+            prefetched[open_run] = start_loading(store, open_run)
         elif open_groups:
             # The same for `--groups`: the window's failures are read while the UI imports.
             from wflog_tui.store.failure_loading import PendingFailureLog, failure_filter

@@ -11,11 +11,14 @@ from __future__ import annotations
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import quote
 
 from wflog_tui.model.display_text import escape_control
-from wflog_tui.model.step_tree import StepNode, StepTree
+
+if TYPE_CHECKING:
+    # Types only: the command line imports this module (for `TABS`) before its first query.
+    from wflog_tui.model.step_tree import StepNode, StepTree
 
 PROGRAM: Final = "wflog-tui"
 TABS: Final = ("data-flow", "input", "output", "error", "timing", "raw", "run-input")

@@ -38,6 +38,7 @@ from wflog_tui.store.run_loading import (
     fill_entries,
     load_run,
     load_run_to_print,
+    start_loading,
 )
 from wflog_tui.store.schema import ColumnInfo, IndexInfo, TableInfo, introspect
 
@@ -78,6 +79,7 @@ __all__ = [
     "parse_since",
     "parse_statuses",
     "resolve_dsn",
+    "start_loading",
     "translate",
     "unknown_statuses",
 ]

@@ -12,20 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import math
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import asyncpg
 
 from wflog_tui.model import status as st
 from wflog_tui.model.collector_pause import paused_collector
-from wflog_tui.model.failure_groups import Failure, GroupKey
-from wflog_tui.model.failure_splitters import SampleRun
 from wflog_tui.model.run import RunDetail, RunSummary
 from wflog_tui.model.timestamps import as_utc
 from wflog_tui.store.codecs import decode_json, install_codecs
@@ -43,12 +42,6 @@ from wflog_tui.store.errors import (
     RunNotFound,
     StoreError,
 )
-from wflog_tui.store.failure_queries import (
-    FailurePage,
-    FailureQueries,
-    failure_from_row,
-    sample_from_row,
-)
 from wflog_tui.store.filters import RunFilter
 from wflog_tui.store.queries import (
     REPLICA_LAG,
@@ -62,6 +55,11 @@ from wflog_tui.store.queries import (
 )
 from wflog_tui.store.query_timing import DbTime, LoopStallMeter, TimedConnection, measure
 from wflog_tui.store.schema import DEFAULT_TABLE, TableInfo, introspect
+
+if TYPE_CHECKING:
+    from wflog_tui.model.failure_groups import Failure, GroupKey
+    from wflog_tui.model.failure_splitters import SampleRun
+    from wflog_tui.store.failure_queries import FailurePage, FailureQueries
 
 APPLICATION_NAME: Final = "wflog-tui"
 # How many run ids' start times the store keeps, to bound lookups on `started_at`.
@@ -90,6 +88,7 @@ DEFAULT_STATEMENT_TIMEOUT_S: Final = 5.0
 _CLIENT_SLACK_S: Final = 5.0
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, repr=False)
@@ -218,7 +217,6 @@ class Store:
         self.stats = StoreStats()
         self._stall_meter = LoopStallMeter()
         self._queries = Queries(info, settings.organisation_scope)
-        self._failure_queries = FailureQueries(info, settings.organisation_scope)
         # started_at of the rows seen, by id and by run_id: lookups by key then name it,
         # and a table partitioned by started_at reads one partition instead of all.
         self._started: dict[str, datetime] = {}
@@ -238,6 +236,14 @@ class Store:
             await asyncio.wait_for(self._pool.close(), self.settings.connect_timeout_s)
         except Exception:
             self._pool.terminate()
+
+    @functools.cached_property
+    def _failure_queries(self) -> FailureQueries:
+        # Imported on first use: the failure modules are a sixth of what a start imports
+        # before its first query can go out, and most starts never read failures.
+        from wflog_tui.store.failure_queries import FailureQueries
+
+        return FailureQueries(self.info, self.settings.organisation_scope)
 
     def _remember(self, runs: Iterable[RunSummary | Failure]) -> None:
         for run in runs:
@@ -505,10 +511,30 @@ class Store:
         the plain entries' payloads and times stay in the database until `fetch_entries`
         asks for them. Row and skeleton are read in one snapshot.
         """
+        return await self.fetch_run_as(
+            run_id, _as_read, skeleton_over=skeleton_over, skeleton_entries=skeleton_entries
+        )
+
+    async def fetch_run_as(
+        self,
+        run_id: str,
+        build: Callable[[RunDetail], R],
+        *,
+        skeleton_over: int | None = None,
+        skeleton_entries: int | None = None,
+    ) -> R | None:
+        """`build` of the run `fetch_run` reads; None when there is none.
+
+        `build` runs the moment the row is decoded, before the transaction ends and the
+        connection goes back to the pool. Those are two more round trips, and each is a
+        turn of the event loop in which an app starting meanwhile composes for tens of
+        milliseconds: opening the 100,000-entry run, 50 ms passed between its row
+        arriving and the tree being started. `build` must not raise.
+        """
         key = run_id.strip()
         started_at = self._started.get(key)
 
-        async def work(conn: asyncpg.Connection) -> RunDetail | None:
+        async def work(conn: asyncpg.Connection) -> tuple[RunDetail, R] | None:
             sql, args = self._queries.run(
                 key,
                 skeleton_over=skeleton_over,
@@ -524,22 +550,27 @@ class Store:
                         # Not where it was seen: look everywhere.
                         sql, args = self._queries.run(key, skeleton_over=skeleton_over)
                         row = await conn.fetchrow(sql, *args, timeout=self._timeout)
-                if row is None:
-                    return None
-                detail = detail_from_row(row, self.info, decode_json)
-                if skeleton_over is None or not row["wflog:big"]:
-                    return detail
-                if row["wflog:ordinals"] is not None:
-                    return replace(detail, steps_log=skeleton_from_row(row, decode_json))
+                    if row is None:
+                        return None
+                    detail = detail_from_row(row, self.info, decode_json)
+                    if skeleton_over is None or not row["wflog:big"]:
+                        return detail, build(detail)
+                    if row["wflog:ordinals"] is not None:
+                        detail = replace(detail, steps_log=skeleton_from_row(row, decode_json))
+                        return detail, build(detail)
             # Big but no array (or an empty one): the value itself is what to show.
             sql, args = self._queries.run(key)
             row = await conn.fetchrow(sql, *args, timeout=self._timeout)
-            return None if row is None else detail_from_row(row, self.info, decode_json)
+            if row is None:
+                return None
+            detail = detail_from_row(row, self.info, decode_json)
+            return detail, build(detail)
 
-        detail = await self._run("fetch_run", work, lambda r: 0 if r is None else 1)
-        if detail is not None:
-            self._remember([detail.summary])
-        return detail
+        found = await self._run("fetch_run", work, lambda r: 0 if r is None else 1)
+        if found is None:
+            return None
+        self._remember([found[0].summary])
+        return found[1]
 
     async def replica_lag(self) -> timedelta | None:
         """How far a hot standby is behind its primary, when more than a second; else None.
@@ -680,6 +711,8 @@ class Store:
         page with no `end` are remembered (the newest of them), so that opening one of
         those runs reads its own partition only.
         """
+        from wflog_tui.store.failure_queries import failure_from_row
+
         sql, args = self._failure_queries.failures(run_filter, page)
 
         async def work(conn: asyncpg.Connection) -> list[Failure]:
@@ -706,6 +739,8 @@ class Store:
         `passing_limit` COMPLETED runs of `key`'s workflow started from `start` on. Two
         statements on one connection, one after the other, both inside the window.
         """
+        from wflog_tui.store.failure_queries import sample_from_row
+
         failing_sql, failing_args = self._failure_queries.failing_sample(failing_ids, start=start)
         passing_sql, passing_args = self._failure_queries.passing_sample(
             run_filter, key, start=start, limit=passing_limit
@@ -782,6 +817,10 @@ Whether a log is big is known only from the row, so every run opened pays for it
 more round trips (BEGIN, the setting, COMMIT), well under a millisecond each on a local
 socket, against the 140 ms the temporary file cost the 100,000-entry run.
 """
+
+
+def _as_read(detail: RunDetail) -> RunDetail:
+    return detail
 
 
 @contextlib.asynccontextmanager

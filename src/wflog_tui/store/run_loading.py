@@ -6,20 +6,16 @@ imported: with `--run`, the database works on the run while the terminal UI star
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from wflog_tui.model.log_skeleton import LogSkeleton
 from wflog_tui.model.run import RunDetail
-from wflog_tui.model.run_report import (
-    json_entry_indexes,
-    refresh_json,
-    refresh_report,
-    report_entry_indexes,
-)
-from wflog_tui.model.step_tree import StepTree, build_tree
 from wflog_tui.store.connection import Store
+
+if TYPE_CHECKING:
+    from wflog_tui.model.step_tree import StepTree
 
 # A steps_log stored in more bytes than this (compressed, as pg_column_size counts) opens
 # as a skeleton: plain entries' payloads and times are fetched as a view shows them.
@@ -45,18 +41,64 @@ async def load_run(store: Store, run_id: str) -> LoadedRun | None:
     """Fetch run `run_id` (a log over `SKELETON_OVER_BYTES` stored or `SKELETON_OVER_ENTRIES`
     entries as its skeleton) and build its tree; None when there is no such run.
 
-    The tree is built right here, on the event loop. Even a run of 100,000 entries (as a
-    skeleton) builds in about 0.1 s; in a thread it took half as long again, because the
-    interpreter lock is shared with the screen being drawn meanwhile, and only "Loading
-    run …" is on screen until it is done. (Tails of a running run, merged while the
-    reader works, are built in a thread: see `RunTail._merge`.) Raises `StoreError`s as
-    the store does.
+    The tree is built right here, on the event loop, the moment the row is read (see
+    `Store.fetch_run_as`). Even a run of 100,000 entries (as a skeleton) builds in about
+    45 ms; in a thread it took half as long again, because the interpreter lock is shared
+    with the screen being drawn meanwhile, and only "Loading run …" is on screen until it
+    is done. (Tails of a running run, merged while the reader works, are built in a
+    thread: see `RunTail._merge`.) Raises `StoreError`s as the store does.
     """
-    detail = await store.fetch_run(
-        run_id, skeleton_over=SKELETON_OVER_BYTES, skeleton_entries=SKELETON_OVER_ENTRIES
+    return await store.fetch_run_as(
+        run_id,
+        _loaded,
+        skeleton_over=SKELETON_OVER_BYTES,
+        skeleton_entries=SKELETON_OVER_ENTRIES,
     )
-    if detail is None:
-        return None
+
+
+def start_loading(store: Store, run_id: str) -> asyncio.Future[LoadedRun | None]:
+    """`load_run(store, run_id)`, started now, as a future that is done the moment the
+    tree is built: the store then still ends the statement's transaction and gives its
+    connection back, two round trips in which a starting app composes for 10–20 ms, and
+    the store's next query waits for that anyway. Cancelling the future cancels the
+    load; its error (a `StoreError`) is the future's."""
+    ready: asyncio.Future[LoadedRun | None] = asyncio.get_running_loop().create_future()
+
+    def built(detail: RunDetail) -> LoadedRun:
+        loaded = _loaded(detail)
+        if not ready.done():
+            ready.set_result(loaded)
+        return loaded
+
+    async def load() -> None:
+        try:
+            found = await store.fetch_run_as(
+                run_id,
+                built,
+                skeleton_over=SKELETON_OVER_BYTES,
+                skeleton_entries=SKELETON_OVER_ENTRIES,
+            )
+        except asyncio.CancelledError:
+            ready.cancel()
+            raise
+        except Exception as error:
+            if not ready.done():
+                ready.set_exception(error)
+            return
+        if not ready.done():
+            ready.set_result(found)
+
+    task = asyncio.ensure_future(load())
+    ready.add_done_callback(lambda future: task.cancel() if future.cancelled() else None)
+    return ready
+
+
+def _loaded(detail: RunDetail) -> LoadedRun:
+    # The step tree's module is imported here, not at the top: the command line imports
+    # this one before it sends a run's query, and the tree is not needed until the answer
+    # comes (the UI, importing meanwhile in a thread, has usually imported it by then).
+    from wflog_tui.model.step_tree import build_tree
+
     run = detail.summary
     tree = build_tree(detail.steps_log, run_status=run.status, run_ended_at=run.ended_at)
     return LoadedRun(detail, tree)
@@ -80,6 +122,14 @@ async def load_run_to_print(
     """Open run `run_id` as `load_run` does, then fetch whole the entries of a skeleton
     that `show` prints, and only those: its text report's (`report_entry_indexes`) or,
     `as_json`, its JSON report's (`json_entry_indexes`)."""
+    from wflog_tui.model.log_skeleton import LogSkeleton
+    from wflog_tui.model.run_report import (
+        json_entry_indexes,
+        refresh_json,
+        refresh_report,
+        report_entry_indexes,
+    )
+
     loaded = await load_run(store, run_id)
     if loaded is not None and isinstance(loaded.detail.steps_log, LogSkeleton):
         tree = loaded.tree

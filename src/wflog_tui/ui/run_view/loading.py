@@ -16,7 +16,7 @@ from rich.text import Text
 
 from wflog_tui.model.collector_pause import pause_collector
 from wflog_tui.model.display_text import one_line
-from wflog_tui.store import ConnectionLost, LoadedRun, QueryTimeout, StoreError, load_run
+from wflog_tui.store import ConnectionLost, LoadedRun, QueryTimeout, StoreError, start_loading
 from wflog_tui.ui.app import wflog_app
 from wflog_tui.ui.run_view.header import RunHeader
 
@@ -76,7 +76,7 @@ class RunLoad:
                 loaded: LoadedRun | None = await prefetched
             else:
                 async with screen.live.lock:
-                    loaded = await load_run(wflog_app(screen).store, screen.run_id)
+                    loaded = await start_loading(wflog_app(screen).store, screen.run_id)
         except StoreError as error:
             release()
             if screen.live.on_screen:
