@@ -289,6 +289,8 @@ class LoopNode(StepNode):
     _built: dict[int, StepNode] = field(default_factory=dict)
     _rollup: str = st.UNKNOWN
     _counted: tuple[int, Counter[str]] | None = None
+    # The highest iteration number any entry reports, found on first use.
+    _last_number: int | None = None
 
     @property
     def members(self) -> Mapping[int, list[Entry]]:
@@ -307,8 +309,15 @@ class LoopNode(StepNode):
         # and the detail pane both ask as a big run lands, and the statuses never change
         # once the loop is built.
         if self._counted is None or self._counted[0] != self.total:
-            counts = Counter(self.iteration_status.values())
-            unreached = self.total - sum(1 for n in self.iteration_status if n <= self.total)
+            numbers = self.iteration_status
+            counts = Counter(numbers.values())
+            # Iterations reported beyond `total` are rare: counted only when there are any.
+            beyond = (
+                sum(1 for n in numbers if n > self.total)
+                if numbers and self.iteration_count > self.total
+                else 0
+            )
+            unreached = self.total - (len(numbers) - beyond)
             if unreached > 0:
                 counts[st.NOT_REACHED] += unreached
             self._counted = (self.total, counts)
@@ -338,7 +347,9 @@ class LoopNode(StepNode):
     @property
     def iteration_count(self) -> int:
         """How many iteration rows the loop shows: every item, and any reported beyond."""
-        return max(self.total, max(self.member_indexes, default=0))
+        if self._last_number is None:
+            self._last_number = max(self.member_indexes, default=0)
+        return max(self.total, self._last_number)
 
     def child_count(self) -> int:
         """A loop's children are its iterations, 1 … iteration_count."""
