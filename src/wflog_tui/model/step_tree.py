@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from operator import itemgetter
 from typing import Any, Final
 
 from wflog_tui.model import status as st
@@ -1110,7 +1111,7 @@ def _loop_node(
         loop.collection = last_output["collection"]
     loop._rollup = st.worst({loop.status, *statuses.values()}) or loop.status
     if first_index is not None:
-        loop.span_indexes = (first_index, max(group[-1] for group in members.values()))
+        loop.span_indexes = (first_index, max(map(itemgetter(-1), members.values())))
     _set_loop_span(loop)
     return loop
 
