@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import orjson
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as s
 
 from tests.strategies import statuses, steps_logs
@@ -28,6 +28,9 @@ def _detail(steps_log) -> RunDetail:
 @pytest.mark.slow
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(steps_log=steps_logs, run_status=statuses | s.none())
+# Found by this test: "²" is a digit to `str.isdigit`, and `int` refused it.
+@example(steps_log=[{"status": "RUNNING", "totalItems": "²"}], run_status=None)
+@example(steps_log=[{"stepId": "a", "status": "COMPLETED", "iteration": "²"}], run_status=None)
 def test_no_steps_log_makes_the_model_raise(steps_log, run_status):
     tree = build_tree(steps_log, run_status=run_status)
     items = steps_log if isinstance(steps_log, list) else ([] if steps_log is None else [1])

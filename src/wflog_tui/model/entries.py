@@ -122,7 +122,8 @@ def _positive_int(value: object) -> int | None:
         return value if value > 0 else None
     if isinstance(value, float) and math.isfinite(value) and value.is_integer() and value > 0:
         return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
+    # Decimal digits only: "²" is a digit to `isdigit` and no number to `int`.
+    if isinstance(value, str) and value.strip().isdecimal():
         number = int(value.strip())
         return number if number > 0 else None
     return None

@@ -251,7 +251,7 @@ class StepNode:
         if self.kind is not NodeKind.ATTEMPT:
             return None
         tail = self.key.rsplit("/", 1)[-1]
-        return int(tail[1:]) if tail.startswith("a") and tail[1:].isdigit() else None
+        return int(tail[1:]) if tail.startswith("a") and tail[1:].isdecimal() else None
 
     @property
     def rollup_status(self) -> str:
@@ -1205,7 +1205,7 @@ def _failures(tree: StepTree, notable: Sequence[int]) -> list[Failure]:
 def _numbered_position(key: str, prefix: str, count: int) -> int | None:
     """n - 1 for a key `<prefix><n>` with 1 <= n <= count (an iteration or an attempt)."""
     digits = key[len(prefix) :]
-    if not key.startswith(prefix) or not digits.isdigit():
+    if not key.startswith(prefix) or not digits.isdecimal():
         return None
     number = int(digits)
     return number - 1 if 1 <= number <= count else None
