@@ -328,7 +328,8 @@ def open_run(spec: dict[str, Any]) -> dict[str, Any]:
 
     probe, timings = FrameProbe(), Timings(spec["spawned_at"])
     probe.install()
-    timings.wrap(Store, "fetch_run")
+    # `fetch_run` and `start_loading` both come here; the tree is built inside it.
+    timings.wrap(Store, "fetch_run_as", "fetch_run")
     marks: dict[str, float] = {}
     memory: dict[str, Any] = {}
     landed: dict[str, Any] = {}
@@ -449,7 +450,8 @@ def open_diff(spec: dict[str, Any]) -> dict[str, Any]:
 
     probe, timings = FrameProbe(), Timings(spec["spawned_at"])
     probe.install()
-    timings.wrap(Store, "fetch_run")
+    # `fetch_run` and `start_loading` both come here; the tree is built inside it.
+    timings.wrap(Store, "fetch_run_as", "fetch_run")
     timings.wrap(Store, "fetch_baseline")
     timings.wrap(Store, "fetch_entries")
     marks: dict[str, float] = {}

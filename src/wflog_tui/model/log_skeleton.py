@@ -75,7 +75,7 @@ class SkeletonColumns:
             if step_id is None
             else (PLAIN_CANCELED if canceled else PLAIN_COMPLETED)
             | (HAS_NAME if name is not None else 0)
-            | (int(size or 0).bit_length() << SIZE_SHIFT)
+            | (min(int(size or 0).bit_length(), 31) << SIZE_SHIFT)
             for step_id, name, canceled, size in zip(
                 self.step_ids, self.names, self.canceled, sizes, strict=True
             )

@@ -43,7 +43,7 @@ async def load_run(store: Store, run_id: str) -> LoadedRun | None:
 
     The tree is built right here, on the event loop, the moment the row is read (see
     `Store.fetch_run_as`). Even a run of 100,000 entries (as a skeleton) builds in about
-    45 ms; in a thread it took half as long again, because the interpreter lock is shared
+    30 ms; in a thread it took half as long again, because the interpreter lock is shared
     with the screen being drawn meanwhile, and only "Loading run …" is on screen until it
     is done. (Tails of a running run, merged while the reader works, are built in a
     thread: see `RunTail._merge`.) Raises `StoreError`s as the store does.
