@@ -15,7 +15,7 @@ from wflog_tui.model.json_text import to_json_text
 from wflog_tui.model.log_skeleton import LogSkeleton, SkeletonColumns
 from wflog_tui.model.run import RunSummary
 from wflog_tui.model.run_diff import Mark, compare_entries, compare_runs, entries_to_fetch
-from wflog_tui.model.step_tree import build_tree
+from wflog_tui.model.step_tree import LoopNode, build_tree
 
 
 def _tree(log, status="COMPLETED"):
@@ -359,3 +359,95 @@ def test_a_difference_found_once_payloads_came_is_among_the_differences():
     assert diff.differences == [first, held]
     assert diff.first_divergence.diff is first
     assert [p.this.index for p in diff.pairs] == sorted(p.this.index for p in diff.pairs)
+
+
+def _loop_skeleton(entries):
+    """A loop's entries, (stepId, iteration, status) each, as the store's skeleton has
+    them: plain when completed or canceled, whole otherwise."""
+    loop = {"status": "COMPLETED", "stepId": "loop", "operation": "builtin:loop"}
+    plain = [status in ("COMPLETED", "CANCELED") for _, _, status in entries]
+    whole = {0: loop}
+    for index, (step_id, iteration, status) in enumerate(entries, start=1):
+        if not plain[index - 1]:
+            whole[index] = _step(step_id, status, iteration=iteration, error="x")
+    return LogSkeleton(
+        SkeletonColumns(
+            step_ids=[None] + [e[0] if p else None for e, p in zip(entries, plain, strict=True)],
+            names=[None] * (len(entries) + 1),
+            iterations=[None] + [e[1] for e in entries],
+            canceled=[None] + [e[2] == "CANCELED" for e in entries],
+            whole=whole,
+        )
+    )
+
+
+def _alike_one_by_one(this, baseline):
+    """What `alike_iterations` means, iteration by iteration and entry by entry."""
+    alike, base_mask = [-1] * len(this.facts), [0] * len(baseline.facts)
+    loops = [
+        [node for node in tree.nodes if isinstance(node, LoopNode)] for tree in (this, baseline)
+    ]
+    for loop, other in zip(*loops, strict=False):
+        for number, mine in loop.member_indexes.items():
+            them = other.member_indexes.get(number)
+            if them is None or len(them) != len(mine):
+                continue
+            if all(
+                this.facts[i] == baseline.facts[j]
+                and this.entries.is_pending(i)
+                and baseline.entries.is_pending(j)
+                for i, j in zip(mine, them, strict=True)
+            ):
+                for i, j in zip(mine, them, strict=True):
+                    alike[i], base_mask[j] = j, 1
+    return alike, base_mask
+
+
+_loop_entries = s.integers(1, 12).flatmap(
+    lambda count: s.lists(
+        s.sampled_from(["COMPLETED", "COMPLETED", "COMPLETED", "CANCELED", "FAILED"]),
+        min_size=count * 2,
+        max_size=count * 2,
+    ).map(
+        lambda statuses: [
+            (step_id, number, statuses[2 * (number - 1) + k])
+            for number in range(1, count + 1)
+            for k, step_id in enumerate(("get", "send"))
+        ]
+    )
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(entries=_loop_entries, data=s.data())
+def test_iterations_alike_in_step_are_the_iterations_alike_one_by_one(entries, data):
+    """Comparing two loops' stretches of the log position by position finds exactly the
+    iterations the entry-by-entry comparison does, whatever moved, changed, went, came
+    or was filled whole in between."""
+    from wflog_tui.model.run_diff import alike_iterations
+
+    other = list(entries)
+    for _ in range(data.draw(s.integers(0, 3))):
+        change = data.draw(s.sampled_from(["status", "swap", "move", "step", "drop", "add"]))
+        i = data.draw(s.integers(0, len(other) - 1))
+        j = data.draw(s.integers(0, len(other) - 1))
+        step_id, number, status = other[i]
+        if change == "status":
+            other[i] = (step_id, number, data.draw(s.sampled_from(["COMPLETED", "FAILED"])))
+        elif change == "swap":
+            other[i], other[j] = other[j], other[i]
+        elif change == "move":
+            other[i] = (step_id, other[j][1], status)
+        elif change == "step":
+            other[i] = ("other", number, status)
+        elif change == "drop" and len(other) > 1:
+            del other[i]
+        elif change == "add":
+            other.insert(i, ("get", data.draw(s.integers(1, 14)), "COMPLETED"))
+    this, baseline = _tree(_loop_skeleton(entries)), _tree(_loop_skeleton(other))
+    for tree, log in ((this, entries), (baseline, other)):
+        for index in data.draw(s.sets(s.integers(1, len(log)), max_size=3)):
+            step_id, number, status = log[index - 1]
+            tree.entries.fill(index, _step(step_id, status, iteration=number))
+    alike, base_mask = alike_iterations(this, baseline)
+    assert (list(alike), list(base_mask)) == _alike_one_by_one(this, baseline)

@@ -188,6 +188,12 @@ class LogSkeleton(Sequence[Any]):
                 result[index] = entry_facts(value)
         return result
 
+    def plain_mask(self) -> bytearray:
+        """1 for each plain entry, 0 for the others (`is_plain` of every index, in C)."""
+        mask = bytearray(bytes(_first(self._kinds, self._plain)).translate(_IS_PLAIN))
+        mask.extend(bytes(self._length - len(mask)))
+        return mask
+
     def notable_indexes(self) -> list[int]:
         """In order, the indexes of every entry but the plain ones that completed: those
         not plain, and the plain ones canceled. A tree looks for loops, failures and
@@ -209,6 +215,8 @@ class LogSkeleton(Sequence[Any]):
         return skeleton
 
 
+# Each kinds byte as 1 for a plain entry, 0 for a whole one.
+_IS_PLAIN: Final = bytes(0 if kind & KIND_BITS == WHOLE else 1 for kind in range(256))
 # Each kinds byte as 0 for a plain entry that completed, 1 for any other; then the 1s.
 _COMPLETED_OR_NOT: Final = bytes(
     0 if kind & KIND_BITS == PLAIN_COMPLETED else 1 for kind in range(256)

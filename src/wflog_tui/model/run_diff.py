@@ -23,13 +23,14 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from operator import and_, eq
 from typing import Any, Final
 
 from wflog_tui.model import status as st
-from wflog_tui.model.entries import MISSING, MalformedEntry, StepEntry
+from wflog_tui.model.entries import MISSING, EntryFacts, MalformedEntry, StepEntry
 from wflog_tui.model.error_signature import normalise_message
 from wflog_tui.model.json_diff import ABSENT, NO_CHANGES, LeafChange, LeafDiff, diff_json, same_json
 from wflog_tui.model.provenance import SourceKind, format_path, trace_input
@@ -131,24 +132,98 @@ def alike_iterations(this: StepTree, baseline: StepTree) -> tuple[array, bytearr
     base_mask = bytearray(len(baseline.facts))
     base_loops = _loops_by_key(baseline)
     this_facts, base_facts = this.facts, baseline.facts
-    this_pending, base_pending = this.entries.is_pending, baseline.entries.is_pending
+    this_pending, base_pending = this.entries.pending_mask(), baseline.entries.pending_mask()
     for key, loop in _loops_by_key(this).items():
         other = base_loops.get(key)
         if other is None:
             continue
+        numbers: Iterable[int] = loop.member_indexes.keys()
+        in_step = _in_step(loop, other, this_facts, base_facts, this_pending, base_pending)
+        if in_step is not None:
+            first, base_first, count, odd = in_step
+            alike[first : first + count] = array("i", range(base_first, base_first + count))
+            base_mask[base_first : base_first + count] = b"\x01" * count
+            for number in odd:
+                for index in loop.member_indexes[number]:
+                    if index < first + count:
+                        alike[index] = -1
+                        base_mask[base_first + index - first] = 0
+            numbers = odd
         theirs = other.member_indexes
-        for number, mine in loop.member_indexes.items():
+        for number in numbers:
+            mine = loop.member_indexes[number]
             them = theirs.get(number)
             if them is None or len(them) != len(mine):
                 continue
             if all(
-                this_facts[i] == base_facts[j] and this_pending(i) and base_pending(j)
+                this_facts[i] == base_facts[j] and this_pending[i] and base_pending[j]
                 for i, j in zip(mine, them, strict=True)
             ):
                 for i, j in zip(mine, them, strict=True):
                     alike[i] = j
                     base_mask[j] = 1
     return alike, base_mask
+
+
+def _span(loop: LoopNode) -> tuple[int, int] | None:
+    """`loop`'s iterations' stretch of the log (first, last + 1) when its iterations'
+    entries fill it and nothing else does; None otherwise."""
+    if not loop.span_indexes:
+        return None
+    first, last = loop.span_indexes[0], loop.span_indexes[-1] + 1
+    members = sum(map(len, loop.member_indexes.values()))
+    return (first, last) if members == last - first else None
+
+
+def _in_step(
+    loop: LoopNode,
+    other: LoopNode,
+    this_facts: Sequence[EntryFacts | None],
+    base_facts: Sequence[EntryFacts | None],
+    this_pending: bytearray,
+    base_pending: bytearray,
+) -> tuple[int, int, int, set[int]] | None:
+    """When both loops' iterations fill stretches of the log: where they start (this
+    run's, the baseline's), how long a stretch of each is compared (the shorter's
+    length), and the iterations left to compare one by one: those at a position where
+    the two differ (facts, or an entry not pending, in either run) or past the compared
+    length. The stretches are compared position by position in C; every other
+    iteration is alike in step. None when a loop's iterations do not fill a stretch.
+
+    In step is enough for alike: where the facts (the iteration number among them) agree
+    at every position of an iteration in this run, the baseline holds that iteration at
+    those positions and nowhere else (an entry of it elsewhere would sit across an entry
+    of another iteration, a difference, or past the compared length: either sets the
+    iteration apart).
+    """
+    mine, theirs = _span(loop), _span(other)
+    if mine is None or theirs is None:
+        return None
+    (first, last), (base_first, base_last) = mine, theirs
+    count = min(last - first, base_last - base_first)
+    same = list(map(eq, this_facts[first : first + count], base_facts[base_first:base_last]))
+    both = bytes(map(and_, this_pending[first:last], base_pending[base_first:base_last]))
+    odd: set[int] = set()
+    for offset in (*_positions(same, False), *_positions(both, 0)):
+        for facts in (this_facts[first + offset], base_facts[base_first + offset]):
+            if facts is not None and facts[2] is not None:
+                odd.add(facts[2])
+    for facts in (*this_facts[first + count : last], *base_facts[base_first + count : base_last]):
+        if facts is not None and facts[2] is not None:
+            odd.add(facts[2])
+    return first, base_first, count, odd & loop.member_indexes.keys()
+
+
+def _positions(values: Sequence[Any], wanted: Any) -> Iterator[int]:
+    """The offsets in `values` that hold `wanted`, found by `index` (in C)."""
+    start = 0
+    while True:
+        try:
+            start = values.index(wanted, start)
+        except ValueError:
+            return
+        yield start
+        start += 1
 
 
 def _loops_by_key(tree: StepTree) -> dict[tuple[str | None, int], LoopNode]:

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from itertools import compress
 from operator import itemgetter
 from typing import Any, Final
 
@@ -106,6 +107,21 @@ class EntryList(Sequence[Entry]):
             return False
         entry = self._parsed[index]
         return entry is None or (isinstance(entry, StepEntry) and entry.payload_pending)
+
+    def pending_mask(self) -> bytearray:
+        """`is_pending` of every entry at once (1 where pending): the skeleton's plain
+        entries, found in C, less those already parsed whole."""
+        raw = self._raw
+        if not isinstance(raw, LogSkeleton):
+            return bytearray(len(self._parsed))
+        mask = raw.plain_mask()
+        parsed = self._parsed
+        # The few parsed entries, found in C (an entry is truthy, a gap None).
+        for index in compress(range(len(parsed)), parsed):
+            entry = parsed[index]
+            if not (isinstance(entry, StepEntry) and entry.payload_pending):
+                mask[index] = 0
+        return mask
 
     def stored_size(self, index: int) -> int:
         """Bytes fetching entry `index` whole costs, for a skeleton's plain entry (else 0)."""
