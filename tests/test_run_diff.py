@@ -451,3 +451,26 @@ def test_iterations_alike_in_step_are_the_iterations_alike_one_by_one(entries, d
             tree.entries.fill(index, _step(step_id, status, iteration=number))
     alike, base_mask = alike_iterations(this, baseline)
     assert (list(alike), list(base_mask)) == _alike_one_by_one(this, baseline)
+
+
+def _every_leaf(value, path=()):
+    """Every (path, leaf) of a JSON value in document order: `_leaves`' definition."""
+    if isinstance(value, dict | list) and value:
+        items = enumerate(value) if isinstance(value, list) else value.items()
+        for key, child in items:
+            yield from _every_leaf(child, (*path, key if isinstance(key, (str, int)) else str(key)))
+    else:
+        yield path, value
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=json_values, most=s.integers(1, 12))
+def test_the_leaves_of_a_value_stop_where_they_are_counted_out(value, most):
+    """However few leaves are wanted, they are the first ones in document order: the walk
+    spells out no more children than it can still reach (a 50,000-item collection
+    compared with another reads only the first `MAX_LEAVES`)."""
+    from itertools import islice
+
+    from wflog_tui.model.json_diff import _leaves
+
+    assert list(_leaves(value, most)) == list(islice(_every_leaf(value), most))

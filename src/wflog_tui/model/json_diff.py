@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, Final
 
 from wflog_tui.model.entries import MISSING
@@ -158,10 +159,16 @@ def _leaves(value: Any, max_leaves: int) -> Iterator[tuple[JsonPath, Any]]:
             if count >= max_leaves:
                 return
             continue
+        # Each child gives at least one leaf, so no more than the leaves still wanted are
+        # ever reached: a loop's collection of 50,000 items is not spelled out whole.
+        wanted = max_leaves - count
         children = (
-            [((*path, i), v) for i, v in enumerate(item)]
+            [((*path, i), v) for i, v in enumerate(islice(item, wanted))]
             if isinstance(item, list)
-            else [((*path, k if isinstance(k, str) else str(k)), v) for k, v in item.items()]
+            else [
+                ((*path, k if isinstance(k, str) else str(k)), v)
+                for k, v in islice(item.items(), wanted)
+            ]
         )
         stack.extend(reversed(children))
 

@@ -26,6 +26,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from itertools import compress
 from operator import and_, eq
 from typing import Any, Final
 
@@ -94,6 +95,10 @@ class AlignKey(tuple):
         return self[3]
 
 
+# A skip mask's byte as 1 where the entry is not skipped (any byte but 0 skips).
+_NOT_SKIPPED: Final = bytes([1]) + bytes(255)
+
+
 def align_keys(
     tree: StepTree, skip: bytearray | None = None
 ) -> dict[int, tuple[str, str | None, int | None, int]]:
@@ -106,9 +111,15 @@ def align_keys(
     seen: dict[tuple[str, str | None, int | None], int] = {}
     keys: dict[int, tuple[str, str | None, int | None, int]] = {}
     get = seen.get
-    for index, facts in enumerate(tree.facts):
-        if skip is not None and skip[index]:
-            continue
+    all_facts = tree.facts
+    # The entries not skipped, found in C: in a diff of two big loops, a handful.
+    indexes = (
+        range(len(all_facts))
+        if skip is None
+        else compress(range(len(all_facts)), skip.translate(_NOT_SKIPPED))
+    )
+    for index in indexes:
+        facts = all_facts[index]
         if facts is None:
             base: tuple[str, str | None, int | None] = ("malformed", None, None)
         else:
@@ -500,7 +511,7 @@ def compare_runs(
     has it already (it still holds once the entries it did not name are filled).
     """
     alike, base_mask = alike if alike is not None else alike_iterations(this, baseline)
-    this_mask = bytearray(1 if base >= 0 else 0 for base in alike)
+    this_mask = bytearray(map((-1).__ne__, alike))  # in C: 1 where alike
     sides = (_Side(this, this_input, this_mask), _Side(baseline, baseline_input, base_mask))
     this_side, base_side = sides
     ordered: list[tuple[tuple[int, int, int], EntryDiff]] = []
