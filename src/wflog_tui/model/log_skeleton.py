@@ -215,13 +215,20 @@ class LogSkeleton(Sequence[Any]):
         return skeleton
 
 
-# Each kinds byte as 1 for a plain entry, 0 for a whole one.
+# Each kinds byte as 1 for a plain entry, 0 for a whole one; and the other way round.
 _IS_PLAIN: Final = bytes(0 if kind & KIND_BITS == WHOLE else 1 for kind in range(256))
+_IS_WHOLE: Final = bytes(1 if kind & KIND_BITS == WHOLE else 0 for kind in range(256))
+_ONE: Final = re.compile(b"\x01")
 # Each kinds byte as 0 for a plain entry that completed, 1 for any other; then the 1s.
 _COMPLETED_OR_NOT: Final = bytes(
     0 if kind & KIND_BITS == PLAIN_COMPLETED else 1 for kind in range(256)
 )
 _NOT_COMPLETED: Final = re.compile(b"\x01")
+
+
+def whole_indexes(kinds: bytes) -> list[int]:
+    """The indexes whose kinds byte says `WHOLE`, in order, found in C."""
+    return [match.start() for match in _ONE.finditer(bytes(kinds).translate(_IS_WHOLE))]
 
 
 def _first(column: Sequence[Any], count: int) -> Sequence[Any]:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from wflog_tui.model import status as st
-from wflog_tui.model.log_skeleton import KIND_BITS, WHOLE, LogSkeleton, PackedSkeleton
+from wflog_tui.model.log_skeleton import LogSkeleton, PackedSkeleton, whole_indexes
 from wflog_tui.model.run import RunDetail, RunSummary
 from wflog_tui.model.timestamps import as_utc
 from wflog_tui.store.filters import (
@@ -666,18 +666,16 @@ def skeleton_from_row(row: Any, decode: Any) -> LogSkeleton:
     if ordinals != array("i", range(1, len(ordinals) + 1)):
         # Aggregated out of order after all: put every column in the log's order. The
         # whole elements were aggregated in that same order, a kinds byte of 0 each.
-        wholes = iter(texts)
-        placed = [next(wholes) if kind & KIND_BITS == WHOLE else None for kind in kinds]
+        placed: list[str | None] = [None] * len(kinds)
+        for index, text in zip(whole_indexes(kinds), texts, strict=True):
+            placed[index] = text
         order = sorted(range(len(ordinals)), key=ordinals.__getitem__)
         kinds = bytes(kinds[i] for i in order)
         iterations = array("i", (iterations[i] for i in order))
         step_ids = [step_ids[i] for i in order]
         names = [names[i] for i in order]
         texts = [placed[i] for i in order if placed[i] is not None]
-    wholes = iter(texts)
-    whole = {
-        index: decode(next(wholes)) for index, kind in enumerate(kinds) if kind & KIND_BITS == WHOLE
-    }
+    whole = {index: decode(text) for index, text in zip(whole_indexes(kinds), texts, strict=True)}
     return LogSkeleton(PackedSkeleton(kinds, step_ids, names, iterations, whole))
 
 
