@@ -911,35 +911,19 @@ def _assemble(
         top.append(scope)
         return scope
 
-    count = len(facts)
-    position = 0
-    while position < count:
-        item = facts[position]
+    for position, item in enumerate(facts):
         if item is None:
             top.append(position)
-            position += 1
             continue
         iteration = item[2]
         if iteration is not None:
-            # The hot path: a big log is runs of iterations, each run in one loop (a loop
-            # entry has no iteration, so none lies inside a run). Written out for speed.
+            # The hot path: a big log is iterations. Written out for speed.
             members = (current or loop_for(position)).members
-            get = members.get
-            while True:
-                group = get(iteration)
-                if group is None:
-                    members[iteration] = [position]
-                else:
-                    group.append(position)
-                position += 1
-                if position == count:
-                    break
-                item = facts[position]
-                if item is None:
-                    break
-                iteration = item[2]
-                if iteration is None:
-                    break
+            group = members.get(iteration)
+            if group is None:
+                members[iteration] = [position]
+            else:
+                group.append(position)
             continue
         step_id, operation = item[0], item[3]
         if operation == LOOP_OPERATION:
@@ -958,7 +942,6 @@ def _assemble(
             current = scope
         else:
             top.append(position)
-        position += 1
 
     # Plain steps are grouped across the whole top level (a retry can come after a loop),
     # and placed where their first attempt was.
