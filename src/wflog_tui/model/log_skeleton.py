@@ -199,8 +199,7 @@ class LogSkeleton(Sequence[Any]):
         not plain, and the plain ones canceled. A tree looks for loops, failures and
         unusual iterations among these only (a kinds byte is read in C, not in Python)."""
         kinds = _first(self._kinds, self._plain)
-        completed_or_not = bytes(kinds).translate(_COMPLETED_OR_NOT)
-        found = [match.start() for match in _NOT_COMPLETED.finditer(completed_or_not)]
+        found = _where(kinds, _NOT_COMPLETED)
         found.extend(range(len(kinds), self._length))
         return found
 
@@ -219,16 +218,20 @@ class LogSkeleton(Sequence[Any]):
 _IS_PLAIN: Final = bytes(0 if kind & KIND_BITS == WHOLE else 1 for kind in range(256))
 _IS_WHOLE: Final = bytes(1 if kind & KIND_BITS == WHOLE else 0 for kind in range(256))
 _ONE: Final = re.compile(b"\x01")
-# Each kinds byte as 0 for a plain entry that completed, 1 for any other; then the 1s.
-_COMPLETED_OR_NOT: Final = bytes(
+# Each kinds byte as 1 for any entry but a plain one that completed.
+_NOT_COMPLETED: Final = bytes(
     0 if kind & KIND_BITS == PLAIN_COMPLETED else 1 for kind in range(256)
 )
-_NOT_COMPLETED: Final = re.compile(b"\x01")
 
 
 def whole_indexes(kinds: bytes) -> list[int]:
     """The indexes whose kinds byte says `WHOLE`, in order, found in C."""
-    return [match.start() for match in _ONE.finditer(bytes(kinds).translate(_IS_WHOLE))]
+    return _where(kinds, _IS_WHOLE)
+
+
+def _where(kinds: Sequence[int], table: bytes) -> list[int]:
+    """The indexes of the kinds bytes that `table` turns into 1, in order, found in C."""
+    return [match.start() for match in _ONE.finditer(bytes(kinds).translate(table))]
 
 
 def _first(column: Sequence[Any], count: int) -> Sequence[Any]:
