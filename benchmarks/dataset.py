@@ -710,7 +710,11 @@ async def build(dsn: str, rows: int, *, reuse: bool, workers: int = 2) -> Datase
             "build_seconds": timings,
         }
         schema = quote_ident(MAIN_SHAPE.schema)
-        await conn.execute(f"CREATE TABLE {schema}.bench_meta (key text PRIMARY KEY, value jsonb)")
+        # Unlogged like the tables it describes: a server that stopped uncleanly empties
+        # them, and then it too, so the next run rebuilds instead of measuring empty tables.
+        await conn.execute(
+            f"CREATE UNLOGGED TABLE {schema}.bench_meta (key text PRIMARY KEY, value jsonb)"
+        )
         await conn.execute(
             f"INSERT INTO {schema}.bench_meta VALUES ('dataset', $1::text::jsonb)",
             orjson.dumps(meta).decode(),
