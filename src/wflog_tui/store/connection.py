@@ -544,20 +544,19 @@ class Store:
             # Decoding 100,000 elements per array of a skeleton is the allocation burst
             # the cyclic collector would otherwise keep interrupting.
             with paused_collector():
-                async with room_to_expand(conn, skeleton_over is not None):
+                row = await conn.fetchrow(sql, *args, timeout=self._timeout)
+                if row is None and started_at is not None:
+                    # Not where it was seen: look everywhere.
+                    sql, args = self._queries.run(key, skeleton_over=skeleton_over)
                     row = await conn.fetchrow(sql, *args, timeout=self._timeout)
-                    if row is None and started_at is not None:
-                        # Not where it was seen: look everywhere.
-                        sql, args = self._queries.run(key, skeleton_over=skeleton_over)
-                        row = await conn.fetchrow(sql, *args, timeout=self._timeout)
-                    if row is None:
-                        return None
-                    detail = detail_from_row(row, self.info, decode_json)
-                    if skeleton_over is None or not row["wflog:big"]:
-                        return detail, build(detail)
-                    if row["wflog:ordinals"] is not None:
-                        detail = replace(detail, steps_log=skeleton_from_row(row, decode_json))
-                        return detail, build(detail)
+                if row is None:
+                    return None
+                detail = detail_from_row(row, self.info, decode_json)
+                if skeleton_over is None or not row["wflog:big"]:
+                    return detail, build(detail)
+                if row["wflog:ordinals"] is not None:
+                    detail = replace(detail, steps_log=skeleton_from_row(row, decode_json))
+                    return detail, build(detail)
             # Big but no array (or an empty one): the value itself is what to show.
             sql, args = self._queries.run(key)
             row = await conn.fetchrow(sql, *args, timeout=self._timeout)
@@ -806,37 +805,8 @@ def _values(
     return work
 
 
-SKELETON_WORK_MEM: Final = "64MB"
-"""`work_mem` of the statement that reads a big run's skeleton, and of it only.
-
-Expanding a log's array holds every element in a tuplestore: the 100,000-entry log
-(26 MB of JSON) needs about 35 MB, and at the default 4 MB the server writes all of it
-to a temporary file and reads it back, which made the statement two to three times
-slower. It is a ceiling, not an allocation, for one statement of one viewer at a time.
-Whether a log is big is known only from the row, so every run opened pays for it: three
-more round trips (BEGIN, the setting, COMMIT), well under a millisecond each on a local
-socket, against the 140 ms the temporary file cost the 100,000-entry run.
-"""
-
-
 def _as_read(detail: RunDetail) -> RunDetail:
     return detail
-
-
-@contextlib.asynccontextmanager
-async def room_to_expand(conn: asyncpg.Connection, skeleton: bool) -> AsyncIterator[None]:
-    """Within the block, `work_mem` is `SKELETON_WORK_MEM` when `skeleton`; after it, the
-    session's own again (set_config(..., true) ends with the transaction)."""
-    if not skeleton:
-        yield
-        return
-    if conn.is_in_transaction():  # PgBouncer: the statement already runs in one
-        await conn.execute("SELECT set_config('work_mem', $1, true)", SKELETON_WORK_MEM)
-        yield
-        return
-    async with conn.transaction(readonly=True):
-        await conn.execute("SELECT set_config('work_mem', $1, true)", SKELETON_WORK_MEM)
-        yield
 
 
 async def _apply_settings_locally(conn: asyncpg.Connection, settings: StoreSettings) -> None:
