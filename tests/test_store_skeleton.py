@@ -232,6 +232,29 @@ async def test_a_tree_from_a_skeleton_has_the_shape_of_the_tree_from_the_log(tab
         assert tree.entries[index] == expected.entries[index]
 
 
+async def test_an_iteration_the_client_cannot_read_for_sure_makes_its_entry_whole(table):
+    """Iterations come as text, checked by the client: one that is no plain number
+    ("007", 7.0, a number past nine digits) has the server asked again, and its entry
+    comes whole, read as `parse_entry` reads it; the others stay plain."""
+    log = [
+        {"stepId": "a", "status": "COMPLETED", "iteration": 1},
+        {"stepId": "a", "status": "COMPLETED", "iteration": "007"},
+        {"stepId": "a", "status": "COMPLETED", "iteration": 7.0},
+        {"stepId": "a", "status": "COMPLETED", "iteration": 12345678901},
+        {"stepId": "a", "status": "COMPLETED", "iteration": "8"},
+    ]
+    await table.insert(run_row(run_id="01ODD", status="COMPLETED", steps_log=log))
+    store = await open_store(StoreSettings(dsn=table.dsn, table=table.name))
+    try:
+        detail = await store.fetch_run("01ODD", skeleton_over=0)
+    finally:
+        await store.close()
+    skeleton = detail.steps_log
+    assert isinstance(skeleton, LogSkeleton)
+    assert [skeleton.is_plain(i) for i in range(5)] == [True, False, False, False, True]
+    assert [skeleton.parse(i).iteration for i in range(5)] == [1, 7, 7, 12345678901, 8]
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     kinds=hs.lists(hs.sampled_from([0, 1, 2 | 4 | 8 * 5]), min_size=1, max_size=20),
@@ -254,13 +277,16 @@ def test_a_skeleton_aggregated_out_of_order_is_put_back_in_order(kinds, data):
                 numbers.byteswap()
             return numbers.tobytes()
 
+        def texts(values: list[str]) -> bytes:
+            return "\x00".join(values).encode()
+
         plain = [kinds[i] != 0 for i in order]
         return {
             "wflog:ordinals": int4s([i + 1 for i in order]),
             "wflog:kinds": bytes(kinds[i] for i in order),
-            "wflog:iterations": int4s([i + 1 if kinds[i] else 0 for i in order]),
-            "wflog:step_ids": "\x00".join(f"s{i}" if kinds[i] else "" for i in order).encode(),
-            "wflog:names": "\x00".join(f"n{i}" if kinds[i] else "" for i in order).encode(),
+            "wflog:iterations": texts([str(i + 1) if kinds[i] else "0" for i in order]),
+            "wflog:step_ids": texts([f"s{i}" if kinds[i] else "" for i in order]),
+            "wflog:names": texts([f"n{i}" if kinds[i] else "" for i in order]),
             "wflog:whole": [
                 json.dumps({"stepId": f"w{i}", "status": "FAILED"})
                 for i, is_plain in zip(order, plain, strict=True)
@@ -288,7 +314,7 @@ async def test_a_started_load_is_ready_before_its_statement_has_ended(table):
     store = await open_store(StoreSettings(dsn=table.dsn, table=table.name))
     try:
         loaded = await start_loading(store, "01BIG")
-        assert store.stats.in_flight == 1  # the transaction is still being ended
+        assert store.stats.in_flight == 1  # the connection is still being given back
         assert loaded is not None and loaded.tree.failures[0].iteration == 2
         assert await start_loading(store, "01NONE") is None
         assert store.stats.peak_in_flight == 1

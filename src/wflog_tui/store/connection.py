@@ -555,8 +555,26 @@ class Store:
                 if skeleton_over is None or not row["wflog:big"]:
                     return detail, build(detail)
                 if row["wflog:ordinals"] is not None:
-                    detail = replace(detail, steps_log=skeleton_from_row(row, decode_json))
-                    return detail, build(detail)
+                    skeleton = skeleton_from_row(row, decode_json)
+                    if skeleton is None:
+                        # An iteration the client cannot read for sure: the server sorts
+                        # such entries out, at a sixth more of the statement's time.
+                        sql, args = self._queries.run(
+                            key,
+                            skeleton_over=skeleton_over,
+                            skeleton_entries=skeleton_entries,
+                            strict_iterations=True,
+                        )
+                        row = await conn.fetchrow(sql, *args, timeout=self._timeout)
+                        if row is None:
+                            return None
+                        detail = detail_from_row(row, self.info, decode_json)
+                        if not row["wflog:big"] or row["wflog:ordinals"] is None:
+                            return detail, build(detail)
+                        skeleton = skeleton_from_row(row, decode_json)
+                    if skeleton is not None:
+                        detail = replace(detail, steps_log=skeleton)
+                        return detail, build(detail)
             # Big but no array (or an empty one): the value itself is what to show.
             sql, args = self._queries.run(key)
             row = await conn.fetchrow(sql, *args, timeout=self._timeout)
