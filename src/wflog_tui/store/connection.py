@@ -554,7 +554,7 @@ class Store:
                 detail = detail_from_row(row, self.info, decode_json)
                 if skeleton_over is None or not row["wflog:big"]:
                     return detail, build(detail)
-                if row["wflog:ordinals"] is not None:
+                if row["wflog:kinds"] is not None:
                     skeleton = skeleton_from_row(row, decode_json)
                     if skeleton is None:
                         # An iteration the client cannot read for sure: the server sorts
@@ -569,7 +569,7 @@ class Store:
                         if row is None:
                             return None
                         detail = detail_from_row(row, self.info, decode_json)
-                        if not row["wflog:big"] or row["wflog:ordinals"] is None:
+                        if not row["wflog:big"] or row["wflog:kinds"] is None:
                             return detail, build(detail)
                         skeleton = skeleton_from_row(row, decode_json)
                     if skeleton is not None:
