@@ -193,7 +193,7 @@ _entry = hs.one_of(
     hs.fixed_dictionaries(
         {"status": _status},
         optional={
-            "stepId": hs.one_of(hs.sampled_from(["a", "b", "loop", " "]), _scalar),
+            "stepId": hs.one_of(hs.sampled_from(["a", "b", "loop", " "]), _name, _scalar),
             "operation": hs.one_of(hs.sampled_from(["builtin:loop", "trigger", "http"]), _scalar),
             "iteration": hs.one_of(hs.integers(-1, 4), _scalar),
             "stepName": hs.one_of(_name, _scalar),

@@ -565,7 +565,7 @@ def _skeleton(log: str, strict_iterations: bool = False) -> str:
 
     An entry is *plain* when it is an object with a string `stepId` that completed or was
     canceled, has no `error`, is not the trigger or a loop, and whose name (`stepName`,
-    else `name`), if any, is a string that is not blank (`_plain_text`). Plain entries,
+    else `name`), if any, is a string that is not blank (`_string`). Plain entries,
     nearly all of a big log, come as their stepId, name, iteration, kind (completed or
     canceled, named or not) and the bit length of their size in bytes (as `jsonb`, what a
     fill will fetch); every other one comes whole, as text.
@@ -604,12 +604,13 @@ def _skeleton(log: str, strict_iterations: bool = False) -> str:
     )
     fields = (
         "SELECT x.n, x.e, x.e ->> 'status' AS status, "
-        "jsonb_typeof(x.e -> 'stepId') AS step_id_type, x.e ->> 'stepId' AS step_id, "
+        "x.e ->> 'stepId' AS step_id, "
         "x.e ? 'error' AS has_error, x.e ->> 'operation' AS operation, "
         "x.e ->> 'iteration' AS iteration, x.e ->> 'stepName' AS step_name "
         f"FROM ({elements}) AS x OFFSET 0"
     )
-    other_name = _plain_text("f.e ->> 'name'", "name")
+    step_name = _string("f.step_name", "stepName", blank=False)
+    other_name = _string("f.e ->> 'name'", "name", blank=False)
     # The iteration, where the server checks it: one to nine digits, as a number or a
     # string (`parse_entry` reads both alike), tested without a regular expression,
     # which would cost more than the rest of the test together.
@@ -622,10 +623,11 @@ def _skeleton(log: str, strict_iterations: bool = False) -> str:
     )
     # Only an object has a status to compare.
     plain = (
-        "COALESCE(f.status IN ('COMPLETED', 'CANCELED') AND f.step_id_type = 'string' "
+        "COALESCE(f.status IN ('COMPLETED', 'CANCELED') "
+        f"AND {_string('f.step_id', 'stepId', blank=True)} "
         "AND NOT f.has_error AND COALESCE(f.operation, '') NOT IN ('trigger', 'builtin:loop') "
         f"{iteration}"
-        f"AND CASE WHEN f.step_name IS NOT NULL THEN {_plain_text('f.step_name', 'stepName')} "
+        f"AND CASE WHEN f.step_name IS NOT NULL THEN {step_name} "
         f"ELSE f.e ->> 'name' IS NULL OR {other_name} END, false)"
     )
     # The kinds byte (`log_skeleton.WHOLE` …): what the entry is, whether it has a name,
@@ -658,23 +660,25 @@ def _skeleton(log: str, strict_iterations: bool = False) -> str:
     )
 
 
-def _plain_text(value: str, key: str) -> str:
-    """SQL: true when `value`, the `->>` text of the entry's field `key`, is a string that
-    `parse_entry` reads as the same text (`_text`: one not all whitespace).
+def _string(value: str, key: str, *, blank: bool) -> str:
+    """SQL: true when `value`, the `->>` text of the entry's field `key`, came from a
+    JSON string (with `blank` false, one whose first character is no whitespace).
 
-    `->>` gives a number, `true` or an object as its JSON text, which `_text` reads
-    otherwise or not at all, and a string of spaces is no name to it. The usual name starts
-    with an ASCII letter-like character and is no `true` or `false`: that is a string,
-    not blank, told by comparing bytes. Any other is one if its JSON type says string and
-    its first character is no whitespace (to Python), a test that costs ten times more.
+    `->>` gives a number, `true` or an object as its JSON text, which `parse_entry`
+    reads otherwise (`_text`: `1e2` is "100.0" to it) or not at all, and a name of spaces
+    is no name to it. Asking the JSON type costs as much as three fields read, so it is
+    asked only of what the text leaves open: one starting with an ASCII letter-like
+    character that is no `true` or `false` came from a string, and is no blank one.
     """
     text = f'({value}) COLLATE "C"'
+    typed = f"jsonb_typeof(f.e -> '{key}') = 'string'"
+    if not blank:
+        typed += f" AND ascii({value}) NOT IN ({', '.join(map(str, _WHITESPACE))})"
     return (
         f"(({text} >= 'A' AND {text} < '[') "
         f"OR ({text} >= ']' AND {text} < '{{' AND {text} NOT IN ('true', 'false')) "
         f"OR ({text} >= '|' AND {text} < chr(127)) "
-        f"OR (jsonb_typeof(f.e -> '{key}') = 'string' "
-        f"AND ascii({value}) NOT IN ({', '.join(map(str, _WHITESPACE))})))"
+        f"OR ({typed}))"
     )
 
 
