@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -13,11 +13,13 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 
 from wflog_tui.store import LoadedRun, RunFilter, Store
-from wflog_tui.store.failure_loading import PendingFailureLog
 from wflog_tui.ui.config import AppConfig
 from wflog_tui.ui.help_screen import HelpScreen
 from wflog_tui.ui.palette import ScreenActionsProvider
 from wflog_tui.ui.themes import DEFAULT_THEME, register_themes, status_variable_defaults
+
+if TYPE_CHECKING:  # the failure groups' modules are imported when they open
+    from wflog_tui.store.failure_loading import PendingFailureLog
 
 
 class WflogApp(App[None]):
