@@ -78,7 +78,9 @@ async def test_the_report_on_the_demo_names_the_incident_explains_it_and_links_t
     assert f"- Table: `{demo_table.name}`" in out
 
     sections = _sections(out)
-    (incident,) = [h for h in sections if h.startswith("### ") and "`log_refund`" in h]
+    # The incident is the top group. The demo's background noise (a step timing out now
+    # and then) can fail the same step for another reason, in a smaller group of its own.
+    (incident,) = [h for h in sections if h.startswith("### 1. ") and "`log_refund`" in h]
     assert incident.startswith("### 1. NEW `Stripe Refund Handler`")
     body = sections[incident]
     assert f"- Versions: `{NEW_VERSION}` " in body

@@ -47,9 +47,14 @@ def test_plain_entries_read_as_their_shape_and_come_pending():
 
 
 def test_facts_agree_with_the_facts_of_the_shapes():
+    """Read one by one from the columns, or made all at once: the facts of the shapes."""
     log = skeleton()
-    assert log.facts() == [entry_facts(log[i]) for i in range(len(log))]
-    assert log.facts()[4] == (None, "COMPLETED", None, None)  # a stepId of spaces is none
+    expected = [entry_facts(log[i]) for i in range(len(log))]
+    facts = log.facts()
+    assert [facts[i] for i in range(len(log))] == expected
+    assert facts[-1] == expected[-1] and facts[1:3] == expected[1:3]
+    assert log.fact_list() == expected == list(facts)
+    assert facts[4] == (None, "COMPLETED", None, None)  # a stepId of spaces is none
 
 
 def test_a_tail_replaces_everything_from_its_start_and_keeps_the_rest():
@@ -212,3 +217,12 @@ def test_a_packed_skeleton_reads_as_its_columns(shapes):
         assert value.get("iteration") == columns.iterations[index]
         assert size <= log.size_of(index) <= 2 * size
     assert log.notable_indexes() == [i for i, (k, _, _) in enumerate(shapes) if k != "done"]
+    facts = log.facts()
+    assert [facts[i] for i in range(len(log))] == log.fact_list()
+    # The entries no stretch of iterations runs through: all but plain completed ones
+    # with an iteration number.
+    assert log.stretch_breaks() == [
+        i
+        for i, (kind, _, _) in enumerate(shapes)
+        if kind != "done" or columns.iterations[i] is None
+    ]

@@ -17,6 +17,8 @@ import copy
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import compress, count
+from operator import not_
 from typing import Any, Final
 
 from wflog_tui.model import status as st
@@ -158,8 +160,12 @@ class LogSkeleton(Sequence[Any]):
             entry.payload_pending = True
         return entry
 
-    def facts(self) -> list[EntryFacts | None]:
+    def facts(self) -> SkeletonFacts:
         """Every entry's `entry_facts`, read from the columns without building an entry."""
+        return SkeletonFacts(self)
+
+    def fact_list(self) -> list[EntryFacts | None]:
+        """`facts` as a list, all made at once."""
         # The plain entries in one pass over the columns (a stepId of spaces is none, as
         # `entry_facts` has it); the others, a few, are put in their places after.
         status_of = (None, st.COMPLETED, st.CANCELED, None)  # by kind
@@ -188,6 +194,25 @@ class LogSkeleton(Sequence[Any]):
                 result[index] = entry_facts(value)
         return result
 
+    def plain_facts(self, index: int) -> EntryFacts:
+        """The facts of plain entry `index` (`is_plain`), from the columns."""
+        kind = self._kinds[index]
+        step_id = self._step_ids[index]
+        return (
+            step_id if step_id and not step_id.isspace() else None,
+            st.CANCELED if kind & KIND_BITS == PLAIN_CANCELED else st.COMPLETED,
+            self._iterations[index] or None,
+            None,
+        )
+
+    def whole_facts(self) -> dict[int, EntryFacts | None]:
+        """The facts of the entries that are not plain, by index."""
+        return {
+            index: entry_facts(value)
+            for index, value in self._whole.items()
+            if index < self._length and not self.is_plain(index)
+        }
+
     def plain_mask(self) -> bytearray:
         """1 for each plain entry, 0 for the others (`is_plain` of every index, in C)."""
         mask = bytearray(bytes(_first(self._kinds, self._plain)).translate(_IS_PLAIN))
@@ -203,6 +228,18 @@ class LogSkeleton(Sequence[Any]):
         found.extend(range(len(kinds), self._length))
         return found
 
+    def iteration_numbers(self) -> Sequence[int]:
+        """Each plain entry's iteration number (0: none), by index; what the column holds
+        for the other entries means nothing."""
+        return self._iterations
+
+    def stretch_breaks(self) -> list[int]:
+        """In order, the indexes of the entries that no stretch of loop iterations runs
+        through: every one but the plain ones that completed in an iteration."""
+        numbers = _first(self._iterations, self._plain)
+        unnumbered = compress(count(), map(not_, numbers))
+        return sorted(set(self.notable_indexes()).union(unnumbered))
+
     def with_tail(self, start: int, tail: Sequence[Any]) -> LogSkeleton:
         """This log up to `start`, then `tail` (whole entries): a running run's next state."""
         start = max(0, min(start, self._length))
@@ -212,6 +249,47 @@ class LogSkeleton(Sequence[Any]):
         skeleton._plain = min(self._plain, start)
         skeleton._length = start + len(tail)
         return skeleton
+
+
+class SkeletonFacts(Sequence[EntryFacts | None]):
+    """A skeleton's `entry_facts`, by index, each made when it is read.
+
+    Landing on a run of 100,000 entries reads the facts of a few hundred of them: the
+    loops, the failures, the page of iterations shown. Made all at once they were a third
+    of building its tree; they are, the first time something reads them all (a slice,
+    a loop over them), and kept.
+    """
+
+    __slots__ = ("_list", "_skeleton", "_whole")
+
+    def __init__(self, skeleton: LogSkeleton) -> None:
+        self._skeleton = skeleton
+        self._whole = skeleton.whole_facts()
+        self._list: list[EntryFacts | None] | None = None
+
+    def __len__(self) -> int:
+        return len(self._skeleton)
+
+    def __getitem__(self, index):  # type: ignore[override]  # int or slice, as a list
+        if self._list is not None or isinstance(index, slice):
+            return self.as_list()[index]
+        skeleton = self._skeleton
+        if index < 0:
+            index += len(skeleton)
+        if not 0 <= index < len(skeleton):
+            raise IndexError(index)
+        if skeleton.is_plain(index):
+            return skeleton.plain_facts(index)
+        return self._whole.get(index)
+
+    def __iter__(self) -> Iterator[EntryFacts | None]:
+        return iter(self.as_list())
+
+    def as_list(self) -> list[EntryFacts | None]:
+        """All of them, as a list (made once)."""
+        if self._list is None:
+            self._list = self._skeleton.fact_list()
+        return self._list
 
 
 # Each kinds byte as 1 for a plain entry, 0 for a whole one; and the other way round.

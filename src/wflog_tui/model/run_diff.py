@@ -35,7 +35,7 @@ from wflog_tui.model.entries import MISSING, EntryFacts, MalformedEntry, StepEnt
 from wflog_tui.model.error_signature import normalise_message
 from wflog_tui.model.json_diff import ABSENT, NO_CHANGES, LeafChange, LeafDiff, diff_json, same_json
 from wflog_tui.model.provenance import SourceKind, format_path, trace_input
-from wflog_tui.model.step_tree import LoopNode, StepTree
+from wflog_tui.model.step_tree import LoopNode, StepTree, member_count
 
 Entry = StepEntry | MalformedEntry
 # A slower step is "much slower" past both bounds: relative, and absolute so that 1 ms
@@ -182,7 +182,7 @@ def _span(loop: LoopNode) -> tuple[int, int] | None:
     if not loop.span_indexes:
         return None
     first, last = loop.span_indexes[0], loop.span_indexes[-1] + 1
-    members = sum(map(len, loop.member_indexes.values()))
+    members = member_count(loop.member_indexes)
     return (first, last) if members == last - first else None
 
 

@@ -156,7 +156,7 @@ class EntryList(Sequence[Entry]):
 class _MemberView(Mapping[int, list[Entry]]):
     """A loop's iterations → their entries, parsed when looked at."""
 
-    def __init__(self, indexes: dict[int, list[int]], entries: EntryList) -> None:
+    def __init__(self, indexes: Mapping[int, list[int]], entries: EntryList) -> None:
         self._indexes = indexes
         self._entries = entries
 
@@ -168,6 +168,79 @@ class _MemberView(Mapping[int, list[Entry]]):
 
     def __len__(self) -> int:
         return len(self._indexes)
+
+
+class LoopMembers(Mapping[int, list[int]]):
+    """A loop's entries by iteration number, read as `dict[int, list[int]]` is, without a
+    list for each iteration of a big loop.
+
+    A stretch of the log whose iterations follow one another in step (each `width`
+    entries, numbered on from `first`) is held as that stretch, a block; every other
+    entry is in `lists`. 50,000 lists of two entries were a third of building the
+    100,000-entry run's tree. Keys come block by block, then those only `lists` holds.
+    """
+
+    __slots__ = ("_blocks", "_keys", "_lists")
+
+    def __init__(self, blocks: list[tuple[int, int, int, int]], lists: dict[int, list[int]]):
+        """`blocks` as (first position, width, first number, count of numbers), their
+        numbers apart; `lists` the other entries (a number may be in both)."""
+        self._blocks = blocks
+        self._lists = lists
+        self._keys: list[int] | None = None
+
+    def _span(self, number: object) -> range | None:
+        if type(number) is int:
+            for start, width, first, count in self._blocks:
+                if first <= number < first + count:
+                    begin = start + (number - first) * width
+                    return range(begin, begin + width)
+        return None
+
+    def __getitem__(self, number: int) -> list[int]:
+        span = self._span(number)
+        listed = self._lists.get(number)
+        if span is None:
+            if listed is None:
+                raise KeyError(number)
+            return listed
+        return list(span) if listed is None else sorted((*span, *listed))
+
+    def __contains__(self, number: object) -> bool:
+        return number in self._lists or self._span(number) is not None
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._ordered())
+
+    def __len__(self) -> int:
+        return len(self._ordered())
+
+    def _ordered(self) -> list[int]:
+        if self._keys is None:
+            keys: list[int] = []
+            for _, _, first, count in self._blocks:
+                keys.extend(range(first, first + count))
+            keys.extend(number for number in self._lists if self._span(number) is None)
+            self._keys = keys
+        return self._keys
+
+    def entry_count(self) -> int:
+        """How many entries all iterations hold together."""
+        in_blocks = sum(width * count for _, width, _, count in self._blocks)
+        return in_blocks + sum(map(len, self._lists.values()))
+
+    def bounds(self) -> tuple[int, int]:
+        """The first and the last position any iteration holds."""
+        ends = [(start, start + width * count - 1) for start, width, _, count in self._blocks]
+        ends += [(positions[0], positions[-1]) for positions in self._lists.values()]
+        return min(first for first, _ in ends), max(last for _, last in ends)
+
+
+def member_count(members: Mapping[int, list[int]]) -> int:
+    """How many entries a loop's iterations hold together (`LoopNode.member_indexes`)."""
+    if isinstance(members, LoopMembers):
+        return members.entry_count()
+    return sum(map(len, members.values()))
 
 
 class EntryView(Sequence[StepEntry]):
@@ -297,12 +370,12 @@ class LoopNode(StepNode):
 
     total: int = 0
     collection: list[Any] | None = None
-    member_indexes: dict[int, list[int]] = field(default_factory=dict)
+    member_indexes: Mapping[int, list[int]] = field(default_factory=dict)
     iteration_status: dict[int, str] = field(default_factory=dict)
     # The first and last entries of its iterations, whose times bound the loop's span.
     span_indexes: tuple[int, ...] = ()
     _entries: EntryList | None = None
-    _facts: list[EntryFacts | None] | None = None
+    _facts: Sequence[EntryFacts | None] | None = None
     _built: dict[int, StepNode] = field(default_factory=dict)
     _rollup: str = st.UNKNOWN
     _counted: tuple[int, Counter[str]] | None = None
@@ -428,7 +501,7 @@ class RetriedNode(StepNode):
     """
 
     _built: dict[int, StepNode] = field(default_factory=dict)
-    _facts: list[EntryFacts | None] | None = None
+    _facts: Sequence[EntryFacts | None] | None = None
 
     @property
     def has_children(self) -> bool:
@@ -495,7 +568,7 @@ class StepTree:
     failures: list[Failure]
     notes: list[str]
     _node_of_entry: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)
-    _facts: list[EntryFacts | None] = field(default_factory=list, repr=False)
+    _facts: Sequence[EntryFacts | None] = field(default_factory=list, repr=False)
     _loops: list[LoopNode] = field(default_factory=list, repr=False)
     # For each entry, which of `_loops` ran it (-1: none). An array, not a dict: it is one
     # slot per entry of a log that can hold hundreds of thousands.
@@ -567,8 +640,9 @@ class StepTree:
 
     def last_running_index(self) -> int | None:
         """The newest entry still RUNNING, where a view of a running run starts."""
-        for index in range(len(self._facts) - 1, -1, -1):
-            facts = self._facts[index]
+        every = list(self._facts)  # made once, not one by one from the back
+        for index in range(len(every) - 1, -1, -1):
+            facts = every[index]
             if facts is not None and facts[1] == st.RUNNING:
                 return index
         return None
@@ -732,7 +806,7 @@ def _attempt_node(entry: StepEntry, number: int, parent: StepNode) -> StepNode:
 def _retried_node(
     indexes: list[int],
     entries: EntryList,
-    facts: list[EntryFacts | None],
+    facts: Sequence[EntryFacts | None],
     parent: StepNode | None,
     key: str,
 ) -> RetriedNode:
@@ -784,7 +858,7 @@ def _loop_total(loop_entries: list[StepEntry], first_member: StepEntry | None, m
     return max(total, members)
 
 
-def _iteration_status(indexes: list[int], facts: list[EntryFacts | None]) -> str:
+def _iteration_status(indexes: list[int], facts: Sequence[EntryFacts | None]) -> str:
     """An iteration's status: the worst of its steps' latest attempts."""
     first = facts[indexes[0]]
     if len(indexes) == 1:
@@ -810,6 +884,41 @@ class _LoopScope:
         self.first = first
         self.own: list[int] = [] if synthetic else [first]
         self.members: dict[int, list[int]] = {}
+        # Stretches of iterations in step (`LoopMembers`): (position, width, number, count).
+        self.blocks: list[tuple[int, int, int, int]] = []
+
+    def member_indexes(self) -> Mapping[int, list[int]]:
+        """Its iterations' entries by number, as the loop node keeps them."""
+        return LoopMembers(self.blocks, self.members) if self.blocks else self.members
+
+    def add_in_step(self, numbers: Sequence[int], start: int, end: int) -> int:
+        """Add positions `start` on (iterations all, `numbers` theirs) as one block, as
+        far as their iterations follow one another in step: each the same number of
+        entries, numbered on by one from numbers no entry of the loop has yet. Returns
+        where the block ends (`start` when there is none): the rest is for the caller.
+        Checked a column at a time, in C."""
+        first = numbers[start]
+        width = 1
+        while start + width < end and numbers[start + width] == first and width <= _MAX_WIDTH:
+            width += 1
+        count = (end - start) // width
+        if width > _MAX_WIDTH or count < 2:
+            return start
+        stop = start + count * width
+        expected = list(range(first, first + count))
+        if any(numbers[start + offset : stop : width] != expected for offset in range(width)):
+            return start
+        last = first + count
+        if any(first <= number < last for number in self.members) or any(
+            b_first < last and first < b_first + b_count for _, _, b_first, b_count in self.blocks
+        ):
+            return start
+        self.blocks.append((start, width, first, count))
+        return stop
+
+
+# The most entries an iteration has for its stretch to be held as a block.
+_MAX_WIDTH: Final = 64
 
 
 def build_tree(
@@ -853,31 +962,44 @@ def _build(
     )
     start = max(0, min(start, len(items)))
     reuse: Sequence[Entry | None] = ()
+    if (previous is None or not start) and isinstance(steps_log, LogSkeleton):
+        # A big log: its facts read from the skeleton's columns when asked for, its loops
+        # found among the entries that are not plain, its iterations a stretch at a time.
+        breaks = steps_log.stretch_breaks()
+        mostly_iterations = len(breaks) * 4 < len(steps_log)
+        return _assemble(
+            EntryList(items, run_ended=run_ended, overrides=overrides),
+            steps_log.facts(),
+            notes,
+            steps_log.notable_indexes(),
+            (steps_log.iteration_numbers(), breaks) if mostly_iterations else None,
+        )
     facts: list[EntryFacts | None] = []
     if previous is not None and start and isinstance(steps_log, list | LogSkeleton):
         reuse = previous.entries.parsed()[:start]
-        facts = previous._facts[:start]
-    notable: Sequence[int] | None = None
-    if (previous is None or not start) and isinstance(steps_log, LogSkeleton):
-        facts = steps_log.facts()
-        notable = steps_log.notable_indexes()
+        facts = list(previous._facts[:start])
     facts.extend(
         None if index in overrides else entry_facts(items[index])
         for index in range(len(facts), len(items))
     )
     entries = EntryList(items, run_ended=run_ended, reuse=reuse, overrides=overrides)
-    return _assemble(entries, facts, notes, notable)
+    return _assemble(entries, facts, notes)
 
 
 def _assemble(
     entries: EntryList,
-    facts: list[EntryFacts | None],
+    facts: Sequence[EntryFacts | None],
     notes: list[str],
     notable: Sequence[int] | None = None,
+    stretches: tuple[Sequence[int], list[int]] | None = None,
 ) -> StepTree:
     """The tree of `entries`. `notable`, when known, holds (in order) every index whose
     entry is anything but a plain step that completed: the loops, failures and odd
-    statuses are looked for there, not in every one of 100,000 entries."""
+    statuses are looked for there, not in every one of 100,000 entries.
+
+    `stretches`, when known, is every entry's iteration number and (in order) the
+    indexes of the entries that are no plain iteration: the entries between two of those
+    are added to their loop a stretch at a time (`_LoopScope.add_in_step`)."""
     if notable is None:
         notable = range(len(facts))
     loop_positions = [
@@ -911,20 +1033,12 @@ def _assemble(
         top.append(scope)
         return scope
 
-    for position, item in enumerate(facts):
+    def visit(position: int, item: EntryFacts | None) -> None:
+        # An entry that is no loop iteration: a step, a loop's own entry, or no step.
+        nonlocal current
         if item is None:
             top.append(position)
-            continue
-        iteration = item[2]
-        if iteration is not None:
-            # The hot path: a big log is iterations. Written out for speed.
-            members = (current or loop_for(position)).members
-            group = members.get(iteration)
-            if group is None:
-                members[iteration] = [position]
-            else:
-                group.append(position)
-            continue
+            return
         step_id, operation = item[0], item[3]
         if operation == LOOP_OPERATION:
             scope = scope_of_position.get(position)
@@ -942,6 +1056,38 @@ def _assemble(
             current = scope
         else:
             top.append(position)
+
+    if stretches is None:
+        for position, item in enumerate(facts):
+            iteration = item[2] if item is not None else None
+            if iteration is not None:
+                # The hot path: a big log is iterations. Written out for speed.
+                members = (current or loop_for(position)).members
+                group = members.get(iteration)
+                if group is None:
+                    members[iteration] = [position]
+                else:
+                    group.append(position)
+            else:
+                visit(position, item)
+    else:
+        numbers, breaks = stretches
+        after = 0
+        for position in [*breaks, len(facts)]:
+            if after < position:
+                scope = current or loop_for(after)
+                members = scope.members
+                for index in range(scope.add_in_step(numbers, after, position), position):
+                    members.setdefault(numbers[index], []).append(index)
+            after = position + 1
+            if position == len(facts):
+                break
+            item = facts[position]
+            iteration = item[2] if item is not None else None
+            if iteration is not None:
+                (current or loop_for(position)).members.setdefault(iteration, []).append(position)
+            else:
+                visit(position, item)
 
     # Plain steps are grouped across the whole top level (a retry can come after a loop),
     # and placed where their first attempt was.
@@ -962,13 +1108,13 @@ def _assemble(
             for entry in loop.entries:
                 node_of_entry[entry.index] = (loop.key,)
             span = loop.span_indexes
-            members = sum(map(len, item.members.values()))
+            members = member_count(loop.member_indexes)
             if span and members == span[-1] - span[0] + 1:
                 # Its iterations fill one stretch of the log, nothing else inside: marked
                 # in one slice rather than 100,000 stores.
                 loop_of_index[span[0] : span[-1] + 1] = array("i", [ordinal]) * members
             else:
-                for indexes in item.members.values():
+                for indexes in loop.member_indexes.values():
                     for index in indexes:
                         loop_of_index[index] = ordinal
         else:
@@ -995,7 +1141,7 @@ def _assemble(
 def _group_positions(
     positions: list[int],
     entries: EntryList,
-    facts: list[EntryFacts | None],
+    facts: Sequence[EntryFacts | None],
     parent: StepNode | None = None,
     prefix: str = "",
 ) -> dict[int, StepNode]:
@@ -1040,7 +1186,7 @@ def _member_keys(
     number: int,
     members: list[int],
     index: int,
-    facts: list[EntryFacts | None],
+    facts: Sequence[EntryFacts | None],
 ) -> tuple[str, ...]:
     """The key path of an entry inside an iteration, without building the iteration."""
     iteration_key = f"{loop.key}/i{number}"
@@ -1065,12 +1211,12 @@ def _member_keys(
 def _loop_node(
     scope: _LoopScope,
     entries: EntryList,
-    facts: list[EntryFacts | None],
+    facts: Sequence[EntryFacts | None],
     notable: Sequence[int],
 ) -> LoopNode:
     own = [e for e in (entries[i] for i in scope.own) if isinstance(e, StepEntry)]
     key = f"s{scope.own[0] if scope.own else scope.first}"
-    members = scope.members
+    members = scope.member_indexes()
     # Nearly every iteration of a big loop only completed: those are COMPLETED without a
     # look at each; the few with anything else (all among `notable`) are worked out one
     # by one.
@@ -1086,8 +1232,8 @@ def _loop_node(
     statuses = dict.fromkeys(members, completed)
     for number in unusual:
         statuses[number] = _iteration_status(members[number], facts)
-    # Positions are appended in order, so the first iteration's first is the smallest.
-    first_index = next(iter(members.values()))[0] if members else None
+    bounds = _member_bounds(members)
+    first_index = bounds[0] if bounds is not None else None
     first_member = entries[first_index] if first_index is not None else None
     loop = LoopNode(
         kind=NodeKind.LOOP,
@@ -1095,7 +1241,7 @@ def _loop_node(
         label=own[-1].label if own else "iterations with no loop step",
         status=own[-1].status if own else st.worst(set(statuses.values())) or st.UNKNOWN,
         entries=own,
-        member_indexes=scope.members,
+        member_indexes=members,
         iteration_status=statuses,
         _entries=entries,
         _facts=facts,
@@ -1103,16 +1249,26 @@ def _loop_node(
     loop.total = _loop_total(
         own,
         first_member if isinstance(first_member, StepEntry) else None,
-        max(scope.members, default=0) if not own else 0,
+        max(members, default=0) if not own else 0,
     )
     last_output = own[-1].output if own else None
     if isinstance(last_output, dict) and isinstance(last_output.get("collection"), list):
         loop.collection = last_output["collection"]
     loop._rollup = st.worst({loop.status, *statuses.values()}) or loop.status
-    if first_index is not None:
-        loop.span_indexes = (first_index, max(map(itemgetter(-1), members.values())))
+    if bounds is not None:
+        loop.span_indexes = bounds
     _set_loop_span(loop)
     return loop
+
+
+def _member_bounds(members: Mapping[int, list[int]]) -> tuple[int, int] | None:
+    """The first and the last position of a loop's iterations' entries; None if none."""
+    if not members:
+        return None
+    if isinstance(members, LoopMembers):
+        return members.bounds()
+    # Positions are appended in order, so the first iteration's first is the smallest.
+    return next(iter(members.values()))[0], max(map(itemgetter(-1), members.values()))
 
 
 def _set_loop_span(loop: LoopNode) -> None:
