@@ -10,9 +10,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 import asyncpg
+import orjson
 
 from wflog_tui.store.errors import ConfigurationError
 
@@ -200,7 +201,8 @@ def parse_table_name(text: str) -> tuple[str | None, str, bool]:
 
 _FIND_IN_SCHEMA: Final = """
 SELECT c.oid, n.nspname::text AS schema, c.relname::text AS name, c.relkind::text AS kind,
-       has_table_privilege(c.oid, 'SELECT') AS readable, pg_is_in_recovery() AS standby
+       has_table_privilege(c.oid, 'SELECT') AS readable, pg_is_in_recovery() AS standby,
+       {described}
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND c.relname = ANY($2::text[])
@@ -213,7 +215,8 @@ LIMIT 1
 # as it would for an unqualified name in a query.
 _FIND_ON_PATH: Final = """
 SELECT c.oid, n.nspname::text AS schema, c.relname::text AS name, c.relkind::text AS kind,
-       has_table_privilege(c.oid, 'SELECT') AS readable, pg_is_in_recovery() AS standby
+       has_table_privilege(c.oid, 'SELECT') AS readable, pg_is_in_recovery() AS standby,
+       {described}
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = ANY(current_schemas(false)) AND c.relname = ANY($1::text[])
@@ -224,7 +227,7 @@ LIMIT 1
 """
 
 _COLUMNS: Final = """
-SELECT a.attname::text AS name,
+SELECT a.attnum AS position, a.attname::text AS name,
        format_type(a.atttypid, NULL) AS sql_type,
        COALESCE(b.typname, t.typname)::text AS base_type,
        a.attnotnull AS not_null,
@@ -235,8 +238,7 @@ SELECT a.attname::text AS name,
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_type b ON t.typtype = 'd' AND b.oid = t.typbasetype
-WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
-ORDER BY a.attnum
+WHERE a.attrelid = {table} AND a.attnum > 0 AND NOT a.attisdropped
 """
 
 _INDEXES: Final = """
@@ -252,9 +254,22 @@ SELECT x.indrelid AS table_oid, i.relname::text AS name,
        x.indpred IS NOT NULL AS partial, x.indisvalid AS valid
 FROM pg_catalog.pg_index x
 JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
-WHERE x.indrelid = ANY($1::oid[])
-ORDER BY i.relname
+WHERE x.indrelid = ANY({tables})
 """
+
+# The table found, with its columns and its indexes in the same row: introspection is one
+# statement, two round trips, while the UI is imported in a thread that holds the
+# interpreter for milliseconds at a time whenever the answer to one of them comes in.
+_DESCRIBED: Final = (
+    "(SELECT json_agg(col ORDER BY col.position) FROM ("
+    + _COLUMNS.format(table="c.oid")
+    + ") AS col) AS columns, (SELECT json_agg(ind ORDER BY ind.name) FROM ("
+    + _INDEXES.format(tables="ARRAY[c.oid]")
+    + ") AS ind) AS indexes"
+)
+_DESCRIBE_IN_SCHEMA: Final = _FIND_IN_SCHEMA.format(described=_DESCRIBED)
+_DESCRIBE_ON_PATH: Final = _FIND_ON_PATH.format(described=_DESCRIBED)
+
 
 # A partitioned table is a table to every query (PostgreSQL routes reads to its
 # partitions); only `doctor` looks at the partitions themselves.
@@ -272,19 +287,29 @@ async def read_indexes(
 ) -> dict[int, tuple[IndexInfo, ...]]:
     """The indexes of each relation in `oids` (a table's, or each partition's), by oid."""
     found: dict[int, list[IndexInfo]] = {}
-    for row in await conn.fetch(_INDEXES, oids):
-        found.setdefault(row["table_oid"], []).append(
-            IndexInfo(
-                name=row["name"],
-                definition=row["definition"],
-                columns=tuple(row["columns"]),
-                unique=row["is_unique"],
-                primary=row["is_primary"],
-                partial=row["partial"],
-                valid=row["valid"],
-            )
-        )
+    sql = _INDEXES.format(tables="$1::oid[]") + "ORDER BY i.relname"
+    for row in await conn.fetch(sql, oids):
+        found.setdefault(row["table_oid"], []).append(_index_info(row))
     return {oid: tuple(indexes) for oid, indexes in found.items()}
+
+
+def _index_info(row: Mapping[str, Any]) -> IndexInfo:
+    return IndexInfo(
+        name=row["name"],
+        definition=row["definition"],
+        columns=tuple(row["columns"]),
+        unique=row["is_unique"],
+        primary=row["is_primary"],
+        partial=row["partial"],
+        valid=row["valid"],
+    )
+
+
+def _described(value: Any) -> list[dict[str, Any]]:
+    """A `json_agg` of the introspection (decoded, or text where no codec is installed)."""
+    if isinstance(value, str):
+        value = orjson.loads(value)
+    return value if isinstance(value, list) else []
 
 
 # Every table a `--table` may have meant, the likely log tables first; bounded, as a
@@ -345,10 +370,10 @@ async def introspect(
     names = [name] if quoted or name == name.lower() else [name, name.lower()]
     schema = schema or default_schema
     if schema is not None:
-        found = await conn.fetchrow(_FIND_IN_SCHEMA, schema, names)
+        found = await conn.fetchrow(_DESCRIBE_IN_SCHEMA, schema, names)
         wanted = f"{schema}.{name}"
     else:
-        found = await conn.fetchrow(_FIND_ON_PATH, names)
+        found = await conn.fetchrow(_DESCRIBE_ON_PATH, names)
         wanted = name
     if found is None:
         where = "" if schema is not None else " in the search path"
@@ -371,7 +396,7 @@ async def introspect(
             not_null=row["not_null"],
             enum_labels=tuple(row["enum_labels"]) if row["enum_labels"] is not None else None,
         )
-        for row in await conn.fetch(_COLUMNS, found["oid"])
+        for row in _described(found["columns"])
     }
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
@@ -389,7 +414,7 @@ async def introspect(
     if "ended_at" in columns and columns["ended_at"].base_type not in _TIMESTAMP_TYPES:
         warnings.append(f"column ended_at is {columns['ended_at'].sql_type}, not a timestamp")
         columns.pop("ended_at")
-    indexes = (await read_indexes(conn, [found["oid"]])).get(found["oid"], ())
+    indexes = tuple(_index_info(row) for row in _described(found["indexes"]))
     return TableInfo(
         schema=found["schema"],
         name=found["name"],
