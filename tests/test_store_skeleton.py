@@ -123,12 +123,25 @@ async def test_a_big_skeleton_is_read_in_memory_not_through_a_temporary_file(tab
 
 
 async def test_a_big_log_that_is_no_array_comes_whole(table):
-    await table.insert(run_row(run_id="01OBJ", steps_log={"not": "an array"}))
+    """The server reads a log made one value in memory, which wraps anything but an array
+    in an array of one: an object or a number still comes whole and has no entries, and a
+    log of one entry is still a log of one entry."""
+    one = {"stepId": "a", "status": "COMPLETED"}
+    await table.insert(
+        run_row(run_id="01OBJ", steps_log={"not": "an array"}),
+        run_row(run_id="01NUM", steps_log=5),
+        run_row(run_id="01ONE", steps_log=[one]),
+    )
     store = await open_store(StoreSettings(dsn=table.dsn, table=table.name))
     try:
         detail = await store.fetch_run("01OBJ", skeleton_over=1)
         assert detail.steps_log == {"not": "an array"}
         assert await store.fetch_entries("01OBJ", [0]) == {}
+        assert (await store.fetch_run("01NUM", skeleton_over=1)).steps_log == 5
+        assert await store.fetch_entries("01NUM", [0]) == {}
+        skeleton = (await store.fetch_run("01ONE", skeleton_over=1)).steps_log
+        assert isinstance(skeleton, LogSkeleton) and list(skeleton) == [one]
+        assert await store.fetch_entries("01ONE", [0, 1]) == {0: one}
     finally:
         await store.close()
 
