@@ -221,7 +221,7 @@ def test_a_packed_skeleton_reads_as_its_columns(shapes):
     assert [facts[i] for i in range(len(log))] == log.fact_list()
     # The entries no stretch of iterations runs through: all but plain completed ones
     # with an iteration number.
-    assert log.stretch_breaks() == [
+    assert log.stretch_breaks(log.notable_indexes()) == [
         i
         for i, (kind, _, _) in enumerate(shapes)
         if kind != "done" or columns.iterations[i] is None

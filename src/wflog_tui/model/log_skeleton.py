@@ -233,12 +233,13 @@ class LogSkeleton(Sequence[Any]):
         for the other entries means nothing."""
         return self._iterations
 
-    def stretch_breaks(self) -> list[int]:
+    def stretch_breaks(self, notable: Sequence[int]) -> list[int]:
         """In order, the indexes of the entries that no stretch of loop iterations runs
-        through: every one but the plain ones that completed in an iteration."""
+        through: every one but the plain ones that completed in an iteration (`notable`
+        is `notable_indexes`, already found by the caller)."""
         numbers = _first(self._iterations, self._plain)
         unnumbered = compress(count(), map(not_, numbers))
-        return sorted(set(self.notable_indexes()).union(unnumbered))
+        return sorted(set(notable).union(unnumbered))
 
     def with_tail(self, start: int, tail: Sequence[Any]) -> LogSkeleton:
         """This log up to `start`, then `tail` (whole entries): a running run's next state."""

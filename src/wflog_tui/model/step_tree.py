@@ -966,14 +966,15 @@ def _build(
         # A big log: its facts read from the skeleton's columns when asked for, its loops
         # found among the entries that are not plain, its iterations a stretch at a time.
         numbers = steps_log.iteration_numbers()
+        notable = steps_log.notable_indexes()
         # Counted in C first: a log of 200,000 attempts of one step has no stretch to add.
         mostly_iterations = numbers.count(0) * 4 < len(numbers)
         return _assemble(
             EntryList(items, run_ended=run_ended, overrides=overrides),
             steps_log.facts(),
             notes,
-            steps_log.notable_indexes(),
-            (numbers, steps_log.stretch_breaks()) if mostly_iterations else None,
+            notable,
+            (numbers, steps_log.stretch_breaks(notable)) if mostly_iterations else None,
         )
     facts: list[EntryFacts | None] = []
     if previous is not None and start and isinstance(steps_log, list | LogSkeleton):
